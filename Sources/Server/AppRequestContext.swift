@@ -1,0 +1,29 @@
+import Hummingbird
+
+/// Who a request acts for, once authenticated.
+struct Principal: Sendable {
+    enum Credential: Sendable {
+        case sessionToken
+        case apiKey(id: String)
+    }
+
+    let userId: String
+    let credential: Credential
+}
+
+/// The request context of every route: Hummingbird's core storage plus the authenticated principal.
+struct AppRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    var principal: Principal?
+
+    init(source: Source) {
+        coreContext = .init(source: source)
+        principal = nil
+    }
+
+    /// The principal set by `AuthenticationMiddleware`; routes behind it can rely on it.
+    func requirePrincipal() throws -> Principal {
+        guard let principal else { throw APIError.unauthorized("Authentication required") }
+        return principal
+    }
+}

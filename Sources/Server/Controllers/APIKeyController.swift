@@ -1,0 +1,106 @@
+import Foundation
+import Hummingbird
+
+/// Creating, listing and revoking API keys; only with the session token (see `AuthenticationMiddleware`).
+struct APIKeyController {
+    let apiKeys: any APIKeyRepository
+    let authentication: AuthenticationMiddleware
+    let maxBodyBytes: Int
+
+    static let maxNameLength = 100
+
+    struct CreateRequest: Decodable {
+        let name: String
+    }
+
+    struct CreateResponse: ResponseEncodable {
+        let key: String
+        let message: String
+        let id: String
+        let name: String
+        let prefix: String
+        let created_at: String
+    }
+
+    struct KeySummary: ResponseEncodable {
+        let id: String
+        let name: String
+        let active: Bool
+        let prefix: String
+        let created_at: String
+        let last_used_at: String?
+
+        init(_ key: APIKey) {
+            id = key.id
+            name = key.name
+            active = key.active
+            prefix = key.prefix
+            created_at = key.createdAt
+            last_used_at = key.lastUsedAt
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case id, name, active, prefix, created_at, last_used_at
+        }
+
+        /// Writes `last_used_at: null` rather than leaving it out, so every listed key has the same fields.
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(id, forKey: .id)
+            try container.encode(name, forKey: .name)
+            try container.encode(active, forKey: .active)
+            try container.encode(prefix, forKey: .prefix)
+            try container.encode(created_at, forKey: .created_at)
+            try container.encode(last_used_at, forKey: .last_used_at)
+        }
+    }
+
+    struct MessageResponse: ResponseEncodable {
+        let message: String
+    }
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.rejectOtherMethods("create", allowed: [.post])
+        group.rejectOtherMethods("list", allowed: [.get])
+        group.rejectOtherMethods("revoke/:keyId", allowed: [.post])
+        group.add(middleware: authentication)
+        group.post("create", use: create)
+        group.get("list", use: list)
+        group.post("revoke/:keyId", use: revoke)
+    }
+
+    /// Creates a key; the key itself is in this answer only.
+    @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> CreateResponse {
+        let principal = try context.requirePrincipal()
+        var request = request
+        let input = try await request.decodeJSON(as: CreateRequest.self, limit: maxBodyBytes)
+        let name = input.name.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (1...Self.maxNameLength).contains(name.count) else {
+            throw APIError.badRequest("Field 'name' must be 1 to \(Self.maxNameLength) characters.", code: "invalid_field")
+        }
+        let generated = APIKeyGenerator.make()
+        let key = try await apiKeys.create(userId: principal.userId, name: name, keyHash: generated.hash, prefix: generated.prefix)
+        context.logger.info("API key created", metadata: ["key_id": "\(key.id)"])
+        return CreateResponse(
+            key: generated.key,
+            message: "API key created successfully. Save this key as it won't be shown again.",
+            id: key.id, name: key.name, prefix: key.prefix, created_at: key.createdAt)
+    }
+
+    /// The caller's keys, active and revoked, without the keys themselves.
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> [KeySummary] {
+        let principal = try context.requirePrincipal()
+        return try await apiKeys.list(userId: principal.userId).map(KeySummary.init)
+    }
+
+    /// Revokes one of the caller's keys; 404 alike for an unknown key and another user's.
+    @Sendable func revoke(_ request: Request, context: AppRequestContext) async throws -> MessageResponse {
+        let principal = try context.requirePrincipal()
+        let keyId = try context.parameters.require("keyId")
+        guard try await apiKeys.revoke(id: keyId, userId: principal.userId) else {
+            throw APIError.keyNotFound
+        }
+        context.logger.info("API key revoked", metadata: ["key_id": "\(keyId)"])
+        return MessageResponse(message: "API key revoked successfully")
+    }
+}

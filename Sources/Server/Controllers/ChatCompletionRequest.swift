@@ -1,0 +1,59 @@
+/// The body of `POST /chat/completions`, checked field by field so each problem gets its own 400.
+struct ChatCompletionRequest: Decodable {
+    static let maxTokensRange = 1...8_192
+    static let temperatureRange = 0.0...2.0
+
+    let messages: [ChatMessage]
+    let model: String?
+    let maxTokens: Int?
+    let temperature: Double?
+
+    private enum CodingKeys: String, CodingKey {
+        case messages, model, temperature
+        case maxTokens = "max_tokens"
+    }
+
+    private struct Entry: Decodable {
+        let role: String
+        let content: String
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        // The original's message for a missing or non-array `messages`, kept word for word.
+        guard container.contains(.messages), (try? container.decodeNil(forKey: .messages)) == false,
+            var list = try? container.nestedUnkeyedContainer(forKey: .messages)
+        else { throw APIError.invalidMessages }
+        var messages: [ChatMessage] = []
+        while !list.isAtEnd {
+            let index = messages.count
+            guard let entry = try? list.decode(Entry.self) else {
+                throw APIError.badRequest(
+                    "messages[\(index)] must be an object with a string 'role' and a string 'content'.", code: "invalid_messages")
+            }
+            guard let role = ChatMessage.Role(rawValue: entry.role) else {
+                let roles = ChatMessage.Role.allCases.map(\.rawValue).joined(separator: ", ")
+                throw APIError.badRequest("messages[\(index)].role must be one of \(roles).", code: "invalid_messages")
+            }
+            messages.append(ChatMessage(role: role, content: entry.content))
+        }
+        guard !messages.isEmpty else {
+            throw APIError.badRequest("messages must contain at least one message.", code: "invalid_messages")
+        }
+        self.messages = messages
+        model = try container.decodeIfPresent(String.self, forKey: .model)
+        if let model, model.isEmpty || model.count > 200 {
+            throw APIError.badRequest("Field 'model' must be 1 to 200 characters.", code: "invalid_field")
+        }
+        maxTokens = try container.decodeIfPresent(Int.self, forKey: .maxTokens)
+        if let maxTokens, !Self.maxTokensRange.contains(maxTokens) {
+            throw APIError.badRequest(
+                "Field 'max_tokens' must be from \(Self.maxTokensRange.lowerBound) to \(Self.maxTokensRange.upperBound).",
+                code: "invalid_field")
+        }
+        temperature = try container.decodeIfPresent(Double.self, forKey: .temperature)
+        if let temperature, !Self.temperatureRange.contains(temperature) {
+            throw APIError.badRequest("Field 'temperature' must be from 0 to 2.", code: "invalid_field")
+        }
+    }
+}

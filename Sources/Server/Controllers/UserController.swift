@@ -1,0 +1,62 @@
+import Foundation
+import Hummingbird
+
+/// Registration and login, served at the README's paths (`/register`, `/login`) and the original's (`/users/...`).
+struct UserController {
+    let users: any UserRepository
+    let hasher: PasswordHasher
+    let tokens: SessionTokenService
+    let maxBodyBytes: Int
+
+    struct Credentials: Decodable {
+        let email: String
+        let password: String
+    }
+
+    struct RegisterResponse: ResponseEncodable {
+        let message: String
+        let token: String
+    }
+
+    struct LoginResponse: ResponseEncodable {
+        let token: String
+    }
+
+    func addRoutes(to router: some RouterMethods<AppRequestContext>) {
+        for prefix in ["", "users/"] {
+            router.rejectOtherMethods("\(prefix)register", allowed: [.post])
+            router.rejectOtherMethods("\(prefix)login", allowed: [.post])
+            router.post("\(prefix)register", use: register)
+            router.post("\(prefix)login", use: login)
+        }
+    }
+
+    /// Creates an account and returns a session token.
+    @Sendable func register(_ request: Request, context: AppRequestContext) async throws -> RegisterResponse {
+        var request = request
+        let input = try await request.decodeJSON(as: Credentials.self, limit: maxBodyBytes)
+        let email = try CredentialRules.normalizedEmail(input.email)
+        try CredentialRules.checkPassword(input.password)
+        let hash = try await hasher.hash(input.password)
+        do {
+            let user = try await users.create(email: email, passwordHash: hash)
+            context.logger.info("User registered", metadata: ["user_id": "\(user.id)"])
+            return RegisterResponse(message: "User created", token: try await tokens.issue(userId: user.id))
+        } catch UserRepositoryError.emailTaken {
+            throw APIError.emailTaken
+        }
+    }
+
+    /// Exchanges email and password for a session token; one answer for a wrong password and an unknown email.
+    @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> LoginResponse {
+        var request = request
+        let input = try await request.decodeJSON(as: Credentials.self, limit: maxBodyBytes)
+        let email = input.email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        let user = try await users.find(email: email)
+        guard try await hasher.verify(input.password, hash: user?.passwordHash), let user else {
+            context.logger.info("Login failed")
+            throw APIError.invalidCredentials
+        }
+        return LoginResponse(token: try await tokens.issue(userId: user.id))
+    }
+}

@@ -1,0 +1,75 @@
+import HTTPTypes
+import Foundation
+import Hummingbird
+
+/// Resolves who a request acts for from `Authorization: Bearer <jwt | api key>` or `X-API-Key`,
+/// and refuses the request (401, or 403 for an API key where only a session token will do) otherwise.
+struct AuthenticationMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+
+    /// Which credentials a group of routes accepts.
+    enum Policy: Sendable {
+        /// Only the JWT from register/login: key management, so a leaked key cannot mint keys.
+        case sessionTokenOnly
+        /// A JWT or an API key (in `X-API-Key`, or as a Bearer token as OpenAI clients send it).
+        case sessionTokenOrAPIKey
+    }
+
+    let policy: Policy
+    let tokens: SessionTokenService
+    let users: any UserRepository
+    let apiKeys: any APIKeyRepository
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        context.principal = try await authenticate(request)
+        return try await next(request, context)
+    }
+
+    private func authenticate(_ request: Request) async throws -> Principal {
+        let bearer = Self.bearerToken(request.headers[.authorization])
+        let headerKey = request.headers[.xAPIKey]
+        switch policy {
+        case .sessionTokenOnly:
+            if let bearer, !bearer.hasPrefix(APIKeyGenerator.keyPrefix) {
+                return try await session(bearer)
+            }
+            if bearer != nil || headerKey != nil {
+                throw APIError.apiKeyNotAllowed
+            }
+        case .sessionTokenOrAPIKey:
+            if let headerKey {
+                return try await apiKey(headerKey)
+            }
+            if let bearer {
+                return try await bearer.hasPrefix(APIKeyGenerator.keyPrefix) ? apiKey(bearer) : session(bearer)
+            }
+        }
+        throw APIError.unauthorized(
+            "Authentication required. Send 'Authorization: Bearer <token>' with the token from /login"
+                + (policy == .sessionTokenOrAPIKey ? ", or an API key in 'X-API-Key'." : "."))
+    }
+
+    private func session(_ token: String) async throws -> Principal {
+        guard let userId = await tokens.verify(token), try await users.exists(id: userId) else {
+            throw APIError.unauthorized("The token is invalid or expired. Log in again to get a new one.", code: "invalid_token")
+        }
+        return Principal(userId: userId, credential: .sessionToken)
+    }
+
+    private func apiKey(_ key: String) async throws -> Principal {
+        guard let found = try await apiKeys.authenticate(keyHash: APIKeyGenerator.hash(key)) else {
+            throw APIError.unauthorized("The API key is invalid or revoked.", code: "invalid_api_key")
+        }
+        return Principal(userId: found.userId, credential: .apiKey(id: found.keyId))
+    }
+
+    /// The token of an `Authorization: Bearer <token>` header; the scheme is case-insensitive (RFC 9110).
+    static func bearerToken(_ header: String?) -> String? {
+        guard let header else { return nil }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        let token = parts[1].trimmingCharacters(in: .whitespaces)
+        return token.isEmpty ? nil : token
+    }
+}

@@ -1,0 +1,39 @@
+import Hummingbird
+import Logging
+
+/// Turns every error into the API's JSON error shape, so no handler, router or framework error
+/// reaches a client as plain text, a stack trace or SQL.
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    let maxBodyBytes: Int
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            return try translate(error, context: context).response(from: request, context: context)
+        }
+    }
+
+    /// Maps an error to the `APIError` a client sees; unexpected errors are logged, never shown.
+    func translate(_ error: any Error, context: Context) -> APIError {
+        switch error {
+        case let error as APIError:
+            return error
+        case let error as any HTTPResponseError:
+            switch error.status {
+            case .notFound: return .routeNotFound
+            case .contentTooLarge: return .bodyTooLarge(limit: maxBodyBytes)
+            case .unsupportedMediaType: return .unsupportedMediaType
+            default:
+                context.logger.error("Unhandled HTTP error", metadata: ["status": "\(error.status.code)"])
+                return error.status.code >= 500 ? .internalError : .badRequest("The request is invalid.")
+            }
+        case _ where Database.isUnavailable(error):
+            context.logger.error("Database unavailable", metadata: ["error": "\(error)"])
+            return .serviceUnavailable
+        default:
+            context.logger.error("Unexpected error", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+            return .internalError
+        }
+    }
+}

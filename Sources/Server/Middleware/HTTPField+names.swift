@@ -1,0 +1,7 @@
+import HTTPTypes
+
+/// Header names the API uses that HTTPTypes does not define.
+extension HTTPField.Name {
+    static let xAPIKey = Self("X-API-Key")!
+    static let xRequestID = Self("X-Request-Id")!
+}

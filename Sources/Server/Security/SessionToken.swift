@@ -1,0 +1,61 @@
+import Foundation
+import JWTKit
+
+/// The claims of a session token: `sub` and the original's `userId` name the user; `exp` is required.
+struct SessionClaims: JWTPayload {
+    let sub: SubjectClaim
+    let userId: String
+    let iat: IssuedAtClaim
+    let exp: ExpirationClaim
+
+    func verify(using algorithm: some JWTAlgorithm) async throws {
+        try exp.verifyNotExpired()
+        guard sub.value == userId else { throw JWTError.claimVerificationFailure(failedClaim: sub, reason: "sub and userId differ") }
+    }
+}
+
+/// Issues and checks HS256 session tokens.
+struct SessionTokenService: Sendable {
+    private let keys: JWTKeyCollection
+    private let lifetime: TimeInterval
+
+    init(secret: String, lifetime: TimeInterval) async {
+        keys = JWTKeyCollection()
+        await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
+        self.lifetime = lifetime
+    }
+
+    /// A token for the user, valid for the configured lifetime.
+    func issue(userId: String, now: Date = .now) async throws -> String {
+        // NumericDate in whole seconds, as most JWT libraries write it.
+        let now = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
+        let claims = SessionClaims(
+            sub: .init(value: userId), userId: userId, iat: .init(value: now), exp: .init(value: now + lifetime))
+        return try await keys.sign(claims)
+    }
+
+    /// The user id of a valid token; `nil` for any token that is malformed, not HS256, badly signed,
+    /// without `exp`, or expired.
+    func verify(_ token: String) async -> String? {
+        guard Self.algorithm(of: token) == "HS256" else { return nil }
+        return try? await keys.verify(token, as: SessionClaims.self).userId
+    }
+
+    /// The `alg` of a token's header, read before verifying so `none` and other algorithms are refused outright.
+    private static func algorithm(of token: String) -> String? {
+        guard let header = token.split(separator: ".", omittingEmptySubsequences: false).first,
+            let data = Data(base64URLEncoded: String(header)),
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { return nil }
+        return object["alg"] as? String
+    }
+}
+
+extension Data {
+    /// Decodes unpadded base64url, as JWT parts are written.
+    init?(base64URLEncoded text: String) {
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        self.init(base64Encoded: base64)
+    }
+}

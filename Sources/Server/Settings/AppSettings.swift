@@ -1,0 +1,131 @@
+import Configuration
+import Foundation
+import Logging
+
+/// Every setting of the server, read once at start-up and validated.
+///
+/// Values come from a `ConfigReader` (command-line flags, environment variables, a `.env` file);
+/// a value that cannot be parsed is an error that names the setting, never a silent fallback to the default.
+struct AppSettings: Sendable {
+    var host = "127.0.0.1"
+    var port = 8787
+    /// SQLite file, or `:memory:` for an ephemeral database.
+    var databasePath = "data/ai-worker.sqlite"
+    /// HS256 secret; `nil` means "load or create one next to the database".
+    var jwtSecret: String?
+    /// Lifetime of issued tokens in seconds.
+    var jwtTTL = 86_400
+    var bcryptCost = 12
+    var modelBackend = ModelBackendKind.mock
+    /// The model used when a request names none.
+    var defaultModel = "@cf/meta/llama-3-8b-instruct"
+    /// Artificial latency of the mock backend, for benchmarks.
+    var mockDelayMilliseconds = 0
+    /// Allowed browser origins; `["*"]` allows any.
+    var corsOrigins = ["*"]
+    /// Chat answer format when the `Accept` header expresses no preference.
+    var chatDefaultFormat = ChatFormat.json
+    /// Largest accepted request body in bytes.
+    var maxBodyBytes = 1 << 20
+    var logLevel = Logger.Level.info
+
+    /// The lowest bcrypt cost accepted: below it, offline guessing becomes cheap.
+    static let minimumBcryptCost = 10
+
+    init() {}
+
+    /// Reads and validates every setting; throws `SettingsError` naming the first bad one.
+    init(reader: ConfigReader) throws {
+        host = reader.string(forKey: "http.host", default: host)
+        port = try Self.integer(reader, "http.port", default: port, in: 0...65_535)
+        databasePath = reader.string(forKey: "database.path", default: databasePath)
+        jwtSecret = reader.string(forKey: "jwt.secret", isSecret: true)
+        jwtTTL = try Self.integer(reader, "jwt.ttl", default: jwtTTL, in: 60...31_536_000)
+        bcryptCost = try Self.integer(reader, "bcrypt.cost", default: bcryptCost, in: Self.minimumBcryptCost...31)
+        modelBackend = try Self.choice(reader, "model.backend", default: modelBackend)
+        defaultModel = reader.string(forKey: "model.name", default: defaultModel)
+        mockDelayMilliseconds = try Self.integer(reader, "mock.delayMs", default: mockDelayMilliseconds, in: 0...60_000)
+        if let origins = reader.string(forKey: "cors.origins") {
+            corsOrigins = origins.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            guard !corsOrigins.isEmpty else {
+                throw SettingsError(key: "cors.origins", value: origins, expected: "'*' or a comma-separated list of origins")
+            }
+        }
+        chatDefaultFormat = try Self.choice(reader, "chat.defaultFormat", default: chatDefaultFormat)
+        maxBodyBytes = try Self.integer(reader, "http.maxBodyBytes", default: maxBodyBytes, in: 1_024...(64 << 20))
+        logLevel = try Self.choice(reader, "log.level", default: logLevel)
+    }
+
+    private static func integer(_ reader: ConfigReader, _ key: String, default value: Int, in range: ClosedRange<Int>) throws -> Int {
+        guard let text = reader.string(forKey: ConfigKey(key)) else { return value }
+        guard let number = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(number) else {
+            throw SettingsError(key: key, value: text, expected: "a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number
+    }
+
+    private static func choice<T: RawRepresentable & CaseIterable>(_ reader: ConfigReader, _ key: String, default value: T) throws -> T
+    where T.RawValue == String {
+        guard let text = reader.string(forKey: ConfigKey(key)) else { return value }
+        guard let choice = T(rawValue: text.lowercased()) else {
+            let allowed = T.allCases.map(\.rawValue).joined(separator: ", ")
+            throw SettingsError(key: key, value: text, expected: "one of \(allowed)")
+        }
+        return choice
+    }
+}
+
+/// Which model backend answers chat requests.
+enum ModelBackendKind: String, CaseIterable, Sendable {
+    case mock
+}
+
+/// How a chat answer is written.
+enum ChatFormat: String, CaseIterable, Sendable {
+    /// `{"response": "..."}` as the README documents.
+    case json
+    /// The bare text as `text/plain`, as the original worker sends it.
+    case text
+}
+
+/// A setting whose value cannot be used.
+struct SettingsError: Error, CustomStringConvertible {
+    let key: String
+    let value: String
+    let expected: String
+
+    var description: String {
+        "Invalid setting \(Self.environmentName(key)) (--\(Self.flagName(key))) = '\(value)': expected \(expected)."
+    }
+
+    /// `http.maxBodyBytes` -> `HTTP_MAX_BODY_BYTES`, the way swift-configuration maps keys to environment variables.
+    static func environmentName(_ key: String) -> String {
+        words(key).joined(separator: "_").uppercased()
+    }
+
+    /// `http.maxBodyBytes` -> `http-max-body-bytes`.
+    static func flagName(_ key: String) -> String {
+        words(key).joined(separator: "-").lowercased()
+    }
+
+    private static func words(_ key: String) -> [String] {
+        var words: [String] = []
+        for component in key.split(separator: ".") {
+            var word = ""
+            for character in component {
+                if character.isUppercase, !word.isEmpty {
+                    words.append(word)
+                    word = ""
+                }
+                word.append(character)
+            }
+            words.append(word)
+        }
+        return words
+    }
+}
+
+/// A configuration problem that stops the server at start-up with a message saying what to fix.
+protocol StartupError: Error, CustomStringConvertible {}
+
+extension SettingsError: StartupError {}

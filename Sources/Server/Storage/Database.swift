@@ -1,0 +1,70 @@
+import Foundation
+import GRDB
+
+/// Opens the SQLite database and brings its schema up to date.
+enum Database {
+    /// Opens `path` (creating its folder) as a WAL-mode `DatabasePool`, or an in-memory queue for `:memory:`,
+    /// and runs the migrations.
+    static func open(path: String) throws -> any DatabaseWriter {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(5)
+        let writer: any DatabaseWriter
+        if path == ":memory:" {
+            writer = try DatabaseQueue(configuration: configuration)
+        } else {
+            let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            writer = try DatabasePool(path: path, configuration: configuration)
+        }
+        try migrator.migrate(writer)
+        return writer
+    }
+
+    /// The schema, one migration per change; applied migrations are never edited.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: users and api keys") { db in
+            try db.execute(sql: """
+                CREATE TABLE users (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    email TEXT NOT NULL UNIQUE,
+                    password_hash TEXT NOT NULL,
+                    created_at TEXT NOT NULL
+                );
+                CREATE TABLE api_keys (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    key_hash TEXT NOT NULL UNIQUE,
+                    prefix TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    active INTEGER NOT NULL DEFAULT 1,
+                    created_at TEXT NOT NULL,
+                    last_used_at TEXT,
+                    revoked_at TEXT
+                );
+                CREATE INDEX api_keys_user_id ON api_keys(user_id);
+                """)
+        }
+        return migrator
+    }
+
+    /// Whether `error` means the database cannot be used right now (locked, read-only, full, I/O),
+    /// as opposed to a bug or bad input: such errors are answered with 503.
+    static func isUnavailable(_ error: any Error) -> Bool {
+        guard let error = error as? DatabaseError else { return false }
+        let unavailable: [ResultCode] = [.SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_READONLY, .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_CANTOPEN]
+        return unavailable.contains(error.resultCode)
+    }
+}
+
+/// Timestamps as the API shows them: RFC 3339 in UTC with whole seconds, e.g. `2026-11-29T06:56:40Z`.
+enum Timestamp {
+    static func now() -> String {
+        string(from: .now)
+    }
+
+    static func string(from date: Date) -> String {
+        date.formatted(.iso8601)
+    }
+}

@@ -1,0 +1,66 @@
+import GRDB
+
+/// `APIKeyRepository` on SQLite.
+struct SQLiteAPIKeyRepository: APIKeyRepository {
+    let database: any DatabaseWriter
+
+    func create(userId: String, name: String, keyHash: String, prefix: String) async throws -> APIKey {
+        let key = APIKey(
+            id: RandomID.make(), userId: userId, name: name, prefix: prefix, active: true,
+            createdAt: Timestamp.now(), lastUsedAt: nil)
+        try await database.write { db in
+            try db.execute(
+                sql: "INSERT INTO api_keys (id, user_id, key_hash, prefix, name, active, created_at) VALUES (?, ?, ?, ?, ?, 1, ?)",
+                arguments: [key.id, key.userId, keyHash, key.prefix, key.name, key.createdAt])
+        }
+        return key
+    }
+
+    func list(userId: String) async throws -> [APIKey] {
+        try await database.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, user_id, name, prefix, active, created_at, last_used_at FROM api_keys
+                    WHERE user_id = ? ORDER BY created_at, rowid
+                    """,
+                arguments: [userId]
+            ).map {
+                APIKey(
+                    id: $0["id"], userId: $0["user_id"], name: $0["name"], prefix: $0["prefix"], active: $0["active"],
+                    createdAt: $0["created_at"], lastUsedAt: $0["last_used_at"])
+            }
+        }
+    }
+
+    func revoke(id: String, userId: String) async throws -> Bool {
+        try await database.write { db in
+            try db.execute(
+                sql: "UPDATE api_keys SET active = 0, revoked_at = COALESCE(revoked_at, ?) WHERE id = ? AND user_id = ?",
+                arguments: [Timestamp.now(), id, userId])
+            return db.changesCount > 0
+        }
+    }
+
+    func authenticate(keyHash: String) async throws -> (keyId: String, userId: String)? {
+        let found = try await database.read { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT k.id, k.user_id, k.last_used_at FROM api_keys k JOIN users u ON u.id = k.user_id
+                    WHERE k.key_hash = ? AND k.active = 1
+                    """,
+                arguments: [keyHash]
+            ).map { (keyId: $0["id"] as String, userId: $0["user_id"] as String, lastUsedAt: $0["last_used_at"] as String?) }
+        }
+        guard let found else { return nil }
+        // Record use at most once a minute, so authenticating stays a read on the hot path.
+        let now = Timestamp.now()
+        if found.lastUsedAt.map({ $0 < Timestamp.string(from: .now.addingTimeInterval(-60)) }) ?? true {
+            try await database.write { db in
+                try db.execute(sql: "UPDATE api_keys SET last_used_at = ? WHERE id = ?", arguments: [now, found.keyId])
+            }
+        }
+        return (found.keyId, found.userId)
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import Server
+
+@Suite("API keys")
+struct APIKeyRouteTests {
+    @Test func createReturnsKeyOnceWithItsMetadata() async throws {
+        try await withApp { client in
+            let user = try await client.registerUser()
+            let response = try await client.send(.post, "/api-keys/create", json: #"{"name":"my key"}"#, headers: bearer(user.token))
+            #expect(response.status == .ok)
+            let body = try response.json()
+            let key = try #require(body["key"] as? String)
+            #expect(key.hasPrefix("sk-") && key.count >= 35)
+            #expect(body["message"] as? String == "API key created successfully. Save this key as it won't be shown again.")
+            #expect(body["name"] as? String == "my key")
+            #expect(key.hasPrefix(try #require(body["prefix"] as? String)))
+            #expect((body["created_at"] as? String)?.hasSuffix("Z") == true)
+            #expect(body["id"] is String)
+        }
+    }
+
+    @Test func listShowsKeysWithoutSecretsAndRevocation() async throws {
+        try await withApp { client in
+            let user = try await client.registerUser()
+            let first = try await client.createKey(token: user.token, name: "first")
+            _ = try await client.createKey(token: user.token, name: "second")
+            #expect(try await client.send(.post, "/api-keys/revoke/\(first.id)", headers: bearer(user.token)).status == .ok)
+            let response = try await client.send(.get, "/api-keys/list", headers: bearer(user.token))
+            #expect(response.status == .ok)
+            let keys = try response.jsonArray()
+            #expect(keys.map { $0["name"] as? String } == ["first", "second"])
+            #expect(keys.map { $0["active"] as? Bool } == [false, true])
+            #expect(Set(keys[0].keys) == ["id", "name", "active", "prefix", "created_at", "last_used_at"])
+            #expect(!response.text.contains(first.key))
+        }
+    }
+
+    @Test func lastUsedAtIsSetWhenTheKeyIsUsed() async throws {
+        try await withApp { client in
+            let user = try await client.registerUser()
+            let key = try await client.createKey(token: user.token)
+            #expect(try await client.send(.get, "/api-keys/list", headers: bearer(user.token)).jsonArray()[0]["last_used_at"] is NSNull)
+            _ = try await client.send(.post, "/chat/completions", json: helloChat, headers: apiKeyHeader(key.key))
+            let used = try await client.send(.get, "/api-keys/list", headers: bearer(user.token)).jsonArray()[0]
+            #expect((used["last_used_at"] as? String)?.hasSuffix("Z") == true)
+        }
+    }
+
+    @Test func revokingTwiceSucceeds() async throws {
+        try await withApp { client in
+            let user = try await client.registerUser()
+            let key = try await client.createKey(token: user.token)
+            for _ in 0..<2 {
+                let response = try await client.send(.post, "/api-keys/revoke/\(key.id)", headers: bearer(user.token))
+                #expect(response.status == .ok)
+                #expect(try response.json()["message"] as? String == "API key revoked successfully")
+            }
+        }
+    }
+
+    @Test func revokingUnknownOrForeignKeyIs404AndForeignKeyKeepsWorking() async throws {
+        try await withApp { client in
+            let alice = try await client.registerUser()
+            let bob = try await client.registerUser()
+            let bobKey = try await client.createKey(token: bob.token)
+            let unknown = try await client.send(.post, "/api-keys/revoke/does-not-exist", headers: bearer(alice.token))
+            let foreign = try await client.send(.post, "/api-keys/revoke/\(bobKey.id)", headers: bearer(alice.token))
+            #expect(unknown.status == .notFound)
+            #expect(foreign.status == .notFound)
+            #expect(try unknown.json() as NSDictionary == foreign.json() as NSDictionary)
+            let chat = try await client.send(.post, "/chat/completions", json: helloChat, headers: apiKeyHeader(bobKey.key))
+            #expect(chat.status == .ok)
+        }
+    }
+
+    @Test func apiKeyCannotManageKeys() async throws {
+        try await withApp { client in
+            let user = try await client.registerUser()
+            let key = try await client.createKey(token: user.token)
+            for headers in [apiKeyHeader(key.key), bearer(key.key)] {
+                let create = try await client.send(.post, "/api-keys/create", json: #"{"name":"minted"}"#, headers: headers)
+                #expect(create.status == .forbidden)
+                #expect(try create.errorCode() == "api_key_not_allowed")
+                #expect(try await client.send(.get, "/api-keys/list", headers: headers).status == .forbidden)
+                #expect(try await client.send(.post, "/api-keys/revoke/\(key.id)", headers: headers).status == .forbidden)
+            }
+        }
+    }
+
+    @Test func keyRoutesRequireAuthentication() async throws {
+        try await withApp { client in
+            let response = try await client.send(.get, "/api-keys/list")
+            #expect(response.status == .unauthorized)
+            #expect(response.headers[.wwwAuthenticate] != nil)
+            #expect(try response.errorCode() == "authentication_required")
+        }
+    }
+
+    @Test(arguments: [#"{}"#, #"{"name":""}"#, #"{"name":"   "}"#, #"{"name":7}"#, #"{"name":"\#(String(repeating: "n", count: 101))"}"#])
+    func badKeyNameIs400(body: String) async throws {
+        try await withApp { client in
+            let user = try await client.registerUser()
+            let response = try await client.send(.post, "/api-keys/create", json: body, headers: bearer(user.token))
+            #expect(response.status == .badRequest)
+            _ = try response.errorCode()
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import HTTPTypes
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import Server
+
+@Suite("HTTP behaviour: errors, limits, CORS, headers")
+struct HTTPBehaviourTests {
+    @Test func unknownRouteIsJSON404() async throws {
+        try await withApp { client in
+            for path in ["/", "/nope", "/v2/chat/completions", "/users"] {
+                let response = try await client.send(.get, path)
+                #expect(response.status == .notFound, "\(path)")
+                #expect(try response.errorCode() == "not_found")
+            }
+        }
+    }
+
+    @Test func wrongMethodIs405WithAllow() async throws {
+        try await withApp { client in
+            let cases: [(HTTPRequest.Method, String, String)] = [
+                (.get, "/register", "POST"), (.get, "/chat/completions", "POST"),
+                (.post, "/api-keys/list", "GET"), (.get, "/api-keys/revoke/abc", "POST"), (.delete, "/users/login", "POST"),
+            ]
+            for (method, path, allowed) in cases {
+                let response = try await client.send(method, path)
+                #expect(response.status == .methodNotAllowed, "\(method) \(path)")
+                #expect(response.headers[.allow] == allowed)
+                #expect(try response.errorCode() == "method_not_allowed")
+            }
+        }
+    }
+
+    @Test func bodyOverTheLimitIs413() async throws {
+        try await withApp(["http.maxBodyBytes": "2048"]) { client in
+            let big = #"{"email":"a@example.com","password":""# + String(repeating: "x", count: 4096) + #""}"#
+            let response = try await client.send(.post, "/register", json: big)
+            #expect(response.status == .contentTooLarge)
+            #expect(try response.errorCode() == "body_too_large")
+        }
+    }
+
+    @Test func nonJSONContentTypeIs415() async throws {
+        try await withApp { client in
+            let response = try await client.send(
+                .post, "/register", json: "email=a", headers: [.contentType: "application/x-www-form-urlencoded"])
+            #expect(response.status == .unsupportedMediaType)
+            #expect(try response.errorCode() == "unsupported_media_type")
+        }
+    }
+
+    @Test func preflightAllowsAuthorization() async throws {
+        try await withApp { client in
+            let response = try await client.send(
+                .options, "/chat/completions",
+                headers: [.origin: "https://example.com", .accessControlRequestMethod: "POST", .accessControlRequestHeaders: "Authorization"])
+            #expect(response.status == .noContent)
+            #expect(response.headers[.accessControlAllowOrigin] == "*")
+            #expect(response.headers[.accessControlAllowHeaders]?.contains("Authorization") == true)
+            #expect(response.headers[.accessControlAllowHeaders]?.contains("X-API-Key") == true)
+            #expect(response.headers[.accessControlAllowMethods] == "GET, POST, OPTIONS")
+            #expect(response.headers[.accessControlMaxAge] == "600")
+        }
+    }
+
+    @Test func configuredOriginsAreTheOnlyOnesAllowed() async throws {
+        try await withApp(["cors.origins": "https://app.example.com, https://admin.example.com"]) { client in
+            let allowed = try await client.send(.get, "/nope", headers: [.origin: "https://app.example.com"])
+            #expect(allowed.headers[.accessControlAllowOrigin] == "https://app.example.com")
+            #expect(allowed.headers[.vary] == "Origin")
+            let other = try await client.send(.get, "/nope", headers: [.origin: "https://evil.example.com"])
+            #expect(other.headers[.accessControlAllowOrigin] == nil)
+        }
+    }
+
+    @Test func everyResponseCarriesSecurityHeadersAndRequestId() async throws {
+        try await withApp { client in
+            let user = try await client.registerUser()
+            for response in [
+                try await client.send(.post, "/login", json: #"{"email":"\#(user.email)","password":"\#(user.password)"}"#),
+                try await client.send(.get, "/nope"),
+            ] {
+                #expect(response.headers[.xContentTypeOptions] == "nosniff")
+                #expect(response.headers[.cacheControl] == "no-store")
+                #expect(response.headers[HTTPField.Name("X-Request-Id")!]?.isEmpty == false)
+            }
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import GRDB
+import Configuration
+import Foundation
+import Logging
+import Testing
+
+@testable import Server
+
+@Suite("Start-up: settings, secrets, migrations")
+struct StartupTests {
+    let logger = Logger(label: "test")
+
+    @Test func defaultsNeedNoConfiguration() throws {
+        let settings = AppSettings()
+        #expect(settings.host == "127.0.0.1")
+        #expect(settings.port == 8787)
+        #expect(settings.databasePath == "data/ai-worker.sqlite")
+        #expect(settings.bcryptCost == 12)
+        #expect(settings.modelBackend == .mock)
+        #expect(settings.corsOrigins == ["*"])
+    }
+
+    @Test(arguments: [("http.port", "eighty"), ("http.port", "70000"), ("bcrypt.cost", "9"), ("model.backend", "gpt"), ("chat.defaultFormat", "xml")])
+    func invalidSettingIsRefusedNamingIt(key: String, value: String) throws {
+        let error = try #require(throws: SettingsError.self) { try AppSettings(reader: testReader([key: value])) }
+        #expect(error.description.contains(SettingsError.environmentName(key)))
+        #expect(error.description.contains(value))
+    }
+
+    @Test func environmentNamesFollowSwiftConfiguration() {
+        #expect(SettingsError.environmentName("http.maxBodyBytes") == "HTTP_MAX_BODY_BYTES")
+        #expect(SettingsError.flagName("chat.defaultFormat") == "chat-default-format")
+    }
+
+    @Test(arguments: ["short-secret", "your-secret-key"])
+    func weakConfiguredSecretIsRefused(secret: String) {
+        #expect(throws: JWTSecretError.self) {
+            try JWTSecret.resolve(configured: secret, folder: nil, logger: logger)
+        }
+    }
+
+    @Test func generatedSecretIsStoredPrivatelyAndReused() throws {
+        let folder = try temporaryFolder()
+        let first = try JWTSecret.resolve(configured: nil, folder: folder, logger: logger)
+        #expect(first.utf8.count >= 32)
+        let file = folder.appendingPathComponent(JWTSecret.fileName).path
+        let permissions = try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int
+        #expect(permissions == 0o600)
+        #expect(try JWTSecret.resolve(configured: nil, folder: folder, logger: logger) == first)
+    }
+
+    @Test func tokensSurviveARestartWithTheGeneratedSecret() async throws {
+        let path = try temporaryFolder().appendingPathComponent("db.sqlite").path
+        let reader = try testReaderWithoutSecret(databasePath: path)
+        let token = try await buildApplication(reader: reader).test(.router) { client in
+            try await client.registerUser().token
+        }
+        let again = try await buildApplication(reader: try testReaderWithoutSecret(databasePath: path)).test(.router) { client in
+            try await client.send(.post, "/chat/completions", json: helloChat, headers: bearer(token)).status
+        }
+        #expect(again == .ok)
+    }
+
+    @Test func migrationsCreateTheSchemaAndRerunCleanly() throws {
+        let path = try temporaryFolder().appendingPathComponent("nested/db.sqlite").path
+        _ = try Database.open(path: path)
+        let database = try Database.open(path: path)
+        let tables = try database.read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'grdb%' ORDER BY name")
+        }
+        #expect(tables == ["api_keys", "users"])
+        let columns = try database.read { db in try db.columns(in: "api_keys").map(\.name) }
+        #expect(Set(columns).isSuperset(of: ["key_hash", "prefix", "name", "active", "created_at", "last_used_at", "revoked_at"]))
+        let journal = try database.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+        #expect(journal == "wal")
+    }
+
+    @Test func generatedKeysAreRandomAndStoredOnlyAsHashes() {
+        let first = APIKeyGenerator.make()
+        let second = APIKeyGenerator.make()
+        #expect(first.key != second.key)
+        #expect(first.key.hasPrefix("sk-") && first.key.count == 46)
+        #expect(first.hash == APIKeyGenerator.hash(first.key))
+        #expect(first.hash.count == 64 && !first.hash.contains(first.key))
+        #expect(first.prefix == String(first.key.prefix(10)))
+    }
+
+    @Test func negotiationFollowsQualityAndSpecificity() {
+        #expect(ContentNegotiation.chatFormat(accept: nil, default: .json) == .json)
+        #expect(ContentNegotiation.chatFormat(accept: "*/*", default: .text) == .text)
+        #expect(ContentNegotiation.chatFormat(accept: "text/plain", default: .json) == .text)
+        #expect(ContentNegotiation.chatFormat(accept: "text/*;q=0.9, application/json", default: .text) == .json)
+        #expect(ContentNegotiation.chatFormat(accept: "application/json;q=0.1, text/plain", default: .json) == .text)
+        #expect(ContentNegotiation.chatFormat(accept: "image/png", default: .json) == nil)
+    }
+}
+
+/// Like `testReader`, but with no JWT secret so the server makes and keeps one.
+private func testReaderWithoutSecret(databasePath: String) throws -> ConfigReader {
+    try testReader(["database.path": databasePath, "jwt.secret": ""])
+}

@@ -1,0 +1,98 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import Server
+
+@Suite("Register and login")
+struct UserRouteTests {
+    @Test func registerReturnsMessageAndTokenAtBothPaths() async throws {
+        try await withApp { client in
+            for path in ["/register", "/users/register"] {
+                let response = try await client.send(
+                    .post, path, json: #"{"email":"\#(UUID().uuidString)@example.com","password":"secret123"}"#)
+                #expect(response.status == .ok)
+                let body = try response.json()
+                #expect(body["message"] as? String == "User created")
+                #expect((body["token"] as? String)?.split(separator: ".").count == 3)
+            }
+        }
+    }
+
+    @Test func loginWorksAtBothPathsWithNormalisedEmail() async throws {
+        try await withApp { client in
+            _ = try await client.send(.post, "/register", json: #"{"email":"  Alice@Example.COM ","password":"secret123"}"#)
+            for path in ["/login", "/users/login"] {
+                let response = try await client.send(.post, path, json: #"{"email":"alice@example.com","password":"secret123"}"#)
+                #expect(response.status == .ok)
+                #expect(try response.json()["token"] is String)
+            }
+        }
+    }
+
+    @Test func duplicateEmailIsConflict() async throws {
+        try await withApp { client in
+            let body = #"{"email":"bob@example.com","password":"hunter2hunter2"}"#
+            #expect(try await client.send(.post, "/register", json: body).status == .ok)
+            let second = try await client.send(.post, "/users/register", json: body.replacingOccurrences(of: "bob@", with: "BOB@"))
+            #expect(second.status == .conflict)
+            #expect(try second.errorCode() == "email_taken")
+        }
+    }
+
+    @Test func wrongPasswordAndUnknownEmailGetTheSameAnswer() async throws {
+        try await withApp { client in
+            let user = try await client.registerUser()
+            let wrong = try await client.send(.post, "/login", json: #"{"email":"\#(user.email)","password":"wrong password"}"#)
+            let unknown = try await client.send(.post, "/login", json: #"{"email":"nobody@example.com","password":"whatever1"}"#)
+            for response in [wrong, unknown] {
+                #expect(response.status == .unauthorized)
+                #expect(response.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true)
+                #expect(try response.json()["error"] as? String == "Invalid credentials")
+                #expect(try response.errorCode() == "invalid_credentials")
+            }
+        }
+    }
+
+    @Test(arguments: [
+        (#"{"email":"not-an-email","password":"secret123"}"#, "invalid_email"),
+        (#"{"email":"a@b","password":"secret123"}"#, "invalid_email"),
+        (#"{"email":"x@example.com","password":"short"}"#, "weak_password"),
+        (#"{"email":"x@example.com","password":"\#(String(repeating: "p", count: 73))"}"#, "password_too_long"),
+        (#"{"password":"secret123"}"#, "missing_field"),
+        (#"{"email":"x@example.com"}"#, "missing_field"),
+        (#"{"email":42,"password":"secret123"}"#, "invalid_field"),
+        (#"{not json"#, "invalid_json"),
+        (#"[1,2]"#, "invalid_json"),
+        ("", "invalid_json"),
+    ])
+    func badRegistrationIsRejectedWith400(body: String, code: String) async throws {
+        try await withApp { client in
+            let response = try await client.send(.post, "/register", json: body)
+            #expect(response.status == .badRequest)
+            #expect(try response.errorCode() == code)
+        }
+    }
+
+    @Test func missingFieldErrorNamesTheField() async throws {
+        try await withApp { client in
+            let response = try await client.send(.post, "/login", json: #"{"password":"secret123"}"#)
+            #expect(response.status == .badRequest)
+            #expect((try response.json()["error"] as? String)?.contains("'email'") == true)
+        }
+    }
+
+    @Test func passwordsAreStoredAsBcryptHashes() async throws {
+        let reader = try testReader()
+        let path = try #require(reader.string(forKey: "database.path"))
+        let app = try await buildApplication(reader: reader)
+        try await app.test(.router) { client in
+            _ = try await client.send(.post, "/register", json: #"{"email":"hash@example.com","password":"secret123"}"#)
+        }
+        let database = try Database.open(path: path)
+        let hash = try #require(try await SQLiteUserRepository(database: database).find(email: "hash@example.com")?.passwordHash)
+        #expect(hash.hasPrefix("$2b$10$"))
+        #expect(!hash.contains("secret123"))
+    }
+}
