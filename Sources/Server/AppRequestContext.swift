@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 
 /// Who a request acts for, once authenticated.
@@ -19,6 +20,13 @@ struct AppRequestContext: RequestContext {
     init(source: Source) {
         coreContext = .init(source: source)
         principal = nil
+    }
+
+    /// JSON without `\/` escapes, so model names such as `@cf/meta/...` read as sent.
+    var responseEncoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .withoutEscapingSlashes
+        return encoder
     }
 
     /// The principal set by `AuthenticationMiddleware`; routes behind it can rely on it.

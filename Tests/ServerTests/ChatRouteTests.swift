@@ -15,6 +15,7 @@ struct ChatRouteTests {
                 let response = try await client.send(.post, "/chat/completions", json: helloChat, headers: headers)
                 #expect(response.status == .ok)
                 #expect(try response.json()["response"] as? String == "[mock @cf/meta/llama-3-8b-instruct] You said: Hello there")
+                #expect(response.text.contains("@cf/meta/"))
             }
         }
     }
