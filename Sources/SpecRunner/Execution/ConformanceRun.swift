@@ -1,0 +1,54 @@
+import Foundation
+
+/// A conformance run as the command line and the tests start it: load, filter, run with N jobs, collect.
+struct ConformanceRun: Sendable {
+    let spec: OpenAPISpec
+    let scenarios: [Scenario]
+    let baseURL: String
+    var variables: [String: String] = [:]
+    var jobs = 4
+    var timeout = 10.0
+
+    /// Runs every scenario, at most `jobs` at once, calling `progress` as each finishes; results keep file order.
+    func run(progress: @Sendable (ScenarioResult) -> Void = { _ in }) async -> RunResult {
+        let start = ContinuousClock.now
+        let executor = HTTPExecutor()
+        let runner = ScenarioRunner(
+            spec: spec, executor: executor, baseURL: baseURL, variables: variables, defaultTimeout: timeout,
+            runId: Template.randomCharacters(6).lowercased())
+        var results = [ScenarioResult?](repeating: nil, count: scenarios.count)
+        await withTaskGroup(of: (Int, ScenarioResult).self) { group in
+            var next = 0
+            func startNext() {
+                guard next < scenarios.count else { return }
+                let index = next
+                let scenario = scenarios[index]
+                group.addTask { (index, await runner.run(scenario)) }
+                next += 1
+            }
+            for _ in 0..<max(1, jobs) { startNext() }
+            while let (index, result) = await group.next() {
+                results[index] = result
+                progress(result)
+                startNext()
+            }
+        }
+        try? await executor.shutdown()
+        let finished = results.compactMap { $0 }
+        return RunResult(
+            baseURL: baseURL, scenarios: finished, seconds: (ContinuousClock.now - start).seconds,
+            coverage: CoverageMatrix(spec: spec, calls: finished.flatMap(\.calls)))
+    }
+
+    /// Whether anything answers HTTP at `baseURL` (any status will do).
+    static func isReachable(_ baseURL: String) async -> Bool {
+        let executor = HTTPExecutor()
+        defer { Task { try? await executor.shutdown() } }
+        do {
+            _ = try await executor.send(SentRequest(method: "GET", url: baseURL + "/", headers: [], body: nil), timeout: 5)
+            return true
+        } catch {
+            return !HTTPExecutor.isUnreachable(error)
+        }
+    }
+}

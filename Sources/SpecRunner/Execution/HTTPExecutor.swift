@@ -1,0 +1,79 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// A request as sent, kept for reports.
+struct SentRequest: Sendable {
+    let method: String
+    let url: String
+    let headers: [(name: String, value: String)]
+    let body: String?
+}
+
+/// A response as received.
+struct ReceivedResponse: Sendable {
+    let status: Int
+    let headers: [(name: String, value: String)]
+    let body: Data
+
+    /// The first value of a header, by case-insensitive name.
+    func header(_ name: String) -> String? {
+        headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+    }
+
+    /// The media type without parameters, lower-cased (`application/json`).
+    var mediaType: String? {
+        header("Content-Type").map { $0.split(separator: ";")[0].trimmingCharacters(in: .whitespaces).lowercased() }
+    }
+
+    /// The body as JSON, if it is JSON.
+    var json: JSONValue? {
+        body.isEmpty ? nil : try? JSONValue.parse(body)
+    }
+
+    var text: String { String(decoding: body, as: UTF8.self) }
+}
+
+/// Sends requests over AsyncHTTPClient: no redirects followed, a deadline per request, bodies capped.
+final class HTTPExecutor: Sendable {
+    static let maxResponseBytes = 16 << 20
+
+    private let client: HTTPClient
+
+    init() {
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5)))
+        configuration.httpVersion = .http1Only
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    func send(_ request: SentRequest, timeout: Double) async throws -> ReceivedResponse {
+        var outgoing = HTTPClientRequest(url: request.url)
+        outgoing.method = HTTPMethod(rawValue: request.method)
+        for header in request.headers {
+            outgoing.headers.add(name: header.name, value: header.value)
+        }
+        if let body = request.body {
+            outgoing.body = .bytes(ByteBuffer(string: body))
+        }
+        let deadline = TimeAmount.milliseconds(Int64(timeout * 1000))
+        let response = try await client.execute(outgoing, timeout: deadline)
+        let body = try await response.body.collect(upTo: Self.maxResponseBytes)
+        return ReceivedResponse(
+            status: Int(response.status.code),
+            headers: response.headers.map { ($0.name, $0.value) },
+            body: Data(body.readableBytesView))
+    }
+
+    func shutdown() async throws {
+        try await client.shutdown()
+    }
+
+    /// Whether an error means nothing answered at the address (refused, unresolvable, connect timeout).
+    static func isUnreachable(_ error: any Error) -> Bool {
+        if let error = error as? HTTPClientError, error == .connectTimeout { return true }
+        let text = String(describing: error).lowercased()
+        return ["connection refused", "connectionrefused", "connect timeout", "connecttimeout", "no such host", "could not resolve",
+                "unresolved", "networkunreachable"].contains { text.contains($0) }
+    }
+}

@@ -1,0 +1,43 @@
+/// How a step, scenario or run ended.
+enum Outcome: String, Sendable, Codable {
+    case passed, failed, skipped
+}
+
+/// What one step sent, got and found wrong.
+struct StepResult: Sendable {
+    let name: String
+    let operation: String?
+    var outcome: Outcome
+    /// Why the step failed (empty when it passed) or why it was skipped.
+    var failures: [String]
+    /// The request as sent, secrets redacted.
+    var request: SentRequest?
+    var status: Int?
+    /// The start of the response body, secrets redacted.
+    var responseExcerpt: String?
+    var seconds: Double
+    /// Whether this is a `finally` step.
+    var isFinally: Bool
+}
+
+/// What one scenario did.
+struct ScenarioResult: Sendable {
+    let name: String
+    let file: String
+    let tags: [String]
+    var outcome: Outcome
+    var steps: [StepResult]
+    /// A problem before any step ran (a missing variable, a template error), or why it was skipped.
+    var note: String?
+    var seconds: Double
+    /// Each operation call: operation id, status received, whether the step passed, whether the status is documented.
+    var calls: [OperationCall]
+}
+
+/// One call of a spec operation, for the coverage matrix.
+struct OperationCall: Sendable, Hashable {
+    let operation: String
+    let status: Int
+    let passed: Bool
+    let documented: Bool
+}

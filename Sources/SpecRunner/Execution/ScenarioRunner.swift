@@ -1,0 +1,256 @@
+import Foundation
+
+/// Runs scenarios against a deployment and checks every response against the expectations and the spec.
+struct ScenarioRunner: Sendable {
+    let spec: OpenAPISpec
+    let executor: HTTPExecutor
+    /// The deployment, e.g. `http://127.0.0.1:8787`, without a trailing slash.
+    let baseURL: String
+    /// Variables from `--var`.
+    let variables: [String: String]
+    /// Seconds a step may take unless it says otherwise.
+    let defaultTimeout: Double
+    let runId: String
+
+    func run(_ scenario: Scenario) async -> ScenarioResult {
+        let start = ContinuousClock.now
+        var result = ScenarioResult(
+            name: scenario.name, file: scenario.file, tags: scenario.tags, outcome: .passed, steps: [], note: nil, seconds: 0, calls: [])
+        let missing = scenario.requires.filter { variables[$0] == nil }
+        if !missing.isEmpty {
+            result.outcome = .skipped
+            result.note = "needs " + missing.map { "--var \($0)=..." }.joined(separator: " ")
+            return result
+        }
+        var template = Template(runId: runId, variables: variables.mapValues(JSONValue.string))
+        do {
+            for variable in scenario.variables {
+                template.variables[variable.name] = try template.render(variable.value)
+            }
+        } catch {
+            result.outcome = .failed
+            result.note = "variables: \(error)"
+            return result
+        }
+        var failed = false
+        for step in scenario.steps {
+            if failed {
+                result.steps.append(StepResult(
+                    name: step.name, operation: step.operation, outcome: .skipped, failures: ["not run: an earlier step failed"],
+                    seconds: 0, isFinally: false))
+                continue
+            }
+            let stepResult = await run(step, template: &template, isFinally: false, calls: &result.calls)
+            failed = stepResult.outcome == .failed
+            result.steps.append(stepResult)
+        }
+        for step in scenario.finally {
+            let stepResult = await run(step, template: &template, isFinally: true, calls: &result.calls)
+            failed = failed || stepResult.outcome == .failed
+            result.steps.append(stepResult)
+        }
+        result.outcome = failed ? .failed : .passed
+        result.seconds = (ContinuousClock.now - start).seconds
+        return result
+    }
+
+    /// Runs one step, with its retries, and records its captures in `template`.
+    private func run(_ step: Step, template: inout Template, isFinally: Bool, calls: inout [OperationCall]) async -> StepResult {
+        let start = ContinuousClock.now
+        var result = StepResult(name: step.name, operation: step.operation, outcome: .passed, failures: [], seconds: 0, isFinally: isFinally)
+        let attempts = max(1, step.retry?.attempts ?? 1)
+        for attempt in 1...attempts {
+            result.failures = []
+            do {
+                let request = try buildRequest(step, template: template)
+                result.request = Redaction.request(request)
+                let response = try await executor.send(request, timeout: step.timeout ?? defaultTimeout)
+                result.status = response.status
+                result.responseExcerpt = Redaction.excerpt(of: response)
+                result.failures = try check(response, for: step, template: template)
+                if let operation = step.operation {
+                    let documented = spec.operations[operation].flatMap { spec.response(for: $0, status: response.status) } != nil
+                    calls.append(OperationCall(operation: operation, status: response.status, passed: result.failures.isEmpty, documented: documented))
+                }
+                if result.failures.isEmpty {
+                    try capture(step.capture, from: response, into: &template, failures: &result.failures)
+                }
+            } catch let error as TemplateError {
+                result.failures = ["template: \(error)"]
+            } catch let error as SpecError {
+                result.failures = [error.description]
+            } catch {
+                result.failures = [HTTPExecutor.isUnreachable(error) ? "cannot reach \(baseURL): \(error)" : "request failed: \(error)"]
+            }
+            if result.failures.isEmpty || attempt == attempts { break }
+            try? await Task.sleep(for: .seconds(step.retry?.delay ?? 1))
+        }
+        result.outcome = result.failures.isEmpty ? .passed : .failed
+        result.seconds = (ContinuousClock.now - start).seconds
+        return result
+    }
+
+    /// The request a step describes, with templates rendered and the method and path taken from the spec.
+    func buildRequest(_ step: Step, template: Template) throws -> SentRequest {
+        let method: String
+        var path: String
+        if let operationId = step.operation {
+            guard let operation = spec.operations[operationId] else {
+                throw SpecError("operation '\(operationId)' is not in \(spec.source)")
+            }
+            method = operation.method
+            path = operation.path
+        } else {
+            method = step.request!.method.uppercased()
+            path = step.request!.path
+        }
+        for (name, value) in step.path {
+            let text = try template.render(value).displayText
+            path = path.replacingOccurrences(of: "{\(name)}", with: text.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? text)
+        }
+        path = try template.renderString(path)
+        if !step.query.isEmpty {
+            var components = URLComponents()
+            components.queryItems = try step.query.sorted { $0.key < $1.key }.map { URLQueryItem(name: $0.key, value: try template.render($0.value).displayText) }
+            path += "?" + (components.percentEncodedQuery ?? "")
+        }
+        var headers: [(name: String, value: String)] = try step.headers.sorted { $0.key < $1.key }.map { ($0.key, try template.render($0.value).displayText) }
+        if let bearer = step.auth?.bearer {
+            headers.append(("Authorization", "Bearer \(try template.renderString(bearer))"))
+        }
+        if let apiKey = step.auth?.apiKey {
+            headers.append(("X-API-Key", try template.renderString(apiKey)))
+        }
+        var body: String?
+        if let rawBody = step.rawBody {
+            body = try template.renderString(rawBody)
+        } else if let json = step.body {
+            body = try template.render(json).jsonText
+        }
+        if body != nil, !headers.contains(where: { $0.name.caseInsensitiveCompare("Content-Type") == .orderedSame }) {
+            headers.append(("Content-Type", "application/json"))
+        }
+        return SentRequest(method: method, url: baseURL + path, headers: headers, body: body)
+    }
+
+    /// Everything wrong with a response: against the spec first, then against the step's expectations.
+    func check(_ response: ReceivedResponse, for step: Step, template: Template) throws -> [String] {
+        var failures: [String] = []
+        let expect = step.expect
+        if !expect.status.isEmpty, !expect.status.contains(response.status) {
+            failures.append("status: expected \(expect.status.map(String.init).joined(separator: " or ")), got \(response.status)")
+        }
+        if let operationId = step.operation, let operation = spec.operations[operationId] {
+            failures += checkAgainstSpec(response, operation: operation)
+        } else if let schema = expect.schema {
+            guard let pointer = JSONPointer(schema), pointer.resolve(in: spec.document) != nil else {
+                throw SpecError("step '\(step.name)': schema '\(schema)' is not in \(spec.source)")
+            }
+            if let json = response.json {
+                failures += spec.validator.validate(json, schemaAt: pointer).map { "schema: \($0)" }
+            } else {
+                failures.append("schema: expected a JSON body matching \(schema), got \(response.mediaType ?? "no content type"): \(response.text.prefix(100))")
+            }
+        }
+        if let contentType = expect.contentType, response.mediaType != contentType.lowercased() {
+            failures.append("content type: expected \(contentType), got \(response.mediaType ?? "none")")
+        }
+        for (name, matcher) in expect.headers.sorted(by: { $0.key < $1.key }) {
+            if let problem = try matcher.failure(for: response.header(name).map(JSONValue.string), render: template.render) {
+                failures.append("header \(name): \(problem)")
+            }
+        }
+        if !expect.body.isEmpty || expect.bodySubset != nil {
+            if let json = response.json {
+                for (pointerText, matcher) in expect.body.sorted(by: { $0.key < $1.key }) {
+                    guard let pointer = JSONPointer(pointerText) else { throw SpecError("step '\(step.name)': '\(pointerText)' is not a JSON Pointer") }
+                    if let problem = try matcher.failure(for: pointer.resolve(in: json), render: template.render) {
+                        failures.append("body \(pointerText.isEmpty ? "/" : pointerText): \(problem)")
+                    }
+                }
+                if let subset = expect.bodySubset {
+                    failures += BodySubset.differences(expected: try template.render(subset), actual: json, at: .root)
+                }
+            } else {
+                failures.append("body: expected JSON, got \(response.mediaType ?? "no content type"): \(response.text.prefix(100))")
+            }
+        }
+        if let matcher = expect.text, let problem = try matcher.failure(for: .string(response.text), render: template.render) {
+            failures.append("body text: \(problem)")
+        }
+        return failures
+    }
+
+    /// The spec's word on a response: the status is documented, the media type is, the body matches the
+    /// documented schema, and required headers are present.
+    func checkAgainstSpec(_ response: ReceivedResponse, operation: OpenAPISpec.Operation) -> [String] {
+        guard let documented = spec.response(for: operation, status: response.status) else {
+            return ["spec: status \(response.status) is not documented for \(operation.id) (documented: \(operation.statuses.joined(separator: ", ")))"]
+        }
+        var failures: [String] = []
+        for header in documented.requiredHeaders where response.header(header) == nil {
+            failures.append("spec: header \(header) is required for \(operation.id) \(documented.statusKey) but missing")
+        }
+        if documented.content.isEmpty {
+            if !response.body.isEmpty {
+                failures.append("spec: \(operation.id) \(documented.statusKey) documents no body, got \(response.body.count) bytes")
+            }
+            return failures
+        }
+        guard let mediaType = response.mediaType, let schemaEntry = documented.content[mediaType] else {
+            return failures + ["spec: content type \(response.mediaType ?? "(none)") is not documented for \(operation.id) \(documented.statusKey) (documented: \(documented.content.keys.sorted().joined(separator: ", ")))"]
+        }
+        guard let schemaPointer = schemaEntry else { return failures }
+        let value: JSONValue
+        if mediaType == "application/json" || mediaType.hasSuffix("+json") {
+            guard let json = response.json else {
+                return failures + ["spec: \(operation.id) \(documented.statusKey) must be JSON, got: \(response.text.prefix(100))"]
+            }
+            value = json
+        } else {
+            value = .string(response.text)
+        }
+        return failures + spec.validator.validate(value, schemaAt: schemaPointer).map { "schema: \($0)" }
+    }
+
+    private func capture(_ captures: [String: Capture], from response: ReceivedResponse, into template: inout Template, failures: inout [String]) throws {
+        for (name, source) in captures.sorted(by: { $0.key < $1.key }) {
+            if let header = source.header {
+                guard let value = response.header(header) else {
+                    failures.append("capture \(name): header \(header) is missing")
+                    continue
+                }
+                template.variables[name] = .string(value)
+            } else if let pointerText = source.body {
+                guard let pointer = JSONPointer(pointerText), let json = response.json, let value = pointer.resolve(in: json) else {
+                    failures.append("capture \(name): nothing at \(pointerText) in the body")
+                    continue
+                }
+                template.variables[name] = value
+            }
+        }
+    }
+}
+
+/// Compares a body with an expected subset: every field of the subset must be in the body, equal.
+enum BodySubset {
+    static func differences(expected: JSONValue, actual: JSONValue, at pointer: JSONPointer) -> [String] {
+        switch (expected, actual) {
+        case (.object(let expectedObject), .object(let actualObject)):
+            return expectedObject.sorted { $0.key < $1.key }.flatMap { key, value -> [String] in
+                guard let actualValue = actualObject[key] else { return ["body subset \(pointer.appending(key)): missing"] }
+                return differences(expected: value, actual: actualValue, at: pointer.appending(key))
+            }
+        case (.array(let expectedArray), .array(let actualArray)) where expectedArray.count == actualArray.count:
+            return zip(expectedArray, actualArray).enumerated().flatMap { differences(expected: $1.0, actual: $1.1, at: pointer.appending($0)) }
+        default:
+            return expected == actual ? [] : ["body subset \(pointer.description.isEmpty ? "/" : pointer.description): expected \(expected.jsonText.prefix(100)), found \(actual.jsonText.prefix(100))"]
+        }
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}

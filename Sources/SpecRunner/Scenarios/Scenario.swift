@@ -1,0 +1,239 @@
+import Foundation
+
+/// One scenario file: a named flow of steps against the API, with `finally` steps that always run.
+/// The format is documented in the README and described by `spec/scenario.schema.json`.
+struct Scenario: Decodable, Sendable {
+    var name: String
+    var description: String?
+    var tags: [String]
+    /// Variables set before the first step, in order; values may use templates.
+    var variables: [(name: String, value: JSONValue)]
+    /// Variables that must come from `--var`; without them the scenario is skipped, saying which are missing.
+    var requires: [String]
+    var steps: [Step]
+    var finally: [Step]
+    /// The file it came from.
+    var file: String = ""
+
+    private enum CodingKeys: String, CodingKey {
+        case name, description, tags, variables, requires, steps, finally
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decodeIfPresent(String.self, forKey: .name) ?? ""
+        description = try container.decodeIfPresent(String.self, forKey: .description)
+        tags = try container.decodeIfPresent([String].self, forKey: .tags) ?? []
+        // A list of one-entry maps keeps the order in which variables are defined; a plain map is taken
+        // in key order, so its values must not refer to each other.
+        if let list = try? container.decodeIfPresent([[String: JSONValue]].self, forKey: .variables) {
+            variables = list.flatMap { $0.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) } }
+        } else {
+            let map = try container.decodeIfPresent([String: JSONValue].self, forKey: .variables) ?? [:]
+            variables = map.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
+        }
+        requires = try container.decodeIfPresent([String].self, forKey: .requires) ?? []
+        steps = try container.decode([Step].self, forKey: .steps)
+        finally = try container.decodeIfPresent([Step].self, forKey: .finally) ?? []
+    }
+}
+
+/// One request and what its response must be.
+struct Step: Decodable, Sendable {
+    var name: String
+    /// The spec operation; method and path come from the spec.
+    var operation: String?
+    /// A request outside the spec (unknown routes, wrong methods, CORS preflight).
+    var request: RawRequest?
+    var path: [String: JSONValue]
+    var query: [String: JSONValue]
+    var headers: [String: JSONValue]
+    var auth: Auth?
+    /// A JSON body (templated).
+    var body: JSONValue?
+    /// A body sent exactly as written (templated), e.g. invalid JSON.
+    var rawBody: String?
+    /// Seconds before the request is abandoned.
+    var timeout: Double?
+    var retry: Retry?
+    var expect: Expectation
+    /// Variable name -> where to take it from the response.
+    var capture: [String: Capture]
+
+    struct RawRequest: Decodable, Sendable {
+        var method: String
+        var path: String
+    }
+
+    /// Credentials: a session token or API key as `Authorization: Bearer`, or an API key in `X-API-Key`.
+    struct Auth: Decodable, Sendable {
+        var bearer: String?
+        var apiKey: String?
+    }
+
+    /// Tries a step again until its expectations hold, for eventually consistent deployments.
+    struct Retry: Decodable, Sendable {
+        var attempts: Int
+        /// Seconds between attempts.
+        var delay: Double?
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case name, operation, request, path, query, headers, auth, body, rawBody, timeout, retry, expect, capture
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        operation = try container.decodeIfPresent(String.self, forKey: .operation)
+        request = try container.decodeIfPresent(RawRequest.self, forKey: .request)
+        name = try container.decodeIfPresent(String.self, forKey: .name)
+            ?? operation ?? request.map { "\($0.method) \($0.path)" } ?? "step"
+        path = try container.decodeIfPresent([String: JSONValue].self, forKey: .path) ?? [:]
+        query = try container.decodeIfPresent([String: JSONValue].self, forKey: .query) ?? [:]
+        headers = try container.decodeIfPresent([String: JSONValue].self, forKey: .headers) ?? [:]
+        auth = try container.decodeIfPresent(Auth.self, forKey: .auth)
+        body = try container.decodeIfPresent(JSONValue.self, forKey: .body)
+        rawBody = try container.decodeIfPresent(String.self, forKey: .rawBody)
+        timeout = try container.decodeIfPresent(Double.self, forKey: .timeout)
+        retry = try container.decodeIfPresent(Retry.self, forKey: .retry)
+        expect = try container.decodeIfPresent(Expectation.self, forKey: .expect) ?? Expectation()
+        capture = try container.decodeIfPresent([String: Capture].self, forKey: .capture) ?? [:]
+        if (operation == nil) == (request == nil) {
+            throw DecodingError.dataCorruptedError(
+                forKey: .operation, in: container, debugDescription: "step '\(name)' needs exactly one of 'operation' or 'request'")
+        }
+    }
+}
+
+/// What a response must look like, besides matching its documented schema.
+struct Expectation: Decodable, Sendable {
+    /// Allowed statuses; empty means any documented one.
+    var status: [Int] = []
+    /// The media type, without parameters.
+    var contentType: String?
+    var headers: [String: Matcher] = [:]
+    /// JSON Pointer into the body -> matcher.
+    var body: [String: Matcher] = [:]
+    /// A JSON value whose fields must all appear in the body with equal values.
+    var bodySubset: JSONValue?
+    /// A matcher on the raw body text.
+    var text: Matcher?
+    /// For `request` steps: the schema the body must match, as `#/components/...`.
+    var schema: String?
+
+    private enum CodingKeys: String, CodingKey {
+        case status, contentType, headers, body, bodySubset, text, schema
+    }
+
+    init() {}
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        if let single = try? container.decode(Int.self, forKey: .status) {
+            status = [single]
+        } else {
+            status = try container.decodeIfPresent([Int].self, forKey: .status) ?? []
+        }
+        contentType = try container.decodeIfPresent(String.self, forKey: .contentType)
+        headers = try container.decodeIfPresent([String: Matcher].self, forKey: .headers) ?? [:]
+        body = try container.decodeIfPresent([String: Matcher].self, forKey: .body) ?? [:]
+        bodySubset = try container.decodeIfPresent(JSONValue.self, forKey: .bodySubset)
+        text = try container.decodeIfPresent(Matcher.self, forKey: .text)
+        schema = try container.decodeIfPresent(String.self, forKey: .schema)
+    }
+}
+
+/// A check on one value: a bare value means `equals`; a map combines the checks it names.
+struct Matcher: Decodable, Sendable {
+    var equals: JSONValue?
+    var notEquals: JSONValue?
+    /// A regular expression the value's text must match somewhere.
+    var matches: String?
+    /// A substring of the value's text.
+    var contains: String?
+    /// Whether the value must be present (`false`: absent).
+    var exists: Bool?
+    /// A JSON type name: null, boolean, integer, number, string, array, object.
+    var type: String?
+    /// The number of characters, items or properties.
+    var length: Int?
+
+    private enum CodingKeys: String, CodingKey {
+        case equals, notEquals, matches, contains, exists, type, length
+    }
+
+    init(from decoder: any Decoder) throws {
+        let value = try JSONValue(from: decoder)
+        guard case .object(let object) = value, !object.isEmpty, Set(object.keys).isSubset(of: Self.keys) else {
+            equals = value
+            return
+        }
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        equals = try container.decodeIfPresent(JSONValue.self, forKey: .equals)
+        notEquals = try container.decodeIfPresent(JSONValue.self, forKey: .notEquals)
+        matches = try container.decodeIfPresent(String.self, forKey: .matches)
+        contains = try container.decodeIfPresent(String.self, forKey: .contains)
+        exists = try container.decodeIfPresent(Bool.self, forKey: .exists)
+        type = try container.decodeIfPresent(String.self, forKey: .type)
+        length = try container.decodeIfPresent(Int.self, forKey: .length)
+    }
+
+    static let keys: Set<String> = ["equals", "notEquals", "matches", "contains", "exists", "type", "length"]
+
+    /// What is wrong with `value` (nil: absent), or nil when every check holds. Expected values are
+    /// templated by the caller before matching.
+    func failure(for value: JSONValue?, render: (JSONValue) throws -> JSONValue) rethrows -> String? {
+        if let exists {
+            if exists, value == nil { return "expected it to exist, but it is absent" }
+            if !exists, let value { return "expected it to be absent, found \(value.jsonText.prefix(100))" }
+        }
+        guard let value else {
+            return exists == false ? nil : "expected a value, but it is absent"
+        }
+        if let equals, case let expected = try render(equals), expected != value {
+            return "expected \(expected.jsonText.prefix(200)), found \(value.jsonText.prefix(200))"
+        }
+        if let notEquals, case let unexpected = try render(notEquals), unexpected == value {
+            return "expected anything but \(unexpected.jsonText.prefix(200))"
+        }
+        if let type, value.typeName != type, !(type == "number" && value.typeName == "integer") {
+            return "expected a \(type), found \(value.typeName) \(value.jsonText.prefix(100))"
+        }
+        if let matches, !SchemaValidator.matches(value.displayText, pattern: matches) {
+            return "expected to match /\(matches)/, found \(value.jsonText.prefix(200))"
+        }
+        if let contains, case .string(let needle) = try render(.string(contains)), !value.displayText.contains(needle) {
+            return "expected to contain \(JSONValue.string(needle).jsonText), found \(value.jsonText.prefix(200))"
+        }
+        if let length {
+            let actual: Int? = switch value {
+            case .string(let string): string.count
+            case .array(let array): array.count
+            case .object(let object): object.count
+            default: nil
+            }
+            if actual != length { return "expected length \(length), found \(actual.map(String.init) ?? "a \(value.typeName)")" }
+        }
+        return nil
+    }
+}
+
+/// Where a captured variable comes from: a JSON Pointer into the body (the shorthand), or a header.
+struct Capture: Decodable, Sendable {
+    var body: String?
+    var header: String?
+
+    private enum CodingKeys: String, CodingKey {
+        case body, header
+    }
+
+    init(from decoder: any Decoder) throws {
+        if let pointer = try? decoder.singleValueContainer().decode(String.self) {
+            body = pointer
+            return
+        }
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        body = try container.decodeIfPresent(String.self, forKey: .body)
+        header = try container.decodeIfPresent(String.self, forKey: .header)
+    }
+}

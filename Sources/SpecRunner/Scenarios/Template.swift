@@ -1,0 +1,183 @@
+import Crypto
+import Foundation
+
+/// `{{ ... }}` templates in scenario values.
+///
+/// An expression is a variable name, a generator (`$runId`, `$uuid`, `$randomEmail`, `$randomPassword`,
+/// `$randomString`), a quoted string or a number, followed by filters: `| repeat: 2000000`, and for JWTs
+/// `| tamper`, `| algNone`, `| resign: secret`, `| expire: secret`. A string that is exactly one expression
+/// takes the expression's JSON type; otherwise the results are spliced into the text.
+struct Template: Sendable {
+    /// Constant for one run, so data made in one run is easy to find and never collides with another run's.
+    let runId: String
+    var variables: [String: JSONValue]
+
+    private static let expression = try! NSRegularExpression(pattern: #"\{\{\s*(.*?)\s*\}\}"#)
+
+    /// Renders every string inside `value`.
+    func render(_ value: JSONValue) throws -> JSONValue {
+        switch value {
+        case .string(let text): try render(text)
+        case .array(let array): .array(try array.map(render))
+        case .object(let object): .object(try object.mapValues(render))
+        default: value
+        }
+    }
+
+    func render(_ text: String) throws -> JSONValue {
+        let matches = Self.expression.matches(in: text, range: NSRange(text.startIndex..., in: text))
+        guard !matches.isEmpty else { return .string(text) }
+        if matches.count == 1, matches[0].range == NSRange(text.startIndex..., in: text) {
+            return try evaluate(Self.source(of: matches[0], in: text))
+        }
+        var result = ""
+        var cursor = text.startIndex
+        for match in matches {
+            let range = Range(match.range, in: text)!
+            result += text[cursor..<range.lowerBound]
+            result += try evaluate(Self.source(of: match, in: text)).displayText
+            cursor = range.upperBound
+        }
+        return .string(result + text[cursor...])
+    }
+
+    func renderString(_ text: String) throws -> String {
+        try render(text).displayText
+    }
+
+    /// Every variable name an expression in `text` reads (generators and literals excluded).
+    static func references(in text: String) -> [String] {
+        expression.matches(in: text, range: NSRange(text.startIndex..., in: text)).flatMap { match -> [String] in
+            let parts = source(of: match, in: text).split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            var names = [parts.first ?? ""]
+            names += parts.dropFirst().compactMap { filter in
+                filter.split(separator: ":", maxSplits: 1).dropFirst().first.map { $0.trimmingCharacters(in: .whitespaces) }
+            }
+            return names.filter { isVariableName($0) }
+        }
+    }
+
+    private static func source(of match: NSTextCheckingResult, in text: String) -> String {
+        String(text[Range(match.range(at: 1), in: text)!])
+    }
+
+    private static func isVariableName(_ term: String) -> Bool {
+        guard let first = term.first, first.isLetter || first == "_" else { return false }
+        return term.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" }
+    }
+
+    private func evaluate(_ source: String) throws -> JSONValue {
+        let parts = source.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+        var value = try term(parts.first ?? "")
+        for filter in parts.dropFirst() {
+            let pieces = filter.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            value = try apply(pieces[0], argument: pieces.count > 1 ? try term(pieces[1]) : nil, to: value)
+        }
+        return value
+    }
+
+    private func term(_ term: String) throws -> JSONValue {
+        if term.count >= 2, let quote = term.first, quote == "\"" || quote == "'", term.last == quote {
+            return .string(String(term.dropFirst().dropLast()))
+        }
+        if let number = Double(term) { return .number(number) }
+        switch term {
+        case "$runId": return .string(runId)
+        case "$uuid": return .string(UUID().uuidString.lowercased())
+        case "$randomEmail": return .string("spec-\(runId)-\(Self.randomCharacters(8).lowercased())@example.com")
+        case "$randomPassword": return .string("pw-" + Self.randomCharacters(20))
+        case "$randomString": return .string(Self.randomCharacters(12))
+        default:
+            guard let value = variables[term] else {
+                throw TemplateError("undefined variable '\(term)' (define it under variables:, capture it in an earlier step, or pass --var \(term)=...)")
+            }
+            return value
+        }
+    }
+
+    private func apply(_ filter: String, argument: JSONValue?, to value: JSONValue) throws -> JSONValue {
+        switch filter {
+        case "repeat":
+            guard let count = argument?.numberValue, count >= 0, count <= 50_000_000 else {
+                throw TemplateError("repeat needs a count from 0 to 50000000")
+            }
+            return .string(String(repeating: value.displayText, count: Int(count)))
+        case "tamper", "algNone", "resign", "expire":
+            return .string(try JWTForgery(token: value.displayText).apply(filter, secret: argument?.displayText))
+        default:
+            throw TemplateError("unknown filter '\(filter)' (filters: repeat, tamper, algNone, resign, expire)")
+        }
+    }
+
+    static func randomCharacters(_ count: Int) -> String {
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        return String((0..<count).map { _ in alphabet.randomElement()! })
+    }
+}
+
+/// Makes the bad tokens that security scenarios send, from a real token.
+struct JWTForgery {
+    let header: [String: JSONValue]
+    let payload: [String: JSONValue]
+    let signature: String
+
+    init(token: String) throws {
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 3, let header = Self.decode(parts[0])?.objectValue, let payload = Self.decode(parts[1])?.objectValue else {
+            throw TemplateError("'\(token.prefix(20))...' is not a JWT")
+        }
+        self.header = header
+        self.payload = payload
+        signature = parts[2]
+    }
+
+    /// `tamper`: another user's id in the payload with the original signature. `algNone`: header `alg: none`
+    /// and no signature. `resign: secret`: the same claims signed HS256 with `secret`. `expire: secret`:
+    /// claims that expired an hour ago, signed with `secret`.
+    func apply(_ filter: String, secret: String?) throws -> String {
+        switch filter {
+        case "tamper":
+            var claims = payload
+            for key in ["sub", "userId"] where claims[key] != nil { claims[key] = .string("someone-else") }
+            return "\(Self.encode(.object(header))).\(Self.encode(.object(claims))).\(signature)"
+        case "algNone":
+            var noneHeader = header
+            noneHeader["alg"] = .string("none")
+            return "\(Self.encode(.object(noneHeader))).\(Self.encode(.object(payload)))."
+        default:
+            guard let secret else { throw TemplateError("\(filter) needs a secret: | \(filter): secretVariable") }
+            var claims = payload
+            if filter == "expire" {
+                let now = Date().timeIntervalSince1970.rounded(.down)
+                claims["iat"] = .number(now - 7200)
+                claims["exp"] = .number(now - 3600)
+            }
+            var signedHeader = header
+            signedHeader["alg"] = .string("HS256")
+            let input = "\(Self.encode(.object(signedHeader))).\(Self.encode(.object(claims)))"
+            let mac = HMAC<SHA256>.authenticationCode(for: Data(input.utf8), using: SymmetricKey(data: Data(secret.utf8)))
+            return input + "." + Self.base64URL(Data(mac))
+        }
+    }
+
+    static func decode(_ part: String) -> JSONValue? {
+        var base64 = part.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        return Data(base64Encoded: base64).flatMap { try? JSONValue.parse($0) }
+    }
+
+    static func encode(_ value: JSONValue) -> String {
+        base64URL(Data(value.jsonText.utf8))
+    }
+
+    static func base64URL(_ data: Data) -> String {
+        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+}
+
+/// A template that cannot be rendered.
+struct TemplateError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import OpenAPIKit
+
+/// The OpenAPI document the runner checks deployments against: operations by `operationId`,
+/// and for each the documented statuses, media types, schemas and required headers.
+struct OpenAPISpec: Sendable {
+    /// One operation of the document.
+    struct Operation: Sendable {
+        let id: String
+        let method: String
+        /// The path template, e.g. `/api-keys/revoke/{keyId}`.
+        let path: String
+        let pointer: JSONPointer
+        /// Documented statuses as written (`200`, `4XX`, `default`), in document order.
+        let statuses: [String]
+    }
+
+    /// What the document says about one response.
+    struct ResponseSpec: Sendable {
+        /// The key it was found under (`200`, `4XX` or `default`).
+        let statusKey: String
+        let pointer: JSONPointer
+        /// Media type -> pointer to its schema (nil when the media type has no schema).
+        let content: [String: JSONPointer?]
+        let requiredHeaders: [String]
+    }
+
+    let document: JSONValue
+    let operations: [String: Operation]
+    let validator: SchemaValidator
+    /// Where the document came from, for messages.
+    let source: String
+
+    /// Reads a JSON OpenAPI 3.1 document; throws `SpecError` naming the problem.
+    init(contentsOf url: URL) throws {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch { throw SpecError("cannot read the spec \(url.path): \(error.localizedDescription)") }
+        try self.init(data: data, source: url.path)
+    }
+
+    init(data: Data, source: String) throws {
+        do { document = try JSONValue.parse(data) } catch { throw SpecError("\(source) is not valid JSON: \(error)") }
+        self.source = source
+        validator = SchemaValidator(document: document)
+        var operations: [String: Operation] = [:]
+        for (path, item) in document["paths"]?.objectValue ?? [:] {
+            for method in ["get", "put", "post", "delete", "options", "head", "patch", "trace"] {
+                guard let operation = item[method], let id = operation["operationId"]?.stringValue else { continue }
+                let pointer = JSONPointer(tokens: ["paths", path, method])
+                let statuses = (operation["responses"]?.objectValue?.keys).map { Array($0).sorted() } ?? []
+                operations[id] = Operation(id: id, method: method.uppercased(), path: path, pointer: pointer, statuses: statuses)
+            }
+        }
+        self.operations = operations
+    }
+
+    /// The documented response for a status: the exact code, else its range (`4XX`), else `default`.
+    func response(for operation: Operation, status: Int) -> ResponseSpec? {
+        let responses = operation.pointer.appending("responses")
+        for key in [String(status), "\(status / 100)XX", "default"] {
+            guard var pointer = Optional(responses.appending(key)), var response = pointer.resolve(in: document) else { continue }
+            if let reference = response["$ref"]?.stringValue, let target = JSONPointer(reference), let resolved = target.resolve(in: document) {
+                pointer = target
+                response = resolved
+            }
+            var content: [String: JSONPointer?] = [:]
+            for (mediaType, media) in response["content"]?.objectValue ?? [:] {
+                content[mediaType.lowercased()] = media["schema"] == nil ? nil : pointer.appending("content").appending(mediaType).appending("schema")
+            }
+            let headers = (response["headers"]?.objectValue ?? [:]).filter { $0.value["required"] == .bool(true) }.map(\.key).sorted()
+            return ResponseSpec(statusKey: key, pointer: pointer, content: content, requiredHeaders: headers)
+        }
+        return nil
+    }
+
+    /// Problems that make the document unusable or misleading: OpenAPIKit's structural validation
+    /// (OpenAPI 3.1) and every `$ref` that points nowhere.
+    func lint(data: Data) -> [String] {
+        var problems: [String] = []
+        do {
+            let parsed = try JSONDecoder().decode(OpenAPI.Document.self, from: data)
+            do { try parsed.validate() } catch { problems.append("OpenAPI validation: \(error)") }
+        } catch {
+            problems.append("not a valid OpenAPI 3.1 document: \(error)")
+        }
+        func walk(_ value: JSONValue, _ pointer: JSONPointer) {
+            switch value {
+            case .object(let object):
+                if let reference = object["$ref"]?.stringValue {
+                    if JSONPointer(reference)?.resolve(in: document) == nil {
+                        problems.append("\(pointer)/$ref: '\(reference)' does not resolve")
+                    }
+                }
+                for (key, child) in object { walk(child, pointer.appending(key)) }
+            case .array(let array):
+                for (index, child) in array.enumerated() { walk(child, pointer.appending(index)) }
+            default: break
+            }
+        }
+        walk(document, .root)
+        return problems
+    }
+}
+
+/// A spec, scenario or argument that cannot be used (exit code 2).
+struct SpecError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,210 @@
+import Foundation
+
+/// The keywords that apply to one JSON type each.
+extension SchemaValidator {
+    func validateNumber(_ number: Double, at path: JSONPointer, _ keywords: [String: JSONValue], _ context: Context) -> [ValidationIssue] {
+        var issues: [ValidationIssue] = []
+        func check(_ keyword: String, _ passes: (Double) -> Bool, _ relation: String) {
+            if let bound = keywords[keyword]?.numberValue, !passes(bound) {
+                issues.append(issue(path, context, keyword, "expected a number \(relation) \(JSONValue.number(bound).jsonText), found \(JSONValue.number(number).jsonText)"))
+            }
+        }
+        check("minimum", { number >= $0 }, ">=")
+        check("maximum", { number <= $0 }, "<=")
+        check("exclusiveMinimum", { number > $0 }, ">")
+        check("exclusiveMaximum", { number < $0 }, "<")
+        if let divisor = keywords["multipleOf"]?.numberValue, divisor > 0 {
+            let quotient = number / divisor
+            let isMultiple = quotient.isFinite && abs(quotient - quotient.rounded()) < 1e-9 * max(1, abs(quotient))
+            if !isMultiple {
+                issues.append(issue(path, context, "multipleOf", "expected a multiple of \(JSONValue.number(divisor).jsonText), found \(JSONValue.number(number).jsonText)"))
+            }
+        }
+        return issues
+    }
+
+    func validateString(_ string: String, at path: JSONPointer, _ keywords: [String: JSONValue], _ context: Context) -> [ValidationIssue] {
+        var issues: [ValidationIssue] = []
+        let length = string.unicodeScalars.count
+        if let minimum = keywords["minLength"]?.numberValue, Double(length) < minimum {
+            issues.append(issue(path, context, "minLength", "expected at least \(Int(minimum)) characters, found \(length)"))
+        }
+        if let maximum = keywords["maxLength"]?.numberValue, Double(length) > maximum {
+            issues.append(issue(path, context, "maxLength", "expected at most \(Int(maximum)) characters, found \(length)"))
+        }
+        if let pattern = keywords["pattern"]?.stringValue, !Self.matches(string, pattern: pattern) {
+            issues.append(issue(path, context, "pattern", "expected a string matching /\(pattern)/, found \(JSONValue.string(string).jsonText.prefix(80))"))
+        }
+        if assertFormats, let format = keywords["format"]?.stringValue, let valid = FormatChecker.check(string, format: format), !valid {
+            issues.append(issue(path, context, "format", "expected a \(format) string, found \(JSONValue.string(string).jsonText.prefix(80))"))
+        }
+        return issues
+    }
+
+    func validateArray(_ array: [JSONValue], at path: JSONPointer, _ keywords: [String: JSONValue], _ context: Context) -> [ValidationIssue] {
+        var issues: [ValidationIssue] = []
+        if let minimum = keywords["minItems"]?.numberValue, Double(array.count) < minimum {
+            issues.append(issue(path, context, "minItems", "expected at least \(Int(minimum)) items, found \(array.count)"))
+        }
+        if let maximum = keywords["maxItems"]?.numberValue, Double(array.count) > maximum {
+            issues.append(issue(path, context, "maxItems", "expected at most \(Int(maximum)) items, found \(array.count)"))
+        }
+        if keywords["uniqueItems"] == .bool(true) {
+            for second in array.indices {
+                if let first = array[..<second].firstIndex(of: array[second]) {
+                    issues.append(issue(path, context, "uniqueItems", "expected unique items, but items \(first) and \(second) are equal"))
+                    break
+                }
+            }
+        }
+        let prefix = keywords["prefixItems"]?.arrayValue ?? []
+        for (index, schema) in prefix.enumerated() where index < array.count {
+            issues += validate(array[index], at: path.appending(index), against: schema, context.child("prefixItems", String(index)))
+        }
+        if let items = keywords["items"] {
+            for index in array.indices.dropFirst(prefix.count) {
+                issues += validate(array[index], at: path.appending(index), against: items, context.child("items"))
+            }
+        }
+        if let contains = keywords["contains"] {
+            let count = array.indices.filter { validate(array[$0], at: path.appending($0), against: contains, context.child("contains")).isEmpty }.count
+            let minimum = keywords["minContains"]?.numberValue ?? 1
+            if Double(count) < minimum {
+                issues.append(issue(path, context, "contains", "expected at least \(Int(minimum)) items matching 'contains', found \(count)"))
+            }
+            if let maximum = keywords["maxContains"]?.numberValue, Double(count) > maximum {
+                issues.append(issue(path, context, "maxContains", "expected at most \(Int(maximum)) items matching 'contains', found \(count)"))
+            }
+        }
+        return issues
+    }
+
+    func validateObject(_ object: [String: JSONValue], at path: JSONPointer, _ keywords: [String: JSONValue], _ context: Context) -> [ValidationIssue] {
+        var issues: [ValidationIssue] = []
+        if let minimum = keywords["minProperties"]?.numberValue, Double(object.count) < minimum {
+            issues.append(issue(path, context, "minProperties", "expected at least \(Int(minimum)) properties, found \(object.count)"))
+        }
+        if let maximum = keywords["maxProperties"]?.numberValue, Double(object.count) > maximum {
+            issues.append(issue(path, context, "maxProperties", "expected at most \(Int(maximum)) properties, found \(object.count)"))
+        }
+        for name in keywords["required"]?.arrayValue?.compactMap(\.stringValue) ?? [] where object[name] == nil {
+            issues.append(issue(path, context, "required", "missing required property '\(name)'"))
+        }
+        for (name, required) in keywords["dependentRequired"]?.objectValue ?? [:] where object[name] != nil {
+            for other in required.arrayValue?.compactMap(\.stringValue) ?? [] where object[other] == nil {
+                issues.append(issue(path, context, "dependentRequired", "property '\(name)' requires property '\(other)'"))
+            }
+        }
+        for (name, schema) in keywords["dependentSchemas"]?.objectValue ?? [:] where object[name] != nil {
+            issues += validate(.object(object), at: path, against: schema, context.child("dependentSchemas", name))
+        }
+        if let names = keywords["propertyNames"] {
+            for name in object.keys.sorted() {
+                issues += validate(.string(name), at: path.appending(name), against: names, context.child("propertyNames"))
+            }
+        }
+        let properties = keywords["properties"]?.objectValue ?? [:]
+        let patterns = keywords["patternProperties"]?.objectValue ?? [:]
+        for name in object.keys.sorted() {
+            let value = object[name]!
+            var evaluated = false
+            if let schema = properties[name] {
+                evaluated = true
+                issues += validate(value, at: path.appending(name), against: schema, context.child("properties", name))
+            }
+            for (pattern, schema) in patterns where Self.matches(name, pattern: pattern) {
+                evaluated = true
+                issues += validate(value, at: path.appending(name), against: schema, context.child("patternProperties", pattern))
+            }
+            if !evaluated, let additional = keywords["additionalProperties"] {
+                if additional == .bool(false) {
+                    issues.append(issue(path.appending(name), context, "additionalProperties", "property '\(name)' is not allowed here"))
+                } else {
+                    issues += validate(value, at: path.appending(name), against: additional, context.child("additionalProperties"))
+                }
+            }
+        }
+        return issues
+    }
+
+    /// ECMA-262-style search: the pattern may match anywhere in the string.
+    static func matches(_ string: String, pattern: String) -> Bool {
+        guard let expression = RegexCache.shared.expression(for: pattern) else { return false }
+        return expression.firstMatch(in: string, range: NSRange(string.startIndex..., in: string)) != nil
+    }
+}
+
+/// Compiled patterns, since the same schema patterns are checked over and over.
+final class RegexCache: @unchecked Sendable {
+    static let shared = RegexCache()
+    private let lock = NSLock()
+    private var expressions: [String: NSRegularExpression] = [:]
+
+    func expression(for pattern: String) -> NSRegularExpression? {
+        lock.lock()
+        defer { lock.unlock() }
+        if let cached = expressions[pattern] { return cached }
+        guard let compiled = try? NSRegularExpression(pattern: pattern) else { return nil }
+        expressions[pattern] = compiled
+        return compiled
+    }
+}
+
+/// The formats asserted when validating responses: date-time, date, time, email, uuid.
+enum FormatChecker {
+    /// `nil` for a format this checker does not know (which then passes, as JSON Schema prescribes).
+    static func check(_ value: String, format: String) -> Bool? {
+        switch format {
+        case "date-time":
+            let parts = value.split(whereSeparator: { $0 == "T" || $0 == "t" })
+            return parts.count == 2 && isDate(String(parts[0])) && isTime(String(parts[1]))
+        case "date": return isDate(value)
+        case "time": return isTime(value)
+        case "email": return isEmail(value)
+        case "uuid":
+            return SchemaValidator.matches(value, pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+        default: return nil
+        }
+    }
+
+    /// RFC 3339 full-date with real month lengths and leap years.
+    static func isDate(_ value: String) -> Bool {
+        guard SchemaValidator.matches(value, pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}$") else { return false }
+        let numbers = value.split(separator: "-").compactMap { Int($0) }
+        let (year, month, day) = (numbers[0], numbers[1], numbers[2])
+        guard (1...12).contains(month) else { return false }
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+        return (1...days).contains(day)
+    }
+
+    /// RFC 3339 full-time: `HH:MM:SS[.frac](Z|±HH:MM)`; a leap second only at 23:59:60 UTC.
+    static func isTime(_ value: String) -> Bool {
+        let pattern = "^([0-9]{2}):([0-9]{2}):([0-9]{2})(\\.[0-9]+)?([Zz]|[+-]([0-9]{2}):([0-9]{2}))$"
+        guard let expression = RegexCache.shared.expression(for: pattern),
+            let match = expression.firstMatch(in: value, range: NSRange(value.startIndex..., in: value))
+        else { return false }
+        func group(_ index: Int) -> Int? {
+            Range(match.range(at: index), in: value).flatMap { Int(value[$0]) }
+        }
+        guard let hour = group(1), let minute = group(2), let second = group(3), hour < 24, minute < 60, second <= 60 else { return false }
+        let offsetHour = group(6) ?? 0
+        let offsetMinute = group(7) ?? 0
+        guard offsetHour < 24, offsetMinute < 60 else { return false }
+        if second == 60 {
+            let sign = value.contains("-") ? 1 : -1
+            let utcMinutes = ((hour * 60 + minute + sign * (offsetHour * 60 + offsetMinute)) % 1440 + 1440) % 1440
+            return utcMinutes == 23 * 60 + 59
+        }
+        return true
+    }
+
+    /// `local@domain` with no spaces and a dotted domain.
+    static func isEmail(_ value: String) -> Bool {
+        let parts = value.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { return false }
+        let local = String(parts[0])
+        guard !local.hasPrefix("."), !local.hasSuffix("."), !local.contains("..") else { return false }
+        return !value.contains(where: \.isWhitespace)
+    }
+}

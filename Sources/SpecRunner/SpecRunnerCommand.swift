@@ -1,0 +1,188 @@
+import ArgumentParser
+import Foundation
+
+/// `specrunner`: checks a deployment of the AI Worker API against the spec and its scenarios.
+///
+/// Exit codes: 0 all passed, 1 conformance failures, 2 invalid spec, scenario or arguments, 3 target unreachable.
+@main
+struct SpecRunnerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "specrunner",
+        abstract: "Replays the spec's scenarios against a deployment and validates every response against the OpenAPI document.",
+        discussion: "Exit codes: 0 all passed, 1 conformance failures, 2 invalid spec, scenario or arguments, 3 target unreachable.",
+        subcommands: [RunCommand.self, LintCommand.self],
+        defaultSubcommand: RunCommand.self)
+}
+
+/// Where the spec and scenarios are.
+struct SpecLocation: ParsableArguments {
+    @Option(help: "The OpenAPI 3.1 document (JSON).")
+    var spec = "spec/openapi.json"
+
+    @Option(help: "The folder of scenario files (*.yaml).")
+    var scenarios = "spec/scenarios"
+
+    /// Loads the spec and every scenario, or exits with code 2 saying what is wrong.
+    func load() throws -> (OpenAPISpec, [ScenarioLoader.Loaded]) {
+        do {
+            return (try OpenAPISpec(contentsOf: URL(fileURLWithPath: spec)), try ScenarioLoader.load(folder: URL(fileURLWithPath: scenarios)))
+        } catch let error as SpecError {
+            throw Failure.invalidInput(error.description)
+        }
+    }
+}
+
+/// How the command ends when it does not pass.
+enum Failure: Error, CustomStringConvertible {
+    case invalidInput(String)
+    case unreachable(String)
+    case conformance
+
+    var description: String {
+        switch self {
+        case .invalidInput(let message): "specrunner: \(message)"
+        case .unreachable(let message): "specrunner: \(message)"
+        case .conformance: "specrunner: conformance failures"
+        }
+    }
+
+    var exitCode: ExitCode {
+        switch self {
+        case .conformance: ExitCode(1)
+        case .invalidInput: ExitCode(2)
+        case .unreachable: ExitCode(3)
+        }
+    }
+
+    /// Prints the message (if any) on standard error and exits with the failure's code.
+    static func exit(_ error: any Error) throws -> Never {
+        guard let failure = error as? Failure else { throw error }
+        if case .conformance = failure {} else {
+            FileHandle.standardError.write(Data((failure.description + "\n").utf8))
+        }
+        throw failure.exitCode
+    }
+}
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Run the scenarios against a deployment (the default command).")
+
+    @Option(help: "The deployment to check, e.g. http://127.0.0.1:8787.")
+    var baseURL: String
+
+    @OptionGroup var location: SpecLocation
+
+    @Option(help: "Only scenarios whose name contains this text.")
+    var filter: String?
+
+    @Option(help: "Only scenarios with this tag.")
+    var tag: String?
+
+    @Option(help: "Scenarios run at once.")
+    var jobs = 4
+
+    @Option(help: "Seconds a step may take unless the scenario says otherwise.")
+    var timeout = 10.0
+
+    @Option(name: .customLong("report"), help: "Also write a report: junit=PATH or json=PATH (repeatable).")
+    var reports: [String] = []
+
+    @Option(name: .customLong("var"), help: "A variable for the scenarios: NAME=VALUE (repeatable), e.g. --var jwtSecret=...")
+    var variables: [String] = []
+
+    func validate() throws {
+        guard let url = URL(string: baseURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+            throw ValidationError("--base-url must be an http or https URL such as http://127.0.0.1:8787")
+        }
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
+        for report in reports {
+            let parts = report.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, ["junit", "json"].contains(parts[0]) else {
+                throw ValidationError("--report takes junit=PATH or json=PATH, not '\(report)'")
+            }
+        }
+        for variable in variables where !variable.contains("=") {
+            throw ValidationError("--var takes NAME=VALUE, not '\(variable)'")
+        }
+    }
+
+    func run() async throws {
+        do {
+            try await execute()
+        } catch {
+            try Failure.exit(error)
+        }
+    }
+
+    private func execute() async throws {
+        let (spec, loaded) = try location.load()
+        let scenarios = loaded.map(\.scenario).filter { scenario in
+            (filter.map { scenario.name.contains($0) } ?? true) && (tag.map { scenario.tags.contains($0) } ?? true)
+        }
+        guard !scenarios.isEmpty else { throw Failure.invalidInput("no scenario matches the filter and tag given") }
+        let base = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        guard await ConformanceRun.isReachable(base) else {
+            throw Failure.unreachable("nothing answers at \(base); start the server or check --base-url")
+        }
+        let console = ConsoleReport()
+        print("Running \(scenarios.count) scenarios against \(base) (spec \(location.spec))")
+        var run = ConformanceRun(spec: spec, scenarios: scenarios, baseURL: base)
+        run.variables = Dictionary(variables.map { variable in
+            let parts = variable.split(separator: "=", maxSplits: 1).map(String.init)
+            return (parts[0], parts[1])
+        }, uniquingKeysWith: { $1 })
+        run.jobs = jobs
+        run.timeout = timeout
+        let result = await run.run { scenario in
+            print(console.scenarioFinished(scenario))
+        }
+        print("")
+        print(console.coverage(result.coverage))
+        print("")
+        print(console.summary(result))
+        for report in reports {
+            let parts = report.split(separator: "=", maxSplits: 1).map(String.init)
+            let text = parts[0] == "junit" ? MachineReports.junit(result) : MachineReports.json(result)
+            do {
+                try FileManager.default.createDirectory(
+                    at: URL(fileURLWithPath: parts[1]).deletingLastPathComponent(), withIntermediateDirectories: true)
+                try text.write(toFile: parts[1], atomically: true, encoding: .utf8)
+            } catch {
+                throw Failure.invalidInput("cannot write the report \(parts[1]): \(error.localizedDescription)")
+            }
+        }
+        if result.counts.failed > 0 { throw Failure.conformance }
+    }
+}
+
+struct LintCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lint",
+        abstract: "Check the spec (valid OpenAPI 3.1, every $ref resolves) and every scenario (schema, operations, statuses, variables).")
+
+    @OptionGroup var location: SpecLocation
+
+    @Option(help: "The JSON Schema of scenario files.")
+    var scenarioSchema = "spec/scenario.schema.json"
+
+    func run() async throws {
+        do {
+            let (spec, loaded) = try location.load()
+            guard let schemaData = FileManager.default.contents(atPath: scenarioSchema), let schema = try? JSONValue.parse(schemaData) else {
+                throw Failure.invalidInput("cannot read the scenario schema \(scenarioSchema)")
+            }
+            let linter = ScenarioLinter(spec: spec, scenarioSchema: SchemaValidator(document: schema))
+            let specData = FileManager.default.contents(atPath: location.spec) ?? Data()
+            let problems = spec.lint(data: specData).map { "\(location.spec): \($0)" } + loaded.flatMap(linter.problems)
+            for problem in problems { print("✘ \(problem)") }
+            guard problems.isEmpty else {
+                throw Failure.invalidInput("\(problems.count) problem\(problems.count == 1 ? "" : "s") found")
+            }
+            print("✔ \(location.spec): \(spec.operations.count) operations; \(loaded.count) scenarios in \(location.scenarios) are valid")
+        } catch {
+            try Failure.exit(error)
+        }
+    }
+}

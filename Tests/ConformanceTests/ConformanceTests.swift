@@ -1,0 +1,45 @@
+import Configuration
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import Server
+@testable import SpecRunner
+
+/// The real server on a loopback socket, driven by the real runner with the shipped spec and scenarios.
+@Suite("Conformance")
+struct ConformanceTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let secret = "conformance-secret-0123456789-0123456789"
+
+    static func loadSpec() throws -> (OpenAPISpec, [Scenario]) {
+        let spec = try OpenAPISpec(contentsOf: root.appendingPathComponent("spec/openapi.json"))
+        let scenarios = try ScenarioLoader.load(folder: root.appendingPathComponent("spec/scenarios")).map(\.scenario)
+        return (spec, scenarios)
+    }
+
+    /// Runs `scenarios` against `app` on a real socket.
+    static func run(_ scenarios: [Scenario], spec: OpenAPISpec, against app: some ApplicationProtocol) async throws -> RunResult {
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            var run = ConformanceRun(spec: spec, scenarios: scenarios, baseURL: "http://127.0.0.1:\(port)")
+            run.variables = ["jwtSecret": secret]
+            return await run.run()
+        }
+    }
+
+    @Test func referenceServerPassesEveryScenario() async throws {
+        let (spec, scenarios) = try Self.loadSpec()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("conformance-\(UUID().uuidString)")
+        let reader = ConfigReader(provider: InMemoryProvider(values: [
+            "http.port": "0", "database.path": ConfigValue(.string(folder.appendingPathComponent("db.sqlite").path), isSecret: false),
+            "jwt.secret": ConfigValue(.string(Self.secret), isSecret: true), "bcrypt.cost": "10", "log.level": "warning",
+        ]))
+        let result = try await Self.run(scenarios, spec: spec, against: try await buildApplication(reader: reader))
+        let failures = result.scenarios.filter { $0.outcome != .passed }.map { ConsoleReport(colour: false).scenarioFinished($0) }
+        #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
+        #expect(result.counts.passed == scenarios.count)
+        #expect(result.coverage.rows.allSatisfy { $0.undocumented.isEmpty })
+    }
+}
