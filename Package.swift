@@ -63,7 +63,11 @@ let package = Package(
         ),
         .testTarget(
             name: "SpecRunnerTests",
-            dependencies: ["SpecRunner"]
+            dependencies: [
+                "SpecRunner",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .testTarget(
             name: "ConformanceTests",

@@ -12,6 +12,25 @@ struct SpecRunnerCommand: AsyncParsableCommand {
         discussion: "Exit codes: 0 all passed, 1 conformance failures, 2 invalid spec, scenario or arguments, 3 target unreachable.",
         subcommands: [RunCommand.self, LintCommand.self],
         defaultSubcommand: RunCommand.self)
+
+    /// Parses and runs like ArgumentParser's own `main`, except that invalid arguments exit with 2 (not 64),
+    /// the code this tool documents for every invalid input.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 /// Where the spec and scenarios are.

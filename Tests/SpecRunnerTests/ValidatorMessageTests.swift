@@ -1,0 +1,55 @@
+import Foundation
+import Testing
+
+@testable import SpecRunner
+
+@Suite("Validator messages and formats")
+struct ValidatorMessageTests {
+    @Test func issueNamesPointerSchemaPathExpectedAndFound() throws {
+        let document = try JSONValue.parse(#"{"components":{"schemas":{"E":{"type":"object","properties":{"code":{"type":"string","pattern":"^[a-z]+$"}}}}}}"#)
+        let issues = SchemaValidator(document: document).validate(try JSONValue.parse(#"{"code":"Bad Code"}"#), schemaAt: JSONPointer("#/components/schemas/E")!)
+        let issue = try #require(issues.first)
+        #expect(issue.instancePath.description == "/code")
+        #expect(issue.schemaPath == "#/components/schemas/E/properties/code/pattern")
+        #expect(issue.message.contains("^[a-z]+$") && issue.message.contains("Bad Code"))
+    }
+
+    @Test func oneOfExplainsEveryBranch() throws {
+        let schema = try JSONValue.parse(#"{"oneOf":[{"type":"string"},{"type":"null"}]}"#)
+        let issue = try #require(SchemaValidator(document: schema).validate(.number(3)).first)
+        #expect(issue.message.contains("[0]") && issue.message.contains("expected string"))
+        #expect(issue.message.contains("[1]") && issue.message.contains("expected null"))
+    }
+
+    @Test(arguments: [
+        ("date-time", "2026-11-29T06:56:40Z", true), ("date-time", "2026-11-29 06:56:40", false),
+        ("date-time", "2026-02-30T00:00:00Z", false), ("date-time", "1998-12-31T23:59:60Z", true),
+        ("email", "alice@example.com", true), ("email", "alice example.com", false),
+        ("uuid", "2eb8aa08-aa98-11ea-b4aa-73b441d16380", true), ("uuid", "2eb8aa08-aa98-11ea-b4aa", false),
+    ])
+    func formatsAreAssertedForResponses(format: String, value: String, valid: Bool) throws {
+        let schema = JSONValue.object(["type": .string("string"), "format": .string(format)])
+        #expect(SchemaValidator(document: schema).validate(.string(value)).isEmpty == valid)
+        #expect(SchemaValidator(document: schema, assertFormats: false).validate(.string(value)).isEmpty)
+    }
+
+    @Test func componentReferencesResolve() throws {
+        let spec = try ScenarioTests.spec()
+        let summary = try JSONValue.parse(#"[{"id":"k","name":"n","active":true,"prefix":"sk-abc","created_at":"2026-11-29T06:56:40Z","last_used_at":null}]"#)
+        let pointer = try #require(spec.operations["listApiKeys"].flatMap { spec.response(for: $0, status: 200) }?.content["application/json"] ?? nil)
+        #expect(spec.validator.validate(summary, schemaAt: pointer).isEmpty)
+        let original = try JSONValue.parse(#"[{"id":"k","name":"n","active":1,"created_at":"2026-11-29 06:56:40"}]"#)
+        let issues = spec.validator.validate(original, schemaAt: pointer).map(\.description)
+        #expect(issues.contains { $0.contains("/0/active") && $0.contains("expected boolean") })
+        #expect(issues.contains { $0.contains("missing required property 'prefix'") })
+    }
+
+    @Test func specLintIsCleanAndFindsBrokenReferences() throws {
+        let spec = try ScenarioTests.spec()
+        let data = try Data(contentsOf: ScenarioTests.root.appendingPathComponent("spec/openapi.json"))
+        #expect(spec.lint(data: data).isEmpty)
+        let broken = Data(String(decoding: data, as: UTF8.self).replacingOccurrences(of: "#/components/schemas/Token", with: "#/components/schemas/Nope").utf8)
+        let problems = try OpenAPISpec(data: broken, source: "broken").lint(data: broken)
+        #expect(problems.contains { $0.contains("'#/components/schemas/Nope' does not resolve") })
+    }
+}
