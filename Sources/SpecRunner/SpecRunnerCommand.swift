@@ -41,6 +41,11 @@ struct SpecLocation: ParsableArguments {
     @Option(help: "The folder of scenario files (*.yaml).")
     var scenarios = "spec/scenarios"
 
+    /// Deployment profiles live beside the scenarios.
+    var profilesFolder: URL {
+        URL(fileURLWithPath: scenarios).deletingLastPathComponent().appendingPathComponent("profiles")
+    }
+
     /// Loads the spec and every scenario, or exits with code 2 saying what is wrong.
     func load() throws -> (OpenAPISpec, [ScenarioLoader.Loaded]) {
         do {
@@ -91,6 +96,9 @@ struct RunCommand: AsyncParsableCommand {
     var baseURL: String
 
     @OptionGroup var location: SpecLocation
+
+    @Option(help: "A deployment profile: a name in spec/profiles (e.g. original) or a path to one.")
+    var profile: String?
 
     @Option(help: "Only scenarios whose name contains this text.")
     var filter: String?
@@ -154,11 +162,22 @@ struct RunCommand: AsyncParsableCommand {
         }, uniquingKeysWith: { $1 })
         run.jobs = jobs
         run.timeout = timeout
+        if let profile {
+            do {
+                run.profile = try Profile.load(profile, folder: location.profilesFolder)
+            } catch let error as SpecError {
+                throw Failure.invalidInput(error.description)
+            }
+        }
         let result = await run.run { scenario in
             print(console.scenarioFinished(scenario))
         }
         print("")
         print(console.coverage(result.coverage))
+        if let deviations = console.deviations(result) {
+            print("")
+            print(deviations)
+        }
         print("")
         print(console.summary(result))
         for report in reports {
@@ -194,7 +213,16 @@ struct LintCommand: AsyncParsableCommand {
             }
             let linter = ScenarioLinter(spec: spec, scenarioSchema: SchemaValidator(document: schema))
             let specData = FileManager.default.contents(atPath: location.spec) ?? Data()
-            let problems = spec.lint(data: specData).map { "\(location.spec): \($0)" } + loaded.flatMap(linter.problems)
+            var problems = spec.lint(data: specData).map { "\(location.spec): \($0)" } + loaded.flatMap(linter.problems)
+            let profileFiles = (try? FileManager.default.contentsOfDirectory(at: location.profilesFolder, includingPropertiesForKeys: nil)) ?? []
+            for file in profileFiles.filter({ $0.pathExtension == "yaml" }).sorted(by: { $0.path < $1.path }) {
+                do {
+                    let profile = try Profile.load(file.path, folder: location.profilesFolder)
+                    problems += profile.problems(spec: spec, scenarios: loaded.map(\.scenario)).map { "\(file.lastPathComponent): \($0)" }
+                } catch {
+                    problems.append("\(error)")
+                }
+            }
             for problem in problems { print("✘ \(problem)") }
             guard problems.isEmpty else {
                 throw Failure.invalidInput("\(problems.count) problem\(problems.count == 1 ? "" : "s") found")

@@ -8,6 +8,7 @@ struct ConformanceRun: Sendable {
     var variables: [String: String] = [:]
     var jobs = 4
     var timeout = 10.0
+    var profile: Profile?
 
     /// Runs every scenario, at most `jobs` at once, calling `progress` as each finishes; results keep file order.
     func run(progress: @Sendable (ScenarioResult) -> Void = { _ in }) async -> RunResult {
@@ -15,7 +16,7 @@ struct ConformanceRun: Sendable {
         let executor = HTTPExecutor()
         let runner = ScenarioRunner(
             spec: spec, executor: executor, baseURL: baseURL, variables: variables, defaultTimeout: timeout,
-            runId: Template.randomCharacters(6).lowercased())
+            runId: Template.randomCharacters(6).lowercased(), profile: profile)
         var results = [ScenarioResult?](repeating: nil, count: scenarios.count)
         await withTaskGroup(of: (Int, ScenarioResult).self) { group in
             var next = 0
@@ -37,7 +38,7 @@ struct ConformanceRun: Sendable {
         let finished = results.compactMap { $0 }
         return RunResult(
             baseURL: baseURL, scenarios: finished, seconds: (ContinuousClock.now - start).seconds,
-            coverage: CoverageMatrix(spec: spec, calls: finished.flatMap(\.calls)))
+            coverage: CoverageMatrix(spec: spec, calls: finished.flatMap(\.calls)), profile: profile, spec: spec)
     }
 
     /// Whether anything answers HTTP at `baseURL` (any status will do).

@@ -18,6 +18,10 @@ struct StepResult: Sendable {
     var seconds: Double
     /// Whether this is a `finally` step.
     var isFinally: Bool
+    /// A difference from the contract that the profile records, observed in this step.
+    var deviation: ObservedDeviation?
+    /// The reason of a profile deviation that covers this step although the deployment met the contract.
+    var unobservedDeviation: String?
 }
 
 /// What one scenario did.

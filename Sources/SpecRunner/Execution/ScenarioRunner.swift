@@ -11,6 +11,8 @@ struct ScenarioRunner: Sendable {
     /// Seconds a step may take unless it says otherwise.
     let defaultTimeout: Double
     let runId: String
+    /// How the deployment is known to differ from the contract, if it does.
+    var profile: Profile?
 
     func run(_ scenario: Scenario) async -> ScenarioResult {
         let start = ContinuousClock.now
@@ -40,12 +42,12 @@ struct ScenarioRunner: Sendable {
                     seconds: 0, isFinally: false))
                 continue
             }
-            let stepResult = await run(step, template: &template, isFinally: false, calls: &result.calls)
+            let stepResult = await run(step, in: scenario.name, template: &template, isFinally: false, calls: &result.calls)
             failed = stepResult.outcome == .failed
             result.steps.append(stepResult)
         }
         for step in scenario.finally {
-            let stepResult = await run(step, template: &template, isFinally: true, calls: &result.calls)
+            let stepResult = await run(step, in: scenario.name, template: &template, isFinally: true, calls: &result.calls)
             failed = failed || stepResult.outcome == .failed
             result.steps.append(stepResult)
         }
@@ -55,12 +57,14 @@ struct ScenarioRunner: Sendable {
     }
 
     /// Runs one step, with its retries, and records its captures in `template`.
-    private func run(_ step: Step, template: inout Template, isFinally: Bool, calls: inout [OperationCall]) async -> StepResult {
+    private func run(_ step: Step, in scenario: String, template: inout Template, isFinally: Bool, calls: inout [OperationCall]) async -> StepResult {
         let start = ContinuousClock.now
         var result = StepResult(name: step.name, operation: step.operation, outcome: .passed, failures: [], seconds: 0, isFinally: isFinally)
         let attempts = max(1, step.retry?.attempts ?? 1)
         for attempt in 1...attempts {
             result.failures = []
+            result.deviation = nil
+            result.unobservedDeviation = nil
             do {
                 let request = try buildRequest(step, template: template)
                 result.request = Redaction.request(request)
@@ -68,6 +72,29 @@ struct ScenarioRunner: Sendable {
                 result.status = response.status
                 result.responseExcerpt = Redaction.excerpt(of: response)
                 result.failures = try check(response, for: step, template: template)
+                let deviations = profile?.deviations(scenario: scenario, step: step, status: response.status) ?? []
+                if !deviations.isEmpty {
+                    var deviated = step
+                    deviated.expect = deviations.reduce(step.expect) { $1.patch($0) }
+                    let contract = result.failures
+                    let reason = deviations.map(\.reason).joined(separator: " ")
+                    // The deployment's shapes differ from the contract's, as the reasons say: only the patched
+                    // expectations (and a schema a deviation names) apply.
+                    result.failures = try check(response, for: deviated, template: template, againstSpec: false)
+                    if result.failures.isEmpty {
+                        if contract.isEmpty {
+                            // Only deviations that name this step claim it differs; general ones cover conforming steps too.
+                            let specific = deviations.filter(\.isSpecific).map(\.reason)
+                            result.unobservedDeviation = specific.isEmpty ? nil : specific.joined(separator: " ")
+                        } else {
+                            result.deviation = ObservedDeviation(
+                                scenario: scenario, step: step.name, contract: contract,
+                                deployment: "\(response.status) \(result.responseExcerpt ?? "")", reason: reason)
+                        }
+                    } else {
+                        result.failures.append("the profile '\(profile!.name)' expects this step to differ from the contract (\(reason)), but not like this")
+                    }
+                }
                 if let operation = step.operation {
                     let documented = spec.operations[operation].flatMap { spec.response(for: $0, status: response.status) } != nil
                     calls.append(OperationCall(operation: operation, status: response.status, passed: result.failures.isEmpty, documented: documented))
@@ -99,7 +126,7 @@ struct ScenarioRunner: Sendable {
                 throw SpecError("operation '\(operationId)' is not in \(spec.source)")
             }
             method = operation.method
-            path = operation.path
+            path = profile?.paths[operationId]?.path ?? operation.path
         } else {
             method = step.request!.method.uppercased()
             path = step.request!.path
@@ -133,16 +160,18 @@ struct ScenarioRunner: Sendable {
         return SentRequest(method: method, url: baseURL + path, headers: headers, body: body)
     }
 
-    /// Everything wrong with a response: against the spec first, then against the step's expectations.
-    func check(_ response: ReceivedResponse, for step: Step, template: Template) throws -> [String] {
+    /// Everything wrong with a response: against the spec first (unless `againstSpec` is false), then against
+    /// the step's expectations.
+    func check(_ response: ReceivedResponse, for step: Step, template: Template, againstSpec: Bool = true) throws -> [String] {
         var failures: [String] = []
         let expect = step.expect
         if !expect.status.isEmpty, !expect.status.contains(response.status) {
             failures.append("status: expected \(expect.status.map(String.init).joined(separator: " or ")), got \(response.status)")
         }
-        if let operationId = step.operation, let operation = spec.operations[operationId] {
+        if againstSpec, let operationId = step.operation, let operation = spec.operations[operationId] {
             failures += checkAgainstSpec(response, operation: operation)
-        } else if let schema = expect.schema {
+        }
+        if let schema = expect.schema {
             guard let pointer = JSONPointer(schema), pointer.resolve(in: spec.document) != nil else {
                 throw SpecError("step '\(step.name)': schema '\(schema)' is not in \(spec.source)")
             }

@@ -21,7 +21,9 @@ struct ConsoleReport: Sendable {
         case .skipped: paint("○", "33")
         }
         let steps = result.steps.filter { $0.outcome == .passed }.count
+        let deviations = result.steps.filter { $0.deviation != nil }.count
         var lines = ["\(mark) \(result.name) (\(steps)/\(result.steps.count) steps, \(String(format: "%.2f", result.seconds)) s)"
+            + (deviations > 0 ? paint(" \(deviations) known deviation\(deviations == 1 ? "" : "s")", "33") : "")
             + (result.note.map { " — \($0)" } ?? "")]
         for step in result.steps where step.outcome == .failed {
             lines.append("    \(paint("✘", "31")) step '\(step.name)'" + (step.isFinally ? " (finally)" : ""))
@@ -34,6 +36,22 @@ struct ConsoleReport: Sendable {
                 lines.append("      response: \(status) \(step.responseExcerpt ?? "")")
             }
             for failure in step.failures { lines.append("      - \(failure)") }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The deviation table: for each known deviation observed, what the contract says and what the deployment did.
+    func deviations(_ run: RunResult) -> String? {
+        guard let profile = run.profile else { return nil }
+        var lines = ["Known deviations of '\(profile.name)' from the contract (\(run.deviations.count)):"]
+        for deviation in run.deviations {
+            lines.append("  \(paint("≠", "33")) \(deviation.scenario) / \(deviation.step)")
+            lines.append("      contract:   \(deviation.contract.joined(separator: "; "))")
+            lines.append("      deployment: \(deviation.deployment)")
+            lines.append("      reason:     \(deviation.reason)")
+        }
+        for reason in run.unobservedDeviations {
+            lines.append("  recorded but not observed (the deployment met the contract): \(reason)")
         }
         return lines.joined(separator: "\n")
     }

@@ -25,7 +25,9 @@ enum MachineReports {
                 case .skipped:
                     xml.append(#"      <skipped message="\#(escape(step.failures.first ?? ""))"/>"#)
                 case .passed:
-                    break
+                    if let deviation = step.deviation {
+                        xml.append("      <system-out>known deviation: \(escape(deviation.reason))</system-out>")
+                    }
                 }
                 xml.append("    </testcase>")
             }
@@ -71,6 +73,14 @@ enum MachineReports {
             "baseURL": .string(run.baseURL), "seconds": .number(run.seconds),
             "passed": .number(Double(counts.passed)), "failed": .number(Double(counts.failed)), "skipped": .number(Double(counts.skipped)),
             "scenarios": .array(scenarios), "coverage": .array(coverage),
+            "profile": run.profile.map { .string($0.name) } ?? .null,
+            "deviations": .array(run.deviations.map { deviation in
+                .object([
+                    "scenario": .string(deviation.scenario), "step": .string(deviation.step),
+                    "contract": .array(deviation.contract.map(JSONValue.string)), "deployment": .string(deviation.deployment),
+                    "reason": .string(deviation.reason),
+                ])
+            }),
         ]).jsonText + "\n"
     }
 

@@ -6,6 +6,30 @@ struct RunResult: Sendable {
     let scenarios: [ScenarioResult]
     let seconds: Double
     let coverage: CoverageMatrix
+    /// The deployment profile applied, if any.
+    var profile: Profile?
+    /// Known deviations observed: the profile's path changes for operations the run called, then each step's.
+    let deviations: [ObservedDeviation]
+    /// Profile deviations that covered a step although the deployment met the contract there.
+    let unobservedDeviations: [String]
+
+    init(baseURL: String, scenarios: [ScenarioResult], seconds: Double, coverage: CoverageMatrix, profile: Profile? = nil, spec: OpenAPISpec? = nil) {
+        self.baseURL = baseURL
+        self.scenarios = scenarios
+        self.seconds = seconds
+        self.coverage = coverage
+        self.profile = profile
+        let called = Set(scenarios.flatMap(\.calls).map(\.operation))
+        let paths = (profile?.paths ?? [:]).filter { called.contains($0.key) }.sorted { $0.key < $1.key }.map { id, override in
+            let operation = spec?.operations[id]
+            return ObservedDeviation(
+                scenario: "(all)", step: id, contract: ["\(operation?.method ?? "") \(operation?.path ?? "?")"],
+                deployment: "\(operation?.method ?? "") \(override.path)", reason: override.reason)
+        }
+        let steps = scenarios.flatMap(\.steps)
+        deviations = paths + steps.compactMap(\.deviation)
+        unobservedDeviations = Array(Set(steps.compactMap(\.unobservedDeviation))).sorted()
+    }
 
     var counts: (passed: Int, failed: Int, skipped: Int) {
         (scenarios.filter { $0.outcome == .passed }.count, scenarios.filter { $0.outcome == .failed }.count,

@@ -1,0 +1,214 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// A small server that behaves like the original Cloudflare worker as measured in
+/// `../shared/original-worker.md`: paths under `/users/`, `text/plain` chat answers, 400 for a duplicate
+/// email, 200 for revoking any key, `active` as 1/0, the hard-coded secret, CORS without Authorization.
+/// It exists to test deployment profiles; `duplicateEmailStatus` lets a test make it depart from the profile.
+struct OriginalWorkerStandIn {
+    var duplicateEmailStatus: HTTPResponse.Status = .badRequest
+
+    static let secret = "your-secret-key"
+
+    actor Store {
+        struct Key {
+            let id: String
+            let userId: String
+            let key: String
+            let name: String
+            var active: Int
+            let createdAt: String
+        }
+
+        var users: [String: (id: String, password: String)] = [:]
+        var keys: [Key] = []
+
+        func register(email: String, password: String) -> String? {
+            guard users[email] == nil else { return nil }
+            let id = Self.nanoid()
+            users[email] = (id, password)
+            return id
+        }
+
+        func user(email: String) -> (id: String, password: String)? { users[email] }
+        func userExists(id: String) -> Bool { users.values.contains { $0.id == id } }
+
+        func createKey(userId: String, name: String) -> String {
+            let key = "sk-" + Self.nanoid(32)
+            let stamp = Date().formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false).timeSeparator(.colon))
+            keys.append(Key(id: Self.nanoid(), userId: userId, key: key, name: name, active: 1, createdAt: stamp.replacingOccurrences(of: "T", with: " ")))
+            return key
+        }
+
+        func userId(forKey key: String) -> String? { keys.first { $0.key == key && $0.active == 1 }?.userId }
+        func list(userId: String) -> [Key] { keys.filter { $0.userId == userId } }
+
+        func revoke(id: String, userId: String) {
+            for index in keys.indices where keys[index].id == id && keys[index].userId == userId {
+                keys[index].active = 0
+            }
+        }
+
+        static func nanoid(_ length: Int = 21) -> String {
+            let alphabet = Array("useandom-26T198340PX75pxJACKVERYMINDBUSHWOLF_GQZbfghjklqvwyzrict")
+            return String((0..<length).map { _ in alphabet.randomElement()! })
+        }
+    }
+
+    func application() -> some ApplicationProtocol {
+        let store = Store()
+        let router = Router()
+        router.add(middleware: OriginalMiddleware(store: store))
+        let duplicateStatus = duplicateEmailStatus
+        router.post("users/register") { request, _ -> Response in
+            guard let body = try? await Self.json(request) else { return Self.internalError() }
+            guard let email = body["email"] as? String else { return Self.json(["error": "User creation failed"], status: .badRequest) }
+            guard let id = await store.register(email: email, password: Self.hash(body["password"] as? String ?? "")) else {
+                return Self.json(["error": "User creation failed"], status: duplicateStatus)
+            }
+            return Self.json(["message": "User created", "token": Self.token(userId: id)])
+        }
+        router.post("users/login") { request, _ -> Response in
+            guard let body = try? await Self.json(request), let email = body["email"] as? String else { return Self.internalError() }
+            guard let user = await store.user(email: email), user.password == Self.hash(body["password"] as? String ?? "") else {
+                return Self.json(["error": "Invalid credentials"], status: .unauthorized)
+            }
+            return Self.json(["token": Self.token(userId: user.id)])
+        }
+        router.post("api-keys/create") { request, context -> Response in
+            let userId = request.headers[.standInUser]!
+            guard let body = try? await Self.json(request), let name = body["name"] as? String, await store.userExists(id: userId) else {
+                return Self.json(["error": "Failed to create API key"], status: .badRequest)
+            }
+            let key = await store.createKey(userId: userId, name: name)
+            return Self.json(["key": key, "message": "API key created successfully. Save this key as it won't be shown again."])
+        }
+        router.get("api-keys/list") { request, _ -> Response in
+            let keys = await store.list(userId: request.headers[.standInUser]!)
+            return Self.json(keys.map { ["id": $0.id, "name": $0.name, "active": $0.active, "created_at": $0.createdAt] as [String: Any] })
+        }
+        router.post("api-keys/revoke/:keyId") { request, context -> Response in
+            await store.revoke(id: try context.parameters.require("keyId"), userId: request.headers[.standInUser]!)
+            return Self.json(["message": "API key revoked successfully"])
+        }
+        router.post("chat/completions") { request, _ -> Response in
+            let body: [String: Any]
+            do { body = try await Self.json(request) } catch {
+                return Self.json(["error": "Internal server error", "details": "Unexpected token in JSON"], status: .internalServerError)
+            }
+            guard let messages = body["messages"] as? [Any] else {
+                return Self.json(["error": "Invalid request format. Messages array is required."], status: .badRequest)
+            }
+            let last = messages.compactMap { $0 as? [String: Any] }.last { $0["role"] as? String == "user" }
+            let said = last?["content"].map { "\($0)" } ?? ""
+            return Self.text("[mock @cf/meta/llama-3-8b-instruct] You said: \(said)")
+        }
+        return Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+    }
+
+    /// CORS as the original sets it, the authentication of `/api-keys/*` and `/chat/*`, and Hono's 404.
+    struct OriginalMiddleware: RouterMiddleware {
+        typealias Context = BasicRequestContext
+        let store: Store
+
+        func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+            var response = try await respond(request, context: context, next: next)
+            response.headers[.accessControlAllowOrigin] = "*"
+            response.headers[.accessControlExposeHeaders] = "Content-Length"
+            return response
+        }
+
+        private func respond(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+            if request.method == .options {
+                return Response(status: .noContent, headers: [
+                    .accessControlAllowMethods: "GET,POST,OPTIONS", .accessControlAllowHeaders: "Content-Type,X-API-Key",
+                    .accessControlMaxAge: "600", .vary: "Access-Control-Request-Headers",
+                ])
+            }
+            var request = request
+            if request.uri.path.hasPrefix("/api-keys/") || request.uri.path.hasPrefix("/chat/") {
+                var userId = await request.headers[.standInAPIKey].asyncFlatMap { await store.userId(forKey: $0) }
+                if userId == nil, let header = request.headers[.authorization], header.hasPrefix("Bearer ") {
+                    userId = OriginalWorkerStandIn.verify(String(header.dropFirst(7)))
+                }
+                guard let userId else { return OriginalWorkerStandIn.json(["error": "Authentication required"], status: .unauthorized) }
+                var head = request.head
+                head.headerFields[.standInUser] = userId
+                request = Request(head: head, body: request.body)
+            }
+            do {
+                return try await next(request, context)
+            } catch let error as HTTPError where error.status == .notFound {
+                return OriginalWorkerStandIn.text("404 Not Found", status: .notFound)
+            }
+        }
+    }
+
+    static func json(_ request: Request) async throws -> [String: Any] {
+        let buffer = try await request.body.collect(upTo: 64 << 20)
+        guard let object = try JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any] else {
+            throw HTTPError(.badRequest)
+        }
+        return object
+    }
+
+    static func json(_ value: Any, status: HTTPResponse.Status = .ok) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: value, options: [.withoutEscapingSlashes])) ?? Data()
+        return Response(status: status, headers: [.contentType: "application/json; charset=UTF-8"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func text(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "text/plain; charset=UTF-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static func internalError() -> Response {
+        text("Internal Server Error", status: .internalServerError)
+    }
+
+    /// The original's password hash: unsalted SHA-256, base64.
+    static func hash(_ password: String) -> String {
+        Data(SHA256.hash(data: Data(password.utf8))).base64EncodedString()
+    }
+
+    static func base64URL(_ data: Data) -> String {
+        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    static func signature(_ input: String) -> String {
+        base64URL(Data(HMAC<SHA256>.authenticationCode(for: Data(input.utf8), using: SymmetricKey(data: Data(secret.utf8)))))
+    }
+
+    /// `{"userId","iat","exp": iat + 86400}` signed HS256 with the hard-coded secret.
+    static func token(userId: String) -> String {
+        let now = Int(Date().timeIntervalSince1970)
+        let header = base64URL(Data(#"{"alg":"HS256","typ":"JWT"}"#.utf8))
+        let payload = base64URL(try! JSONSerialization.data(withJSONObject: ["userId": userId, "iat": now, "exp": now + 86_400]))
+        return "\(header).\(payload).\(signature("\(header).\(payload)"))"
+    }
+
+    /// The user id of a token signed with the secret and not expired (a token without `exp` passes, as in the original).
+    static func verify(_ token: String) -> String? {
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 3, signature("\(parts[0]).\(parts[1])") == parts[2] else { return nil }
+        var base64 = parts[1].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        guard let data = Data(base64Encoded: base64), let claims = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
+        if let exp = claims["exp"] as? Double, exp < Date().timeIntervalSince1970 { return nil }
+        return claims["userId"] as? String
+    }
+}
+
+extension Optional {
+    func asyncFlatMap<T>(_ transform: (Wrapped) async -> T?) async -> T? {
+        guard let self else { return nil }
+        return await transform(self)
+    }
+}
+
+extension HTTPField.Name {
+    static let standInAPIKey = Self("X-API-Key")!
+    /// Carries the authenticated user from the middleware to the handlers inside the stand-in.
+    static let standInUser = Self("X-Stand-In-User")!
+}
