@@ -1,10 +1,9 @@
 import ArgumentParser
 import Foundation
-import Configuration
 import Hummingbird
 
-/// `server`: runs the AI Worker API. Every flag has an environment variable of the same name in upper case
-/// (`--http-port` / `HTTP_PORT`); flags win over the environment, which wins over a `.env` file.
+/// `server`: runs the AI Worker API with the settings of `SettingsOptions`; `server import-d1` migrates
+/// accounts and keys from the original worker.
 @main
 struct ServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,58 +12,14 @@ struct ServerCommand: AsyncParsableCommand {
         discussion: """
             Each setting is read from its flag, else its environment variable, else a .env file in the \
             working directory, else its default. No setting is needed to start.
-            """)
+            """,
+        subcommands: [ImportD1Command.self])
 
-    @Option(name: .customLong("http-host"), help: "Address to listen on. (HTTP_HOST, default 127.0.0.1)")
-    var httpHost: String?
-    @Option(name: .customLong("http-port"), help: "Port to listen on; 0 picks a free one. (HTTP_PORT, default 8787)")
-    var httpPort: String?
-    @Option(name: .customLong("database-path"), help: "SQLite file, created if missing, or :memory:. (DATABASE_PATH, default data/ai-worker.sqlite)")
-    var databasePath: String?
-    @Option(name: .customLong("jwt-secret"), help: "HS256 secret, at least 32 bytes; prefer the environment variable. Unset: generated once and kept beside the database. (JWT_SECRET)")
-    var jwtSecret: String?
-    @Option(name: .customLong("jwt-ttl"), help: "Token lifetime in seconds. (JWT_TTL, default 86400)")
-    var jwtTTL: String?
-    @Option(name: .customLong("bcrypt-cost"), help: "bcrypt cost for password hashes, 10 to 31. (BCRYPT_COST, default 12)")
-    var bcryptCost: String?
-    @Option(name: .customLong("model-backend"), help: "Model backend: mock. (MODEL_BACKEND, default mock)")
-    var modelBackend: String?
-    @Option(name: .customLong("model-name"), help: "Model used when a request names none. (MODEL_NAME, default @cf/meta/llama-3-8b-instruct)")
-    var modelName: String?
-    @Option(name: .customLong("mock-delay-ms"), help: "Delay of each mock answer in milliseconds. (MOCK_DELAY_MS, default 0)")
-    var mockDelayMs: String?
-    @Option(name: .customLong("cors-origins"), help: "Allowed browser origins: * or a comma-separated list. (CORS_ORIGINS, default *)")
-    var corsOrigins: String?
-    @Option(name: .customLong("chat-default-format"), help: "Chat answer when Accept prefers neither: json or text. (CHAT_DEFAULT_FORMAT, default json)")
-    var chatDefaultFormat: String?
-    @Option(name: .customLong("http-max-body-bytes"), help: "Largest request body in bytes. (HTTP_MAX_BODY_BYTES, default 1048576)")
-    var httpMaxBodyBytes: String?
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical. (LOG_LEVEL, default info)")
-    var logLevel: String?
-
-    /// The flags given, as configuration keys.
-    var flagValues: [AbsoluteConfigKey: ConfigValue] {
-        let pairs: [(String, String?)] = [
-            ("http.host", httpHost), ("http.port", httpPort), ("database.path", databasePath), ("jwt.secret", jwtSecret),
-            ("jwt.ttl", jwtTTL), ("bcrypt.cost", bcryptCost), ("model.backend", modelBackend), ("model.name", modelName),
-            ("mock.delayMs", mockDelayMs), ("cors.origins", corsOrigins), ("chat.defaultFormat", chatDefaultFormat),
-            ("http.maxBodyBytes", httpMaxBodyBytes), ("log.level", logLevel),
-        ]
-        return Dictionary(
-            uniqueKeysWithValues: pairs.compactMap { key, value in
-                value.map { (AbsoluteConfigKey(stringLiteral: key), ConfigValue(.string($0), isSecret: key == "jwt.secret")) }
-            })
-    }
+    @OptionGroup var settings: SettingsOptions
 
     func run() async throws {
-        let reader = ConfigReader(providers: [
-            InMemoryProvider(name: "flags", values: flagValues),
-            EnvironmentVariablesProvider(secretsSpecifier: .specific(["JWT_SECRET"])),
-            try await EnvironmentVariablesProvider(
-                environmentFilePath: ".env", allowMissing: true, secretsSpecifier: .specific(["JWT_SECRET"])),
-        ])
         do {
-            let app = try await buildApplication(reader: reader)
+            let app = try await buildApplication(reader: try await settings.reader())
             try await app.runService()
         } catch let error as any StartupError {
             FileHandle.standardError.write(Data("server: \(error.description)\n".utf8))

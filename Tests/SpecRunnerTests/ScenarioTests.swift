@@ -43,6 +43,40 @@ struct ScenarioTests {
         #expect(problems.contains { $0.contains("'colour' is not allowed") })
     }
 
+    @Test func shippedProfileNamesOnlyRealScenariosStepsAndOperations() throws {
+        let scenarios = try ScenarioLoader.load(folder: Self.root.appendingPathComponent("spec/scenarios")).map(\.scenario)
+        let profile = try Profile.load("original", folder: Self.root.appendingPathComponent("spec/profiles"))
+        #expect(profile.problems(spec: try Self.spec(), scenarios: scenarios).isEmpty)
+        let broken = try Profile.parse("""
+            name: broken
+            paths: { nope: { path: /x, reason: r } }
+            deviations:
+              - { scenario: readme-flow, step: no such step, reason: r }
+              - { scenario: no-such-scenario, reason: r }
+            """, file: "broken.yaml")
+        let problems = broken.problems(spec: try Self.spec(), scenarios: scenarios)
+        #expect(problems.contains("paths: operation 'nope' is not in the spec"))
+        #expect(problems.contains { $0.hasPrefix("deviation 1: matches no step") })
+        #expect(problems.contains("deviation 2: no scenario named 'no-such-scenario'"))
+    }
+
+    @Test func deviationPatchesOnlyWhatItNames() throws {
+        let profile = try Profile.parse("""
+            name: p
+            deviations:
+              - { reason: r, expect: { status: 400, body: { /error: x } }, unchecked: [/code, WWW-Authenticate, schema] }
+            """, file: "p.yaml")
+        var expectation = Expectation()
+        expectation.status = [409]
+        expectation.schema = "#/components/schemas/Error"
+        expectation.headers = ["www-authenticate": try JSONDecoder().decode(Matcher.self, from: Data(#""Bearer""#.utf8))]
+        expectation.body = ["/code": try JSONDecoder().decode(Matcher.self, from: Data(#""email_taken""#.utf8))]
+        let patched = profile.deviations[0].patch(expectation)
+        #expect(patched.status == [400])
+        #expect(patched.schema == nil && patched.headers.isEmpty)
+        #expect(Set(patched.body.keys) == ["/error"])
+    }
+
     @Test func loadErrorsNameTheFileAndPlace() {
         #expect {
             try ScenarioLoader.load(text: "steps:\n  - operation: login\n    expect: { status: [x] }\n", file: "bad.yaml")

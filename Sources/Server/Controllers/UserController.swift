@@ -53,9 +53,15 @@ struct UserController {
         let input = try await request.decodeJSON(as: Credentials.self, limit: maxBodyBytes)
         let email = input.email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         let user = try await users.find(email: email)
-        guard try await hasher.verify(input.password, hash: user?.passwordHash), let user else {
+        let verification = try await hasher.verify(input.password, hash: user?.passwordHash)
+        guard verification != .mismatch, let user else {
             context.logger.info("Login failed")
             throw APIError.invalidCredentials
+        }
+        if verification == .matchNeedsUpgrade {
+            // An account imported from the original: its unsalted hash is replaced now and never accepted again.
+            try await users.replacePasswordHash(id: user.id, old: user.passwordHash, new: try await hasher.hash(input.password))
+            context.logger.info("Upgraded an imported password hash to bcrypt", metadata: ["user_id": "\(user.id)"])
         }
         return LoginResponse(token: try await tokens.issue(userId: user.id))
     }

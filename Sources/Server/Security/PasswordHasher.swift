@@ -19,12 +19,25 @@ struct PasswordHasher: Sendable {
         return try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: cost) }
     }
 
-    /// Checks `password` against `hash`, or against a decoy when there is no hash, in about the same time.
-    func verify(_ password: String, hash: String?) async throws -> Bool {
+    /// The outcome of checking a password.
+    enum Verification: Equatable {
+        case mismatch
+        case match
+        /// It matched an imported hash of the original worker's, which must now be replaced by bcrypt.
+        case matchNeedsUpgrade
+    }
+
+    /// Checks `password` against a stored hash (bcrypt, or an imported legacy one), or against a decoy when
+    /// there is none, so every failed login costs one bcrypt check whether or not the account exists.
+    func verify(_ password: String, hash: String?) async throws -> Verification {
         let decoy = decoyHash
         return try await NIOThreadPool.singleton.runIfActive {
+            if let hash, LegacyPassword.isLegacy(hash) {
+                _ = Bcrypt.verify(password, hash: decoy)
+                return LegacyPassword.verify(password, storedHash: hash) ? .matchNeedsUpgrade : .mismatch
+            }
             let matches = Bcrypt.verify(password, hash: hash ?? decoy)
-            return matches && hash != nil
+            return matches && hash != nil ? .match : .mismatch
         }
     }
 }

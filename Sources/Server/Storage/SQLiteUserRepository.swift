@@ -30,4 +30,10 @@ struct SQLiteUserRepository: UserRepository {
             try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM users WHERE id = ?)", arguments: [id]) ?? false
         }
     }
+
+    func replacePasswordHash(id: String, old: String, new: String) async throws {
+        try await database.write { db in
+            try db.execute(sql: "UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?", arguments: [new, id, old])
+        }
+    }
 }

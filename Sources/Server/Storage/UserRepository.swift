@@ -14,6 +14,8 @@ protocol UserRepository: Sendable {
     func find(email: String) async throws -> User?
     /// Whether a user with this id exists (tokens of deleted users are refused).
     func exists(id: String) async throws -> Bool
+    /// Replaces the password hash if it is still `old` (so two concurrent logins upgrade it once).
+    func replacePasswordHash(id: String, old: String, new: String) async throws
 }
 
 enum UserRepositoryError: Error {

@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+
+/// `server import-d1 FILE`: moves the users and API keys of the original worker into this server's database.
+struct ImportD1Command: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import-d1",
+        abstract: "Import users and API keys from the original worker's D1 export (wrangler d1 export, or sqlite3 .dump).",
+        discussion: """
+            Runs in one transaction: a malformed file imports nothing and the error names its line. Running it \
+            again changes nothing. Users keep their ids and passwords (upgraded to bcrypt at their first login); \
+            keys keep working (only their SHA-256 is stored) and revoked keys stay revoked.
+            """)
+
+    @Argument(help: "The SQL file to import.")
+    var file: String
+
+    @OptionGroup(title: "Settings (the database is the one the server uses)")
+    var settings: SettingsOptions
+
+    func run() async throws {
+        do {
+            let path = try AppSettings(reader: try await settings.reader()).databasePath
+            let sql = try String(contentsOfFile: file, encoding: .utf8)
+            let summary = try await D1Importer(database: try Database.open(path: path)).importDump(sql)
+            print("\(file) -> \(path)")
+            print(summary)
+        } catch let error as any StartupError {
+            FileHandle.standardError.write(Data("server import-d1: \(error.description)\n".utf8))
+            throw ExitCode(2)
+        } catch let error as SQLDump.ParseError {
+            FileHandle.standardError.write(Data("server import-d1: \(file) \(error); nothing was imported.\n".utf8))
+            throw ExitCode(2)
+        } catch let error as CocoaError where error.code == .fileReadNoSuchFile || error.code == .fileReadUnknown {
+            FileHandle.standardError.write(Data("server import-d1: cannot read \(file).\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+}

@@ -1,0 +1,30 @@
+import Crypto
+import Foundation
+
+/// The original worker's password hashes (unsalted SHA-256, base64), kept only for imported users until
+/// their first login replaces them with bcrypt.
+enum LegacyPassword {
+    /// How an imported hash is marked in `password_hash`; bcrypt hashes start with `$2`.
+    static let marker = "legacy-sha256:"
+
+    /// Whether `text` looks like the original's hash: base64 of 32 bytes.
+    static func isHash(_ text: String) -> Bool {
+        Data(base64Encoded: text)?.count == 32
+    }
+
+    static func stored(_ originalHash: String) -> String {
+        marker + originalHash
+    }
+
+    static func isLegacy(_ storedHash: String) -> Bool {
+        storedHash.hasPrefix(marker)
+    }
+
+    /// Compares in constant time, so the comparison does not reveal how much of the hash matched.
+    static func verify(_ password: String, storedHash: String) -> Bool {
+        let expected = Array(storedHash.dropFirst(marker.count).utf8)
+        let actual = Array(Data(SHA256.hash(data: Data(password.utf8))).base64EncodedString().utf8)
+        guard expected.count == actual.count else { return false }
+        return zip(expected, actual).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}
