@@ -19,7 +19,9 @@ struct ServerCommand: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let app = try await buildApplication(reader: try await settings.reader())
+            let appSettings = try AppSettings(reader: try await settings.reader())
+            appSettings.logFormat.bootstrap(level: appSettings.logLevel)
+            let app = try await buildApplication(settings: appSettings)
             try await app.runService()
         } catch let error as any StartupError {
             FileHandle.standardError.write(Data("server: \(error.description)\n".utf8))

@@ -3,6 +3,7 @@ import Hummingbird
 /// `POST /chat/completions`: the model's answer as `{"response": "..."}`, or as plain text when asked.
 struct ChatController {
     let backend: any ChatBackend
+    let metrics: AppMetrics
     let authentication: AuthenticationMiddleware
     let defaultModel: String
     let defaultFormat: ChatFormat
@@ -26,10 +27,18 @@ struct ChatController {
         }
         var request = request
         let input = try await request.decodeJSON(as: ChatCompletionRequest.self, limit: maxBodyBytes)
-        let answer = try await backend.complete(
-            ChatCompletionInput(
-                model: input.model ?? defaultModel, messages: input.messages,
-                maxTokens: input.maxTokens, temperature: input.temperature))
+        let start = ContinuousClock.now
+        let answer: String
+        do {
+            answer = try await backend.complete(
+                ChatCompletionInput(
+                    model: input.model ?? defaultModel, messages: input.messages,
+                    maxTokens: input.maxTokens, temperature: input.temperature))
+            metrics.chatBackendCall(backend: backend.name, duration: ContinuousClock.now - start, failed: false)
+        } catch {
+            metrics.chatBackendCall(backend: backend.name, duration: ContinuousClock.now - start, failed: true)
+            throw error
+        }
         switch format {
         case .json:
             return try ChatResponse(response: answer).response(from: request, context: context)

@@ -6,6 +6,7 @@ struct UserController {
     let users: any UserRepository
     let hasher: PasswordHasher
     let tokens: SessionTokenService
+    let metrics: AppMetrics
     let maxBodyBytes: Int
 
     struct Credentials: Decodable {
@@ -56,6 +57,7 @@ struct UserController {
         let verification = try await hasher.verify(input.password, hash: user?.passwordHash)
         guard verification != .mismatch, let user else {
             context.logger.info("Login failed")
+            metrics.loginFailed()
             throw APIError.invalidCredentials
         }
         if verification == .matchNeedsUpgrade {

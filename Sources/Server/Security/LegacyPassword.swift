@@ -22,9 +22,6 @@ enum LegacyPassword {
 
     /// Compares in constant time, so the comparison does not reveal how much of the hash matched.
     static func verify(_ password: String, storedHash: String) -> Bool {
-        let expected = Array(storedHash.dropFirst(marker.count).utf8)
-        let actual = Array(Data(SHA256.hash(data: Data(password.utf8))).base64EncodedString().utf8)
-        guard expected.count == actual.count else { return false }
-        return zip(expected, actual).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+        ConstantTime.equals(String(storedHash.dropFirst(marker.count)), Data(SHA256.hash(data: Data(password.utf8))).base64EncodedString())
     }
 }

@@ -28,6 +28,12 @@ struct AppSettings: Sendable {
     /// Largest accepted request body in bytes.
     var maxBodyBytes = 1 << 20
     var logLevel = Logger.Level.info
+    var logFormat = LogFormat.text
+    /// Bearer token that `/metrics` requires; nil leaves it open (bind to loopback or set one).
+    var metricsToken: String?
+    /// Files served at `/openapi.json` and `/docs`.
+    var docsSpecPath = "spec/openapi.json"
+    var docsHTMLPath = "docs/index.html"
 
     /// The lowest bcrypt cost accepted: below it, offline guessing becomes cheap.
     static let minimumBcryptCost = 10
@@ -54,6 +60,10 @@ struct AppSettings: Sendable {
         chatDefaultFormat = try Self.choice(reader, "chat.defaultFormat", default: chatDefaultFormat)
         maxBodyBytes = try Self.integer(reader, "http.maxBodyBytes", default: maxBodyBytes, in: 1_024...(64 << 20))
         logLevel = try Self.choice(reader, "log.level", default: logLevel)
+        logFormat = try Self.choice(reader, "log.format", default: logFormat)
+        metricsToken = reader.string(forKey: "metrics.token", isSecret: true).flatMap { $0.isEmpty ? nil : $0 }
+        docsSpecPath = reader.string(forKey: "docs.specPath", default: docsSpecPath)
+        docsHTMLPath = reader.string(forKey: "docs.htmlPath", default: docsHTMLPath)
     }
 
     private static func integer(_ reader: ConfigReader, _ key: String, default value: Int, in range: ClosedRange<Int>) throws -> Int {

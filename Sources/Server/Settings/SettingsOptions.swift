@@ -30,6 +30,16 @@ struct SettingsOptions: ParsableArguments {
     var httpMaxBodyBytes: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical. (LOG_LEVEL, default info)")
     var logLevel: String?
+    @Option(name: .customLong("log-format"), help: "Log lines as text, json or logfmt. (LOG_FORMAT, default text)")
+    var logFormat: String?
+    @Option(name: .customLong("metrics-token"), help: "Bearer token /metrics requires; prefer the environment variable. Unset: /metrics is open. (METRICS_TOKEN)")
+    var metricsToken: String?
+    @Option(name: .customLong("docs-spec-path"), help: "OpenAPI document served at /openapi.json. (DOCS_SPEC_PATH, default spec/openapi.json)")
+    var docsSpecPath: String?
+    @Option(name: .customLong("docs-html-path"), help: "HTML reference served at /docs. (DOCS_HTML_PATH, default docs/index.html)")
+    var docsHTMLPath: String?
+
+    static let secretKeys: Set<String> = ["jwt.secret", "metrics.token"]
 
     /// The flags given, as configuration keys.
     var flagValues: [AbsoluteConfigKey: ConfigValue] {
@@ -37,11 +47,12 @@ struct SettingsOptions: ParsableArguments {
             ("http.host", httpHost), ("http.port", httpPort), ("database.path", databasePath), ("jwt.secret", jwtSecret),
             ("jwt.ttl", jwtTTL), ("bcrypt.cost", bcryptCost), ("model.backend", modelBackend), ("model.name", modelName),
             ("mock.delayMs", mockDelayMs), ("cors.origins", corsOrigins), ("chat.defaultFormat", chatDefaultFormat),
-            ("http.maxBodyBytes", httpMaxBodyBytes), ("log.level", logLevel),
+            ("http.maxBodyBytes", httpMaxBodyBytes), ("log.level", logLevel), ("log.format", logFormat),
+            ("metrics.token", metricsToken), ("docs.specPath", docsSpecPath), ("docs.htmlPath", docsHTMLPath),
         ]
         return Dictionary(
             uniqueKeysWithValues: pairs.compactMap { key, value in
-                value.map { (AbsoluteConfigKey(stringLiteral: key), ConfigValue(.string($0), isSecret: key == "jwt.secret")) }
+                value.map { (AbsoluteConfigKey(stringLiteral: key), ConfigValue(.string($0), isSecret: Self.secretKeys.contains(key))) }
             })
     }
 
@@ -49,9 +60,9 @@ struct SettingsOptions: ParsableArguments {
     func reader() async throws -> ConfigReader {
         ConfigReader(providers: [
             InMemoryProvider(name: "flags", values: flagValues),
-            EnvironmentVariablesProvider(secretsSpecifier: .specific(["JWT_SECRET"])),
+            EnvironmentVariablesProvider(secretsSpecifier: .specific(["JWT_SECRET", "METRICS_TOKEN"])),
             try await EnvironmentVariablesProvider(
-                environmentFilePath: ".env", allowMissing: true, secretsSpecifier: .specific(["JWT_SECRET"])),
+                environmentFilePath: ".env", allowMissing: true, secretsSpecifier: .specific(["JWT_SECRET", "METRICS_TOKEN"])),
         ])
     }
 }

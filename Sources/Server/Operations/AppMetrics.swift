@@ -1,0 +1,61 @@
+import Metrics
+import Prometheus
+
+/// The server's metrics through swift-metrics, kept in a Prometheus registry of this application's own
+/// (not the process-wide `MetricsSystem`), so every application and every test counts separately.
+struct AppMetrics: Sendable {
+    let registry: PrometheusCollectorRegistry
+    private let factory: PrometheusMetricsFactory
+
+    init() {
+        registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+            .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30),
+        ]
+        self.factory = factory
+    }
+
+    /// One answered request, by route template (never the raw path, to keep label sets bounded).
+    func requestFinished(route: String, method: String, status: Int, duration: Duration) {
+        Counter(label: "http_requests_total", dimensions: [("route", route), ("method", method), ("status", String(status))], factory: factory)
+            .increment()
+        Timer(label: "http_request_duration_seconds", dimensions: [("route", route), ("method", method)], factory: factory)
+            .recordNanoseconds(duration.nanoseconds)
+    }
+
+    /// One call of the model backend.
+    func chatBackendCall(backend: String, duration: Duration, failed: Bool) {
+        Timer(label: "chat_backend_duration_seconds", dimensions: [("backend", backend)], factory: factory)
+            .recordNanoseconds(duration.nanoseconds)
+        if failed {
+            Counter(label: "chat_backend_errors_total", dimensions: [("backend", backend)], factory: factory).increment()
+        }
+    }
+
+    func loginFailed() {
+        Counter(label: "logins_failed_total", factory: factory).increment()
+    }
+
+    /// A request refused by a rate limit of `scope` (e.g. `login`, `chat`).
+    func rateLimited(scope: String) {
+        Counter(label: "rate_limit_rejections_total", dimensions: [("scope", scope)], factory: factory).increment()
+    }
+
+    /// Streams open now.
+    var activeStreams: Meter {
+        Meter(label: "chat_active_streams", factory: factory)
+    }
+
+    /// The Prometheus text exposition of everything recorded.
+    func exposition() -> String {
+        registry.emitToString()
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Testing
+
+@testable import Server
+
+@Suite("Operations: health, readiness, metrics, logs")
+struct OperationsTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    @Test func healthAndReadinessAnswerJSON() async throws {
+        try await withApp { client in
+            let health = try await client.send(.get, "/health")
+            #expect(health.status == .ok)
+            #expect(try health.json()["status"] as? String == "ok")
+            let ready = try await client.send(.get, "/ready")
+            #expect(ready.status == .ok)
+            let checks = try #require(try ready.json()["checks"] as? [String: String])
+            #expect(checks == ["database": "ok", "migrations": "ok", "model_backend": "mock"])
+        }
+    }
+
+    @Test func metricsCountRequestsByRouteAndStatusAndFailedLogins() async throws {
+        try await withApp { client in
+            _ = try await client.send(.post, "/login", json: #"{"email":"nobody@example.com","password":"whatever1"}"#)
+            _ = try await client.send(.get, "/nope")
+            let user = try await client.registerUser()
+            _ = try await client.send(.post, "/chat/completions", json: helloChat, headers: bearer(user.token))
+            let metrics = try await client.send(.get, "/metrics")
+            #expect(metrics.status == .ok)
+            #expect(metrics.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
+            let text = metrics.text
+            #expect(text.contains(#"http_requests_total{route="/login",method="POST",status="401"} 1"#))
+            #expect(text.contains(#"status="404""#))
+            #expect(text.contains("logins_failed_total 1"))
+            #expect(text.contains(#"http_request_duration_seconds_bucket{route="/chat/completions",method="POST""#))
+            #expect(text.contains(#"chat_backend_duration_seconds_count{backend="mock"} 1"#))
+        }
+    }
+
+    @Test func metricsTokenProtectsMetrics() async throws {
+        let token = "metrics-token-0123456789"
+        try await withApp(["metrics.token": token]) { client in
+            let open = try await client.send(.get, "/metrics")
+            #expect(open.status == .unauthorized)
+            #expect(try open.errorCode() == "metrics_token_required")
+            #expect(try await client.send(.get, "/metrics", headers: bearer("wrong")).status == .unauthorized)
+            #expect(try await client.send(.get, "/metrics", headers: bearer(token)).status == .ok)
+        }
+    }
+
+    @Test func servesTheSpecAndSaysWhenTheReferenceIsMissing() async throws {
+        let spec = Self.root.appendingPathComponent("spec/openapi.json").path
+        try await withApp(["docs.specPath": spec, "docs.htmlPath": "/nonexistent/index.html"]) { client in
+            let document = try await client.send(.get, "/openapi.json")
+            #expect(document.status == .ok)
+            #expect(try document.json()["openapi"] as? String == "3.1.0")
+            let docs = try await client.send(.get, "/docs")
+            #expect(docs.status == .notFound)
+            #expect(try docs.errorCode() == "not_found")
+        }
+    }
+
+    @Test func structuredLogLinesCarryMetadata() throws {
+        let json = StructuredLogHandler(label: "t", format: .json)
+            .render([("message", "Listening"), ("hb.request.id", "abc"), ("path", "/a b")])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: String])
+        #expect(object == ["message": "Listening", "hb.request.id": "abc", "path": "/a b"])
+        let logfmt = StructuredLogHandler(label: "t", format: .logfmt).render([("message", "say \"hi\""), ("id", "abc")])
+        #expect(logfmt == #"message="say \"hi\"" id=abc"#)
+    }
+}
