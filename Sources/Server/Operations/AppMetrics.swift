@@ -38,16 +38,6 @@ struct AppMetrics: Sendable {
         Counter(label: "logins_failed_total", factory: factory).increment()
     }
 
-    /// A request refused by a rate limit of `scope` (e.g. `login`, `chat`).
-    func rateLimited(scope: String) {
-        Counter(label: "rate_limit_rejections_total", dimensions: [("scope", scope)], factory: factory).increment()
-    }
-
-    /// Streams open now.
-    var activeStreams: Meter {
-        Meter(label: "chat_active_streams", factory: factory)
-    }
-
     /// The Prometheus text exposition of everything recorded.
     func exposition() -> String {
         registry.emitToString()

@@ -22,6 +22,14 @@ struct StepResult: Sendable {
     var deviation: ObservedDeviation?
     /// The reason of a profile deviation that covers this step although the deployment met the contract.
     var unobservedDeviation: String?
+    /// The exchange as sent and received, secrets included: only for recording documentation, never reported.
+    var exchange: RecordedExchange?
+}
+
+/// A request and its response, in full.
+struct RecordedExchange: Sendable {
+    let request: SentRequest
+    let response: ReceivedResponse
 }
 
 /// What one scenario did.
@@ -36,6 +44,10 @@ struct ScenarioResult: Sendable {
     var seconds: Double
     /// Each operation call: operation id, status received, whether the step passed, whether the status is documented.
     var calls: [OperationCall]
+    /// The variables when the scenario ended (generated and captured values), for normalising recordings.
+    var variables: [String: JSONValue] = [:]
+    /// The run's id, which generated data contains.
+    var runId = ""
 }
 
 /// One call of a spec operation, for the coverage matrix.

@@ -53,6 +53,8 @@ struct ScenarioRunner: Sendable {
         }
         result.outcome = failed ? .failed : .passed
         result.seconds = (ContinuousClock.now - start).seconds
+        result.variables = template.variables
+        result.runId = runId
         return result
     }
 
@@ -69,6 +71,7 @@ struct ScenarioRunner: Sendable {
                 let request = try buildRequest(step, template: template)
                 result.request = Redaction.request(request)
                 let response = try await executor.send(request, timeout: step.timeout ?? defaultTimeout)
+                result.exchange = RecordedExchange(request: request, response: response)
                 result.status = response.status
                 result.responseExcerpt = Redaction.excerpt(of: response)
                 result.failures = try check(response, for: step, template: template)
