@@ -26,9 +26,12 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
+        .target(name: "ServerSentEvents"),
         .executableTarget(
             name: "Server",
             dependencies: [
+                "ServerSentEvents",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -46,6 +49,7 @@ let package = Package(
         .executableTarget(
             name: "SpecRunner",
             dependencies: [
+                "ServerSentEvents",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "OpenAPIKit", package: "OpenAPIKit"),
@@ -69,6 +73,7 @@ let package = Package(
             name: "SpecRunnerTests",
             dependencies: [
                 "SpecRunner",
+                "ServerSentEvents",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Configuration
 import Foundation
 import GRDB
@@ -17,13 +18,15 @@ func buildApplication(settings: AppSettings) async throws -> some ApplicationPro
     let secretFolder = settings.databasePath == ":memory:"
         ? nil : URL(fileURLWithPath: settings.databasePath).deletingLastPathComponent()
     let secret = try JWTSecret.resolve(configured: settings.jwtSecret, folder: secretFolder, logger: logger)
+    // Made last: once it exists, only the application's service shuts it down.
+    let upstreamClient = makeUpstreamClient(settings)
     let dependencies = AppDependencies(
         database: database,
         users: SQLiteUserRepository(database: database),
         apiKeys: SQLiteAPIKeyRepository(database: database),
         hasher: PasswordHasher(cost: settings.bcryptCost),
         tokens: await SessionTokenService(secret: secret, lifetime: TimeInterval(settings.jwtTTL)),
-        backend: makeChatBackend(settings),
+        backend: makeChatBackend(settings, client: upstreamClient, logger: logger),
         metrics: AppMetrics(),
         openAPIDocument: readOptionalFile(settings.docsSpecPath, logger: logger),
         htmlReference: readOptionalFile(settings.docsHTMLPath, logger: logger))
@@ -34,6 +37,7 @@ func buildApplication(settings: AppSettings) async throws -> some ApplicationPro
     return Application(
         router: router,
         configuration: .init(address: .hostname(host, port: port), serverName: "ai-worker"),
+        services: upstreamClient.map { [HTTPClientService(client: $0)] } ?? [],
         onServerRunning: { channel in
             startupLogger.notice(
                 "Listening",
@@ -69,11 +73,35 @@ func readOptionalFile(_ path: String, logger: Logger) -> ByteBuffer? {
     return ByteBuffer(bytes: data)
 }
 
-/// The configured model backend.
-func makeChatBackend(_ settings: AppSettings) -> any ChatBackend {
-    switch settings.modelBackend {
-    case .mock: MockChatBackend(delay: .milliseconds(settings.mockDelayMilliseconds))
+/// The configured model backend, with its fallback if one is set; `client` serves the HTTP backends.
+func makeChatBackend(_ settings: AppSettings, client: HTTPClient?, logger: Logger) -> any ChatBackend {
+    func backend(_ kind: ModelBackendKind) -> any ChatBackend {
+        let http = { (name: String) in UpstreamHTTP(client: client!, backend: name, timeout: .seconds(settings.upstreamTimeout)) }
+        switch kind {
+        case .mock:
+            return MockChatBackend(delay: .milliseconds(settings.mockDelayMilliseconds))
+        case .openai:
+            return OpenAICompatibleBackend(http: http("openai"), baseURL: settings.openAIBaseURL!, apiKey: settings.openAIAPIKey)
+        case .workersAI:
+            return WorkersAIBackend(
+                http: http("workers-ai"), baseURL: settings.workersAIBaseURL, accountId: settings.workersAIAccountId!,
+                apiToken: settings.workersAIAPIToken)
+        }
     }
+    let primary = backend(settings.modelBackend)
+    guard let fallback = settings.modelFallback else { return primary }
+    return FallbackChatBackend(primary: primary, fallback: backend(fallback), logger: logger)
+}
+
+/// The HTTP client of the upstream backends, when one is configured: no redirects followed, the configured
+/// connect timeout. `HTTPClientService` shuts it down with the application.
+func makeUpstreamClient(_ settings: AppSettings) -> HTTPClient? {
+    let kinds = [settings.modelBackend] + (settings.modelFallback.map { [$0] } ?? [])
+    guard kinds.contains(where: { $0 != .mock }) else { return nil }
+    var configuration = HTTPClient.Configuration(
+        redirectConfiguration: .disallow, timeout: .init(connect: .seconds(Int64(settings.upstreamConnectTimeout))))
+    configuration.httpVersion = .automatic
+    return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
 }
 
 /// Every route and the middleware around them.
@@ -99,9 +127,12 @@ func buildRouter(settings: AppSettings, dependencies: AppDependencies) -> Router
     APIKeyController(
         apiKeys: dependencies.apiKeys, authentication: authentication(.sessionTokenOnly), maxBodyBytes: settings.maxBodyBytes
     ).addRoutes(to: router.group("api-keys"))
+    let chat = ChatService(backend: dependencies.backend, metrics: dependencies.metrics, defaultModel: settings.defaultModel)
     ChatController(
-        backend: dependencies.backend, metrics: dependencies.metrics, authentication: authentication(.sessionTokenOrAPIKey),
-        defaultModel: settings.defaultModel, defaultFormat: settings.chatDefaultFormat, maxBodyBytes: settings.maxBodyBytes
+        chat: chat, authentication: authentication(.sessionTokenOrAPIKey), defaultFormat: settings.chatDefaultFormat,
+        maxBodyBytes: settings.maxBodyBytes
     ).addRoutes(to: router.group("chat"))
+    OpenAIController(chat: chat, authentication: authentication(.sessionTokenOrAPIKey), maxBodyBytes: settings.maxBodyBytes)
+        .addRoutes(to: router.group("v1"))
     return router
 }

@@ -1,16 +1,31 @@
-/// The body of `POST /chat/completions`, checked field by field so each problem gets its own 400.
+/// The body of `POST /chat/completions` and `POST /v1/chat/completions`, checked field by field so each
+/// problem gets its own 400.
 struct ChatCompletionRequest: Decodable {
     static let maxTokensRange = 1...8_192
     static let temperatureRange = 0.0...2.0
 
     let messages: [ChatMessage]
+
+    /// What the backend is asked, with the server's model when the request names none.
+    func input(defaultModel: String) -> ChatCompletionInput {
+        ChatCompletionInput(model: model ?? defaultModel, messages: messages, maxTokens: maxTokens, temperature: temperature)
+    }
     let model: String?
     let maxTokens: Int?
     let temperature: Double?
+    /// Answer as server-sent events.
+    let stream: Bool
+    /// OpenAI's `stream_options.include_usage`: end the stream with a usage chunk.
+    let includeUsage: Bool
 
     private enum CodingKeys: String, CodingKey {
-        case messages, model, temperature
+        case messages, model, temperature, stream
         case maxTokens = "max_tokens"
+        case streamOptions = "stream_options"
+    }
+
+    private struct StreamOptions: Decodable {
+        let include_usage: Bool?
     }
 
     private struct Entry: Decodable {
@@ -55,5 +70,7 @@ struct ChatCompletionRequest: Decodable {
         if let temperature, !Self.temperatureRange.contains(temperature) {
             throw APIError.badRequest("Field 'temperature' must be from 0 to 2.", code: "invalid_field")
         }
+        stream = try container.decodeIfPresent(Bool.self, forKey: .stream) ?? false
+        includeUsage = try container.decodeIfPresent(StreamOptions.self, forKey: .streamOptions)?.include_usage ?? false
     }
 }

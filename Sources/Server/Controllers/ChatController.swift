@@ -1,16 +1,42 @@
 import Hummingbird
+import ServerSentEvents
 
-/// `POST /chat/completions`: the model's answer as `{"response": "..."}`, or as plain text when asked.
+/// `POST /chat/completions`: the model's answer as `{"response": "..."}`, as plain text when asked, or
+/// streamed as Workers AI does (`data: {"response": "..."}` events, then `data: [DONE]`).
 struct ChatController {
-    let backend: any ChatBackend
-    let metrics: AppMetrics
+    let chat: ChatService
     let authentication: AuthenticationMiddleware
-    let defaultModel: String
     let defaultFormat: ChatFormat
     let maxBodyBytes: Int
 
     struct ChatResponse: ResponseEncodable {
         let response: String
+    }
+
+    /// Workers AI's event shape.
+    struct WorkersAIEvents: ChatEventFormat {
+        struct Event: Encodable {
+            let response: String
+            let usage: Usage?
+        }
+
+        struct Usage: Encodable {
+            let prompt_tokens: Int
+            let completion_tokens: Int
+            let total_tokens: Int
+        }
+
+        func opening() -> [ServerSentEvent] { [] }
+
+        func events(forDelta text: String) -> [ServerSentEvent] {
+            [ServerSentEvent(data: JSONValueEncoder.encode(Event(response: text, usage: nil)))]
+        }
+
+        func closing(usage: TokenUsage?) -> [ServerSentEvent] {
+            guard let usage else { return [] }
+            let total = Usage(prompt_tokens: usage.promptTokens, completion_tokens: usage.completionTokens, total_tokens: usage.totalTokens)
+            return [ServerSentEvent(data: JSONValueEncoder.encode(Event(response: "", usage: total)))]
+        }
     }
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
@@ -22,23 +48,16 @@ struct ChatController {
     /// Answers a conversation with the configured model backend.
     @Sendable func complete(_ request: Request, context: AppRequestContext) async throws -> Response {
         _ = try context.requirePrincipal()
+        var request = request
+        let input = try await request.decodeJSON(as: ChatCompletionRequest.self, limit: maxBodyBytes)
+        if input.stream {
+            let stream = try await chat.stream(input)
+            return .eventStream(stream.serverSentEvents(WorkersAIEvents(), logger: context.logger), metrics: chat.metrics)
+        }
         guard let format = ContentNegotiation.chatFormat(accept: request.headers[.accept], default: defaultFormat) else {
             throw APIError.notAcceptable
         }
-        var request = request
-        let input = try await request.decodeJSON(as: ChatCompletionRequest.self, limit: maxBodyBytes)
-        let start = ContinuousClock.now
-        let answer: String
-        do {
-            answer = try await backend.complete(
-                ChatCompletionInput(
-                    model: input.model ?? defaultModel, messages: input.messages,
-                    maxTokens: input.maxTokens, temperature: input.temperature))
-            metrics.chatBackendCall(backend: backend.name, duration: ContinuousClock.now - start, failed: false)
-        } catch {
-            metrics.chatBackendCall(backend: backend.name, duration: ContinuousClock.now - start, failed: true)
-            throw error
-        }
+        let answer = try await chat.complete(input).text
         switch format {
         case .json:
             return try ChatResponse(response: answer).response(from: request, context: context)

@@ -19,6 +19,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         switch error {
         case let error as APIError:
             return error
+        case let error as ChatBackendError:
+            context.logger.warning("Model backend failed", metadata: ["error": "\(error)"])
+            return error.apiError
         case let error as any HTTPResponseError:
             switch error.status {
             case .notFound: return .routeNotFound

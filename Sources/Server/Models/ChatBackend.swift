@@ -16,10 +16,36 @@ struct ChatCompletionInput: Sendable {
     let temperature: Double?
 }
 
+/// Tokens a completion used, as the backend counts them.
+struct TokenUsage: Sendable, Equatable {
+    let promptTokens: Int
+    let completionTokens: Int
+
+    var totalTokens: Int { promptTokens + completionTokens }
+}
+
+/// A whole answer.
+struct ChatReply: Sendable, Equatable {
+    let text: String
+    /// Nil when the backend does not say.
+    let usage: TokenUsage?
+}
+
+/// A piece of a streamed answer.
+enum ChatStreamEvent: Sendable, Equatable {
+    /// The next text of the answer.
+    case delta(String)
+    /// What the whole answer used, when the backend says; comes last.
+    case usage(TokenUsage)
+}
+
 /// A model that answers a conversation. One implementation per kind of backend.
 protocol ChatBackend: Sendable {
-    /// The backend's name in logs and readiness output.
+    /// The backend's name in logs, metrics and readiness output.
     var name: String { get }
-    /// The model's answer to the conversation.
-    func complete(_ input: ChatCompletionInput) async throws -> String
+    /// The model's whole answer.
+    func complete(_ input: ChatCompletionInput) async throws -> ChatReply
+    /// Starts the answer and returns it piece by piece as the model produces it. Fails (throws) before returning
+    /// when the backend refuses the request; ending the iteration early cancels the request to the model.
+    func stream(_ input: ChatCompletionInput) async throws -> AsyncThrowingStream<ChatStreamEvent, any Error>
 }

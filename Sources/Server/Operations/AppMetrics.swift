@@ -38,6 +38,11 @@ struct AppMetrics: Sendable {
         Counter(label: "logins_failed_total", factory: factory).increment()
     }
 
+    /// Streams open now.
+    var activeStreams: Meter {
+        Meter(label: "chat_active_streams", factory: factory)
+    }
+
     /// The Prometheus text exposition of everything recorded.
     func exposition() -> String {
         registry.emitToString()

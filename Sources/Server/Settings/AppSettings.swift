@@ -17,6 +17,17 @@ struct AppSettings: Sendable {
     var jwtTTL = 86_400
     var bcryptCost = 12
     var modelBackend = ModelBackendKind.mock
+    /// Asked when the primary backend cannot answer.
+    var modelFallback: ModelBackendKind?
+    /// An OpenAI-compatible server, e.g. `http://127.0.0.1:8080/v1`.
+    var openAIBaseURL: String?
+    var openAIAPIKey: String?
+    var workersAIBaseURL = "https://api.cloudflare.com/client/v4"
+    var workersAIAccountId: String?
+    var workersAIAPIToken: String?
+    /// Seconds to connect to a model backend, and for its whole answer.
+    var upstreamConnectTimeout = 5
+    var upstreamTimeout = 60
     /// The model used when a request names none.
     var defaultModel = "@cf/meta/llama-3-8b-instruct"
     /// Artificial latency of the mock backend, for benchmarks.
@@ -49,6 +60,24 @@ struct AppSettings: Sendable {
         jwtTTL = try Self.integer(reader, "jwt.ttl", default: jwtTTL, in: 60...31_536_000)
         bcryptCost = try Self.integer(reader, "bcrypt.cost", default: bcryptCost, in: Self.minimumBcryptCost...31)
         modelBackend = try Self.choice(reader, "model.backend", default: modelBackend)
+        if reader.string(forKey: "model.fallback") != nil {
+            modelFallback = try Self.choice(reader, "model.fallback", default: ModelBackendKind.mock)
+        }
+        openAIBaseURL = try Self.url(reader, "openai.baseUrl")
+        openAIAPIKey = reader.string(forKey: "openai.apiKey", isSecret: true)
+        workersAIBaseURL = try Self.url(reader, "workers.ai.baseUrl") ?? workersAIBaseURL
+        workersAIAccountId = reader.string(forKey: "workers.ai.accountId")
+        workersAIAPIToken = reader.string(forKey: "workers.ai.apiToken", isSecret: true)
+        upstreamConnectTimeout = try Self.integer(reader, "upstream.connectTimeout", default: upstreamConnectTimeout, in: 1...300)
+        upstreamTimeout = try Self.integer(reader, "upstream.timeout", default: upstreamTimeout, in: 1...3_600)
+        for kind in [modelBackend, modelFallback].compactMap({ $0 }) {
+            if kind == .openai, openAIBaseURL == nil {
+                throw SettingsError(key: "openai.baseUrl", value: "", expected: "the OpenAI-compatible server's URL (e.g. http://127.0.0.1:8080/v1) when the openai backend is used")
+            }
+            if kind == .workersAI, workersAIAccountId?.isEmpty ?? true {
+                throw SettingsError(key: "workers.ai.accountId", value: "", expected: "your Cloudflare account id when the workers-ai backend is used")
+            }
+        }
         defaultModel = reader.string(forKey: "model.name", default: defaultModel)
         mockDelayMilliseconds = try Self.integer(reader, "mock.delayMs", default: mockDelayMilliseconds, in: 0...60_000)
         if let origins = reader.string(forKey: "cors.origins") {
@@ -74,6 +103,15 @@ struct AppSettings: Sendable {
         return number
     }
 
+    /// An http(s) URL without a trailing slash, or nil when unset.
+    private static func url(_ reader: ConfigReader, _ key: String) throws -> String? {
+        guard let text = reader.string(forKey: ConfigKey(key)), !text.isEmpty else { return nil }
+        guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+            throw SettingsError(key: key, value: text, expected: "an http or https URL")
+        }
+        return text.hasSuffix("/") ? String(text.dropLast()) : text
+    }
+
     private static func choice<T: RawRepresentable & CaseIterable>(_ reader: ConfigReader, _ key: String, default value: T) throws -> T
     where T.RawValue == String {
         guard let text = reader.string(forKey: ConfigKey(key)) else { return value }
@@ -87,7 +125,12 @@ struct AppSettings: Sendable {
 
 /// Which model backend answers chat requests.
 enum ModelBackendKind: String, CaseIterable, Sendable {
+    /// Deterministic answers, no network.
     case mock
+    /// Any OpenAI-compatible `/chat/completions` server.
+    case openai
+    /// Cloudflare Workers AI's REST API.
+    case workersAI = "workers-ai"
 }
 
 /// How a chat answer is written.

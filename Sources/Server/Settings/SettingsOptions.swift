@@ -16,8 +16,24 @@ struct SettingsOptions: ParsableArguments {
     var jwtTTL: String?
     @Option(name: .customLong("bcrypt-cost"), help: "bcrypt cost for password hashes, 10 to 31. (BCRYPT_COST, default 12)")
     var bcryptCost: String?
-    @Option(name: .customLong("model-backend"), help: "Model backend: mock. (MODEL_BACKEND, default mock)")
+    @Option(name: .customLong("model-backend"), help: "Model backend: mock, openai or workers-ai. (MODEL_BACKEND, default mock)")
     var modelBackend: String?
+    @Option(name: .customLong("model-fallback"), help: "Backend asked when the first cannot answer: mock, openai or workers-ai. (MODEL_FALLBACK, default none)")
+    var modelFallback: String?
+    @Option(name: .customLong("openai-base-url"), help: "OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1. (OPENAI_BASE_URL)")
+    var openaiBaseUrl: String?
+    @Option(name: .customLong("openai-api-key"), help: "Bearer key for the OpenAI-compatible server; prefer the environment variable. (OPENAI_API_KEY)")
+    var openaiApiKey: String?
+    @Option(name: .customLong("workers-ai-base-url"), help: "Workers AI REST base. (WORKERS_AI_BASE_URL, default https://api.cloudflare.com/client/v4)")
+    var workersAiBaseUrl: String?
+    @Option(name: .customLong("workers-ai-account-id"), help: "Cloudflare account id for Workers AI. (WORKERS_AI_ACCOUNT_ID)")
+    var workersAiAccountId: String?
+    @Option(name: .customLong("workers-ai-api-token"), help: "Cloudflare API token for Workers AI; prefer the environment variable. (WORKERS_AI_API_TOKEN)")
+    var workersAiApiToken: String?
+    @Option(name: .customLong("upstream-connect-timeout"), help: "Seconds to connect to a model backend. (UPSTREAM_CONNECT_TIMEOUT, default 5)")
+    var upstreamConnectTimeout: String?
+    @Option(name: .customLong("upstream-timeout"), help: "Seconds a model backend may take for a whole answer. (UPSTREAM_TIMEOUT, default 60)")
+    var upstreamTimeout: String?
     @Option(name: .customLong("model-name"), help: "Model used when a request names none. (MODEL_NAME, default @cf/meta/llama-3-8b-instruct)")
     var modelName: String?
     @Option(name: .customLong("mock-delay-ms"), help: "Delay of each mock answer in milliseconds. (MOCK_DELAY_MS, default 0)")
@@ -39,13 +55,16 @@ struct SettingsOptions: ParsableArguments {
     @Option(name: .customLong("docs-html-path"), help: "HTML reference served at /docs. (DOCS_HTML_PATH, default docs/index.html)")
     var docsHTMLPath: String?
 
-    static let secretKeys: Set<String> = ["jwt.secret", "metrics.token"]
+    static let secretKeys: Set<String> = ["jwt.secret", "metrics.token", "openai.apiKey", "workers.ai.apiToken"]
 
     /// The flags given, as configuration keys.
     var flagValues: [AbsoluteConfigKey: ConfigValue] {
         let pairs: [(String, String?)] = [
             ("http.host", httpHost), ("http.port", httpPort), ("database.path", databasePath), ("jwt.secret", jwtSecret),
-            ("jwt.ttl", jwtTTL), ("bcrypt.cost", bcryptCost), ("model.backend", modelBackend), ("model.name", modelName),
+            ("jwt.ttl", jwtTTL), ("bcrypt.cost", bcryptCost), ("model.backend", modelBackend), ("model.fallback", modelFallback),
+            ("openai.baseUrl", openaiBaseUrl), ("openai.apiKey", openaiApiKey), ("workers.ai.baseUrl", workersAiBaseUrl),
+            ("workers.ai.accountId", workersAiAccountId), ("workers.ai.apiToken", workersAiApiToken),
+            ("upstream.connectTimeout", upstreamConnectTimeout), ("upstream.timeout", upstreamTimeout), ("model.name", modelName),
             ("mock.delayMs", mockDelayMs), ("cors.origins", corsOrigins), ("chat.defaultFormat", chatDefaultFormat),
             ("http.maxBodyBytes", httpMaxBodyBytes), ("log.level", logLevel), ("log.format", logFormat),
             ("metrics.token", metricsToken), ("docs.specPath", docsSpecPath), ("docs.htmlPath", docsHTMLPath),
@@ -56,13 +75,15 @@ struct SettingsOptions: ParsableArguments {
             })
     }
 
+    static let secretEnvironmentNames: Set<String> = ["JWT_SECRET", "METRICS_TOKEN", "OPENAI_API_KEY", "WORKERS_AI_API_TOKEN"]
+
     /// Flags, then environment variables, then `.env` in the working directory.
     func reader() async throws -> ConfigReader {
         ConfigReader(providers: [
             InMemoryProvider(name: "flags", values: flagValues),
-            EnvironmentVariablesProvider(secretsSpecifier: .specific(["JWT_SECRET", "METRICS_TOKEN"])),
+            EnvironmentVariablesProvider(secretsSpecifier: .specific(Self.secretEnvironmentNames)),
             try await EnvironmentVariablesProvider(
-                environmentFilePath: ".env", allowMissing: true, secretsSpecifier: .specific(["JWT_SECRET", "METRICS_TOKEN"])),
+                environmentFilePath: ".env", allowMissing: true, secretsSpecifier: .specific(Self.secretEnvironmentNames)),
         ])
     }
 }

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import ServerSentEvents
 
 /// A request as sent, kept for reports.
 struct SentRequest: Sendable {
@@ -16,6 +17,8 @@ struct ReceivedResponse: Sendable {
     let status: Int
     let headers: [(name: String, value: String)]
     let body: Data
+    /// For `text/event-stream`: the events, read as they arrived.
+    var events: [ServerSentEvent]?
 
     /// The first value of a header, by case-insensitive name.
     func header(_ name: String) -> String? {
@@ -58,11 +61,29 @@ final class HTTPExecutor: Sendable {
         }
         let deadline = TimeAmount.milliseconds(Int64(timeout * 1000))
         let response = try await client.execute(outgoing, timeout: deadline)
+        let headers = response.headers.map { ($0.name, $0.value) }
+        if response.headers.first(name: "Content-Type")?.lowercased().hasPrefix("text/event-stream") == true {
+            return try await readEvents(response, status: Int(response.status.code), headers: headers)
+        }
         let body = try await response.body.collect(upTo: Self.maxResponseBytes)
-        return ReceivedResponse(
-            status: Int(response.status.code),
-            headers: response.headers.map { ($0.name, $0.value) },
-            body: Data(body.readableBytesView))
+        return ReceivedResponse(status: Int(response.status.code), headers: headers, body: Data(body.readableBytesView))
+    }
+
+    /// The most events read from one stream; past it the stream is abandoned.
+    static let maxEvents = 10_000
+
+    /// Reads a server-sent event stream as it arrives, up to `maxEvents` events or `maxResponseBytes` bytes.
+    private func readEvents(_ response: HTTPClientResponse, status: Int, headers: [(name: String, value: String)]) async throws -> ReceivedResponse {
+        var parser = ServerSentEventParser()
+        var events: [ServerSentEvent] = []
+        var body = Data()
+        for try await buffer in response.body {
+            body.append(contentsOf: buffer.readableBytesView)
+            events += parser.feed(buffer.readableBytesView)
+            if events.count >= Self.maxEvents || body.count >= Self.maxResponseBytes { break }
+        }
+        if let last = parser.finish() { events.append(last) }
+        return ReceivedResponse(status: status, headers: headers, body: body, events: events)
     }
 
     func shutdown() async throws {

@@ -210,6 +210,13 @@ struct ScenarioRunner: Sendable {
         if let matcher = expect.text, let problem = try matcher.failure(for: .string(response.text), render: template.render) {
             failures.append("body text: \(problem)")
         }
+        if let stream = expect.stream {
+            if let events = response.events {
+                failures += try StreamCheck.expectations(events, stream, render: template.render)
+            } else {
+                failures.append("stream: expected text/event-stream, got \(response.mediaType ?? "no content type")")
+            }
+        }
         return failures
     }
 
@@ -231,6 +238,10 @@ struct ScenarioRunner: Sendable {
         }
         guard let mediaType = response.mediaType, let schemaEntry = documented.content[mediaType] else {
             return failures + ["spec: content type \(response.mediaType ?? "(none)") is not documented for \(operation.id) \(documented.statusKey) (documented: \(documented.content.keys.sorted().joined(separator: ", ")))"]
+        }
+        if let events = response.events {
+            guard let stream = documented.streams[mediaType] else { return failures }
+            return failures + StreamCheck.againstSpec(events, spec: stream, validator: spec.validator, label: "\(operation.id) \(documented.statusKey)")
         }
         guard let schemaPointer = schemaEntry else { return failures }
         let value: JSONValue

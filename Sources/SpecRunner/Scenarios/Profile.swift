@@ -31,7 +31,7 @@ struct Profile: Decodable, Sendable {
         /// header and body matchers.
         var expect: Expectation?
         /// Expectations that do not apply to this deployment: body matchers by JSON Pointer (`/code`),
-        /// `schema`, `contentType`, `text`, `bodySubset`, or a header name.
+        /// `schema`, `contentType`, `text`, `bodySubset`, `stream`, or a header name.
         var unchecked: [String]?
 
         /// Whether it names particular steps, rather than covering whatever matches its operation or status.
@@ -60,6 +60,7 @@ struct Profile: Decodable, Sendable {
                 case "contentType": patched.contentType = nil
                 case "text": patched.text = nil
                 case "bodySubset": patched.bodySubset = nil
+                case "stream": patched.stream = nil
                 case _ where entry.hasPrefix("/"): patched.body[entry] = nil
                 default: patched.headers = patched.headers.filter { $0.key.caseInsensitiveCompare(entry) != .orderedSame }
                 }

@@ -120,9 +120,11 @@ struct Expectation: Decodable, Sendable {
     var text: Matcher?
     /// For `request` steps: the schema the body must match, as `#/components/...`.
     var schema: String?
+    /// For `text/event-stream` answers.
+    var stream: StreamExpectation?
 
     private enum CodingKeys: String, CodingKey {
-        case status, contentType, headers, body, bodySubset, text, schema
+        case status, contentType, headers, body, bodySubset, text, schema, stream
     }
 
     init() {}
@@ -140,7 +142,20 @@ struct Expectation: Decodable, Sendable {
         bodySubset = try container.decodeIfPresent(JSONValue.self, forKey: .bodySubset)
         text = try container.decodeIfPresent(Matcher.self, forKey: .text)
         schema = try container.decodeIfPresent(String.self, forKey: .schema)
+        stream = try container.decodeIfPresent(StreamExpectation.self, forKey: .stream)
     }
+}
+
+/// What a streamed answer must hold besides matching its documented event schemas.
+struct StreamExpectation: Decodable, Sendable {
+    /// A JSON Pointer into each data event whose strings, joined, make the streamed text (e.g. `/response`).
+    var pointer: String?
+    /// A matcher on that joined text.
+    var text: Matcher?
+    /// The fewest data events.
+    var minEvents: Int?
+    /// Whether the stream must end with an `error` event (default: it must not).
+    var error: Bool?
 }
 
 /// A check on one value: a bare value means `equals`; a map combines the checks it names.

@@ -23,6 +23,16 @@ struct OpenAPISpec: Sendable {
         /// Media type -> pointer to its schema (nil when the media type has no schema).
         let content: [String: JSONPointer?]
         let requiredHeaders: [String]
+        /// Media type -> how its server-sent events are described (`x-event-schema`, `x-error-event-schema`, `x-terminator`).
+        let streams: [String: StreamSpec]
+    }
+
+    /// What each event of a `text/event-stream` answer must be.
+    struct StreamSpec: Sendable {
+        let eventSchema: JSONPointer?
+        let errorEventSchema: JSONPointer?
+        /// The data of the last event, e.g. `[DONE]`.
+        let terminator: String?
     }
 
     let document: JSONValue
@@ -64,11 +74,19 @@ struct OpenAPISpec: Sendable {
                 response = resolved
             }
             var content: [String: JSONPointer?] = [:]
+            var streams: [String: StreamSpec] = [:]
             for (mediaType, media) in response["content"]?.objectValue ?? [:] {
-                content[mediaType.lowercased()] = media["schema"] == nil ? nil : pointer.appending("content").appending(mediaType).appending("schema")
+                let mediaPointer = pointer.appending("content").appending(mediaType)
+                content[mediaType.lowercased()] = media["schema"] == nil ? nil : mediaPointer.appending("schema")
+                if media["x-event-schema"] != nil || media["x-terminator"] != nil {
+                    streams[mediaType.lowercased()] = StreamSpec(
+                        eventSchema: media["x-event-schema"] == nil ? nil : mediaPointer.appending("x-event-schema"),
+                        errorEventSchema: media["x-error-event-schema"] == nil ? nil : mediaPointer.appending("x-error-event-schema"),
+                        terminator: media["x-terminator"]?.stringValue)
+                }
             }
             let headers = (response["headers"]?.objectValue ?? [:]).filter { $0.value["required"] == .bool(true) }.map(\.key).sorted()
-            return ResponseSpec(statusKey: key, pointer: pointer, content: content, requiredHeaders: headers)
+            return ResponseSpec(statusKey: key, pointer: pointer, content: content, requiredHeaders: headers, streams: streams)
         }
         return nil
     }

@@ -1,0 +1,150 @@
+import Foundation
+import Hummingbird
+import ServerSentEvents
+
+/// OpenAI-compatible routes, so the official OpenAI SDKs work unchanged with `base_url=http://host:8787/v1`
+/// and one of the user's API keys: `POST /v1/chat/completions` (also streamed as `chat.completion.chunk`
+/// events) and `GET /v1/models`. Errors come in OpenAI's shape (see `OpenAIErrorMiddleware`).
+struct OpenAIController {
+    let chat: ChatService
+    let authentication: AuthenticationMiddleware
+    let maxBodyBytes: Int
+
+    struct Usage: Codable, Sendable {
+        let prompt_tokens: Int
+        let completion_tokens: Int
+        let total_tokens: Int
+
+        init(_ usage: TokenUsage) {
+            prompt_tokens = usage.promptTokens
+            completion_tokens = usage.completionTokens
+            total_tokens = usage.totalTokens
+        }
+    }
+
+    struct Completion: ResponseEncodable {
+        struct Choice: Encodable {
+            struct Message: Encodable {
+                let role: String
+                let content: String
+            }
+
+            let index: Int
+            let message: Message
+            let finish_reason: String
+        }
+
+        let id: String
+        let object: String
+        let created: Int
+        let model: String
+        let choices: [Choice]
+        let usage: Usage?
+    }
+
+    struct ModelList: ResponseEncodable {
+        struct Model: Encodable {
+            let id: String
+            let object: String
+            let created: Int
+            let owned_by: String
+        }
+
+        let object: String
+        let data: [Model]
+    }
+
+    /// `chat.completion.chunk` events: a role chunk, content chunks, a `stop` chunk, then usage when asked.
+    struct ChunkEvents: ChatEventFormat {
+        struct Chunk: Encodable {
+            struct Choice: Encodable {
+                struct Delta: Encodable {
+                    let role: String?
+                    let content: String?
+                }
+
+                let index: Int
+                let delta: Delta
+                let finish_reason: String?
+
+                /// `finish_reason: null` is written out, as OpenAI does.
+                func encode(to encoder: any Encoder) throws {
+                    var container = encoder.container(keyedBy: CodingKeys.self)
+                    try container.encode(index, forKey: .index)
+                    try container.encode(delta, forKey: .delta)
+                    try container.encode(finish_reason, forKey: .finish_reason)
+                }
+
+                private enum CodingKeys: String, CodingKey {
+                    case index, delta, finish_reason
+                }
+            }
+
+            let id: String
+            let object = "chat.completion.chunk"
+            let created: Int
+            let model: String
+            let choices: [Choice]
+            let usage: Usage?
+        }
+
+        let id: String
+        let created: Int
+        let model: String
+        let includeUsage: Bool
+
+        private func chunk(_ choices: [Chunk.Choice], usage: Usage? = nil) -> ServerSentEvent {
+            ServerSentEvent(data: JSONValueEncoder.encode(Chunk(id: id, created: created, model: model, choices: choices, usage: usage)))
+        }
+
+        func opening() -> [ServerSentEvent] {
+            [chunk([.init(index: 0, delta: .init(role: "assistant", content: ""), finish_reason: nil)])]
+        }
+
+        func events(forDelta text: String) -> [ServerSentEvent] {
+            [chunk([.init(index: 0, delta: .init(role: nil, content: text), finish_reason: nil)])]
+        }
+
+        func closing(usage: TokenUsage?) -> [ServerSentEvent] {
+            var events = [chunk([.init(index: 0, delta: .init(role: nil, content: nil), finish_reason: "stop")])]
+            if includeUsage, let usage { events.append(chunk([], usage: Usage(usage))) }
+            return events
+        }
+    }
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.add(middleware: OpenAIErrorMiddleware(errors: ErrorMiddleware(maxBodyBytes: maxBodyBytes)))
+        group.rejectOtherMethods("chat/completions", allowed: [.post])
+        group.rejectOtherMethods("models", allowed: [.get])
+        group.add(middleware: authentication)
+        group.post("chat/completions", use: complete)
+        group.get("models", use: models)
+    }
+
+    /// A chat completion in OpenAI's shape, or a stream of chunks with `"stream": true`.
+    @Sendable func complete(_ request: Request, context: AppRequestContext) async throws -> Response {
+        _ = try context.requirePrincipal()
+        var request = request
+        let input = try await request.decodeJSON(as: ChatCompletionRequest.self, limit: maxBodyBytes)
+        let id = "chatcmpl-" + RandomID.make(length: 24)
+        let created = Int(Date().timeIntervalSince1970)
+        let model = input.model ?? chat.defaultModel
+        if input.stream {
+            let stream = try await chat.stream(input)
+            let format = ChunkEvents(id: id, created: created, model: model, includeUsage: input.includeUsage)
+            return .eventStream(stream.serverSentEvents(format, logger: context.logger), metrics: chat.metrics)
+        }
+        let reply = try await chat.complete(input)
+        return try Completion(
+            id: id, object: "chat.completion", created: created, model: model,
+            choices: [.init(index: 0, message: .init(role: "assistant", content: reply.text), finish_reason: "stop")],
+            usage: reply.usage.map(Usage.init)
+        ).response(from: request, context: context)
+    }
+
+    /// The model this server answers with by default.
+    @Sendable func models(_ request: Request, context: AppRequestContext) async throws -> ModelList {
+        _ = try context.requirePrincipal()
+        return ModelList(object: "list", data: [.init(id: chat.defaultModel, object: "model", created: 0, owned_by: chat.backend.name)])
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import Hummingbird
+import Logging
+import ServerSentEvents
+
+extension Response {
+    /// A `text/event-stream` answer that writes each event as it is produced. When the client goes away the
+    /// write fails, the iteration stops, and the stream's producer (the request to the model) is cancelled.
+    static func eventStream<Events: AsyncSequence & Sendable>(_ events: Events, metrics: AppMetrics) -> Response
+    where Events.Element == ServerSentEvent {
+        Response(
+            status: .ok,
+            headers: [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-store"],
+            body: ResponseBody { writer in
+                let streams = metrics.activeStreams
+                streams.increment()
+                defer { streams.decrement() }
+                for try await event in events {
+                    try await writer.write(ByteBuffer(string: event.wireFormat))
+                }
+                try await writer.finish(nil)
+            })
+    }
+}
+
+/// How a chat route writes a streamed answer as server-sent events.
+protocol ChatEventFormat: Sendable {
+    /// Events before the first piece.
+    func opening() -> [ServerSentEvent]
+    /// The events for one piece of text.
+    func events(forDelta text: String) -> [ServerSentEvent]
+    /// Events after the last piece, with the usage if the backend reported it.
+    func closing(usage: TokenUsage?) -> [ServerSentEvent]
+}
+
+extension AsyncThrowingStream where Element == ChatStreamEvent, Failure == any Error {
+    /// The backend's pieces as server-sent events in `format`, then `data: [DONE]`; a failure part-way ends
+    /// the stream with an `error` event carrying the API's JSON error instead.
+    func serverSentEvents(_ format: some ChatEventFormat, logger: Logger) -> AsyncStream<ServerSentEvent> {
+        let source = self
+        return AsyncStream { continuation in
+            let task = Task {
+                do {
+                    var usage: TokenUsage?
+                    format.opening().forEach { continuation.yield($0) }
+                    for try await item in source {
+                        switch item {
+                        case .delta(let text): format.events(forDelta: text).forEach { continuation.yield($0) }
+                        case .usage(let reported): usage = reported
+                        }
+                    }
+                    format.closing(usage: usage).forEach { continuation.yield($0) }
+                    continuation.yield(ServerSentEvent(data: "[DONE]"))
+                } catch is CancellationError {
+                } catch {
+                    let apiError = (error as? ChatBackendError)?.apiError ?? .internalError
+                    logger.error("Stream failed part-way", metadata: ["code": "\(apiError.code)"])
+                    continuation.yield(ServerSentEvent(event: "error", data: JSONValueEncoder.encode(["error": apiError.message, "code": apiError.code])))
+                }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+}
+
+/// Compact JSON for small bodies written by hand (events, chunks).
+enum JSONValueEncoder {
+    static func encode(_ value: some Encodable) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+}

@@ -1,0 +1,67 @@
+import Hummingbird
+
+/// Writes errors under `/v1` in OpenAI's shape, `{"error": {"message", "type", "param", "code"}}`, so OpenAI
+/// SDKs raise their usual exceptions. The status and message are those of the API's own error.
+struct OpenAIErrorMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+
+    struct Body: Encodable {
+        struct Detail: Encodable {
+            let message: String
+            let type: String
+            let param: String?
+            let code: String
+
+            private enum CodingKeys: String, CodingKey {
+                case message, type, param, code
+            }
+
+            /// `param: null` is written out, as OpenAI does.
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(message, forKey: .message)
+                try container.encode(type, forKey: .type)
+                try container.encode(param, forKey: .param)
+                try container.encode(code, forKey: .code)
+            }
+        }
+
+        let error: Detail
+    }
+
+    /// The API's own mapping of errors to statuses and messages.
+    let errors: ErrorMiddleware<AppRequestContext>
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let apiError = errors.translate(error, context: context)
+            let body = Body(error: .init(message: apiError.message, type: Self.type(of: apiError.status), param: Self.param(of: apiError), code: apiError.code))
+            var response = try context.responseEncoder.encode(body, from: request, context: context)
+            response.status = apiError.status
+            response.headers.append(contentsOf: apiError.headers)
+            return response
+        }
+    }
+
+    /// OpenAI's error types by status.
+    static func type(of status: HTTPResponse.Status) -> String {
+        switch status.code {
+        case 401: "authentication_error"
+        case 403: "permission_error"
+        case 404: "not_found_error"
+        case 429: "rate_limit_error"
+        case 500...: "api_error"
+        default: "invalid_request_error"
+        }
+    }
+
+    /// The request field an error is about, when its message names one.
+    static func param(of error: APIError) -> String? {
+        if error.code == "invalid_messages" { return "messages" }
+        guard let start = error.message.range(of: "'"), let end = error.message[start.upperBound...].range(of: "'") else { return nil }
+        let name = String(error.message[start.upperBound..<end.lowerBound])
+        return name.allSatisfy { $0.isLetter || $0.isNumber || "_.[]".contains($0) } ? name : nil
+    }
+}

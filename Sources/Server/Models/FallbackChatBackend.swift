@@ -1,0 +1,29 @@
+import Logging
+
+/// Asks the primary backend, and the fallback when the primary cannot answer (unreachable, timeout,
+/// rate-limited, failed). A stream falls back only before it starts.
+struct FallbackChatBackend: ChatBackend {
+    let primary: any ChatBackend
+    let fallback: any ChatBackend
+    let logger: Logger
+
+    var name: String { "\(primary.name)+\(fallback.name)" }
+
+    func complete(_ input: ChatCompletionInput) async throws -> ChatReply {
+        do {
+            return try await primary.complete(input)
+        } catch let error as ChatBackendError {
+            logger.warning("Primary model backend failed; using the fallback", metadata: ["backend": "\(primary.name)", "error": "\(error.apiError.code)"])
+            return try await fallback.complete(input)
+        }
+    }
+
+    func stream(_ input: ChatCompletionInput) async throws -> AsyncThrowingStream<ChatStreamEvent, any Error> {
+        do {
+            return try await primary.stream(input)
+        } catch let error as ChatBackendError {
+            logger.warning("Primary model backend failed; using the fallback", metadata: ["backend": "\(primary.name)", "error": "\(error.apiError.code)"])
+            return try await fallback.stream(input)
+        }
+    }
+}

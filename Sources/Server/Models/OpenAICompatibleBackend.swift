@@ -1,0 +1,87 @@
+import AsyncHTTPClient
+import Foundation
+
+/// Any server that speaks OpenAI's `POST /chat/completions`: llama.cpp's server, vLLM, Ollama's `/v1`,
+/// OpenAI, Cloudflare's OpenAI-compatible endpoint, or another instance of this server.
+struct OpenAICompatibleBackend: ChatBackend {
+    let http: UpstreamHTTP
+    /// E.g. `http://127.0.0.1:8080/v1` (without `/chat/completions`).
+    let baseURL: String
+    let apiKey: String?
+
+    var name: String { http.backend }
+
+    struct Request: Encodable {
+        struct Message: Encodable {
+            let role: String
+            let content: String
+        }
+
+        struct StreamOptions: Encodable {
+            let include_usage: Bool
+        }
+
+        let model: String
+        let messages: [Message]
+        let max_tokens: Int?
+        let temperature: Double?
+        let stream: Bool
+        let stream_options: StreamOptions?
+    }
+
+    struct Usage: Decodable {
+        let prompt_tokens: Int
+        let completion_tokens: Int
+
+        var tokenUsage: TokenUsage { TokenUsage(promptTokens: prompt_tokens, completionTokens: completion_tokens) }
+    }
+
+    struct Completion: Decodable {
+        struct Choice: Decodable {
+            struct Message: Decodable { let content: String? }
+            let message: Message
+        }
+
+        let choices: [Choice]
+        let usage: Usage?
+    }
+
+    struct Chunk: Decodable {
+        struct Choice: Decodable {
+            struct Delta: Decodable { let content: String? }
+            let delta: Delta?
+        }
+
+        let choices: [Choice]
+        let usage: Usage?
+    }
+
+    private func request(_ input: ChatCompletionInput, stream: Bool) -> Request {
+        Request(
+            model: input.model, messages: input.messages.map { .init(role: $0.role.rawValue, content: $0.content) },
+            max_tokens: input.maxTokens, temperature: input.temperature, stream: stream,
+            stream_options: stream ? .init(include_usage: true) : nil)
+    }
+
+    func complete(_ input: ChatCompletionInput) async throws -> ChatReply {
+        let response = try await http.post(url: baseURL + "/chat/completions", bearer: apiKey, body: request(input, stream: false), stream: false)
+        let completion = try await http.decode(Completion.self, from: response)
+        guard let text = completion.choices.first?.message.content else {
+            throw ChatBackendError.invalidResponse(backend: name, detail: "no choices[0].message.content")
+        }
+        return ChatReply(text: text, usage: completion.usage?.tokenUsage)
+    }
+
+    func stream(_ input: ChatCompletionInput) async throws -> AsyncThrowingStream<ChatStreamEvent, any Error> {
+        let response = try await http.post(url: baseURL + "/chat/completions", bearer: apiKey, body: request(input, stream: true), stream: true)
+        let backend = name
+        return http.events(from: response) { event in
+            guard let chunk = try? JSONDecoder().decode(Chunk.self, from: Data(event.data.utf8)) else {
+                throw ChatBackendError.invalidResponse(backend: backend, detail: "an event is not a chat.completion.chunk")
+            }
+            var items = chunk.choices.compactMap { $0.delta?.content }.filter { !$0.isEmpty }.map(ChatStreamEvent.delta)
+            if let usage = chunk.usage { items.append(.usage(usage.tokenUsage)) }
+            return items
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+
+/// Cloudflare Workers AI's REST API: `POST {base}/accounts/{account}/ai/run/{model}` with an API token,
+/// answering `{"result":{"response":...},"success":true,"errors":[]}` (or, streamed, `data: {"response":...}`
+/// events ending with `data: [DONE]`).
+struct WorkersAIBackend: ChatBackend {
+    let http: UpstreamHTTP
+    /// `https://api.cloudflare.com/client/v4` by default; configurable so it can be tested locally.
+    let baseURL: String
+    let accountId: String
+    let apiToken: String?
+
+    var name: String { http.backend }
+
+    struct Request: Encodable {
+        struct Message: Encodable {
+            let role: String
+            let content: String
+        }
+
+        let messages: [Message]
+        let stream: Bool?
+        let max_tokens: Int?
+        let temperature: Double?
+    }
+
+    struct Usage: Decodable {
+        let prompt_tokens: Int?
+        let completion_tokens: Int?
+
+        var tokenUsage: TokenUsage? {
+            guard let prompt_tokens, let completion_tokens else { return nil }
+            return TokenUsage(promptTokens: prompt_tokens, completionTokens: completion_tokens)
+        }
+    }
+
+    struct Envelope: Decodable {
+        struct Result: Decodable {
+            let response: String?
+            let usage: Usage?
+        }
+
+        struct Message: Decodable { let message: String? }
+
+        let result: Result?
+        let success: Bool?
+        let errors: [Message]?
+    }
+
+    struct Event: Decodable {
+        let response: String?
+        let usage: Usage?
+    }
+
+    private func url(_ model: String) -> String {
+        let path = model.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? model
+        return "\(baseURL)/accounts/\(accountId)/ai/run/\(path)"
+    }
+
+    private func request(_ input: ChatCompletionInput, stream: Bool) -> Request {
+        Request(
+            messages: input.messages.map { .init(role: $0.role.rawValue, content: $0.content) }, stream: stream ? true : nil,
+            max_tokens: input.maxTokens, temperature: input.temperature)
+    }
+
+    func complete(_ input: ChatCompletionInput) async throws -> ChatReply {
+        let response = try await http.post(url: url(input.model), bearer: apiToken, body: request(input, stream: false), stream: false)
+        let envelope = try await http.decode(Envelope.self, from: response)
+        guard envelope.success != false, let text = envelope.result?.response else {
+            let reason = envelope.errors?.compactMap(\.message).joined(separator: "; ") ?? "no result.response"
+            throw ChatBackendError.invalidResponse(backend: name, detail: reason)
+        }
+        return ChatReply(text: text, usage: envelope.result?.usage?.tokenUsage)
+    }
+
+    func stream(_ input: ChatCompletionInput) async throws -> AsyncThrowingStream<ChatStreamEvent, any Error> {
+        let response = try await http.post(url: url(input.model), bearer: apiToken, body: request(input, stream: true), stream: true)
+        let backend = name
+        return http.events(from: response) { event in
+            guard let decoded = try? JSONDecoder().decode(Event.self, from: Data(event.data.utf8)) else {
+                throw ChatBackendError.invalidResponse(backend: backend, detail: "an event is not {\"response\": ...}")
+            }
+            var items: [ChatStreamEvent] = []
+            if let text = decoded.response, !text.isEmpty { items.append(.delta(text)) }
+            if let usage = decoded.usage?.tokenUsage { items.append(.usage(usage)) }
+            return items
+        }
+    }
+}

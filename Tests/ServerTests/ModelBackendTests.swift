@@ -1,0 +1,148 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+@testable import Server
+
+/// The HTTP backends against real servers on loopback: a second instance of this server (its mock behind its
+/// own `/v1/chat/completions`) and `TestUpstream` for Workers AI's envelope and for faults.
+@Suite("Model backends")
+struct ModelBackendTests {
+    static let upstreamToken = "upstream-token-that-must-not-leak"
+
+    /// Settings for a server whose Workers AI backend is `TestUpstream` at `port`.
+    static func workersAI(port: Int, _ extra: [String: String] = [:]) -> [String: String] {
+        ["model.backend": "workers-ai", "workers.ai.baseUrl": "http://127.0.0.1:\(port)", "workers.ai.accountId": "acct",
+         "workers.ai.apiToken": upstreamToken, "upstream.timeout": "2"].merging(extra) { $1 }
+    }
+
+    @Test func openAICompatibleBackendUsesASecondInstanceOfThisServer() async throws {
+        let upstream = try await buildApplication(reader: testReader())
+        try await upstream.test(.live) { upstreamClient in
+            let user = try await upstreamClient.registerUser()
+            let key = try await upstreamClient.createKey(token: user.token)
+            let settings = ["model.backend": "openai", "openai.baseUrl": "http://127.0.0.1:\(upstreamClient.port!)/v1", "openai.apiKey": key.key]
+            try await withApp(settings) { client in
+                let me = try await client.registerUser()
+                let answer = try await client.send(.post, "/chat/completions", json: helloChat, headers: bearer(me.token))
+                #expect(answer.status == .ok)
+                #expect(try answer.json()["response"] as? String == "[mock @cf/meta/llama-3-8b-instruct] You said: Hello there")
+                let streamed = try await client.send(
+                    .post, "/chat/completions", json: #"{"stream":true,"model":"m2","messages":[{"role":"user","content":"one two"}]}"#,
+                    headers: bearer(me.token))
+                #expect(streamed.headers[.contentType]?.hasPrefix("text/event-stream") == true)
+                let events = streamed.text.components(separatedBy: "\n\n").filter { !$0.isEmpty }
+                #expect(events.last == "data: [DONE]")
+                #expect(events.contains(#"data: {"response":"two"}"#))
+                #expect(events.contains { $0.contains(#""usage":{"completion_tokens":6"#) })
+            }
+        }
+    }
+
+    @Test func workersAIBackendSendsTheTokenAndReadsTheEnvelope() async throws {
+        let upstream = TestUpstream(.workersAI)
+        try await upstream.run { port in
+            try await withApp(Self.workersAI(port: port)) { client in
+                let user = try await client.registerUser()
+                let response = try await client.send(.post, "/chat/completions", json: helloChat, headers: bearer(user.token))
+                #expect(try response.json()["response"] as? String == "from workers ai")
+            }
+        }
+        #expect(upstream.lastAuthorization.withLock { $0 } == "Bearer \(Self.upstreamToken)")
+        let body = try #require(upstream.lastBody.withLock { $0 })
+        #expect(body.contains(#""messages""#) && body.contains("Hello there"))
+    }
+
+    /// Each fault, the status and code a client gets, and no upstream secret in the answer.
+    @Test(arguments: [
+        (TestUpstream.Behaviour.slow(.seconds(5)), 504, "upstream_timeout"),
+        (.garbage, 502, "upstream_invalid_response"),
+        (.status(500), 502, "upstream_error"),
+        (.redirect, 502, "upstream_error"),
+        (.rateLimited(retryAfter: "17"), 429, "upstream_rate_limited"),
+    ])
+    func upstreamFaultsAreMapped(behaviour: TestUpstream.Behaviour, status: Int, code: String) async throws {
+        let upstream = TestUpstream(behaviour)
+        try await upstream.run { port in
+            try await withApp(Self.workersAI(port: port)) { client in
+                let user = try await client.registerUser()
+                let response = try await client.send(.post, "/chat/completions", json: helloChat, headers: bearer(user.token))
+                #expect(response.status.code == status)
+                #expect(try response.errorCode() == code)
+                #expect(!response.text.contains(Self.upstreamToken))
+                if status == 429 { #expect(response.headers[.retryAfter] == "17") }
+            }
+        }
+    }
+
+    @Test func unreachableUpstreamIs502AndTheFallbackAnswers() async throws {
+        let closed = Self.workersAI(port: 1)
+        try await withApp(closed) { client in
+            let user = try await client.registerUser()
+            let response = try await client.send(.post, "/chat/completions", json: helloChat, headers: bearer(user.token))
+            #expect(response.status == .badGateway)
+            #expect(try response.errorCode() == "upstream_unreachable")
+        }
+        try await withApp(closed.merging(["model.fallback": "mock"]) { $1 }) { client in
+            let user = try await client.registerUser()
+            let response = try await client.send(.post, "/chat/completions", json: helloChat, headers: bearer(user.token))
+            #expect(response.status == .ok)
+            #expect((try response.json()["response"] as? String)?.hasPrefix("[mock") == true)
+        }
+    }
+
+    @Test func aStreamCutInTheMiddleEndsWithAnErrorEvent() async throws {
+        let upstream = TestUpstream(.stream(events: 2, pause: .milliseconds(10), cut: true))
+        try await upstream.run { port in
+            try await withApp(Self.workersAI(port: port)) { client in
+                let user = try await client.registerUser()
+                let response = try await client.send(
+                    .post, "/chat/completions", json: #"{"stream":true,"messages":[{"role":"user","content":"x"}]}"#, headers: bearer(user.token))
+                #expect(response.status == .ok)
+                let events = response.text.components(separatedBy: "\n\n").filter { !$0.isEmpty }
+                #expect(events.first == #"data: {"response":"piece0 "}"#)
+                #expect(events.last?.hasPrefix("event: error\ndata: {") == true)
+                #expect(events.last?.contains("upstream_invalid_response") == true)
+                #expect(!events.contains("data: [DONE]"))
+            }
+        }
+    }
+
+    @Test func aClientThatLeavesCancelsTheUpstreamStream() async throws {
+        let upstream = TestUpstream(.stream(events: 400, pause: .milliseconds(10), cut: false))
+        try await upstream.run { port in
+            let app = try await buildApplication(reader: testReader(Self.workersAI(port: port, ["upstream.timeout": "30"])))
+            try await app.test(.live) { client in
+                let user = try await client.registerUser()
+                let http = HTTPClient(eventLoopGroupProvider: .singleton)
+                var request = HTTPClientRequest(url: "http://127.0.0.1:\(client.port!)/chat/completions")
+                request.method = .POST
+                request.headers.add(name: "Authorization", value: "Bearer \(user.token)")
+                request.headers.add(name: "Content-Type", value: "application/json")
+                request.body = .bytes(ByteBuffer(string: #"{"stream":true,"messages":[{"role":"user","content":"x"}]}"#))
+                let reader = Task {
+                    let response = try await http.execute(request, timeout: .seconds(30))
+                    for try await _ in response.body { return true }
+                    return false
+                }
+                #expect(try await reader.value)
+                try await http.shutdown()
+                // The server notices the closed connection, stops reading the upstream and cancels its request.
+                let deadline = ContinuousClock.now + .seconds(3)
+                while !upstream.streamAbandoned.withLock({ $0 }), ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                #expect(upstream.streamAbandoned.withLock { $0 })
+            }
+        }
+    }
+
+    @Test func backendSettingsAreChecked() throws {
+        #expect(throws: SettingsError.self) { try AppSettings(reader: testReader(["model.backend": "openai"])) }
+        #expect(throws: SettingsError.self) { try AppSettings(reader: testReader(["model.backend": "workers-ai"])) }
+        #expect(throws: SettingsError.self) { try AppSettings(reader: testReader(["model.backend": "openai", "openai.baseUrl": "ftp://x"])) }
+    }
+}

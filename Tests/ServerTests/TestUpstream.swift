@@ -1,0 +1,82 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Synchronization
+
+/// A small model upstream on loopback for backend tests: it answers in Workers AI's envelope or OpenAI's
+/// shape, or fails on purpose (slow, garbage, 500, 429, a redirect, a stream cut in the middle), and records
+/// what it was sent and whether a stream was abandoned by its client.
+final class TestUpstream: Sendable {
+    enum Behaviour: Sendable {
+        case workersAI
+        case slow(Duration)
+        case garbage
+        case status(Int)
+        case rateLimited(retryAfter: String)
+        case redirect
+        /// Streams `events` chunks with a pause between them, then `[DONE]` unless `cut`.
+        case stream(events: Int, pause: Duration, cut: Bool)
+    }
+
+    let behaviour: Behaviour
+    /// The last request's Authorization header and JSON body.
+    let lastAuthorization = Mutex<String?>(nil)
+    let lastBody = Mutex<String?>(nil)
+    /// Set when a stream's writer failed because the client had gone.
+    let streamAbandoned = Mutex(false)
+
+    init(_ behaviour: Behaviour) {
+        self.behaviour = behaviour
+    }
+
+    func application() -> some ApplicationProtocol {
+        let router = Router()
+        router.post("accounts/:account/ai/run/**") { request, _ in try await self.answer(request) }
+        router.post("v1/chat/completions") { request, _ in try await self.answer(request) }
+        return Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+    }
+
+    private func answer(_ request: Request) async throws -> Response {
+        lastAuthorization.withLock { $0 = request.headers[.authorization] }
+        let body = try await request.body.collect(upTo: 1 << 20)
+        lastBody.withLock { $0 = String(buffer: body) }
+        switch behaviour {
+        case .workersAI:
+            return Self.json(#"{"result":{"response":"from workers ai","usage":{"prompt_tokens":3,"completion_tokens":3}},"success":true,"errors":[]}"#)
+        case .slow(let delay):
+            try await Task.sleep(for: delay)
+            return Self.json(#"{"result":{"response":"late"},"success":true,"errors":[]}"#)
+        case .garbage:
+            return Self.json("<html>not json")
+        case .status(let code):
+            return Response(status: .init(code: code), body: .init(byteBuffer: ByteBuffer(string: "upstream broke")))
+        case .rateLimited(let retryAfter):
+            return Response(status: .tooManyRequests, headers: [.retryAfter: retryAfter])
+        case .redirect:
+            return Response(status: .found, headers: [.location: "http://127.0.0.1:1/elsewhere"])
+        case .stream(let count, let pause, let cut):
+            return Response(status: .ok, headers: [.contentType: "text/event-stream"], body: ResponseBody { writer in
+                do {
+                    for index in 0..<count {
+                        try await writer.write(ByteBuffer(string: "data: {\"response\":\"piece\(index) \"}\n\n"))
+                        try await Task.sleep(for: pause)
+                    }
+                    if !cut { try await writer.write(ByteBuffer(string: "data: [DONE]\n\n")) }
+                    try await writer.finish(nil)
+                } catch {
+                    self.streamAbandoned.withLock { $0 = true }
+                    throw error
+                }
+            })
+        }
+    }
+
+    static func json(_ text: String) -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// Runs `body` with this upstream listening on a loopback port.
+    func run<Value: Sendable>(_ body: @Sendable (Int) async throws -> Value) async throws -> Value {
+        try await application().test(.live) { client in try await body(client.port!) }
+    }
+}
