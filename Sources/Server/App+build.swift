@@ -36,6 +36,7 @@ func buildApplication(settings: AppSettings) async throws -> some ApplicationPro
     let startupLogger = logger
     return Application(
         router: router,
+        server: .http1(configuration: .init(idleTimeout: .seconds(Int64(settings.idleTimeoutSeconds)))),
         configuration: .init(address: .hostname(host, port: port), serverName: "ai-worker"),
         services: upstreamClient.map { [HTTPClientService(client: $0)] } ?? [],
         onServerRunning: { channel in
@@ -120,19 +121,29 @@ func buildRouter(settings: AppSettings, dependencies: AppDependencies) -> Router
         database: dependencies.database, backend: dependencies.backend, metrics: dependencies.metrics,
         metricsToken: settings.metricsToken, openAPIDocument: dependencies.openAPIDocument, htmlReference: dependencies.htmlReference
     ).addRoutes(to: router)
+    let limiter = RateLimiter()
+    func limit(_ scope: String, _ key: RateLimitMiddleware.Key, perMinute: Int) -> RateLimitMiddleware? {
+        guard perMinute > 0 else { return nil }
+        return RateLimitMiddleware(
+            scope: scope, key: key, policy: .init(capacity: perMinute, period: .seconds(60)), limiter: limiter, metrics: dependencies.metrics)
+    }
+    let chatLimit = limit("chat", .principal, perMinute: settings.chatRequestsPerMinute)
     UserController(
         users: dependencies.users, hasher: dependencies.hasher, tokens: dependencies.tokens, metrics: dependencies.metrics,
+        throttle: LoginThrottle(lockAfter: settings.loginLockoutFailures, lockout: .seconds(settings.loginLockoutSeconds)),
         maxBodyBytes: settings.maxBodyBytes
-    ).addRoutes(to: router)
+    ).addRoutes(to: router, limit: limit("auth", .clientAddress, perMinute: settings.authRequestsPerMinute))
     APIKeyController(
         apiKeys: dependencies.apiKeys, authentication: authentication(.sessionTokenOnly), maxBodyBytes: settings.maxBodyBytes
     ).addRoutes(to: router.group("api-keys"))
-    let chat = ChatService(backend: dependencies.backend, metrics: dependencies.metrics, defaultModel: settings.defaultModel)
+    let chat = ChatService(
+        backend: dependencies.backend, metrics: dependencies.metrics, defaultModel: settings.defaultModel,
+        maxMessages: settings.chatMaxMessages, maxCharacters: settings.chatMaxCharacters)
     ChatController(
-        chat: chat, authentication: authentication(.sessionTokenOrAPIKey), defaultFormat: settings.chatDefaultFormat,
+        chat: chat, authentication: authentication(.sessionTokenOrAPIKey), limit: chatLimit, defaultFormat: settings.chatDefaultFormat,
         maxBodyBytes: settings.maxBodyBytes
     ).addRoutes(to: router.group("chat"))
-    OpenAIController(chat: chat, authentication: authentication(.sessionTokenOrAPIKey), maxBodyBytes: settings.maxBodyBytes)
+    OpenAIController(chat: chat, authentication: authentication(.sessionTokenOrAPIKey), limit: chatLimit, maxBodyBytes: settings.maxBodyBytes)
         .addRoutes(to: router.group("v1"))
     return router
 }

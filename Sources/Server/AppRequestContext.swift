@@ -16,10 +16,13 @@ struct Principal: Sendable {
 struct AppRequestContext: RequestContext {
     var coreContext: CoreRequestContextStorage
     var principal: Principal?
+    /// The peer's IP address, what unauthenticated requests are rate-limited by.
+    let clientAddress: String
 
     init(source: Source) {
         coreContext = .init(source: source)
         principal = nil
+        clientAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
     }
 
     /// JSON without `\/` escapes, so model names such as `@cf/meta/...` read as sent.

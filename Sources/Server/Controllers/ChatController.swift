@@ -6,6 +6,8 @@ import ServerSentEvents
 struct ChatController {
     let chat: ChatService
     let authentication: AuthenticationMiddleware
+    /// The per-user and per-key rate limit, when on.
+    let limit: RateLimitMiddleware?
     let defaultFormat: ChatFormat
     let maxBodyBytes: Int
 
@@ -42,6 +44,7 @@ struct ChatController {
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.rejectOtherMethods("completions", allowed: [.post])
         group.add(middleware: authentication)
+        if let limit { group.add(middleware: limit) }
         group.post("completions", use: complete)
     }
 

@@ -8,6 +8,8 @@ import ServerSentEvents
 struct OpenAIController {
     let chat: ChatService
     let authentication: AuthenticationMiddleware
+    /// The per-user and per-key rate limit, when on (shared with `/chat/completions`).
+    let limit: RateLimitMiddleware?
     let maxBodyBytes: Int
 
     struct Usage: Codable, Sendable {
@@ -117,6 +119,7 @@ struct OpenAIController {
         group.rejectOtherMethods("chat/completions", allowed: [.post])
         group.rejectOtherMethods("models", allowed: [.get])
         group.add(middleware: authentication)
+        if let limit { group.add(middleware: limit) }
         group.post("chat/completions", use: complete)
         group.get("models", use: models)
     }

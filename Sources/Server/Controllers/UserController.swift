@@ -7,6 +7,7 @@ struct UserController {
     let hasher: PasswordHasher
     let tokens: SessionTokenService
     let metrics: AppMetrics
+    let throttle: LoginThrottle
     let maxBodyBytes: Int
 
     struct Credentials: Decodable {
@@ -23,12 +24,17 @@ struct UserController {
         let token: String
     }
 
-    func addRoutes(to router: some RouterMethods<AppRequestContext>) {
+    /// Adds the routes; `limit` is the per-address rate limit, when on.
+    func addRoutes(to router: some RouterMethods<AppRequestContext>, limit: RateLimitMiddleware?) {
         for prefix in ["", "users/"] {
             router.rejectOtherMethods("\(prefix)register", allowed: [.post])
             router.rejectOtherMethods("\(prefix)login", allowed: [.post])
-            router.post("\(prefix)register", use: register)
-            router.post("\(prefix)login", use: login)
+        }
+        let group = router.group()
+        if let limit { group.add(middleware: limit) }
+        for prefix in ["", "users/"] {
+            group.post("\(prefix)register", use: register)
+            group.post("\(prefix)login", use: login)
         }
     }
 
@@ -53,13 +59,23 @@ struct UserController {
         var request = request
         let input = try await request.decodeJSON(as: Credentials.self, limit: maxBodyBytes)
         let email = input.email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        if let retryAfter = await throttle.retryAfter(email: email) {
+            metrics.rateLimited(scope: "login")
+            throw APIError(
+                status: .tooManyRequests, code: "login_locked",
+                message: "Too many failed logins for this email. Retry after \(retryAfter) seconds.",
+                headers: [.retryAfter: String(retryAfter), .xRateLimitLimit: String(throttle.lockAfter), .xRateLimitRemaining: "0",
+                          .xRateLimitReset: String(retryAfter)])
+        }
         let user = try await users.find(email: email)
         let verification = try await hasher.verify(input.password, hash: user?.passwordHash)
         guard verification != .mismatch, let user else {
             context.logger.info("Login failed")
             metrics.loginFailed()
+            try await Task.sleep(for: await throttle.recordFailure(email: email))
             throw APIError.invalidCredentials
         }
+        await throttle.recordSuccess(email: email)
         if verification == .matchNeedsUpgrade {
             // An account imported from the original: its unsalted hash is replaced now and never accepted again.
             try await users.replacePasswordHash(id: user.id, old: user.passwordHash, new: try await hasher.hash(input.password))

@@ -4,4 +4,7 @@ import HTTPTypes
 extension HTTPField.Name {
     static let xAPIKey = Self("X-API-Key")!
     static let xRequestID = Self("X-Request-Id")!
+    static let xRateLimitLimit = Self("X-RateLimit-Limit")!
+    static let xRateLimitRemaining = Self("X-RateLimit-Remaining")!
+    static let xRateLimitReset = Self("X-RateLimit-Reset")!
 }

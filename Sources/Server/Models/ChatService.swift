@@ -4,14 +4,30 @@ struct ChatService: Sendable {
     let metrics: AppMetrics
     /// The model used when a request names none.
     let defaultModel: String
+    /// The most messages, and characters across them, one request may send.
+    let maxMessages: Int
+    let maxCharacters: Int
 
     func complete(_ request: ChatCompletionRequest) async throws -> ChatReply {
-        try await timed { try await backend.complete(request.input(defaultModel: defaultModel)) }
+        try checkLimits(request)
+        return try await timed { try await backend.complete(request.input(defaultModel: defaultModel)) }
     }
 
     /// Starts a streamed answer; the time recorded is until the backend starts answering.
     func stream(_ request: ChatCompletionRequest) async throws -> AsyncThrowingStream<ChatStreamEvent, any Error> {
-        try await timed { try await backend.stream(request.input(defaultModel: defaultModel)) }
+        try checkLimits(request)
+        return try await timed { try await backend.stream(request.input(defaultModel: defaultModel)) }
+    }
+
+    /// A 400 naming the limit when the request has too many messages or characters.
+    private func checkLimits(_ request: ChatCompletionRequest) throws {
+        if request.messages.count > maxMessages {
+            throw APIError.badRequest("messages has \(request.messages.count) entries; the limit is \(maxMessages).", code: "too_many_messages")
+        }
+        let characters = request.messages.reduce(0) { $0 + $1.content.count }
+        if characters > maxCharacters {
+            throw APIError.badRequest("messages hold \(characters) characters; the limit is \(maxCharacters).", code: "messages_too_long")
+        }
     }
 
     private func timed<Value>(_ call: () async throws -> Value) async throws -> Value {

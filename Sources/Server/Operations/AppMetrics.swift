@@ -38,6 +38,11 @@ struct AppMetrics: Sendable {
         Counter(label: "logins_failed_total", factory: factory).increment()
     }
 
+    /// A request refused by the rate limit of `scope` (`auth`, `chat`, `login`).
+    func rateLimited(scope: String) {
+        Counter(label: "rate_limit_rejections_total", dimensions: [("scope", scope)], factory: factory).increment()
+    }
+
     /// Streams open now.
     var activeStreams: Meter {
         Meter(label: "chat_active_streams", factory: factory)

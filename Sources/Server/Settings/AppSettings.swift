@@ -39,6 +39,18 @@ struct AppSettings: Sendable {
     /// Largest accepted request body in bytes.
     var maxBodyBytes = 1 << 20
     var logLevel = Logger.Level.info
+    /// Requests a client address may make to register and login per minute; 0 turns the limit off.
+    var authRequestsPerMinute = 120
+    /// Chat requests per minute for each user and each API key; 0 turns the limit off.
+    var chatRequestsPerMinute = 120
+    /// Failed logins for one email before it is refused for `loginLockoutSeconds`.
+    var loginLockoutFailures = 10
+    var loginLockoutSeconds = 900
+    /// Seconds a connection may stay silent before it is closed.
+    var idleTimeoutSeconds = 30
+    /// Limits on one chat request's messages.
+    var chatMaxMessages = 256
+    var chatMaxCharacters = 200_000
     var logFormat = LogFormat.text
     /// Bearer token that `/metrics` requires; nil leaves it open (bind to loopback or set one).
     var metricsToken: String?
@@ -90,6 +102,13 @@ struct AppSettings: Sendable {
         maxBodyBytes = try Self.integer(reader, "http.maxBodyBytes", default: maxBodyBytes, in: 1_024...(64 << 20))
         logLevel = try Self.choice(reader, "log.level", default: logLevel)
         logFormat = try Self.choice(reader, "log.format", default: logFormat)
+        authRequestsPerMinute = try Self.integer(reader, "rateLimit.authPerMinute", default: authRequestsPerMinute, in: 0...1_000_000)
+        chatRequestsPerMinute = try Self.integer(reader, "rateLimit.chatPerMinute", default: chatRequestsPerMinute, in: 0...1_000_000)
+        loginLockoutFailures = try Self.integer(reader, "login.lockoutFailures", default: loginLockoutFailures, in: 1...1_000)
+        loginLockoutSeconds = try Self.integer(reader, "login.lockoutSeconds", default: loginLockoutSeconds, in: 1...86_400)
+        idleTimeoutSeconds = try Self.integer(reader, "http.idleTimeout", default: idleTimeoutSeconds, in: 1...3_600)
+        chatMaxMessages = try Self.integer(reader, "chat.maxMessages", default: chatMaxMessages, in: 1...100_000)
+        chatMaxCharacters = try Self.integer(reader, "chat.maxCharacters", default: chatMaxCharacters, in: 1...(64 << 20))
         metricsToken = reader.string(forKey: "metrics.token", isSecret: true).flatMap { $0.isEmpty ? nil : $0 }
         docsSpecPath = reader.string(forKey: "docs.specPath", default: docsSpecPath)
         docsHTMLPath = reader.string(forKey: "docs.htmlPath", default: docsHTMLPath)

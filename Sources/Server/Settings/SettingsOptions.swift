@@ -44,6 +44,20 @@ struct SettingsOptions: ParsableArguments {
     var chatDefaultFormat: String?
     @Option(name: .customLong("http-max-body-bytes"), help: "Largest request body in bytes. (HTTP_MAX_BODY_BYTES, default 1048576)")
     var httpMaxBodyBytes: String?
+    @Option(name: .customLong("rate-limit-auth-per-minute"), help: "Register and login requests per client address per minute; 0 turns it off. (RATE_LIMIT_AUTH_PER_MINUTE, default 120)")
+    var rateLimitAuthPerMinute: String?
+    @Option(name: .customLong("rate-limit-chat-per-minute"), help: "Chat requests per user and per API key per minute; 0 turns it off. (RATE_LIMIT_CHAT_PER_MINUTE, default 120)")
+    var rateLimitChatPerMinute: String?
+    @Option(name: .customLong("login-lockout-failures"), help: "Failed logins for one email before it is refused for a while. (LOGIN_LOCKOUT_FAILURES, default 10)")
+    var loginLockoutFailures: String?
+    @Option(name: .customLong("login-lockout-seconds"), help: "How long an email stays refused after too many failed logins. (LOGIN_LOCKOUT_SECONDS, default 900)")
+    var loginLockoutSeconds: String?
+    @Option(name: .customLong("http-idle-timeout"), help: "Seconds a connection may stay silent before it is closed. (HTTP_IDLE_TIMEOUT, default 30)")
+    var httpIdleTimeout: String?
+    @Option(name: .customLong("chat-max-messages"), help: "Most messages in one chat request. (CHAT_MAX_MESSAGES, default 256)")
+    var chatMaxMessages: String?
+    @Option(name: .customLong("chat-max-characters"), help: "Most characters across one chat request's messages. (CHAT_MAX_CHARACTERS, default 200000)")
+    var chatMaxCharacters: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical. (LOG_LEVEL, default info)")
     var logLevel: String?
     @Option(name: .customLong("log-format"), help: "Log lines as text, json or logfmt. (LOG_FORMAT, default text)")
@@ -66,7 +80,10 @@ struct SettingsOptions: ParsableArguments {
             ("workers.ai.accountId", workersAiAccountId), ("workers.ai.apiToken", workersAiApiToken),
             ("upstream.connectTimeout", upstreamConnectTimeout), ("upstream.timeout", upstreamTimeout), ("model.name", modelName),
             ("mock.delayMs", mockDelayMs), ("cors.origins", corsOrigins), ("chat.defaultFormat", chatDefaultFormat),
-            ("http.maxBodyBytes", httpMaxBodyBytes), ("log.level", logLevel), ("log.format", logFormat),
+            ("http.maxBodyBytes", httpMaxBodyBytes), ("log.level", logLevel),
+            ("rateLimit.authPerMinute", rateLimitAuthPerMinute), ("rateLimit.chatPerMinute", rateLimitChatPerMinute),
+            ("login.lockoutFailures", loginLockoutFailures), ("login.lockoutSeconds", loginLockoutSeconds),
+            ("http.idleTimeout", httpIdleTimeout), ("chat.maxMessages", chatMaxMessages), ("chat.maxCharacters", chatMaxCharacters), ("log.format", logFormat),
             ("metrics.token", metricsToken), ("docs.specPath", docsSpecPath), ("docs.htmlPath", docsHTMLPath),
         ]
         return Dictionary(

@@ -10,6 +10,8 @@ struct SentRequest: Sendable {
     let url: String
     let headers: [(name: String, value: String)]
     let body: String?
+    /// Bytes sent instead of `body` when they are not valid UTF-8 (the fuzzer's invalid encodings).
+    var bytes: [UInt8]? = nil
 }
 
 /// A response as received.
@@ -56,7 +58,9 @@ final class HTTPExecutor: Sendable {
         for header in request.headers {
             outgoing.headers.add(name: header.name, value: header.value)
         }
-        if let body = request.body {
+        if let bytes = request.bytes {
+            outgoing.body = .bytes(ByteBuffer(bytes: bytes))
+        } else if let body = request.body {
             outgoing.body = .bytes(ByteBuffer(string: body))
         }
         let deadline = TimeAmount.milliseconds(Int64(timeout * 1000))

@@ -172,7 +172,7 @@ struct ScenarioRunner: Sendable {
             failures.append("status: expected \(expect.status.map(String.init).joined(separator: " or ")), got \(response.status)")
         }
         if againstSpec, let operationId = step.operation, let operation = spec.operations[operationId] {
-            failures += checkAgainstSpec(response, operation: operation)
+            failures += spec.check(response, operation: operation)
         }
         if let schema = expect.schema {
             guard let pointer = JSONPointer(schema), pointer.resolve(in: spec.document) != nil else {
@@ -218,42 +218,6 @@ struct ScenarioRunner: Sendable {
             }
         }
         return failures
-    }
-
-    /// The spec's word on a response: the status is documented, the media type is, the body matches the
-    /// documented schema, and required headers are present.
-    func checkAgainstSpec(_ response: ReceivedResponse, operation: OpenAPISpec.Operation) -> [String] {
-        guard let documented = spec.response(for: operation, status: response.status) else {
-            return ["spec: status \(response.status) is not documented for \(operation.id) (documented: \(operation.statuses.joined(separator: ", ")))"]
-        }
-        var failures: [String] = []
-        for header in documented.requiredHeaders where response.header(header) == nil {
-            failures.append("spec: header \(header) is required for \(operation.id) \(documented.statusKey) but missing")
-        }
-        if documented.content.isEmpty {
-            if !response.body.isEmpty {
-                failures.append("spec: \(operation.id) \(documented.statusKey) documents no body, got \(response.body.count) bytes")
-            }
-            return failures
-        }
-        guard let mediaType = response.mediaType, let schemaEntry = documented.content[mediaType] else {
-            return failures + ["spec: content type \(response.mediaType ?? "(none)") is not documented for \(operation.id) \(documented.statusKey) (documented: \(documented.content.keys.sorted().joined(separator: ", ")))"]
-        }
-        if let events = response.events {
-            guard let stream = documented.streams[mediaType] else { return failures }
-            return failures + StreamCheck.againstSpec(events, spec: stream, validator: spec.validator, label: "\(operation.id) \(documented.statusKey)")
-        }
-        guard let schemaPointer = schemaEntry else { return failures }
-        let value: JSONValue
-        if mediaType == "application/json" || mediaType.hasSuffix("+json") {
-            guard let json = response.json else {
-                return failures + ["spec: \(operation.id) \(documented.statusKey) must be JSON, got: \(response.text.prefix(100))"]
-            }
-            value = json
-        } else {
-            value = .string(response.text)
-        }
-        return failures + spec.validator.validate(value, schemaAt: schemaPointer).map { "schema: \($0)" }
     }
 
     private func capture(_ captures: [String: Capture], from response: ReceivedResponse, into template: inout Template, failures: inout [String]) throws {

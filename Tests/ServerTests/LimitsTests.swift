@@ -1,0 +1,141 @@
+import HTTPTypes
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import Server
+
+@Suite("Abuse limits")
+struct LimitsTests {
+    @Test func registerAndLoginAreLimitedPerClientAddress() async throws {
+        try await withApp(["rateLimit.authPerMinute": "3"]) { client in
+            for index in 0..<3 {
+                let response = try await client.send(.post, "/register", json: #"{"email":"r\#(index)@example.com","password":"secret123"}"#)
+                #expect(response.status == .ok)
+                #expect(response.headers[HTTPField.Name("X-RateLimit-Limit")!] == "3")
+                #expect(response.headers[HTTPField.Name("X-RateLimit-Remaining")!] == String(2 - index))
+            }
+            let refused = try await client.send(.post, "/users/login", json: #"{"email":"r0@example.com","password":"secret123"}"#)
+            #expect(refused.status == .tooManyRequests)
+            #expect(try refused.errorCode() == "rate_limited")
+            #expect(Int(refused.headers[.retryAfter] ?? "") ?? 0 >= 1)
+            #expect(refused.headers[HTTPField.Name("X-RateLimit-Remaining")!] == "0")
+            #expect(refused.headers[HTTPField.Name("X-RateLimit-Reset")!] != nil)
+            #expect(try await client.send(.get, "/metrics").text.contains(#"rate_limit_rejections_total{scope="auth"} 1"#))
+        }
+    }
+
+    @Test func chatIsLimitedPerKeyAndPerUser() async throws {
+        try await withApp(["rateLimit.chatPerMinute": "2"]) { client in
+            let alice = try await client.registerUser()
+            let key = try await client.createKey(token: alice.token)
+            #expect(try await client.send(.post, "/chat/completions", json: helloChat, headers: apiKeyHeader(key.key)).status == .ok)
+            #expect(try await client.send(.post, "/v1/chat/completions", json: helloChat, headers: bearer(key.key)).status == .ok)
+            let third = try await client.send(.post, "/chat/completions", json: helloChat, headers: bearer(alice.token))
+            #expect(third.status == .tooManyRequests)
+            #expect(third.headers[.retryAfter] != nil)
+            let bob = try await client.registerUser()
+            #expect(try await client.send(.post, "/chat/completions", json: helloChat, headers: bearer(bob.token)).status == .ok)
+        }
+    }
+
+    @Test func repeatedFailedLoginsLockTheEmailButNotOthers() async throws {
+        try await withApp(["login.lockoutFailures": "3", "login.lockoutSeconds": "60"]) { client in
+            let user = try await client.registerUser()
+            let other = try await client.registerUser()
+            for _ in 0..<3 {
+                let wrong = try await client.send(.post, "/login", json: #"{"email":"\#(user.email)","password":"wrong guess"}"#)
+                #expect(wrong.status == .unauthorized)
+            }
+            let locked = try await client.send(.post, "/login", json: #"{"email":"\#(user.email)","password":"\#(user.password)"}"#)
+            #expect(locked.status == .tooManyRequests)
+            #expect(try locked.errorCode() == "login_locked")
+            #expect(Int(locked.headers[.retryAfter] ?? "") ?? 0 > 50)
+            let fine = try await client.send(.post, "/login", json: #"{"email":"\#(other.email)","password":"\#(other.password)"}"#)
+            #expect(fine.status == .ok)
+        }
+    }
+
+    @Test func throttleSlowsDownAfterAFewFailuresAndForgetsOnSuccess() async {
+        let throttle = LoginThrottle(slowAfter: 2, lockAfter: 5, lockout: .seconds(60))
+        #expect(await throttle.recordFailure(email: "a") == .zero)
+        #expect(await throttle.recordFailure(email: "a") == .zero)
+        #expect(await throttle.recordFailure(email: "a") == .milliseconds(250))
+        #expect(await throttle.recordFailure(email: "a") == .milliseconds(500))
+        #expect(await throttle.retryAfter(email: "a") == nil)
+        _ = await throttle.recordFailure(email: "a")
+        #expect(await throttle.retryAfter(email: "a") != nil)
+        await throttle.recordSuccess(email: "a")
+        #expect(await throttle.retryAfter(email: "a") == nil)
+    }
+
+    @Test func bucketsRefillOverTime() async throws {
+        let limiter = RateLimiter()
+        let policy = RateLimiter.Policy(capacity: 2, period: .milliseconds(200))
+        #expect(await limiter.take("k", policy: policy).allowed)
+        #expect(await limiter.take("k", policy: policy).allowed)
+        let refused = await limiter.take("k", policy: policy)
+        #expect(!refused.allowed && refused.retryAfterSeconds >= 1)
+        try await Task.sleep(for: .milliseconds(250))
+        #expect(await limiter.take("k", policy: policy).allowed)
+    }
+
+    @Test func messagesAreLimitedInCountAndCharacters() async throws {
+        try await withApp(["chat.maxMessages": "2", "chat.maxCharacters": "10"]) { client in
+            let user = try await client.registerUser()
+            let many = #"{"messages":[{"role":"user","content":"a"},{"role":"user","content":"b"},{"role":"user","content":"c"}]}"#
+            let tooMany = try await client.send(.post, "/chat/completions", json: many, headers: bearer(user.token))
+            #expect(tooMany.status == .badRequest)
+            #expect(try tooMany.errorCode() == "too_many_messages")
+            #expect((try tooMany.json()["error"] as? String)?.contains("limit is 2") == true)
+            let long = #"{"messages":[{"role":"user","content":"01234567890"}]}"#
+            let tooLong = try await client.send(.post, "/chat/completions", json: long, headers: bearer(user.token))
+            #expect(try tooLong.errorCode() == "messages_too_long")
+        }
+    }
+}
+
+@Suite("Concurrency")
+struct ConcurrencyTests {
+    @Test func fiftyConcurrentRegistrationsOfOneEmailCreateOneAccount() async throws {
+        let app = try await buildApplication(reader: testReader(["rateLimit.authPerMinute": "0"]))
+        try await app.test(.live) { client in
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for _ in 0..<50 {
+                    group.addTask {
+                        try await client.send(.post, "/register", json: #"{"email":"race@example.com","password":"secret123"}"#).status
+                    }
+                }
+                return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .ok }.count == 1)
+            #expect(statuses.filter { $0 == .conflict }.count == 49)
+        }
+    }
+
+    @Test func concurrentKeyCreationAndRevocationLoseNothing() async throws {
+        let app = try await buildApplication(reader: testReader(["rateLimit.authPerMinute": "0"]))
+        try await app.test(.live) { client in
+            let user = try await client.registerUser()
+            let ids = try await withThrowingTaskGroup(of: String.self) { group in
+                for index in 0..<30 {
+                    group.addTask { try await client.createKey(token: user.token, name: "key \(index)").id }
+                }
+                return try await group.reduce(into: [String]()) { $0.append($1) }
+            }
+            #expect(Set(ids).count == 30)
+            let listed = try await client.send(.get, "/api-keys/list", headers: bearer(user.token)).jsonArray()
+            #expect(Set(listed.compactMap { $0["id"] as? String }) == Set(ids))
+            let revoked = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for id in ids + ids {
+                    group.addTask { try await client.send(.post, "/api-keys/revoke/\(id)", headers: bearer(user.token)).status }
+                }
+                return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+            }
+            #expect(revoked.allSatisfy { $0 == .ok })
+            let after = try await client.send(.get, "/api-keys/list", headers: bearer(user.token)).jsonArray()
+            #expect(after.count == 30 && after.allSatisfy { $0["active"] as? Bool == false })
+        }
+    }
+}
