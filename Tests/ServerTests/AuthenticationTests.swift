@@ -60,7 +60,11 @@ struct AuthenticationTests {
             noExpiry["exp"] = nil
             let signature = user.token.split(separator: ".")[2]
             let tampered = try Self.token(header: hs256, payload: Self.claims(userId: "someone-else"), secret: nil) + signature
+            var notYetValid = Self.claims(userId: id)
+            notYetValid["nbf"] = Date.now.timeIntervalSince1970 + 3600
             let tokens = [
+                "issued in the future": try Self.token(header: hs256, payload: Self.claims(userId: id, issuedAt: .now + 3600)),
+                "not valid before an hour from now": try Self.token(header: hs256, payload: notYetValid),
                 "expired": try Self.token(header: hs256, payload: Self.claims(userId: id, issuedAt: .now - 7200, lifetime: 3600)),
                 "alg none": try Self.token(header: ["alg": "none", "typ": "JWT"], payload: Self.claims(userId: id), secret: nil),
                 "HS512 header": try Self.token(header: ["alg": "HS512", "typ": "JWT"], payload: Self.claims(userId: id)),

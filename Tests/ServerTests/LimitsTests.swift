@@ -1,5 +1,6 @@
 import HTTPTypes
 import Foundation
+import Glibc
 import Hummingbird
 import HummingbirdTesting
 import Testing
@@ -136,6 +137,55 @@ struct ConcurrencyTests {
             #expect(revoked.allSatisfy { $0 == .ok })
             let after = try await client.send(.get, "/api-keys/list", headers: bearer(user.token)).jsonArray()
             #expect(after.count == 30 && after.allSatisfy { $0["active"] as? Bool == false })
+        }
+    }
+}
+
+@Suite("Connection limits")
+struct ConnectionLimitTests {
+    /// Sends raw bytes to 127.0.0.1:`port` and returns what comes back before the server closes or `seconds` pass.
+    static func exchange(port: Int, send bytes: [UInt8], waitSeconds: Int) throws -> (answer: String, closed: Bool) {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        try #require(connected == 0)
+        var timeout = timeval(tv_sec: waitSeconds, tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        _ = bytes.withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        var answer = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = recv(socket, &buffer, buffer.count, 0)
+            if count == 0 { return (String(decoding: answer, as: UTF8.self), true) }
+            if count < 0 { return (String(decoding: answer, as: UTF8.self), false) }
+            answer += buffer[0..<count]
+        }
+    }
+
+    @Test func aSilentConnectionIsClosedAfterTheIdleTimeout() async throws {
+        let app = try await buildApplication(reader: testReader(["http.idleTimeout": "1"]))
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            let start = ContinuousClock.now
+            let result = try Self.exchange(port: port, send: Array("GET /health HTTP/1.1\r\nHost: x\r\n".utf8), waitSeconds: 10)
+            #expect(result.closed, "a half-sent request must not hold the connection")
+            #expect(ContinuousClock.now - start < .seconds(5))
+        }
+    }
+
+    @Test func oversizedHeadersAreRefused() async throws {
+        let app = try await buildApplication(reader: testReader())
+        try await app.test(.live) { client in
+            let request = "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + String(repeating: "a", count: 200_000) + "\r\n\r\n"
+            let result = try Self.exchange(port: try #require(client.port), send: Array(request.utf8), waitSeconds: 10)
+            #expect(result.answer.hasPrefix("HTTP/1.1 400"))
+            #expect(result.closed)
         }
     }
 }

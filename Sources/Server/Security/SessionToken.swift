@@ -7,9 +7,18 @@ struct SessionClaims: JWTPayload {
     let userId: String
     let iat: IssuedAtClaim
     let exp: ExpirationClaim
+    /// Honoured when a token carries it; this server does not issue it.
+    let nbf: NotBeforeClaim?
+
+    /// Clocks may disagree by this much.
+    static let leeway: TimeInterval = 60
 
     func verify(using algorithm: some JWTAlgorithm) async throws {
         try exp.verifyNotExpired()
+        try nbf?.verifyNotBefore(currentDate: .now + Self.leeway)
+        guard iat.value <= .now + Self.leeway else {
+            throw JWTError.claimVerificationFailure(failedClaim: iat, reason: "issued in the future")
+        }
         guard sub.value == userId else { throw JWTError.claimVerificationFailure(failedClaim: sub, reason: "sub and userId differ") }
     }
 }
@@ -30,7 +39,7 @@ struct SessionTokenService: Sendable {
         // NumericDate in whole seconds, as most JWT libraries write it.
         let now = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
         let claims = SessionClaims(
-            sub: .init(value: userId), userId: userId, iat: .init(value: now), exp: .init(value: now + lifetime))
+            sub: .init(value: userId), userId: userId, iat: .init(value: now), exp: .init(value: now + lifetime), nbf: nil)
         return try await keys.sign(claims)
     }
 

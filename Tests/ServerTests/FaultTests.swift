@@ -1,0 +1,141 @@
+import AsyncHTTPClient
+import Foundation
+import GRDB
+import NIOCore
+import Testing
+
+@testable import Server
+
+/// The server binary under faults: killed while writing, stopped while answering, its database locked.
+@Suite("Faults and durability", .serialized)
+struct FaultTests {
+    /// A small JSON client for the server process.
+    struct Client {
+        let http: HTTPClient
+        let base: String
+
+        func post(_ path: String, _ body: String, headers: [(String, String)] = []) async throws -> (Int, String) {
+            var request = HTTPClientRequest(url: base + path)
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            for (name, value) in headers { request.headers.add(name: name, value: value) }
+            request.body = .bytes(ByteBuffer(string: body))
+            let response = try await http.execute(request, timeout: .seconds(20))
+            let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
+            return (Int(response.status.code), text)
+        }
+
+        static func field(_ name: String, in text: String) -> String? {
+            (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])?[name] as? String
+        }
+    }
+
+    @Test func nothingAcknowledgedIsLostWhenTheServerIsKilled() async throws {
+        let folder = try temporaryFolder()
+        let database = folder.appendingPathComponent("crash.sqlite").path
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        defer { Task { try? await http.shutdown() } }
+
+        let first = try await ServerProcess(environment: ["DATABASE_PATH": database])
+        let client = Client(http: http, base: first.baseURL)
+        let progress = Counter()
+        let acknowledged = try await withThrowingTaskGroup(of: [(email: String, key: String?)].self) { group in
+            for worker in 0..<4 {
+                group.addTask {
+                    var done: [(String, String?)] = []
+                    for index in 0..<1_000 {
+                        let email = "crash-\(worker)-\(index)@example.com"
+                        guard let (status, body) = try? await client.post("/register", #"{"email":"\#(email)","password":"secret123"}"#), status == 200,
+                            let token = Client.field("token", in: body)
+                        else { return done }
+                        guard let (keyStatus, keyBody) = try? await client.post("/api-keys/create", #"{"name":"k"}"#, headers: [("Authorization", "Bearer \(token)")]),
+                            keyStatus == 200
+                        else { return done + [(email, nil)] }
+                        done.append((email, Client.field("key", in: keyBody)))
+                        await progress.increment()
+                    }
+                    return done
+                }
+            }
+            // Kill it mid-stream once enough writes were acknowledged to prove something (or after 60 s).
+            let deadline = ContinuousClock.now + .seconds(60)
+            while await progress.value < 20, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            first.signal(SIGKILL)
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        _ = await first.waitForExit(seconds: 5)
+        #expect(acknowledged.count >= 20, "too few writes before the kill to prove anything")
+
+        let second = try await ServerProcess(environment: ["DATABASE_PATH": database])
+        let after = Client(http: http, base: second.baseURL)
+        for (email, key) in acknowledged {
+            let (status, _) = try await after.post("/login", #"{"email":"\#(email)","password":"secret123"}"#)
+            #expect(status == 200, "lost user \(email)")
+            if let key {
+                let (chat, _) = try await after.post("/chat/completions", helloChat, headers: [("X-API-Key", key)])
+                #expect(chat == 200, "lost key of \(email)")
+            }
+        }
+        second.signal(SIGTERM)
+        _ = await second.waitForExit(seconds: 10)
+        let integrity = try await DatabaseQueue(path: database).read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") }
+        #expect(integrity == "ok")
+    }
+
+    @Test func sigtermLetsRequestsInFlightFinishThenExitsCleanly() async throws {
+        let server = try await ServerProcess(environment: ["DATABASE_PATH": try temporaryFolder().appendingPathComponent("term.sqlite").path, "MOCK_DELAY_MS": "1500"])
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        defer { Task { try? await http.shutdown() } }
+        let client = Client(http: http, base: server.baseURL)
+        let (_, registered) = try await client.post("/register", #"{"email":"term@example.com","password":"secret123"}"#)
+        let token = try #require(Client.field("token", in: registered))
+        let auth = [("Authorization", "Bearer \(token)")]
+        async let plain = client.post("/chat/completions", helloChat, headers: auth)
+        async let stream = client.post("/chat/completions", #"{"stream":true,"messages":[{"role":"user","content":"one two three"}]}"#, headers: auth)
+        try await Task.sleep(for: .milliseconds(300))
+        server.signal(SIGTERM)
+        try await Task.sleep(for: .milliseconds(300))
+        let fresh = HTTPClient(eventLoopGroupProvider: .singleton)
+        let answered = try? await Client(http: fresh, base: server.baseURL).post("/health", "")
+        try await fresh.shutdown()
+        #expect(answered == nil, "a new connection after SIGTERM must be refused")
+        let (plainStatus, plainBody) = try await plain
+        #expect(plainStatus == 200 && plainBody.contains("You said: Hello there"))
+        let (streamStatus, streamBody) = try await stream
+        #expect(streamStatus == 200 && streamBody.hasSuffix("data: [DONE]\n\n"))
+        #expect(await server.waitForExit(seconds: 10) == 0)
+    }
+
+    @Test func aLockedDatabaseGets503AndTheServerRecovers() async throws {
+        let path = try temporaryFolder().appendingPathComponent("locked.sqlite").path
+        try await withApp(["database.path": path]) { client in
+            // Another process holds the write lock: the sqlite3 shell inside an exclusive transaction.
+            let blocker = Process()
+            blocker.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+            blocker.arguments = [path]
+            let input = Pipe()
+            blocker.standardInput = input
+            try blocker.run()
+            input.fileHandleForWriting.write(Data("BEGIN EXCLUSIVE;\nINSERT INTO users VALUES ('lock', 'lock@example.com', 'x', 'now');\n".utf8))
+            try await Task.sleep(for: .milliseconds(300))
+            let locked = try await client.send(.post, "/register", json: #"{"email":"locked@example.com","password":"secret123"}"#)
+            #expect(locked.status == .serviceUnavailable)
+            #expect(try locked.errorCode() == "storage_unavailable")
+            #expect(!locked.text.contains("SQL") && !locked.text.contains("BEGIN"))
+            input.fileHandleForWriting.write(Data("ROLLBACK;\n.quit\n".utf8))
+            try input.fileHandleForWriting.close()
+            blocker.waitUntilExit()
+            let recovered = try await client.send(.post, "/register", json: #"{"email":"locked@example.com","password":"secret123"}"#)
+            #expect(recovered.status == .ok)
+        }
+    }
+}
+
+/// Counts across tasks.
+actor Counter {
+    private(set) var value = 0
+
+    func increment() {
+        value += 1
+    }
+}

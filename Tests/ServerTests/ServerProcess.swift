@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+
+/// The real `server` binary as a child process, for tests that kill it or stop it with a signal.
+final class ServerProcess: @unchecked Sendable {
+    let process = Process()
+    private(set) var port = 0
+    private let errors = Pipe()
+
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The built binary; `swift build` makes it first when `swift test` alone has not.
+    static func binary() throws -> URL {
+        let candidates = [
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("server"),
+            root.appendingPathComponent(".build/debug/server"),
+        ]
+        if let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) { return found }
+        let build = Process()
+        build.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        build.arguments = ["swift", "build", "--product", "server", "--package-path", root.path]
+        try build.run()
+        build.waitUntilExit()
+        return try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }, "cannot build the server binary")
+    }
+
+    /// Starts the server on a free loopback port with `environment` and waits until it listens.
+    init(environment: [String: String]) async throws {
+        process.executableURL = try Self.binary()
+        process.environment = ProcessInfo.processInfo.environment.merging(
+            ["HTTP_PORT": "0", "LOG_FORMAT": "logfmt", "LOG_LEVEL": "notice", "BCRYPT_COST": "10",
+             "RATE_LIMIT_AUTH_PER_MINUTE": "0", "RATE_LIMIT_CHAT_PER_MINUTE": "0", "JWT_SECRET": testSecret].merging(environment) { $1 }) { $1 }
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        var log = ""
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            let data = errors.fileHandleForReading.availableData
+            if data.isEmpty { break }
+            log += String(decoding: data, as: UTF8.self)
+            if let range = log.range(of: #"address=http://127\.0\.0\.1:[0-9]+"#, options: .regularExpression) {
+                port = Int(log[range].split(separator: ":").last!)!
+                return
+            }
+        }
+        process.terminate()
+        Issue.record("the server did not start: \(log)")
+        throw CancellationError()
+    }
+
+    var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    func signal(_ signal: Int32) {
+        kill(process.processIdentifier, signal)
+    }
+
+    /// Waits up to `seconds` for the process to end; its exit status, or nil if it did not end.
+    func waitForExit(seconds: Double) async -> Int32? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning, Date() < deadline { try? await Task.sleep(for: .milliseconds(50)) }
+        return process.isRunning ? nil : process.terminationStatus
+    }
+
+    deinit {
+        if process.isRunning { process.terminate() }
+    }
+}
