@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import HummingbirdTesting
 import Foundation
 import GRDB
 import NIOCore
@@ -106,6 +107,43 @@ struct FaultTests {
         #expect(await server.waitForExit(seconds: 10) == 0)
     }
 
+    /// Runs a shell command; true when it exits 0.
+    @discardableResult
+    static func shell(_ command: String) throws -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }
+
+    /// A database on a tiny tmpfs of its own (mounting needs root, as in CI) that fills up: writes get 503,
+    /// and the server recovers when space is freed, with nothing acknowledged before lost.
+    @Test func aFullDiskGets503AndTheServerRecovers() async throws {
+        let mountPoint = try temporaryFolder().path
+        try #require(try Self.shell("mount -t tmpfs -o size=1m tmpfs '\(mountPoint)'"), "mounting a tmpfs needs root")
+        defer { _ = try? Self.shell("umount -l '\(mountPoint)'") }
+        try await withApp(["database.path": mountPoint + "/db.sqlite", "jwt.secret": testSecret]) { client in
+            #expect(try await client.send(.post, "/register", json: #"{"email":"before@example.com","password":"secret123"}"#).status == .ok)
+
+            try Self.shell("dd if=/dev/zero of='\(mountPoint)/filler' bs=4k 2>/dev/null; sync")
+            var full: TestResponse?
+            for index in 0..<50 {
+                let response = try await client.send(.post, "/register", json: #"{"email":"full\#(index)@example.com","password":"secret123"}"#)
+                if response.status != .ok { full = response; break }
+            }
+            #expect(full?.status == .serviceUnavailable)
+            #expect(try full?.errorCode() == "storage_unavailable")
+            try Self.shell("rm -f '\(mountPoint)/filler'")
+            #expect(try await client.send(.post, "/register", json: #"{"email":"after-full@example.com","password":"secret123"}"#).status == .ok)
+
+            #expect(try await client.send(.post, "/login", json: #"{"email":"before@example.com","password":"secret123"}"#).status == .ok)
+        }
+    }
+
     @Test func aLockedDatabaseGets503AndTheServerRecovers() async throws {
         let path = try temporaryFolder().appendingPathComponent("locked.sqlite").path
         try await withApp(["database.path": path]) { client in
@@ -137,5 +175,26 @@ actor Counter {
 
     func increment() {
         value += 1
+    }
+}
+
+@Suite("Start-up faults")
+struct StartupFaultTests {
+    @Test func aReadOnlyDatabaseLocationStopsStartUpWithAClearMessage() async throws {
+        let mountPoint = try temporaryFolder().path
+        try #require(try FaultTests.shell("mount -t tmpfs -o size=1m,ro tmpfs '\(mountPoint)'"), "mounting a tmpfs needs root")
+        defer { _ = try? FaultTests.shell("umount -l '\(mountPoint)'") }
+        let process = Process()
+        process.executableURL = try ServerProcess.binary()
+        process.environment = ["DATABASE_PATH": mountPoint + "/db.sqlite", "JWT_SECRET": testSecret, "HTTP_PORT": "0"]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 2)
+        #expect(message.contains("Cannot open the database at \(mountPoint)/db.sqlite"))
+        #expect(message.contains("DATABASE_PATH"))
     }
 }

@@ -9,7 +9,8 @@ final class ServerProcess: @unchecked Sendable {
 
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// The built binary; `swift build` makes it first when `swift test` alone has not.
+    /// The binary `swift build` made (the README's test command and CI build it before `swift test`); when it is
+    /// missing, it is built here. After changing the server, build before testing so this is not a stale one.
     static func binary() throws -> URL {
         let candidates = [
             URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("server"),

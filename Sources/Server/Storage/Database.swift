@@ -6,6 +6,14 @@ enum Database {
     /// Opens `path` (creating its folder) as a WAL-mode `DatabasePool`, or an in-memory queue for `:memory:`,
     /// and runs the migrations.
     static func open(path: String) throws -> any DatabaseWriter {
+        do {
+            return try openUnchecked(path: path)
+        } catch {
+            throw DatabaseOpenError(path: path, underlying: "\(error)")
+        }
+    }
+
+    private static func openUnchecked(path: String) throws -> any DatabaseWriter {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(5)
@@ -55,6 +63,16 @@ enum Database {
         guard let error = error as? DatabaseError else { return false }
         let unavailable: [ResultCode] = [.SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_READONLY, .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_CANTOPEN]
         return unavailable.contains(error.resultCode)
+    }
+}
+
+/// The database cannot be opened or migrated: a start-up error that says where and what to check.
+struct DatabaseOpenError: StartupError {
+    let path: String
+    let underlying: String
+
+    var description: String {
+        "Cannot open the database at \(path) (\(underlying)). Check DATABASE_PATH, and that its folder exists or can be created and is writable."
     }
 }
 
