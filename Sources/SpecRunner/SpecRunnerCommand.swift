@@ -78,6 +78,15 @@ enum Failure: Error, CustomStringConvertible {
         }
     }
 
+    /// Runs a command's work, ending any failure the way `exit` does.
+    static func reporting(_ work: () async throws -> Void) async throws {
+        do {
+            try await work()
+        } catch {
+            try exit(error)
+        }
+    }
+
     /// Prints the message (if any) on standard error and exits with the failure's code.
     static func exit(_ error: any Error) throws -> Never {
         guard let failure = error as? Failure else { throw error }
@@ -136,11 +145,7 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        do {
-            try await execute()
-        } catch {
-            try Failure.exit(error)
-        }
+        try await Failure.reporting(execute)
     }
 
     private func execute() async throws {
@@ -149,10 +154,7 @@ struct RunCommand: AsyncParsableCommand {
             (filter.map { scenario.name.contains($0) } ?? true) && (tag.map { scenario.tags.contains($0) } ?? true)
         }
         guard !scenarios.isEmpty else { throw Failure.invalidInput("no scenario matches the filter and tag given") }
-        let base = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
-        guard await ConformanceRun.isReachable(base) else {
-            throw Failure.unreachable("nothing answers at \(base); start the server or check --base-url")
-        }
+        let base = try await ConformanceRun.reachableBase(baseURL)
         let console = ConsoleReport()
         print("Running \(scenarios.count) scenarios against \(base) (spec \(location.spec))")
         var run = ConformanceRun(spec: spec, scenarios: scenarios, baseURL: base)
@@ -206,7 +208,7 @@ struct LintCommand: AsyncParsableCommand {
     var scenarioSchema = "spec/scenario.schema.json"
 
     func run() async throws {
-        do {
+        try await Failure.reporting {
             let (spec, loaded) = try location.load()
             guard let schemaData = FileManager.default.contents(atPath: scenarioSchema), let schema = try? JSONValue.parse(schemaData) else {
                 throw Failure.invalidInput("cannot read the scenario schema \(scenarioSchema)")
@@ -228,8 +230,6 @@ struct LintCommand: AsyncParsableCommand {
                 throw Failure.invalidInput("\(problems.count) problem\(problems.count == 1 ? "" : "s") found")
             }
             print("✔ \(location.spec): \(spec.operations.count) operations; \(loaded.count) scenarios in \(location.scenarios) are valid")
-        } catch {
-            try Failure.exit(error)
         }
     }
 }

@@ -25,7 +25,7 @@ struct DocsCommand: AsyncParsableCommand {
     var shownBaseURL = "http://127.0.0.1:8787"
 
     func run() async throws {
-        do {
+        try await Failure.reporting {
             let (spec, loaded) = try location.load()
             var recording: ScenarioResult?
             var normalizer: ExampleNormalizer?
@@ -34,8 +34,7 @@ struct DocsCommand: AsyncParsableCommand {
                 guard let flow = loaded.first(where: { $0.scenario.name == scenario })?.scenario else {
                     throw Failure.invalidInput("no scenario named '\(scenario)' in \(location.scenarios)")
                 }
-                let base = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
-                guard await ConformanceRun.isReachable(base) else { throw Failure.unreachable("nothing answers at \(base)") }
+                let base = try await ConformanceRun.reachableBase(baseURL)
                 var run = ConformanceRun(spec: spec, scenarios: [flow], baseURL: base)
                 run.jobs = 1
                 let result = await run.run()
@@ -57,8 +56,6 @@ struct DocsCommand: AsyncParsableCommand {
                 throw Failure.invalidInput("cannot write to \(out): \(error.localizedDescription)")
             }
             print("Wrote \(out)/API.md and \(out)/index.html (\(spec.operations.count) operations" + (record ? ", examples recorded from \(baseURL ?? "")" : "") + ")")
-        } catch {
-            try Failure.exit(error)
         }
     }
 }

@@ -41,6 +41,15 @@ struct ConformanceRun: Sendable {
             coverage: CoverageMatrix(spec: spec, calls: finished.flatMap(\.calls)), profile: profile, spec: spec)
     }
 
+    /// `url` without a trailing slash, once something answers HTTP there; otherwise `Failure.unreachable` (exit 3).
+    static func reachableBase(_ url: String) async throws -> String {
+        let base = url.hasSuffix("/") ? String(url.dropLast()) : url
+        guard await isReachable(base) else {
+            throw Failure.unreachable("nothing answers at \(base); start the server or check --base-url")
+        }
+        return base
+    }
+
     /// Whether anything answers HTTP at `baseURL` (any status will do).
     static func isReachable(_ baseURL: String) async -> Bool {
         let executor = HTTPExecutor()

@@ -39,17 +39,12 @@ struct FuzzCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        do {
-            try await execute()
-        } catch {
-            try Failure.exit(error)
-        }
+        try await Failure.reporting(execute)
     }
 
     private func execute() async throws {
         let (spec, _) = try location.load()
-        let base = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
-        guard await ConformanceRun.isReachable(base) else { throw Failure.unreachable("nothing answers at \(base)") }
+        let base = try await ConformanceRun.reachableBase(baseURL)
         let seed = self.seed ?? UInt64.random(in: 1...UInt64(UInt32.max))
         let executor = HTTPExecutor()
         defer { Task { try? await executor.shutdown() } }
