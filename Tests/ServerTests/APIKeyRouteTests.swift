@@ -39,6 +39,27 @@ struct APIKeyRouteTests {
         }
     }
 
+    @Test func noAnswerEverCarriesAPasswordAHashOrAKeyAfterCreation() async throws {
+        try await withApp { client in
+            let user = try await client.registerUser(password: "correct horse battery")
+            let key = try await client.createKey(token: user.token, name: "' OR 1=1; DROP TABLE api_keys; --")
+            var answers = [
+                try await client.send(.post, "/login", json: #"{"email":"\#(user.email)","password":"correct horse battery"}"#),
+                try await client.send(.get, "/api-keys/list", headers: bearer(user.token)),
+                try await client.send(.post, "/chat/completions", json: helloChat, headers: apiKeyHeader(key.key)),
+                try await client.send(.post, "/api-keys/revoke/\(key.id)", headers: bearer(user.token)),
+            ]
+            answers.append(try await client.send(.post, "/register", json: #"{"email":"\#(user.email)","password":"correct horse battery"}"#))
+            let hash = APIKeyGenerator.hash(key.key)
+            for answer in answers {
+                #expect(!answer.text.contains("correct horse battery"))
+                #expect(!answer.text.contains("$2b$") && !answer.text.contains(hash))
+                #expect(!answer.text.contains(key.key))
+            }
+            #expect(try answers[1].jsonArray().first?["name"] as? String == "' OR 1=1; DROP TABLE api_keys; --")
+        }
+    }
+
     @Test func lastUsedAtIsSetWhenTheKeyIsUsed() async throws {
         try await withApp { client in
             let user = try await client.registerUser()
