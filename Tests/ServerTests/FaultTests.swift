@@ -198,3 +198,18 @@ struct StartupFaultTests {
         #expect(message.contains("DATABASE_PATH"))
     }
 }
+
+@Suite("Storage error mapping")
+struct StorageErrorMappingTests {
+    /// Root cannot make an open database read-only under a running server (permissions do not bind root and a
+    /// file system with files open for writing cannot be remounted read-only), so the read-only case is checked
+    /// at the mapping; full and locked databases are induced for real above.
+    @Test(arguments: [ResultCode.SQLITE_READONLY, .SQLITE_FULL, .SQLITE_BUSY, .SQLITE_IOERR, .SQLITE_CANTOPEN])
+    func unavailableDatabaseErrorsAre503(code: ResultCode) {
+        #expect(Database.isUnavailable(DatabaseError(resultCode: code, message: "x")))
+    }
+
+    @Test func aConstraintErrorIsNotAnOutage() {
+        #expect(!Database.isUnavailable(DatabaseError(resultCode: .SQLITE_CONSTRAINT, message: "x")))
+    }
+}
