@@ -31,13 +31,13 @@ struct ChatController {
         func opening() -> [ServerSentEvent] { [] }
 
         func events(forDelta text: String) -> [ServerSentEvent] {
-            [ServerSentEvent(data: JSONValueEncoder.encode(Event(response: text, usage: nil)))]
+            [ServerSentEvent(data: CompactJSON.encode(Event(response: text, usage: nil)))]
         }
 
         func closing(usage: TokenUsage?) -> [ServerSentEvent] {
             guard let usage else { return [] }
             let total = Usage(prompt_tokens: usage.promptTokens, completion_tokens: usage.completionTokens, total_tokens: usage.totalTokens)
-            return [ServerSentEvent(data: JSONValueEncoder.encode(Event(response: "", usage: total)))]
+            return [ServerSentEvent(data: CompactJSON.encode(Event(response: "", usage: total)))]
         }
     }
 

@@ -96,7 +96,7 @@ struct OpenAIController {
         let includeUsage: Bool
 
         private func chunk(_ choices: [Chunk.Choice], usage: Usage? = nil) -> ServerSentEvent {
-            ServerSentEvent(data: JSONValueEncoder.encode(Chunk(id: id, created: created, model: model, choices: choices, usage: usage)))
+            ServerSentEvent(data: CompactJSON.encode(Chunk(id: id, created: created, model: model, choices: choices, usage: usage)))
         }
 
         func opening() -> [ServerSentEvent] {

@@ -55,7 +55,7 @@ extension AsyncThrowingStream where Element == ChatStreamEvent, Failure == any E
                 } catch {
                     let apiError = (error as? ChatBackendError)?.apiError ?? .internalError
                     logger.error("Stream failed part-way", metadata: ["code": "\(apiError.code)"])
-                    continuation.yield(ServerSentEvent(event: "error", data: JSONValueEncoder.encode(["error": apiError.message, "code": apiError.code])))
+                    continuation.yield(ServerSentEvent(event: "error", data: CompactJSON.encode(["error": apiError.message, "code": apiError.code])))
                 }
                 continuation.finish()
             }
@@ -65,7 +65,7 @@ extension AsyncThrowingStream where Element == ChatStreamEvent, Failure == any E
 }
 
 /// Compact JSON for small bodies written by hand (events, chunks).
-enum JSONValueEncoder {
+enum CompactJSON {
     static func encode(_ value: some Encodable) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
