@@ -1,6 +1,6 @@
-/// One message of a conversation.
-struct ChatMessage: Sendable, Equatable {
-    enum Role: String, Sendable, CaseIterable {
+/// One message of a conversation; encoded as `{"role", "content"}`, as both kinds of upstream take it.
+struct ChatMessage: Sendable, Equatable, Encodable {
+    enum Role: String, Sendable, CaseIterable, Encodable {
         case system, user, assistant
     }
 

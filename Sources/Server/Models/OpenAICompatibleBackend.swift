@@ -12,17 +12,12 @@ struct OpenAICompatibleBackend: ChatBackend {
     var name: String { http.backend }
 
     struct Request: Encodable {
-        struct Message: Encodable {
-            let role: String
-            let content: String
-        }
-
         struct StreamOptions: Encodable {
             let include_usage: Bool
         }
 
         let model: String
-        let messages: [Message]
+        let messages: [ChatMessage]
         let max_tokens: Int?
         let temperature: Double?
         let stream: Bool
@@ -58,7 +53,7 @@ struct OpenAICompatibleBackend: ChatBackend {
 
     private func request(_ input: ChatCompletionInput, stream: Bool) -> Request {
         Request(
-            model: input.model, messages: input.messages.map { .init(role: $0.role.rawValue, content: $0.content) },
+            model: input.model, messages: input.messages,
             max_tokens: input.maxTokens, temperature: input.temperature, stream: stream,
             stream_options: stream ? .init(include_usage: true) : nil)
     }

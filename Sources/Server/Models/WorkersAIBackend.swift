@@ -13,12 +13,7 @@ struct WorkersAIBackend: ChatBackend {
     var name: String { http.backend }
 
     struct Request: Encodable {
-        struct Message: Encodable {
-            let role: String
-            let content: String
-        }
-
-        let messages: [Message]
+        let messages: [ChatMessage]
         let stream: Bool?
         let max_tokens: Int?
         let temperature: Double?
@@ -59,7 +54,7 @@ struct WorkersAIBackend: ChatBackend {
 
     private func request(_ input: ChatCompletionInput, stream: Bool) -> Request {
         Request(
-            messages: input.messages.map { .init(role: $0.role.rawValue, content: $0.content) }, stream: stream ? true : nil,
+            messages: input.messages, stream: stream ? true : nil,
             max_tokens: input.maxTokens, temperature: input.temperature)
     }
 
