@@ -84,7 +84,7 @@ struct FaultTests {
     }
 
     @Test func sigtermLetsRequestsInFlightFinishThenExitsCleanly() async throws {
-        let server = try await ServerProcess(environment: ["DATABASE_PATH": try temporaryFolder().appendingPathComponent("term.sqlite").path, "MOCK_DELAY_MS": "1500"])
+        let server = try await ServerProcess(environment: ["DATABASE_PATH": try temporaryFolder().appendingPathComponent("term.sqlite").path, "MOCK_DELAY_MS": "3000"])
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         defer { Task { try? await http.shutdown() } }
         let client = Client(http: http, base: server.baseURL)
@@ -93,7 +93,8 @@ struct FaultTests {
         let auth = [("Authorization", "Bearer \(token)")]
         async let plain = client.post("/chat/completions", helloChat, headers: auth)
         async let stream = client.post("/chat/completions", #"{"stream":true,"messages":[{"role":"user","content":"one two three"}]}"#, headers: auth)
-        try await Task.sleep(for: .milliseconds(300))
+        // Long enough for both requests to be in the server's hands, well short of their three seconds.
+        try await Task.sleep(for: .milliseconds(800))
         server.signal(SIGTERM)
         try await Task.sleep(for: .milliseconds(300))
         let fresh = HTTPClient(eventLoopGroupProvider: .singleton)
