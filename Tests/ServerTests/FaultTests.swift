@@ -105,7 +105,7 @@ struct FaultTests {
         #expect(plainStatus == 200 && plainBody.contains("You said: Hello there"))
         let (streamStatus, streamBody) = try await stream
         #expect(streamStatus == 200 && streamBody.hasSuffix("data: [DONE]\n\n"))
-        #expect(await server.waitForExit(seconds: 10) == 0)
+        #expect(await server.waitForExit(seconds: 20) == 0, "the server must exit 0 within 20 s of SIGTERM")
     }
 
     /// Runs a shell command; true when it exits 0.
