@@ -179,6 +179,15 @@ struct ConnectionLimitTests {
         }
     }
 
+    @Test func aSlowAnswerIsNotCutByTheIdleTimeout() async throws {
+        let app = try await buildApplication(reader: testReader(["http.idleTimeout": "1", "mock.delayMs": "2500"]))
+        try await app.test(.live) { client in
+            let user = try await client.registerUser()
+            let response = try await client.send(.post, "/chat/completions", json: helloChat, headers: bearer(user.token))
+            #expect(response.status == .ok)
+        }
+    }
+
     @Test func oversizedHeadersAreRefused() async throws {
         let app = try await buildApplication(reader: testReader())
         try await app.test(.live) { client in
