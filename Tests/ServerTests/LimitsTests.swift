@@ -143,8 +143,20 @@ struct ConcurrencyTests {
 
 @Suite("Connection limits")
 struct ConnectionLimitTests {
+    struct SocketError: Error {}
+
     /// Sends raw bytes to 127.0.0.1:`port` and returns what comes back before the server closes or `seconds` pass.
-    static func exchange(port: Int, send bytes: [UInt8], waitSeconds: Int) throws -> (answer: String, closed: Bool) {
+    /// The blocking socket calls run on a thread of their own, never on the few threads Swift concurrency shares
+    /// with the server under test.
+    static func exchange(port: Int, send bytes: [UInt8], waitSeconds: Int) async throws -> (answer: String, closed: Bool) {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(with: Result { try blockingExchange(port: port, send: bytes, waitSeconds: waitSeconds) })
+            }.start()
+        }
+    }
+
+    private static func blockingExchange(port: Int, send bytes: [UInt8], waitSeconds: Int) throws -> (answer: String, closed: Bool) {
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(socket) }
         var address = sockaddr_in()
@@ -154,7 +166,7 @@ struct ConnectionLimitTests {
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        try #require(connected == 0)
+        guard connected == 0 else { throw SocketError() }
         var timeout = timeval(tv_sec: waitSeconds, tv_usec: 0)
         setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         _ = bytes.withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -173,18 +185,24 @@ struct ConnectionLimitTests {
         try await app.test(.live) { client in
             let port = try #require(client.port)
             let start = ContinuousClock.now
-            let result = try Self.exchange(port: port, send: Array("GET /health HTTP/1.1\r\nHost: x\r\n".utf8), waitSeconds: 10)
+            let result = try await Self.exchange(port: port, send: Array("GET /health HTTP/1.1\r\nHost: x\r\n".utf8), waitSeconds: 10)
             #expect(result.closed, "a half-sent request must not hold the connection")
             #expect(ContinuousClock.now - start < .seconds(5))
         }
     }
 
     @Test func aSlowAnswerIsNotCutByTheIdleTimeout() async throws {
-        let app = try await buildApplication(reader: testReader(["http.idleTimeout": "1", "mock.delayMs": "2500"]))
+        let path = try temporaryFolder().appendingPathComponent("slow.sqlite").path
+        let user = try await SQLiteUserRepository(database: Database.open(path: path)).create(email: "slow@example.com", passwordHash: "x")
+        let token = try await SessionTokenService(secret: testSecret, lifetime: 3600).issue(userId: user.id)
+        let app = try await buildApplication(reader: testReader(["database.path": path, "http.idleTimeout": "1", "mock.delayMs": "2500"]))
         try await app.test(.live) { client in
-            let user = try await client.registerUser()
-            let response = try await client.send(.post, "/chat/completions", json: helloChat, headers: bearer(user.token))
-            #expect(response.status == .ok)
+            // One raw request on a fresh connection, so only the answer's own 2.5 s can exceed the 1 s idle timeout.
+            let request = "POST /chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(token)\r\nContent-Type: application/json\r\n"
+                + "Content-Length: \(helloChat.utf8.count)\r\nConnection: close\r\n\r\n\(helloChat)"
+            let result = try await Self.exchange(port: try #require(client.port), send: Array(request.utf8), waitSeconds: 10)
+            #expect(result.answer.hasPrefix("HTTP/1.1 200"))
+            #expect(result.answer.contains("You said: Hello there"))
         }
     }
 
@@ -192,7 +210,7 @@ struct ConnectionLimitTests {
         let app = try await buildApplication(reader: testReader())
         try await app.test(.live) { client in
             let request = "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + String(repeating: "a", count: 200_000) + "\r\n\r\n"
-            let result = try Self.exchange(port: try #require(client.port), send: Array(request.utf8), waitSeconds: 10)
+            let result = try await Self.exchange(port: try #require(client.port), send: Array(request.utf8), waitSeconds: 10)
             #expect(result.answer.hasPrefix("HTTP/1.1 400"))
             #expect(result.closed)
         }
