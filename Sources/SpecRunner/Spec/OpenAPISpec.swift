@@ -19,7 +19,6 @@ struct OpenAPISpec: Sendable {
     struct ResponseSpec: Sendable {
         /// The key it was found under (`200`, `4XX` or `default`).
         let statusKey: String
-        let pointer: JSONPointer
         /// Media type -> pointer to its schema (nil when the media type has no schema).
         let content: [String: JSONPointer?]
         let requiredHeaders: [String]
@@ -86,7 +85,7 @@ struct OpenAPISpec: Sendable {
                 }
             }
             let headers = (response["headers"]?.objectValue ?? [:]).filter { $0.value["required"] == .bool(true) }.map(\.key).sorted()
-            return ResponseSpec(statusKey: key, pointer: pointer, content: content, requiredHeaders: headers, streams: streams)
+            return ResponseSpec(statusKey: key, content: content, requiredHeaders: headers, streams: streams)
         }
         return nil
     }

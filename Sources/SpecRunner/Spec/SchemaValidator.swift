@@ -20,12 +20,9 @@ struct ValidationIssue: Sendable, Hashable, CustomStringConvertible {
 /// patternProperties, additionalProperties, propertyNames, required, dependentRequired, dependentSchemas,
 /// items, prefixItems, contains/minContains/maxContains, uniqueItems, allOf/anyOf/oneOf/not, if/then/else,
 /// boolean schemas, `$ref` to anything in the document (`#/...`, `$id`, `$anchor`, `$defs`) and formats
-/// (date-time, date, time, email, uuid) as assertions when `assertFormats` is on. Not supported (reported by
-/// `unsupportedKeywords`): `$dynamicRef`, `unevaluatedProperties`, `unevaluatedItems`, remote references.
+/// (date-time, date, time, email, uuid) as assertions when `assertFormats` is on. Not supported:
+/// `$dynamicRef`, `unevaluatedProperties`, `unevaluatedItems`, remote references.
 struct SchemaValidator: Sendable {
-    /// Keywords this validator does not evaluate; a schema using them is not fully checked.
-    static let unsupportedKeywords: Set<String> = ["$dynamicRef", "$dynamicAnchor", "unevaluatedProperties", "unevaluatedItems"]
-
     private static let defaultBase = "https://root.invalid/document.json"
 
     let document: JSONValue
