@@ -27,10 +27,12 @@ let package = Package(
     ],
     targets: [
         .target(name: "ServerSentEvents"),
+        .target(name: "ProjectFiles"),
         .executableTarget(
             name: "Server",
             dependencies: [
                 "ServerSentEvents",
+                "ProjectFiles",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -50,6 +52,7 @@ let package = Package(
             name: "SpecRunner",
             dependencies: [
                 "ServerSentEvents",
+                "ProjectFiles",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "OpenAPIKit", package: "OpenAPIKit"),
@@ -61,6 +64,7 @@ let package = Package(
             name: "ServerTests",
             dependencies: [
                 "Server",
+                "ProjectFiles",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "JWTKit", package: "jwt-kit"),

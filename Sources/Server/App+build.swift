@@ -4,6 +4,7 @@ import Foundation
 import GRDB
 import Hummingbird
 import Logging
+import ProjectFiles
 
 /// Builds the application from configuration: settings, database, secret, backend, router.
 func buildApplication(reader: ConfigReader) async throws -> some ApplicationProtocol {
@@ -28,8 +29,8 @@ func buildApplication(settings: AppSettings) async throws -> some ApplicationPro
         tokens: await SessionTokenService(secret: secret, lifetime: TimeInterval(settings.jwtTTL)),
         backend: makeChatBackend(settings, client: upstreamClient, logger: logger),
         metrics: AppMetrics(),
-        openAPIDocument: readOptionalFile(settings.docsSpecPath, logger: logger),
-        htmlReference: readOptionalFile(settings.docsHTMLPath, logger: logger))
+        openAPIDocument: servedFile(settings.docsSpecPath, builtIn: "spec/openapi.json", logger: logger),
+        htmlReference: servedFile(settings.docsHTMLPath, builtIn: "docs/index.html", logger: logger))
     let router = buildRouter(settings: settings, dependencies: dependencies)
     let host = settings.host
     let port = settings.port
@@ -65,8 +66,10 @@ struct AppDependencies: Sendable {
     let htmlReference: ByteBuffer?
 }
 
-/// The file's contents, or nil with a warning when it cannot be read (its route then answers 404).
-func readOptionalFile(_ path: String, logger: Logger) -> ByteBuffer? {
+/// The file at `path`, or the copy built into the binary when no path is set; nil with a warning when the file
+/// cannot be read (its route then answers 404).
+func servedFile(_ path: String?, builtIn: String, logger: Logger) -> ByteBuffer? {
+    guard let path else { return ProjectFiles.file(builtIn).map { ByteBuffer(string: $0) } }
     guard let data = FileManager.default.contents(atPath: path) else {
         logger.warning("Cannot read \(path); the route serving it will answer 404")
         return nil
@@ -107,7 +110,7 @@ func makeUpstreamClient(_ settings: AppSettings) -> HTTPClient? {
 
 /// Every route and the middleware around them.
 func buildRouter(settings: AppSettings, dependencies: AppDependencies) -> Router<AppRequestContext> {
-    let router = Router(context: AppRequestContext.self)
+    let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: RequestMetricsMiddleware(metrics: dependencies.metrics))
     router.add(middleware: LogRequestsMiddleware(.info))
     router.add(middleware: ResponseHeadersMiddleware())

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Hummingbird
+import ProjectFiles
 
 /// `server`: runs the AI Worker API with the settings of `SettingsOptions`; `server import-d1` migrates
 /// accounts and keys from the original worker.
@@ -13,6 +14,7 @@ struct ServerCommand: AsyncParsableCommand {
             Each setting is read from its flag, else its environment variable, else a .env file in the \
             working directory, else its default. No setting is needed to start.
             """,
+        version: ProjectFiles.versionLine,
         subcommands: [ImportD1Command.self])
 
     @OptionGroup var settings: SettingsOptions

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ProjectFiles
 
 /// `specrunner`: checks a deployment of the AI Worker API against the spec and its scenarios.
 ///
@@ -10,6 +11,7 @@ struct SpecRunnerCommand: AsyncParsableCommand {
         commandName: "specrunner",
         abstract: "Replays the spec's scenarios against a deployment and validates every response against the OpenAPI document.",
         discussion: "Exit codes: 0 all passed, 1 conformance failures, 2 invalid spec, scenario or arguments, 3 target unreachable.",
+        version: ProjectFiles.versionLine,
         subcommands: [RunCommand.self, LintCommand.self, DocsCommand.self, FuzzCommand.self],
         defaultSubcommand: RunCommand.self)
 
@@ -29,29 +31,6 @@ struct SpecRunnerCommand: AsyncParsableCommand {
                 Foundation.exit(2)
             }
             exit(withError: error)
-        }
-    }
-}
-
-/// Where the spec and scenarios are.
-struct SpecLocation: ParsableArguments {
-    @Option(help: "The OpenAPI 3.1 document (JSON).")
-    var spec = "spec/openapi.json"
-
-    @Option(help: "The folder of scenario files (*.yaml).")
-    var scenarios = "spec/scenarios"
-
-    /// Deployment profiles live beside the scenarios.
-    var profilesFolder: URL {
-        URL(fileURLWithPath: scenarios).deletingLastPathComponent().appendingPathComponent("profiles")
-    }
-
-    /// Loads the spec and every scenario, or exits with code 2 saying what is wrong.
-    func load() throws -> (OpenAPISpec, [ScenarioLoader.Loaded]) {
-        do {
-            return (try OpenAPISpec(contentsOf: URL(fileURLWithPath: spec)), try ScenarioLoader.load(folder: URL(fileURLWithPath: scenarios)))
-        } catch let error as SpecError {
-            throw Failure.invalidInput(error.description)
         }
     }
 }
@@ -106,7 +85,7 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var location: SpecLocation
 
-    @Option(help: "A deployment profile: a name in spec/profiles (e.g. original) or a path to one.")
+    @Option(help: "A deployment profile: a name (e.g. original, from spec/profiles beside the scenarios) or a path to one.")
     var profile: String?
 
     @Option(help: "Only scenarios whose name contains this text.")
@@ -156,7 +135,7 @@ struct RunCommand: AsyncParsableCommand {
         guard !scenarios.isEmpty else { throw Failure.invalidInput("no scenario matches the filter and tag given") }
         let base = try await ConformanceRun.reachableBase(baseURL)
         let console = ConsoleReport()
-        print("Running \(scenarios.count) scenarios against \(base) (spec \(location.spec))")
+        print("Running \(scenarios.count) scenarios against \(base) (spec \(location.specName))")
         var run = ConformanceRun(spec: spec, scenarios: scenarios, baseURL: base)
         run.variables = Dictionary(variables.map { variable in
             let parts = variable.split(separator: "=", maxSplits: 1).map(String.init)
@@ -165,11 +144,7 @@ struct RunCommand: AsyncParsableCommand {
         run.jobs = jobs
         run.timeout = timeout
         if let profile {
-            do {
-                run.profile = try Profile.load(profile, folder: location.profilesFolder)
-            } catch let error as SpecError {
-                throw Failure.invalidInput(error.description)
-            }
+            run.profile = try location.profile(profile)
         }
         let result = await run.run { scenario in
             print(console.scenarioFinished(scenario))
@@ -204,23 +179,21 @@ struct LintCommand: AsyncParsableCommand {
 
     @OptionGroup var location: SpecLocation
 
-    @Option(help: "The JSON Schema of scenario files.")
-    var scenarioSchema = "spec/scenario.schema.json"
+    @Option(help: "The JSON Schema of scenario files. Default: the built-in copy.")
+    var scenarioSchema: String?
 
     func run() async throws {
         try await Failure.reporting {
             let (spec, loaded) = try location.load()
-            guard let schemaData = FileManager.default.contents(atPath: scenarioSchema), let schema = try? JSONValue.parse(schemaData) else {
-                throw Failure.invalidInput("cannot read the scenario schema \(scenarioSchema)")
+            let schemaData = scenarioSchema.map { FileManager.default.contents(atPath: $0) } ?? ProjectFiles.file("spec/scenario.schema.json").map { Data($0.utf8) }
+            guard let schemaData, let schema = try? JSONValue.parse(schemaData) else {
+                throw Failure.invalidInput("cannot read the scenario schema \(scenarioSchema ?? "(built in)")")
             }
             let linter = ScenarioLinter(spec: spec, scenarioSchema: SchemaValidator(document: schema))
-            let specData = FileManager.default.contents(atPath: location.spec) ?? Data()
-            var problems = spec.lint(data: specData).map { "\(location.spec): \($0)" } + loaded.flatMap(linter.problems)
-            let profileFiles = (try? FileManager.default.contentsOfDirectory(at: location.profilesFolder, includingPropertiesForKeys: nil)) ?? []
-            for file in profileFiles.filter({ $0.pathExtension == "yaml" }).sorted(by: { $0.path < $1.path }) {
+            var problems = spec.lint(data: try location.specData()).map { "\(location.specName): \($0)" } + loaded.flatMap(linter.problems)
+            for (file, profile) in location.profiles() {
                 do {
-                    let profile = try Profile.load(file.path, folder: location.profilesFolder)
-                    problems += profile.problems(spec: spec, scenarios: loaded.map(\.scenario)).map { "\(file.lastPathComponent): \($0)" }
+                    problems += try profile.get().problems(spec: spec, scenarios: loaded.map(\.scenario)).map { "\(file): \($0)" }
                 } catch {
                     problems.append("\(error)")
                 }
@@ -229,7 +202,7 @@ struct LintCommand: AsyncParsableCommand {
             guard problems.isEmpty else {
                 throw Failure.invalidInput("\(problems.count) problem\(problems.count == 1 ? "" : "s") found")
             }
-            print("✔ \(location.spec): \(spec.operations.count) operations; \(loaded.count) scenarios in \(location.scenarios) are valid")
+            print("✔ \(location.specName): \(spec.operations.count) operations; \(loaded.count) scenarios in \(location.scenariosName) are valid")
         }
     }
 }

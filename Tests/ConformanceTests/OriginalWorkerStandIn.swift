@@ -64,15 +64,15 @@ struct OriginalWorkerStandIn {
         let duplicateStatus = duplicateEmailStatus
         router.post("users/register") { request, _ -> Response in
             guard let body = try? await Self.json(request) else { return Self.internalError() }
-            guard let email = body["email"] as? String else { return Self.json(["error": "User creation failed"], status: .badRequest) }
-            guard let id = await store.register(email: email, password: Self.hash(body["password"] as? String ?? "")) else {
+            guard let email = Self.boundText(body["email"]) else { return Self.json(["error": "User creation failed"], status: .badRequest) }
+            guard let id = await store.register(email: email, password: Self.hash(Self.boundText(body["password"]) ?? "")) else {
                 return Self.json(["error": "User creation failed"], status: duplicateStatus)
             }
             return Self.json(["message": "User created", "token": Self.token(userId: id)])
         }
         router.post("users/login") { request, _ -> Response in
             guard let body = try? await Self.json(request), let email = body["email"] as? String else { return Self.internalError() }
-            guard let user = await store.user(email: email), user.password == Self.hash(body["password"] as? String ?? "") else {
+            guard let user = await store.user(email: email), user.password == Self.hash(Self.boundText(body["password"]) ?? "") else {
                 return Self.json(["error": "Invalid credentials"], status: .unauthorized)
             }
             return Self.json(["token": Self.token(userId: user.id)])
@@ -165,6 +165,16 @@ struct OriginalWorkerStandIn {
 
     static func internalError() -> Response {
         text("Internal Server Error", status: .internalServerError)
+    }
+
+    /// A JSON value as D1 stores it in a TEXT column: strings as they are, numbers as their text, booleans as 1 or 0;
+    /// nil for what D1 refuses to bind (null, objects, arrays), which fails the insert.
+    static func boundText(_ value: Any?) -> String? {
+        switch value {
+        case let text as String: text
+        case let number as NSNumber: number.stringValue  // JSONSerialization's booleans are NSNumbers: "1" and "0"
+        default: nil
+        }
     }
 
     /// The original's password hash: unsalted SHA-256, base64.

@@ -7,7 +7,7 @@ import Testing
 @Suite("Deployment profile of the original worker")
 struct ProfileTests {
     static func profile() throws -> Profile {
-        try Profile.load("original", folder: ConformanceTests.root.appendingPathComponent("spec/profiles"))
+        try Profile.load(file: ConformanceTests.root.appendingPathComponent("spec/profiles/original.yaml"))
     }
 
     static func run(_ standIn: OriginalWorkerStandIn, profile: Profile?) async throws -> RunResult {

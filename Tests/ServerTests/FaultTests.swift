@@ -123,7 +123,7 @@ struct FaultTests {
 
     /// A database on a tiny tmpfs of its own (mounting needs root, as in CI) that fills up: writes get 503,
     /// and the server recovers when space is freed, with nothing acknowledged before lost.
-    @Test func aFullDiskGets503AndTheServerRecovers() async throws {
+    @Test(requiresRoot) func aFullDiskGets503AndTheServerRecovers() async throws {
         let mountPoint = try temporaryFolder().path
         try #require(try Self.shell("mount -t tmpfs -o size=1m tmpfs '\(mountPoint)'"), "mounting a tmpfs needs root")
         defer { _ = try? Self.shell("umount -l '\(mountPoint)'") }
@@ -181,7 +181,7 @@ actor Counter {
 
 @Suite("Start-up faults")
 struct StartupFaultTests {
-    @Test func aReadOnlyDatabaseLocationStopsStartUpWithAClearMessage() async throws {
+    @Test(requiresRoot) func aReadOnlyDatabaseLocationStopsStartUpWithAClearMessage() async throws {
         let mountPoint = try temporaryFolder().path
         try #require(try FaultTests.shell("mount -t tmpfs -o size=1m,ro tmpfs '\(mountPoint)'"), "mounting a tmpfs needs root")
         defer { _ = try? FaultTests.shell("umount -l '\(mountPoint)'") }

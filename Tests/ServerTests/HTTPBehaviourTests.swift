@@ -22,7 +22,8 @@ struct HTTPBehaviourTests {
         try await withApp { client in
             let cases: [(HTTPRequest.Method, String, String)] = [
                 (.get, "/register", "POST"), (.get, "/chat/completions", "POST"),
-                (.post, "/api-keys/list", "GET"), (.get, "/api-keys/revoke/abc", "POST"), (.delete, "/users/login", "POST"),
+                (.post, "/api-keys/list", "GET, HEAD"), (.get, "/api-keys/revoke/abc", "POST"), (.delete, "/users/login", "POST"),
+                (.trace, "/users/login", "POST"), (.trace, "/health", "GET, HEAD"), (.head, "/register", "POST"),
             ]
             for (method, path, allowed) in cases {
                 let response = try await client.send(method, path)
@@ -30,6 +31,19 @@ struct HTTPBehaviourTests {
                 #expect(response.headers[.allow] == allowed)
                 #expect(try response.errorCode() == "method_not_allowed")
             }
+        }
+    }
+
+    @Test func headOnAGetRouteAnswersLikeGetWithoutABody() async throws {
+        try await withApp { client in
+            let get = try await client.send(.get, "/health")
+            let head = try await client.send(.head, "/health")
+            #expect(head.status == .ok)
+            #expect(head.body.readableBytes == 0)
+            #expect(head.headers[.contentType] == get.headers[.contentType])
+            let user = try await client.registerUser()
+            #expect(try await client.send(.head, "/api-keys/list", headers: bearer(user.token)).status == .ok)
+            #expect(try await client.send(.head, "/api-keys/list").status == .unauthorized)
         }
     }
 

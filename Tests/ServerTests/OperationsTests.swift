@@ -51,6 +51,17 @@ struct OperationsTests {
         }
     }
 
+    @Test func servesTheBuiltInSpecAndReferenceWithNoPathsSet() async throws {
+        try await withApp { client in
+            let document = try await client.send(.get, "/openapi.json")
+            #expect(document.status == .ok)
+            #expect(try document.json()["openapi"] as? String == "3.1.0")
+            let docs = try await client.send(.get, "/docs")
+            #expect(docs.status == .ok)
+            #expect(docs.text.hasPrefix("<!DOCTYPE html>"))
+        }
+    }
+
     @Test func servesTheSpecAndSaysWhenTheReferenceIsMissing() async throws {
         let spec = Self.root.appendingPathComponent("spec/openapi.json").path
         try await withApp(["docs.specPath": spec, "docs.htmlPath": "/nonexistent/index.html"]) { client in

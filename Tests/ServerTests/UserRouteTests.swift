@@ -22,7 +22,7 @@ struct UserRouteTests {
 
     @Test func loginWorksAtBothPathsWithNormalisedEmail() async throws {
         try await withApp { client in
-            _ = try await client.send(.post, "/register", json: #"{"email":"  Alice@Example.COM ","password":"secret123"}"#)
+            _ = try await client.send(.post, "/register", json: #"{"email":"Alice@Example.COM","password":"secret123"}"#)
             for path in ["/login", "/users/login"] {
                 let response = try await client.send(.post, path, json: #"{"email":"alice@example.com","password":"secret123"}"#)
                 #expect(response.status == .ok)
@@ -58,6 +58,11 @@ struct UserRouteTests {
     @Test(arguments: [
         (#"{"email":"not-an-email","password":"secret123"}"#, "invalid_email"),
         (#"{"email":"a@b","password":"secret123"}"#, "invalid_email"),
+        (#"{"email":"","password":"secret123"}"#, "invalid_email"),
+        (#"{"email":" alice@example.com","password":"secret123"}"#, "invalid_email"),
+        (#"{"email":"\#(String(repeating: "a", count: 65))@example.com","password":"secret123"}"#, "invalid_email"),
+        (#"{"email":"x@example.com","password":"\u0000aaaaaaaa"}"#, "invalid_password"),
+        (#"{"email":"x@example.com","password":"ééé"}"#, "weak_password"),
         (#"{"email":"x@example.com","password":"short"}"#, "weak_password"),
         (#"{"email":"x@example.com","password":"\#(String(repeating: "p", count: 73))"}"#, "password_too_long"),
         (#"{"password":"secret123"}"#, "missing_field"),
@@ -94,5 +99,36 @@ struct UserRouteTests {
         let hash = try #require(try await SQLiteUserRepository(database: database).find(email: "hash@example.com")?.passwordHash)
         #expect(hash.hasPrefix("$2b$10$"))
         #expect(!hash.contains("secret123"))
+    }
+}
+
+@Suite("Login refuses what bcrypt would misread")
+struct LoginInputTests {
+    @Test func aPasswordLongerThan72BytesDoesNotLogIn() async throws {
+        try await withApp { client in
+            let password = String(repeating: "p", count: 72)
+            let user = try await client.registerUser(password: password)
+            let longer = try await client.send(.post, "/login", json: #"{"email":"\#(user.email)","password":"\#(password)anything"}"#)
+            #expect(longer.status == .unauthorized)
+            #expect(try longer.errorCode() == "invalid_credentials")
+            #expect(try await client.send(.post, "/login", json: #"{"email":"\#(user.email)","password":"\#(password)"}"#).status == .ok)
+        }
+    }
+
+    @Test func aPasswordWithNULDoesNotLogIn() async throws {
+        try await withApp { client in
+            let user = try await client.registerUser(password: "aaaaaaaa")
+            let response = try await client.send(.post, "/login", json: #"{"email":"\#(user.email)","password":"aaaaaaaa\u0000x"}"#)
+            #expect(response.status == .unauthorized)
+        }
+    }
+
+    @Test func anEmailOver254CharactersIsRefusedLikeUnknownCredentials() async throws {
+        try await withApp { client in
+            let email = String(repeating: "a", count: 250) + "@example.com"
+            let response = try await client.send(.post, "/login", json: #"{"email":"\#(email)","password":"secret123"}"#)
+            #expect(response.status == .unauthorized)
+            #expect(try response.errorCode() == "invalid_credentials")
+        }
     }
 }

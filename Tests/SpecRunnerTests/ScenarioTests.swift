@@ -45,7 +45,7 @@ struct ScenarioTests {
 
     @Test func shippedProfileNamesOnlyRealScenariosStepsAndOperations() throws {
         let scenarios = try ScenarioLoader.load(folder: Self.root.appendingPathComponent("spec/scenarios")).map(\.scenario)
-        let profile = try Profile.load("original", folder: Self.root.appendingPathComponent("spec/profiles"))
+        let profile = try Profile.load(file: Self.root.appendingPathComponent("spec/profiles/original.yaml"))
         #expect(profile.problems(spec: try Self.spec(), scenarios: scenarios).isEmpty)
         let broken = try Profile.parse("""
             name: broken

@@ -58,6 +58,10 @@ struct UserController {
     @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> LoginResponse {
         var request = request
         let input = try await request.decodeJSON(as: Credentials.self, limit: maxBodyBytes)
+        guard CredentialRules.canLogIn(email: input.email, password: input.password) else {
+            metrics.loginFailed()
+            throw APIError.invalidCredentials
+        }
         let email = input.email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         if let retryAfter = await throttle.retryAfter(email: email) {
             metrics.rateLimited(scope: "login")

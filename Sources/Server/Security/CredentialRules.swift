@@ -1,39 +1,58 @@
-import Foundation
-
-/// What makes an email and a password acceptable at registration.
+/// What makes an email and a password acceptable, exactly as the spec's `Registration` schema says (its email
+/// `pattern` and `maxLength`, its password `minLength`, `pattern` and the 72-byte rule): what the schema allows is
+/// accepted and what it forbids is refused.
 enum CredentialRules {
-    static let passwordBytes = 8...72
+    /// Characters at least, and UTF-8 bytes at most (bcrypt ignores anything past 72 bytes).
+    static let minimumPasswordCharacters = 8
+    static let maximumPasswordBytes = 72
     static let maxEmailLength = 254
 
-    /// The email trimmed and lower-cased, or a 400 saying why it cannot be an address.
+    /// The email lower-cased, or a 400 saying why it cannot be an address.
     static func normalizedEmail(_ email: String) throws -> String {
-        let normalized = email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-        guard normalized.count <= maxEmailLength, isEmailSyntax(normalized) else {
+        guard isEmailSyntax(email) else {
             throw APIError.badRequest("Field 'email' must be an email address such as alice@example.com.", code: "invalid_email")
         }
-        return normalized
+        return email.lowercased()
     }
 
-    /// A 400 unless the password is 8 to 72 bytes (bcrypt ignores anything past 72 bytes).
+    /// A 400 unless the password has 8 characters, at most 72 bytes and no U+0000 (bcrypt stops at a NUL byte).
     static func checkPassword(_ password: String) throws {
-        let bytes = password.utf8.count
-        if bytes < passwordBytes.lowerBound {
+        if password.unicodeScalars.count < minimumPasswordCharacters {
             throw APIError.badRequest(
-                "Field 'password' must be at least \(passwordBytes.lowerBound) bytes long.", code: "weak_password")
+                "Field 'password' must be at least \(minimumPasswordCharacters) characters long.", code: "weak_password")
         }
-        if bytes > passwordBytes.upperBound {
+        if password.utf8.count > maximumPasswordBytes {
             throw APIError.badRequest(
-                "Field 'password' must be at most \(passwordBytes.upperBound) bytes long.", code: "password_too_long")
+                "Field 'password' must be at most \(maximumPasswordBytes) bytes long.", code: "password_too_long")
+        }
+        if password.unicodeScalars.contains("\u{0}") {
+            throw APIError.badRequest("Field 'password' must not contain the NUL character (U+0000).", code: "invalid_password")
         }
     }
 
-    /// `local@domain.tld`: one `@`, no spaces or control characters, a dotted domain with non-empty labels.
+    /// Whether login should even try these credentials: bcrypt would read a longer password as its first 72 bytes
+    /// and a NUL as its end, and an overlong email would only grow the login throttle. (No minimum: accounts
+    /// imported from the original may have shorter passwords.) Login answers any other with the same 401.
+    static func canLogIn(email: String, password: String) -> Bool {
+        email.unicodeScalars.count <= maxEmailLength && password.utf8.count <= maximumPasswordBytes
+            && !password.unicodeScalars.contains("\u{0}")
+    }
+
+    /// `local@domain.tld`: at most 254 characters, one `@`, a local part of 1 to 64 characters, a dotted domain whose
+    /// labels are neither empty nor start or end with `-`, and none of the characters `isForbidden` names.
     static func isEmailSyntax(_ email: String) -> Bool {
+        guard email.unicodeScalars.count <= maxEmailLength, !email.unicodeScalars.contains(where: isForbidden) else { return false }
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, parts[0].count <= 64 else { return false }
+        guard parts.count == 2, (1...64).contains(parts[0].unicodeScalars.count) else { return false }
         let labels = parts[1].split(separator: ".", omittingEmptySubsequences: false)
-        guard labels.count >= 2, labels.allSatisfy({ !$0.isEmpty && !$0.hasPrefix("-") && !$0.hasSuffix("-") }) else { return false }
-        let forbidden = CharacterSet.whitespacesAndNewlines.union(.controlCharacters).union(CharacterSet(charactersIn: "<>()[]\\,;:\""))
-        return email.unicodeScalars.allSatisfy { !forbidden.contains($0) }
+        return labels.count >= 2 && labels.allSatisfy { !$0.isEmpty && !$0.hasPrefix("-") && !$0.hasSuffix("-") }
+    }
+
+    /// Control characters, white space (ECMAScript's `\s`, spelled out as in the spec's pattern) and `<>()[]\,;:"`.
+    private static func isForbidden(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0...0x20, 0x7F...0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000, 0xFEFF: true
+        default: "<>()[]\\,;:\"".unicodeScalars.contains(scalar)
+        }
     }
 }

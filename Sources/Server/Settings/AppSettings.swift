@@ -54,9 +54,9 @@ struct AppSettings: Sendable {
     var logFormat = LogFormat.text
     /// Bearer token that `/metrics` requires; nil leaves it open (bind to loopback or set one).
     var metricsToken: String?
-    /// Files served at `/openapi.json` and `/docs`.
-    var docsSpecPath = "spec/openapi.json"
-    var docsHTMLPath = "docs/index.html"
+    /// Files served at `/openapi.json` and `/docs`; nil serves the copies built into the binary.
+    var docsSpecPath: String?
+    var docsHTMLPath: String?
 
     /// The lowest bcrypt cost accepted: below it, offline guessing becomes cheap.
     static let minimumBcryptCost = 10
@@ -110,8 +110,8 @@ struct AppSettings: Sendable {
         chatMaxMessages = try Self.integer(reader, "chat.maxMessages", default: chatMaxMessages, in: 1...100_000)
         chatMaxCharacters = try Self.integer(reader, "chat.maxCharacters", default: chatMaxCharacters, in: 1...(64 << 20))
         metricsToken = reader.string(forKey: "metrics.token", isSecret: true).flatMap { $0.isEmpty ? nil : $0 }
-        docsSpecPath = reader.string(forKey: "docs.specPath", default: docsSpecPath)
-        docsHTMLPath = reader.string(forKey: "docs.htmlPath", default: docsHTMLPath)
+        docsSpecPath = reader.string(forKey: "docs.specPath").flatMap { $0.isEmpty ? nil : $0 }
+        docsHTMLPath = reader.string(forKey: "docs.htmlPath").flatMap { $0.isEmpty ? nil : $0 }
     }
 
     private static func integer(_ reader: ConfigReader, _ key: String, default value: Int, in range: ClosedRange<Int>) throws -> Int {

@@ -64,9 +64,9 @@ struct SettingsOptions: ParsableArguments {
     var logFormat: String?
     @Option(name: .customLong("metrics-token"), help: "Bearer token /metrics requires; prefer the environment variable. Unset: /metrics is open. (METRICS_TOKEN)")
     var metricsToken: String?
-    @Option(name: .customLong("docs-spec-path"), help: "OpenAPI document served at /openapi.json. (DOCS_SPEC_PATH, default spec/openapi.json)")
+    @Option(name: .customLong("docs-spec-path"), help: "OpenAPI document served at /openapi.json. (DOCS_SPEC_PATH, default: the copy built into the binary)")
     var docsSpecPath: String?
-    @Option(name: .customLong("docs-html-path"), help: "HTML reference served at /docs. (DOCS_HTML_PATH, default docs/index.html)")
+    @Option(name: .customLong("docs-html-path"), help: "HTML reference served at /docs. (DOCS_HTML_PATH, default: the copy built into the binary)")
     var docsHTMLPath: String?
 
     static let secretKeys: Set<String> = ["jwt.secret", "metrics.token", "openai.apiKey", "workers.ai.apiToken"]

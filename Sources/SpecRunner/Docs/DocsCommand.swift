@@ -32,7 +32,7 @@ struct DocsCommand: AsyncParsableCommand {
             if record {
                 guard let baseURL else { throw Failure.invalidInput("--record needs --base-url") }
                 guard let flow = loaded.first(where: { $0.scenario.name == scenario })?.scenario else {
-                    throw Failure.invalidInput("no scenario named '\(scenario)' in \(location.scenarios)")
+                    throw Failure.invalidInput("no scenario named '\(scenario)' in \(location.scenariosName)")
                 }
                 let base = try await ConformanceRun.reachableBase(baseURL)
                 var run = ConformanceRun(spec: spec, scenarios: [flow], baseURL: base)

@@ -86,10 +86,8 @@ struct Profile: Decodable, Sendable {
         deviations.filter { $0.matches(scenario: scenario, step: step, status: status) }
     }
 
-    /// Loads `spec/profiles/NAME.yaml` for a bare name, or the file at a path.
-    static func load(_ nameOrPath: String, folder: URL) throws -> Profile {
-        let url = nameOrPath.contains("/") || nameOrPath.hasSuffix(".yaml")
-            ? URL(fileURLWithPath: nameOrPath) : folder.appendingPathComponent("\(nameOrPath).yaml")
+    /// Loads the profile file at `url`.
+    static func load(file url: URL) throws -> Profile {
         let text: String
         do { text = try String(contentsOf: url, encoding: .utf8) } catch {
             throw SpecError("cannot read the profile \(url.path): \(error.localizedDescription)")

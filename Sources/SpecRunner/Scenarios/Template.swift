@@ -4,7 +4,7 @@ import Foundation
 /// `{{ ... }}` templates in scenario values.
 ///
 /// An expression is a variable name, a generator (`$runId`, `$uuid`, `$randomEmail`, `$randomPassword`,
-/// `$randomString`), a quoted string or a number, followed by filters: `| repeat: 2000000`, and for JWTs
+/// `$randomString`, `$randomInt`: a number of nine digits), a quoted string or a number, followed by filters: `| repeat: 2000000`, and for JWTs
 /// `| tamper`, `| algNone`, `| resign: secret`, `| expire: secret`. A string that is exactly one expression
 /// takes the expression's JSON type; otherwise the results are spliced into the text.
 struct Template: Sendable {
@@ -87,6 +87,7 @@ struct Template: Sendable {
         case "$randomEmail": return .string("spec-\(runId)-\(Self.randomCharacters(8).lowercased())@example.com")
         case "$randomPassword": return .string("pw-" + Self.randomCharacters(20))
         case "$randomString": return .string(Self.randomCharacters(12))
+        case "$randomInt": return .number(Double(Int.random(in: 100_000_000...999_999_999)))
         default:
             guard let value = variables[term] else {
                 throw TemplateError("undefined variable '\(term)' (define it under variables:, capture it in an earlier step, or pass --var \(term)=...)")

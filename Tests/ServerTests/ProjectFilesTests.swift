@@ -1,0 +1,35 @@
+import Foundation
+import Testing
+
+@testable import ProjectFiles
+
+/// The binaries carry copies of the spec, scenarios, profiles and HTML reference; they must equal the files.
+@Suite("Built-in project files")
+struct ProjectFilesTests {
+    @Test func theBuiltInCopiesEqualTheRepositoryFiles() throws {
+        let root = OperationsTests.root
+        let folders = ["spec/scenarios", "spec/profiles"]
+        var expected = ["spec/openapi.json", "spec/scenario.schema.json", "docs/index.html"]
+        for folder in folders {
+            let names = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(folder).path)
+            expected += names.filter { $0.hasSuffix(".yaml") }.map { "\(folder)/\($0)" }
+        }
+        #expect(Set(ProjectFiles.embedded.keys) == Set(expected), "run scripts/embed-project-files.py")
+        for path in expected {
+            let contents = try String(contentsOf: root.appendingPathComponent(path), encoding: .utf8)
+            #expect(ProjectFiles.file(path) == contents, "\(path) differs from its built-in copy: run scripts/embed-project-files.py")
+        }
+    }
+
+    @Test func theVersionLineNamesTheSpecVersion() {
+        #expect(ProjectFiles.specVersion.split(separator: ".").count == 3)
+        #expect(ProjectFiles.versionLine == "\(ProjectFiles.version) (spec \(ProjectFiles.specVersion))")
+    }
+
+    @Test func scenarioFilesAreListedByFolder() {
+        let scenarios = ProjectFiles.files(in: "spec/scenarios", suffix: ".yaml")
+        #expect(scenarios.contains { $0.path == "spec/scenarios/readme-flow.yaml" })
+        #expect(scenarios.map(\.path) == scenarios.map(\.path).sorted())
+        #expect(ProjectFiles.files(in: "spec", suffix: ".yaml").isEmpty)
+    }
+}
