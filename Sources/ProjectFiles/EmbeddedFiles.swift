@@ -64,6 +64,7 @@ th { background: #f6f8fa; } h2 { border-bottom: 1px solid #d0d7de; padding-botto
 <li class="toc3"><a href="#schema-openaimodellist">OpenAIModelList</a></li>
 <li class="toc3"><a href="#schema-readiness">Readiness</a></li>
 <li class="toc3"><a href="#schema-registerresponse">RegisterResponse</a></li>
+<li class="toc3"><a href="#schema-registration">Registration</a></li>
 <li class="toc3"><a href="#schema-timestamp">Timestamp</a></li>
 <li class="toc3"><a href="#schema-token">Token</a></li>
 <li class="toc3"><a href="#schema-usage">Usage</a></li>
@@ -105,7 +106,7 @@ th { background: #f6f8fa; } h2 { border-bottom: 1px solid #d0d7de; padding-botto
 <thead><tr><th>field</th><th>type</th><th>required</th><th>description</th></tr></thead>
 <tbody>
 <tr><td><code>email</code></td><td>string (at most 254 characters)</td><td>yes</td><td></td></tr>
-<tr><td><code>password</code></td><td>string</td><td>yes</td><td>8 to 72 bytes when registering.</td></tr>
+<tr><td><code>password</code></td><td>string</td><td>yes</td><td></td></tr>
 </tbody>
 </table>
 <table>
@@ -132,14 +133,14 @@ Content-Type: application/json; charset=utf-8
   &quot;token&quot; : &quot;&lt;TOKEN&gt;&quot;
 }</code></pre>
 <h3 id="register">Create an account: <code>POST /register</code></h3>
-<p>Registers an email and password and returns a session token. The email is trimmed and lower-cased; the password must be 8 to 72 bytes. This is the path the original README documents.</p>
+<p>Registers an email and password and returns a session token. The email must be an address as <code>Registration</code> describes (stored lower-cased); the password 8 characters to 72 bytes. This is the path the original README documents.</p>
 <p><strong>Operation</strong> <code>register</code>. <strong>Authentication:</strong> none.</p>
-<p><strong>Request body</strong> (<code>application/json</code>): <a href="#schema-credentials"><code>Credentials</code></a>.</p>
+<p><strong>Request body</strong> (<code>application/json</code>): <a href="#schema-registration"><code>Registration</code></a>.</p>
 <table>
 <thead><tr><th>field</th><th>type</th><th>required</th><th>description</th></tr></thead>
 <tbody>
-<tr><td><code>email</code></td><td>string (at most 254 characters)</td><td>yes</td><td></td></tr>
-<tr><td><code>password</code></td><td>string</td><td>yes</td><td>8 to 72 bytes when registering.</td></tr>
+<tr><td><code>email</code></td><td>string (at most 254 characters, matching <code>^[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff&lt;&gt;()\[\]\\,;:&quot;@]{1,64}@(?:[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff&lt;&gt;()\[\]\\,;:&quot;@.-](?:[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff&lt;&gt;()\[\]\\,;:&quot;@.]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff&lt;&gt;()\[\]\\,;:&quot;@.-])?\.)+[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff&lt;&gt;()\[\]\\,;:&quot;@.-](?:[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff&lt;&gt;()\[\]\\,;:&quot;@.]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff&lt;&gt;()\[\]\\,;:&quot;@.-])?$</code>)</td><td>yes</td><td>An address <code>local@domain.tld</code>: a local part of 1 to 64 characters, a dotted domain whose labels neither are empty nor start or end with <code>-</code>; no white space, control characters or any of <code>&lt;&gt;()[]\,;:&quot;</code>. Stored lower-cased; unique whatever its case.</td></tr>
+<tr><td><code>password</code></td><td>string (at least 8 characters, at most 72 characters, matching <code>^[^\x00]*$</code>)</td><td>yes</td><td>8 or more characters and at most 72 bytes of UTF-8 (bcrypt reads no further), without U+0000. A password of non-ASCII characters reaches 72 bytes before 72 characters and is refused with 400 <code>password_too_long</code>.</td></tr>
 </tbody>
 </table>
 <table>
@@ -174,7 +175,7 @@ Content-Type: application/json; charset=utf-8
 <thead><tr><th>field</th><th>type</th><th>required</th><th>description</th></tr></thead>
 <tbody>
 <tr><td><code>email</code></td><td>string (at most 254 characters)</td><td>yes</td><td></td></tr>
-<tr><td><code>password</code></td><td>string</td><td>yes</td><td>8 to 72 bytes when registering.</td></tr>
+<tr><td><code>password</code></td><td>string</td><td>yes</td><td></td></tr>
 </tbody>
 </table>
 <table>
@@ -195,14 +196,14 @@ Content-Type: application/json; charset=utf-8
   -H 'Content-Type: application/json' \
   -d '{&quot;email&quot;:&quot;alice@example.com&quot;,&quot;password&quot;:&quot;secret123&quot;}'</code></pre>
 <h3 id="registerUser">Create an account: <code>POST /users/register</code></h3>
-<p>Registers an email and password and returns a session token. The email is trimmed and lower-cased; the password must be 8 to 72 bytes. This is the path the original worker really serves; it behaves exactly like the README's path.</p>
+<p>Registers an email and password and returns a session token. The email must be an address as <code>Registration</code> describes (stored lower-cased); the password 8 characters to 72 bytes. This is the path the original worker really serves; it behaves exactly like the README's path.</p>
 <p><strong>Operation</strong> <code>registerUser</code>. <strong>Authentication:</strong> none.</p>
-<p><strong>Request body</strong> (<code>application/json</code>): <a href="#schema-credentials"><code>Credentials</code></a>.</p>
+<p><strong>Request body</strong> (<code>application/json</code>): <a href="#schema-registration"><code>Registration</code></a>.</p>
 <table>
 <thead><tr><th>field</th><th>type</th><th>required</th><th>description</th></tr></thead>
 <tbody>
-<tr><td><code>email</code></td><td>string (at most 254 characters)</td><td>yes</td><td></td></tr>
-<tr><td><code>password</code></td><td>string</td><td>yes</td><td>8 to 72 bytes when registering.</td></tr>
+<tr><td><code>email</code></td><td>string (at most 254 characters, matching <code>^[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff&lt;&gt;()\[\]\\,;:&quot;@]{1,64}@(?:[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff&lt;&gt;()\[\]\\,;:&quot;@.-](?:[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff&lt;&gt;()\[\]\\,;:&quot;@.]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff&lt;&gt;()\[\]\\,;:&quot;@.-])?\.)+[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff&lt;&gt;()\[\]\\,;:&quot;@.-](?:[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff&lt;&gt;()\[\]\\,;:&quot;@.]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff&lt;&gt;()\[\]\\,;:&quot;@.-])?$</code>)</td><td>yes</td><td>An address <code>local@domain.tld</code>: a local part of 1 to 64 characters, a dotted domain whose labels neither are empty nor start or end with <code>-</code>; no white space, control characters or any of <code>&lt;&gt;()[]\,;:&quot;</code>. Stored lower-cased; unique whatever its case.</td></tr>
+<tr><td><code>password</code></td><td>string (at least 8 characters, at most 72 characters, matching <code>^[^\x00]*$</code>)</td><td>yes</td><td>8 or more characters and at most 72 bytes of UTF-8 (bcrypt reads no further), without U+0000. A password of non-ASCII characters reaches 72 bytes before 72 characters and is refused with 400 <code>password_too_long</code>.</td></tr>
 </tbody>
 </table>
 <table>
@@ -554,12 +555,12 @@ Content-Type: application/json; charset=utf-8
 </tbody>
 </table>
 <h3 id="schema-credentials">Credentials</h3>
-<p>object</p>
+<p>object. What login accepts: any strings. Unknown or wrong credentials get 401.</p>
 <table>
 <thead><tr><th>field</th><th>type</th><th>required</th><th>description</th></tr></thead>
 <tbody>
 <tr><td><code>email</code></td><td>string (at most 254 characters)</td><td>yes</td><td></td></tr>
-<tr><td><code>password</code></td><td>string</td><td>yes</td><td>8 to 72 bytes when registering.</td></tr>
+<tr><td><code>password</code></td><td>string</td><td>yes</td><td></td></tr>
 </tbody>
 </table>
 <h3 id="schema-error">Error</h3>
@@ -646,6 +647,15 @@ Content-Type: application/json; charset=utf-8
 <tbody>
 <tr><td><code>message</code></td><td><code>&quot;User created&quot;</code></td><td>yes</td><td></td></tr>
 <tr><td><code>token</code></td><td><a href="#schema-token"><code>Token</code></a></td><td>yes</td><td></td></tr>
+</tbody>
+</table>
+<h3 id="schema-registration">Registration</h3>
+<p>object. What registration accepts. Login takes any strings (see <code>Credentials</code>): an address that could never have registered simply gets 401.</p>
+<table>
+<thead><tr><th>field</th><th>type</th><th>required</th><th>description</th></tr></thead>
+<tbody>
+<tr><td><code>email</code></td><td>string (at most 254 characters, matching <code>^[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff&lt;&gt;()\[\]\\,;:&quot;@]{1,64}@(?:[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff&lt;&gt;()\[\]\\,;:&quot;@.-](?:[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff&lt;&gt;()\[\]\\,;:&quot;@.]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff&lt;&gt;()\[\]\\,;:&quot;@.-])?\.)+[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff&lt;&gt;()\[\]\\,;:&quot;@.-](?:[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff&lt;&gt;()\[\]\\,;:&quot;@.]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff&lt;&gt;()\[\]\\,;:&quot;@.-])?$</code>)</td><td>yes</td><td>An address <code>local@domain.tld</code>: a local part of 1 to 64 characters, a dotted domain whose labels neither are empty nor start or end with <code>-</code>; no white space, control characters or any of <code>&lt;&gt;()[]\,;:&quot;</code>. Stored lower-cased; unique whatever its case.</td></tr>
+<tr><td><code>password</code></td><td>string (at least 8 characters, at most 72 characters, matching <code>^[^\x00]*$</code>)</td><td>yes</td><td>8 or more characters and at most 72 bytes of UTF-8 (bcrypt reads no further), without U+0000. A password of non-ASCII characters reaches 72 bytes before 72 characters and is refused with 400 <code>password_too_long</code>.</td></tr>
 </tbody>
 </table>
 <h3 id="schema-timestamp">Timestamp</h3>
