@@ -144,7 +144,11 @@ struct RunCommand: AsyncParsableCommand {
         run.jobs = jobs
         run.timeout = timeout
         if let profile {
-            run.profile = try location.profile(profile)
+            do {
+                run.profile = try ProfileCheck(profile: try location.profile(profile), reference: spec)
+            } catch let error as SpecError {
+                throw Failure.invalidInput("the profile '\(profile)': \(error.description)")
+            }
         }
         let result = await run.run { scenario in
             print(console.scenarioFinished(scenario))
@@ -193,7 +197,14 @@ struct LintCommand: AsyncParsableCommand {
             var problems = spec.lint(data: try location.specData()).map { "\(location.specName): \($0)" } + loaded.flatMap(linter.problems)
             for (file, profile) in location.profiles() {
                 do {
-                    problems += try profile.get().problems(spec: spec, scenarios: loaded.map(\.scenario)).map { "\(file): \($0)" }
+                    let profile = try profile.get()
+                    let profileProblems = profile.problems(spec: spec, scenarios: loaded.map(\.scenario))
+                    problems += profileProblems.map { "\(file): \($0)" }
+                    if profileProblems.isEmpty, profile.overlay != nil {
+                        // The deployment's contract must itself be a valid OpenAPI document.
+                        let contract = try profile.contract(from: spec)
+                        problems += contract.lint(data: Data(contract.document.jsonText.utf8)).map { "\(file): its contract: \($0)" }
+                    }
                 } catch {
                     problems.append("\(error)")
                 }

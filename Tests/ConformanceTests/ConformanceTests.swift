@@ -21,22 +21,33 @@ struct ConformanceTests {
 
     /// Runs `scenarios` against `app` on a real socket.
     static func run(_ scenarios: [Scenario], spec: OpenAPISpec, against app: some ApplicationProtocol) async throws -> RunResult {
+        try await run(ConformanceRun(spec: spec, scenarios: scenarios, baseURL: ""), against: app)
+    }
+
+    /// Runs `run` against `app` on a real socket (its base URL set to the socket's), with the reference's secret.
+    static func run(_ planned: ConformanceRun, against app: some ApplicationProtocol) async throws -> RunResult {
         try await app.test(.live) { client in
             let port = try #require(client.port)
-            var run = ConformanceRun(spec: spec, scenarios: scenarios, baseURL: "http://127.0.0.1:\(port)")
+            var run = ConformanceRun(spec: planned.spec, scenarios: planned.scenarios, baseURL: "http://127.0.0.1:\(port)")
             run.variables = ["jwtSecret": secret]
+            run.profile = planned.profile
             return await run.run()
         }
     }
 
-    @Test func referenceServerPassesEveryScenario() async throws {
-        let (spec, scenarios) = try Self.loadSpec()
+    /// The reference server on a new SQLite file, with the conformance secret.
+    static func referenceApplication() async throws -> some ApplicationProtocol {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("conformance-\(UUID().uuidString)")
         let reader = ConfigReader(provider: InMemoryProvider(values: [
             "http.port": "0", "database.path": ConfigValue(.string(folder.appendingPathComponent("db.sqlite").path), isSecret: false),
             "jwt.secret": ConfigValue(.string(Self.secret), isSecret: true), "bcrypt.cost": "10", "log.level": "warning",
         ]))
-        let result = try await Self.run(scenarios, spec: spec, against: try await buildApplication(reader: reader))
+        return try await buildApplication(reader: reader)
+    }
+
+    @Test func referenceServerPassesEveryScenario() async throws {
+        let (spec, scenarios) = try Self.loadSpec()
+        let result = try await Self.run(scenarios, spec: spec, against: try await Self.referenceApplication())
         let failures = result.scenarios.filter { $0.outcome != .passed }.map { ConsoleReport(colour: false).scenarioFinished($0) }
         #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
         #expect(result.counts.passed == scenarios.count)

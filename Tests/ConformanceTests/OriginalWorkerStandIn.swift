@@ -6,9 +6,18 @@ import Hummingbird
 /// A small server that behaves like the original Cloudflare worker as measured in
 /// `../shared/original-worker.md`: paths under `/users/`, `text/plain` chat answers, 400 for a duplicate
 /// email, 200 for revoking any key, `active` as 1/0, the hard-coded secret, CORS without Authorization.
-/// It exists to test deployment profiles; `duplicateEmailStatus` lets a test make it depart from the profile.
+/// It exists to test deployment profiles; a `Regression` makes it depart from the original in one small,
+/// realistic way, so that a test can check the profile notices.
 struct OriginalWorkerStandIn {
-    var duplicateEmailStatus: HTTPResponse.Status = .badRequest
+    /// Small changes to the original's code, each of which `specrunner --profile original` must catch.
+    enum Regression: String, CaseIterable, Sendable {
+        case keyOf16Characters, listWithoutCreatedAt, createKeyMessageChanged, unknownRoutesAnswerJSON,
+             chatErrorWithoutDetails, onlyFirstMessagesReachTheModel, tokensValidFor30Days, expiredTokensAccepted,
+             emailOfWrongTypeRefused, duplicateEmailIs500, foreignRevokeRevokes, listShowsEveryonesKeys,
+             revokedKeyStillWorks, corsPreflightWithoutMaxAge
+    }
+
+    var regression: Regression?
 
     static let secret = "your-secret-key"
 
@@ -35,18 +44,20 @@ struct OriginalWorkerStandIn {
         func user(email: String) -> (id: String, password: String)? { users[email] }
         func userExists(id: String) -> Bool { users.values.contains { $0.id == id } }
 
-        func createKey(userId: String, name: String) -> String {
-            let key = "sk-" + Self.nanoid(32)
+        func createKey(userId: String, name: String, length: Int) -> String {
+            let key = "sk-" + Self.nanoid(length)
             let stamp = Date().formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false).timeSeparator(.colon))
             keys.append(Key(id: Self.nanoid(), userId: userId, key: key, name: name, active: 1, createdAt: stamp.replacingOccurrences(of: "T", with: " ")))
             return key
         }
 
-        func userId(forKey key: String) -> String? { keys.first { $0.key == key && $0.active == 1 }?.userId }
-        func list(userId: String) -> [Key] { keys.filter { $0.userId == userId } }
+        func userId(forKey key: String, evenRevoked: Bool) -> String? {
+            keys.first { $0.key == key && ($0.active == 1 || evenRevoked) }?.userId
+        }
+        func list(userId: String?) -> [Key] { keys.filter { userId == nil || $0.userId == userId } }
 
-        func revoke(id: String, userId: String) {
-            for index in keys.indices where keys[index].id == id && keys[index].userId == userId {
+        func revoke(id: String, userId: String?) {
+            for index in keys.indices where keys[index].id == id && (userId == nil || keys[index].userId == userId) {
                 keys[index].active = 0
             }
         }
@@ -60,48 +71,60 @@ struct OriginalWorkerStandIn {
     func application() -> some ApplicationProtocol {
         let store = Store()
         let router = Router()
-        router.add(middleware: OriginalMiddleware(store: store))
-        let duplicateStatus = duplicateEmailStatus
+        router.add(middleware: OriginalMiddleware(store: store, regression: regression))
+        let regression = regression
+        let duplicateStatus: HTTPResponse.Status = regression == .duplicateEmailIs500 ? .internalServerError : .badRequest
         router.post("users/register") { request, _ -> Response in
             guard let body = try? await Self.json(request) else { return Self.internalError() }
-            guard let email = Self.boundText(body["email"]) else { return Self.json(["error": "User creation failed"], status: .badRequest) }
+            guard let email = Self.boundText(body["email"]), regression != .emailOfWrongTypeRefused || body["email"] is String else {
+                return Self.json(["error": "User creation failed"], status: .badRequest)
+            }
             guard let id = await store.register(email: email, password: Self.hash(Self.boundText(body["password"]) ?? "")) else {
                 return Self.json(["error": "User creation failed"], status: duplicateStatus)
             }
-            return Self.json(["message": "User created", "token": Self.token(userId: id)])
+            return Self.json(["message": "User created", "token": Self.token(userId: id, lifetime: regression == .tokensValidFor30Days ? 30 * 86_400 : 86_400)])
         }
         router.post("users/login") { request, _ -> Response in
             guard let body = try? await Self.json(request), let email = body["email"] as? String else { return Self.internalError() }
             guard let user = await store.user(email: email), user.password == Self.hash(Self.boundText(body["password"]) ?? "") else {
                 return Self.json(["error": "Invalid credentials"], status: .unauthorized)
             }
-            return Self.json(["token": Self.token(userId: user.id)])
+            return Self.json(["token": Self.token(userId: user.id, lifetime: regression == .tokensValidFor30Days ? 30 * 86_400 : 86_400)])
         }
         router.post("api-keys/create") { request, context -> Response in
             let userId = request.headers[.standInUser]!
             guard let body = try? await Self.json(request), let name = body["name"] as? String, await store.userExists(id: userId) else {
                 return Self.json(["error": "Failed to create API key"], status: .badRequest)
             }
-            let key = await store.createKey(userId: userId, name: name)
-            return Self.json(["key": key, "message": "API key created successfully. Save this key as it won't be shown again."])
+            let key = await store.createKey(userId: userId, name: name, length: regression == .keyOf16Characters ? 16 : 32)
+            let message = regression == .createKeyMessageChanged
+                ? "API key created successfully." : "API key created successfully. Save this key as it won't be shown again."
+            return Self.json(["key": key, "message": message])
         }
         router.get("api-keys/list") { request, _ -> Response in
-            let keys = await store.list(userId: request.headers[.standInUser]!)
-            return Self.json(keys.map { ["id": $0.id, "name": $0.name, "active": $0.active, "created_at": $0.createdAt] as [String: Any] })
+            let keys = await store.list(userId: regression == .listShowsEveryonesKeys ? nil : request.headers[.standInUser]!)
+            return Self.json(keys.map { key in
+                var entry: [String: Any] = ["id": key.id, "name": key.name, "active": key.active, "created_at": key.createdAt]
+                if regression == .listWithoutCreatedAt { entry["created_at"] = nil }
+                return entry
+            })
         }
         router.post("api-keys/revoke/:keyId") { request, context -> Response in
-            await store.revoke(id: try context.parameters.require("keyId"), userId: request.headers[.standInUser]!)
+            await store.revoke(
+                id: try context.parameters.require("keyId"), userId: regression == .foreignRevokeRevokes ? nil : request.headers[.standInUser]!)
             return Self.json(["message": "API key revoked successfully"])
         }
         router.post("chat/completions") { request, _ -> Response in
             let body: [String: Any]
             do { body = try await Self.json(request) } catch {
-                return Self.json(["error": "Internal server error", "details": "Unexpected token in JSON"], status: .internalServerError)
+                let details = regression == .chatErrorWithoutDetails ? [:] : ["details": "Unexpected token in JSON"]
+                return Self.json(["error": "Internal server error"].merging(details) { $1 }, status: .internalServerError)
             }
             guard let messages = body["messages"] as? [Any] else {
                 return Self.json(["error": "Invalid request format. Messages array is required."], status: .badRequest)
             }
-            let last = messages.compactMap { $0 as? [String: Any] }.last { $0["role"] as? String == "user" }
+            let passed = regression == .onlyFirstMessagesReachTheModel ? Array(messages.prefix(2)) : messages
+            let last = passed.compactMap { $0 as? [String: Any] }.last { $0["role"] as? String == "user" }
             let said = last?["content"].map { "\($0)" } ?? ""
             return Self.text("[mock @cf/meta/llama-3-8b-instruct] You said: \(said)")
         }
@@ -112,6 +135,7 @@ struct OriginalWorkerStandIn {
     struct OriginalMiddleware: RouterMiddleware {
         typealias Context = BasicRequestContext
         let store: Store
+        let regression: Regression?
 
         func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
             var response = try await respond(request, context: context, next: next)
@@ -122,16 +146,20 @@ struct OriginalWorkerStandIn {
 
         private func respond(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
             if request.method == .options {
-                return Response(status: .noContent, headers: [
+                var headers: HTTPFields = [
                     .accessControlAllowMethods: "GET,POST,OPTIONS", .accessControlAllowHeaders: "Content-Type,X-API-Key",
                     .accessControlMaxAge: "600", .vary: "Access-Control-Request-Headers",
-                ])
+                ]
+                if regression == .corsPreflightWithoutMaxAge { headers[.accessControlMaxAge] = nil }
+                return Response(status: .noContent, headers: headers)
             }
             var request = request
             if request.uri.path.hasPrefix("/api-keys/") || request.uri.path.hasPrefix("/chat/") {
-                var userId = await request.headers[.standInAPIKey].asyncFlatMap { await store.userId(forKey: $0) }
+                var userId = await request.headers[.standInAPIKey].asyncFlatMap {
+                    await store.userId(forKey: $0, evenRevoked: regression == .revokedKeyStillWorks)
+                }
                 if userId == nil, let header = request.headers[.authorization], header.hasPrefix("Bearer ") {
-                    userId = OriginalWorkerStandIn.verify(String(header.dropFirst(7)))
+                    userId = OriginalWorkerStandIn.verify(String(header.dropFirst(7)), checkExpiry: regression != .expiredTokensAccepted)
                 }
                 guard let userId else { return OriginalWorkerStandIn.json(["error": "Authentication required"], status: .unauthorized) }
                 var head = request.head
@@ -141,6 +169,7 @@ struct OriginalWorkerStandIn {
             do {
                 return try await next(request, context)
             } catch let error as HTTPError where error.status == .notFound {
+                if regression == .unknownRoutesAnswerJSON { return OriginalWorkerStandIn.json(["error": "Not Found"], status: .notFound) }
                 return OriginalWorkerStandIn.text("404 Not Found", status: .notFound)
             }
         }
@@ -190,22 +219,22 @@ struct OriginalWorkerStandIn {
         base64URL(Data(HMAC<SHA256>.authenticationCode(for: Data(input.utf8), using: SymmetricKey(data: Data(secret.utf8)))))
     }
 
-    /// `{"userId","iat","exp": iat + 86400}` signed HS256 with the hard-coded secret.
-    static func token(userId: String) -> String {
+    /// `{"userId","iat","exp": iat + lifetime}` signed HS256 with the hard-coded secret (24 hours in the original).
+    static func token(userId: String, lifetime: Int) -> String {
         let now = Int(Date().timeIntervalSince1970)
         let header = base64URL(Data(#"{"alg":"HS256","typ":"JWT"}"#.utf8))
-        let payload = base64URL(try! JSONSerialization.data(withJSONObject: ["userId": userId, "iat": now, "exp": now + 86_400]))
+        let payload = base64URL(try! JSONSerialization.data(withJSONObject: ["userId": userId, "iat": now, "exp": now + lifetime]))
         return "\(header).\(payload).\(signature("\(header).\(payload)"))"
     }
 
     /// The user id of a token signed with the secret and not expired (a token without `exp` passes, as in the original).
-    static func verify(_ token: String) -> String? {
+    static func verify(_ token: String, checkExpiry: Bool) -> String? {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 3, signature("\(parts[0]).\(parts[1])") == parts[2] else { return nil }
         var base64 = parts[1].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
         guard let data = Data(base64Encoded: base64), let claims = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
-        if let exp = claims["exp"] as? Double, exp < Date().timeIntervalSince1970 { return nil }
+        if checkExpiry, let exp = claims["exp"] as? Double, exp < Date().timeIntervalSince1970 { return nil }
         return claims["userId"] as? String
     }
 }

@@ -50,31 +50,62 @@ struct ScenarioTests {
         let broken = try Profile.parse("""
             name: broken
             paths: { nope: { path: /x, reason: r } }
-            deviations:
-              - { scenario: readme-flow, step: no such step, reason: r }
-              - { scenario: no-such-scenario, reason: r }
+            overlay:
+              overlay: 1.0.0
+              info: { title: t, version: "1" }
+              actions:
+                - { target: $.components.schemas.NoSuchSchema, description: d, remove: true }
+                - { target: $.components.schemas.Error, update: { required: [error] } }
+            matchers:
+              - { body: /nowhere, reason: r, expect: { exists: false } }
+              - { body: /code, reason: r }
+            overrides:
+              - { scenario: readme-flow, step: no such step, reason: r, expect: { status: 200 } }
+              - { scenario: no-such-scenario, reason: r, expect: { status: 200 } }
+              - { scenario: readme-flow, reason: r, expect: { status: 200 } }
+              - { scenario: readme-flow, step: register, reason: r, expect: { status: 200 } }
             """, file: "broken.yaml")
         let problems = broken.problems(spec: try Self.spec(), scenarios: scenarios)
         #expect(problems.contains("paths: operation 'nope' is not in the spec"))
-        #expect(problems.contains { $0.hasPrefix("deviation 1: matches no step") })
-        #expect(problems.contains("deviation 2: no scenario named 'no-such-scenario'"))
+        #expect(problems.contains("overlay action 1 ($.components.schemas.NoSuchSchema): the target matches nothing in the spec"))
+        #expect(problems.contains("overlay action 2 ($.components.schemas.Error): needs a description saying why"))
+        #expect(problems.contains("matcher 1 (body /nowhere): no scenario step has such a matcher"))
+        #expect(problems.contains("matcher 2 (body /code): needs exactly one of 'expect' or 'text: true'"))
+        #expect(problems.contains("override 1 (readme-flow / no such step): matches no step"))
+        #expect(problems.contains("override 2 (no-such-scenario / every step): no scenario named 'no-such-scenario'"))
+        #expect(problems.contains("override 4 (readme-flow / register): never applies, every step it names is taken by an earlier override"))
     }
 
-    @Test func deviationPatchesOnlyWhatItNames() throws {
+    @Test func anOverrideReplacesTheWholeExpectationAndMatcherRulesReplaceOnlyTheirMatcher() throws {
         let profile = try Profile.parse("""
             name: p
-            deviations:
-              - { reason: r, expect: { status: 400, body: { /error: x } }, unchecked: [/code, WWW-Authenticate, schema] }
+            matchers:
+              - { body: /code, reason: r, expect: { exists: false } }
+              - { body: /response, operation: chatCompletions, reason: r, text: true }
+            overrides:
+              - { scenario: s, step: dup, reason: r, expect: { status: 400, body: { /error: x } } }
             """, file: "p.yaml")
-        var expectation = Expectation()
-        expectation.status = [409]
-        expectation.schema = "#/components/schemas/Error"
-        expectation.headers = ["www-authenticate": try JSONDecoder().decode(Matcher.self, from: Data(#""Bearer""#.utf8))]
-        expectation.body = ["/code": try JSONDecoder().decode(Matcher.self, from: Data(#""email_taken""#.utf8))]
-        let patched = profile.deviations[0].patch(expectation)
-        #expect(patched.status == [400])
-        #expect(patched.schema == nil && patched.headers.isEmpty)
-        #expect(Set(patched.body.keys) == ["/error"])
+        let scenario = try ScenarioLoader.load(text: """
+            name: s
+            steps:
+              - name: dup
+                operation: register
+                expect: { status: 409, headers: { WWW-Authenticate: Bearer }, body: { /code: email_taken } }
+              - name: other
+                operation: register
+                expect: { status: 400, body: { /code: invalid_email, /error: { contains: email } } }
+              - name: chat
+                operation: chatCompletions
+                expect: { status: 200, body: { /response: { contains: hi } } }
+            """, file: "s.yaml").scenario
+        let overridden = try #require(profile.override(scenario: "s", step: scenario.steps[0])).expect
+        #expect(overridden.status == [400] && overridden.headers.isEmpty && Set(overridden.body.keys) == ["/error"])
+        #expect(profile.override(scenario: "s", step: scenario.steps[1]) == nil)
+        let (replaced, rules) = profile.replacingMatchers(of: scenario.steps[1])
+        #expect(replaced.status == [400] && Set(replaced.body.keys) == ["/code", "/error"])
+        #expect(replaced.body["/code"]?.exists == false && rules.count == 1)
+        let (chat, _) = profile.replacingMatchers(of: scenario.steps[2])
+        #expect(chat.body.isEmpty && chat.text?.contains == "hi")
     }
 
     @Test func loadErrorsNameTheFileAndPlace() {

@@ -8,14 +8,16 @@ struct ConformanceRun: Sendable {
     var variables: [String: String] = [:]
     var jobs = 4
     var timeout = 10.0
-    var profile: Profile?
+    /// The deployment's profile, ready to judge responses.
+    var profile: ProfileCheck?
 
     /// Runs every scenario, at most `jobs` at once, calling `progress` as each finishes; results keep file order.
     func run(progress: @Sendable (ScenarioResult) -> Void = { _ in }) async -> RunResult {
         let start = ContinuousClock.now
         let executor = HTTPExecutor()
         let runner = ScenarioRunner(
-            spec: spec, executor: executor, baseURL: baseURL, variables: variables, defaultTimeout: timeout,
+            spec: spec, executor: executor, baseURL: baseURL,
+            variables: (profile?.profile.variables ?? [:]).merging(variables) { $1 }, defaultTimeout: timeout,
             runId: Template.randomCharacters(6).lowercased(), profile: profile)
         var results = [ScenarioResult?](repeating: nil, count: scenarios.count)
         await withTaskGroup(of: (Int, ScenarioResult).self) { group in
@@ -38,7 +40,7 @@ struct ConformanceRun: Sendable {
         let finished = results.compactMap { $0 }
         return RunResult(
             baseURL: baseURL, scenarios: finished, seconds: (ContinuousClock.now - start).seconds,
-            coverage: CoverageMatrix(spec: spec, calls: finished.flatMap(\.calls)), profile: profile, spec: spec)
+            coverage: CoverageMatrix(spec: spec, calls: finished.flatMap(\.calls)), profile: profile?.profile)
     }
 
     /// `url` without a trailing slash, once something answers HTTP there; otherwise `Failure.unreachable` (exit 3).

@@ -20,8 +20,8 @@ struct StepResult: Sendable {
     var isFinally: Bool
     /// A difference from the contract that the profile records, observed in this step.
     var deviation: ObservedDeviation?
-    /// The reason of a profile deviation that covers this step although the deployment met the contract.
-    var unobservedDeviation: String?
+    /// Profile entries that say this step differs, although the deployment now meets the contract here.
+    var fixed: [ProfileEntry] = []
     /// The exchange as sent and received, secrets included: only for recording documentation, never reported.
     var exchange: RecordedExchange?
 }

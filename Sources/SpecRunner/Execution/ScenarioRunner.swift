@@ -12,7 +12,7 @@ struct ScenarioRunner: Sendable {
     let defaultTimeout: Double
     let runId: String
     /// How the deployment is known to differ from the contract, if it does.
-    var profile: Profile?
+    var profile: ProfileCheck?
 
     func run(_ scenario: Scenario) async -> ScenarioResult {
         let start = ContinuousClock.now
@@ -47,6 +47,15 @@ struct ScenarioRunner: Sendable {
             result.steps.append(stepResult)
         }
         for step in scenario.finally {
+            // Clean-up that needs a value an earlier, failed step never captured has nothing to clean up.
+            let uncaptured = Set(step.references).subtracting(template.variables.keys).sorted()
+            if failed, !uncaptured.isEmpty {
+                result.steps.append(StepResult(
+                    name: step.name, operation: step.operation, outcome: .skipped,
+                    failures: ["not run: \(uncaptured.joined(separator: ", ")) was never captured (an earlier step failed)"],
+                    seconds: 0, isFinally: true))
+                continue
+            }
             let stepResult = await run(step, in: scenario.name, template: &template, isFinally: true, calls: &result.calls)
             failed = failed || stepResult.outcome == .failed
             result.steps.append(stepResult)
@@ -66,7 +75,7 @@ struct ScenarioRunner: Sendable {
         for attempt in 1...attempts {
             result.failures = []
             result.deviation = nil
-            result.unobservedDeviation = nil
+            result.fixed = []
             do {
                 let request = try buildRequest(step, template: template)
                 result.request = Redaction.request(request)
@@ -74,29 +83,17 @@ struct ScenarioRunner: Sendable {
                 result.exchange = RecordedExchange(request: request, response: response)
                 result.status = response.status
                 result.responseExcerpt = Redaction.excerpt(of: response)
-                result.failures = try check(response, for: step, template: template)
-                let deviations = profile?.deviations(scenario: scenario, step: step, status: response.status) ?? []
-                if !deviations.isEmpty {
-                    var deviated = step
-                    deviated.expect = deviations.reduce(step.expect) { $1.patch($0) }
-                    let contract = result.failures
-                    let reason = deviations.map(\.reason).joined(separator: " ")
-                    // The deployment's shapes differ from the contract's, as the reasons say: only the patched
-                    // expectations (and a schema a deviation names) apply.
-                    result.failures = try check(response, for: deviated, template: template, againstSpec: false)
-                    if result.failures.isEmpty {
-                        if contract.isEmpty {
-                            // Only deviations that name this step claim it differs; general ones cover conforming steps too.
-                            let specific = deviations.filter(\.isSpecific).map(\.reason)
-                            result.unobservedDeviation = specific.isEmpty ? nil : specific.joined(separator: " ")
-                        } else {
-                            result.deviation = ObservedDeviation(
-                                scenario: scenario, step: step.name, contract: contract,
-                                deployment: "\(response.status) \(result.responseExcerpt ?? "")", reason: reason)
-                        }
-                    } else {
-                        result.failures.append("the profile '\(profile!.name)' expects this step to differ from the contract (\(reason)), but not like this")
-                    }
+                let reference = try check(response, for: step, expectation: step.expect, spec: spec, template: template)
+                if let profile {
+                    let verdict = try profile.judge(
+                        response, step: step, scenario: scenario, referenceFailures: reference,
+                        check: { try check(response, for: step, expectation: $0, spec: $1, template: template) },
+                        matcherFails: { step, rule in try Self.matcherFails(rule, in: step, response: response, template: template) })
+                    result.failures = verdict.failures
+                    result.deviation = verdict.deviation
+                    result.fixed = verdict.fixed
+                } else {
+                    result.failures = reference
                 }
                 if let operation = step.operation {
                     let documented = spec.operations[operation].flatMap { spec.response(for: $0, status: response.status) } != nil
@@ -129,7 +126,7 @@ struct ScenarioRunner: Sendable {
                 throw SpecError("operation '\(operationId)' is not in \(spec.source)")
             }
             method = operation.method
-            path = profile?.paths[operationId]?.path ?? operation.path
+            path = profile?.profile.paths[operationId]?.path ?? operation.path
         } else {
             method = step.request!.method.uppercased()
             path = step.request!.path
@@ -163,15 +160,14 @@ struct ScenarioRunner: Sendable {
         return SentRequest(method: method, url: baseURL + path, headers: headers, body: body)
     }
 
-    /// Everything wrong with a response: against the spec first (unless `againstSpec` is false), then against
-    /// the step's expectations.
-    func check(_ response: ReceivedResponse, for step: Step, template: Template, againstSpec: Bool = true) throws -> [String] {
+    /// Everything wrong with a response: against `spec` (the reference contract, or a deployment's) first, then
+    /// against `expect` (the step's expectation, or what a profile makes of it).
+    func check(_ response: ReceivedResponse, for step: Step, expectation expect: Expectation, spec: OpenAPISpec, template: Template) throws -> [String] {
         var failures: [String] = []
-        let expect = step.expect
         if !expect.status.isEmpty, !expect.status.contains(response.status) {
             failures.append("status: expected \(expect.status.map(String.init).joined(separator: " or ")), got \(response.status)")
         }
-        if againstSpec, let operationId = step.operation, let operation = spec.operations[operationId] {
+        if let operationId = step.operation, let operation = spec.operations[operationId] {
             failures += spec.check(response, operation: operation)
         }
         if let schema = expect.schema {
@@ -210,6 +206,11 @@ struct ScenarioRunner: Sendable {
         if let matcher = expect.text, let problem = try matcher.failure(for: .string(response.text), render: template.render) {
             failures.append("body text: \(problem)")
         }
+        for (expression, matcher) in expect.values.sorted(by: { $0.key < $1.key }) {
+            if let problem = try matcher.failure(for: try template.render(expression), render: template.render) {
+                failures.append("value \(expression): \(problem)")
+            }
+        }
         if let stream = expect.stream {
             if let events = response.events {
                 failures += try StreamCheck.expectations(events, stream, render: template.render)
@@ -218,6 +219,18 @@ struct ScenarioRunner: Sendable {
             }
         }
         return failures
+    }
+
+    /// Whether the scenario's own matcher that `rule` replaces fails on the response.
+    static func matcherFails(_ rule: Profile.MatcherRule, in step: Step, response: ReceivedResponse, template: Template) throws -> Bool {
+        if let pointerText = rule.body, let matcher = step.expect.body[pointerText] {
+            let value = JSONPointer(pointerText).flatMap { pointer in response.json.flatMap { pointer.resolve(in: $0) } }
+            return try matcher.failure(for: value, render: template.render) != nil
+        }
+        if let header = rule.header, let matcher = step.expect.headers.first(where: { $0.key.caseInsensitiveCompare(header) == .orderedSame })?.value {
+            return try matcher.failure(for: response.header(header).map(JSONValue.string), render: template.render) != nil
+        }
+        return false
     }
 
     private func capture(_ captures: [String: Capture], from response: ReceivedResponse, into template: inout Template, failures: inout [String]) throws {

@@ -22,8 +22,10 @@ struct ConsoleReport: Sendable {
         }
         let steps = result.steps.filter { $0.outcome == .passed }.count
         let deviations = result.steps.filter { $0.deviation != nil }.count
+        let fixed = result.steps.filter { !$0.fixed.isEmpty }.count
         var lines = ["\(mark) \(result.name) (\(steps)/\(result.steps.count) steps, \(String(format: "%.2f", result.seconds)) s)"
             + (deviations > 0 ? paint(" \(deviations) known deviation\(deviations == 1 ? "" : "s")", "33") : "")
+            + (fixed > 0 ? paint(" \(fixed) fixed since the profile", "32") : "")
             + (result.note.map { " — \($0)" } ?? "")]
         for step in result.steps where step.outcome == .failed {
             lines.append("    \(paint("✘", "31")) step '\(step.name)'" + (step.isFinally ? " (finally)" : ""))
@@ -40,18 +42,28 @@ struct ConsoleReport: Sendable {
         return lines.joined(separator: "\n")
     }
 
-    /// The deviation table: for each known deviation observed, what the contract says and what the deployment did.
+    /// The table of the profile's entries: each with its reason and what the run made of it (observed, with one
+    /// example of the contract's expectation and the deployment's answer; fixed; or not observed).
     func deviations(_ run: RunResult) -> String? {
         guard let profile = run.profile else { return nil }
-        var lines = ["Known deviations of '\(profile.name)' from the contract (\(run.deviations.count)):"]
-        for deviation in run.deviations {
-            lines.append("  \(paint("≠", "33")) \(deviation.scenario) / \(deviation.step)")
-            lines.append("      contract:   \(deviation.contract.joined(separator: "; "))")
-            lines.append("      deployment: \(deviation.deployment)")
-            lines.append("      reason:     \(deviation.reason)")
-        }
-        for reason in run.unobservedDeviations {
-            lines.append("  recorded but not observed (the deployment met the contract): \(reason)")
+        let observed = run.entries.filter { $0.observed > 0 }.count
+        let fixed = run.entries.filter { $0.fixed > 0 }.count
+        var lines = ["Known deviations of '\(profile.name)' from the contract: \(run.entries.count) entries, \(observed) observed, "
+            + "\(fixed) fixed, \(run.entries.count - observed - fixed) not observed in this run"]
+        for state in run.entries {
+            if state.fixed > 0 {
+                lines.append("  \(paint("✓", "32")) \(state.entry.label): fixed in \(state.fixed) step\(state.fixed == 1 ? "" : "s"): the deployment now meets the contract here")
+            } else if state.observed > 0 {
+                lines.append("  \(paint("≠", "33")) \(state.entry.label) (\(state.observed)×)")
+            } else {
+                lines.append("  · \(state.entry.label): not observed in this run")
+            }
+            lines.append("      reason:     \(state.entry.reason)")
+            if let example = state.example {
+                lines.append("      e.g.        \(example.scenario) / \(example.step)")
+                lines.append("      contract:   \(example.contract.joined(separator: "; "))")
+                lines.append("      deployment: \(example.deployment)")
+            }
         }
         return lines.joined(separator: "\n")
     }

@@ -26,7 +26,12 @@ enum MachineReports {
                     xml.append(#"      <skipped message="\#(escape(step.failures.first ?? ""))"/>"#)
                 case .passed:
                     if let deviation = step.deviation {
-                        xml.append("      <system-out>known deviation: \(escape(deviation.reason))</system-out>")
+                        let reasons = deviation.entries.map { "\($0.label): \($0.reason)" }.joined(separator: "\n")
+                        xml.append("      <system-out>known deviation:\n\(escape(reasons))</system-out>")
+                    }
+                    if !step.fixed.isEmpty {
+                        let entries = step.fixed.map(\.label).joined(separator: "\n")
+                        xml.append("      <system-out>fixed since the profile (the deployment now meets the contract):\n\(escape(entries))</system-out>")
                     }
                 }
                 xml.append("    </testcase>")
@@ -57,6 +62,7 @@ enum MachineReports {
                         "outcome": .string(step.outcome.rawValue), "finally": .bool(step.isFinally),
                         "status": step.status.map { .number(Double($0)) } ?? .null, "seconds": .number(step.seconds),
                         "failures": .array(step.failures.map(JSONValue.string)), "request": request(step.request),
+                        "fixed": .array(step.fixed.map { .string($0.label) }),
                     ])
                 }),
             ])
@@ -78,7 +84,13 @@ enum MachineReports {
                 .object([
                     "scenario": .string(deviation.scenario), "step": .string(deviation.step),
                     "contract": .array(deviation.contract.map(JSONValue.string)), "deployment": .string(deviation.deployment),
-                    "reason": .string(deviation.reason),
+                    "entries": .array(deviation.entries.map { .string($0.label) }),
+                ])
+            }),
+            "profileEntries": .array(run.entries.map { state in
+                .object([
+                    "entry": .string(state.entry.label), "reason": .string(state.entry.reason),
+                    "observed": .number(Double(state.observed)), "fixed": .number(Double(state.fixed)),
                 ])
             }),
         ]).jsonText + "\n"

@@ -8,27 +8,43 @@ struct RunResult: Sendable {
     let coverage: CoverageMatrix
     /// The deployment profile applied, if any.
     var profile: Profile?
-    /// Known deviations observed: the profile's path changes for operations the run called, then each step's.
+    /// Differences from the contract observed in steps, each with the profile entries that account for it.
     let deviations: [ObservedDeviation]
-    /// Profile deviations that covered a step although the deployment met the contract there.
-    let unobservedDeviations: [String]
+    /// Every entry of the profile and what the run made of it.
+    let entries: [EntryState]
 
-    init(baseURL: String, scenarios: [ScenarioResult], seconds: Double, coverage: CoverageMatrix, profile: Profile? = nil, spec: OpenAPISpec? = nil) {
+    /// What a run made of one profile entry.
+    struct EntryState: Sendable {
+        let entry: ProfileEntry
+        /// Steps whose difference from the contract it accounts for (for a path: calls of its operation).
+        let observed: Int
+        /// Steps where it says the deployment differs, but the deployment now meets the contract.
+        let fixed: Int
+        /// One observed difference, for the report.
+        let example: ObservedDeviation?
+    }
+
+    init(baseURL: String, scenarios: [ScenarioResult], seconds: Double, coverage: CoverageMatrix, profile: Profile? = nil) {
         self.baseURL = baseURL
         self.scenarios = scenarios
         self.seconds = seconds
         self.coverage = coverage
         self.profile = profile
-        let called = Set(scenarios.flatMap(\.calls).map(\.operation))
-        let paths = (profile?.paths ?? [:]).filter { called.contains($0.key) }.sorted { $0.key < $1.key }.map { id, override in
-            let operation = spec?.operations[id]
-            return ObservedDeviation(
-                scenario: "(all)", step: id, contract: ["\(operation?.method ?? "") \(operation?.path ?? "?")"],
-                deployment: "\(operation?.method ?? "") \(override.path)", reason: override.reason)
-        }
         let steps = scenarios.flatMap(\.steps)
-        deviations = paths + steps.compactMap(\.deviation)
-        unobservedDeviations = Array(Set(steps.compactMap(\.unobservedDeviation))).sorted()
+        deviations = steps.compactMap(\.deviation)
+        let calls = scenarios.flatMap(\.calls)
+        entries = (profile?.entries ?? []).map { entry in
+            if let operation = profile?.paths.first(where: { profile?.pathEntry($0.key) == entry })?.key {
+                return EntryState(entry: entry, observed: calls.filter { $0.operation == operation }.count, fixed: 0, example: nil)
+            }
+            let observed = steps.compactMap(\.deviation).filter { $0.entries.contains(entry) }
+            return EntryState(entry: entry, observed: observed.count, fixed: steps.filter { $0.fixed.contains(entry) }.count, example: observed.first)
+        }
+    }
+
+    /// Steps where the deployment now meets the contract although the profile says it differs.
+    var fixedSteps: Int {
+        scenarios.flatMap(\.steps).filter { !$0.fixed.isEmpty }.count
     }
 
     var counts: (passed: Int, failed: Int, skipped: Int) {

@@ -1,89 +1,114 @@
 import Foundation
 import Yams
 
-/// How a deployment differs from the reference contract (`spec/profiles/*.yaml`), each difference with its reason.
+/// How a deployment differs from the reference contract (`spec/profiles/*.yaml`), every difference precise and
+/// with its reason. A profile never switches a check off; it replaces expectations with other precise ones:
 ///
-/// A step that a deviation matches is checked against the deviation's expectation instead of the contract's;
-/// where the deployment then differs from the contract, the difference is reported as a known deviation,
-/// not a failure. A difference the profile does not record stays a failure.
+/// - `overlay`, an OpenAPI Overlay 1.0 document, turns the reference spec into the deployment's own contract
+///   (schemas, statuses, headers); every response is validated against that contract.
+/// - `matchers` replace, in every scenario step, a body or header matcher that the deployment's contract makes
+///   wrong everywhere (e.g. `/code`, which its errors never carry) by another matcher.
+/// - `overrides` replace the whole expectation of particular steps, for what a schema cannot say (this step
+///   answers 400 instead of 409).
+/// - `paths` say where the deployment serves an operation; `variables` are values it publishes (its JWT secret).
 struct Profile: Decodable, Sendable {
     var name: String
     var description: String?
+    /// Values the deployment publishes, for scenarios that `require` them; `--var` takes precedence.
+    var variables: [String: String]
     /// Operation id -> where this deployment serves it.
     var paths: [String: PathOverride]
-    var deviations: [Deviation]
+    var overlay: Overlay?
+    var matchers: [MatcherRule]
+    var overrides: [Override]
 
     struct PathOverride: Decodable, Sendable {
         var path: String
         var reason: String
     }
 
-    /// A recorded difference: which steps it covers (every selector given must match, `status` against the
-    /// response) and how their expectation changes there.
-    struct Deviation: Decodable, Sendable {
-        var scenario: String?
+    /// A body matcher (`body`, a JSON Pointer) or header matcher (`header`) of the scenarios, replaced by `expect`
+    /// wherever a step has one (only in steps of `operation`, when given); or, with `text: true`, a body matcher
+    /// moved to the body's text (for a deployment that answers with the value itself as text).
+    struct MatcherRule: Decodable, Sendable {
+        var body: String?
+        var header: String?
+        var operation: String?
+        var reason: String
+        var expect: Matcher?
+        var text: Bool?
+
+        /// What it replaces, as `body /code` or `header WWW-Authenticate`.
+        var label: String { body.map { "body \($0)" } ?? "header \(header ?? "")" }
+
+        func applies(to step: Step) -> Bool {
+            operation.map { $0 == step.operation } ?? true
+        }
+    }
+
+    /// The whole expectation of the steps it names: a step of `scenario` by name, or every step of an operation
+    /// in that scenario.
+    struct Override: Decodable, Sendable {
+        var scenario: String
         var step: String?
         var operation: String?
-        /// Statuses of the response this deviation covers.
-        var status: [Int]?
         var reason: String
-        /// Replaces the step's status, content type, text and schema expectations, and adds to or replaces its
-        /// header and body matchers.
-        var expect: Expectation?
-        /// Expectations that do not apply to this deployment: body matchers by JSON Pointer (`/code`),
-        /// `schema`, `contentType`, `text`, `bodySubset`, `stream`, or a header name.
-        var unchecked: [String]?
+        var expect: Expectation
 
-        /// Whether it names particular steps, rather than covering whatever matches its operation or status.
-        var isSpecific: Bool { scenario != nil || step != nil }
+        var label: String { "\(scenario) / \(step ?? operation.map { "operation \($0)" } ?? "every step")" }
 
-        func matches(scenario: String, step: Step, status: Int) -> Bool {
-            (self.scenario.map { $0 == scenario } ?? true) && (self.step.map { $0 == step.name } ?? true)
-                && (operation.map { $0 == step.operation } ?? true) && (self.status.map { $0.contains(status) } ?? true)
-        }
-
-        /// The step's expectation as this deviation changes it.
-        func patch(_ expectation: Expectation) -> Expectation {
-            var patched = expectation
-            if let expect {
-                if !expect.status.isEmpty { patched.status = expect.status }
-                if let contentType = expect.contentType { patched.contentType = contentType }
-                if let text = expect.text { patched.text = text }
-                if let schema = expect.schema { patched.schema = schema }
-                if let subset = expect.bodySubset { patched.bodySubset = subset }
-                patched.headers.merge(expect.headers) { $1 }
-                patched.body.merge(expect.body) { $1 }
-            }
-            for entry in unchecked ?? [] {
-                switch entry {
-                case "schema": patched.schema = nil
-                case "contentType": patched.contentType = nil
-                case "text": patched.text = nil
-                case "bodySubset": patched.bodySubset = nil
-                case "stream": patched.stream = nil
-                case _ where entry.hasPrefix("/"): patched.body[entry] = nil
-                default: patched.headers = patched.headers.filter { $0.key.caseInsensitiveCompare(entry) != .orderedSame }
-                }
-            }
-            return patched
+        func matches(scenario: String, step: Step) -> Bool {
+            self.scenario == scenario && (self.step.map { $0 == step.name } ?? true) && (operation.map { $0 == step.operation } ?? true)
         }
     }
 
     private enum CodingKeys: String, CodingKey {
-        case name, description, paths, deviations
+        case name, description, variables, paths, overlay, matchers, overrides
     }
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         name = try container.decode(String.self, forKey: .name)
         description = try container.decodeIfPresent(String.self, forKey: .description)
+        variables = try container.decodeIfPresent([String: String].self, forKey: .variables) ?? [:]
         paths = try container.decodeIfPresent([String: PathOverride].self, forKey: .paths) ?? [:]
-        deviations = try container.decodeIfPresent([Deviation].self, forKey: .deviations) ?? []
+        overlay = try container.decodeIfPresent(Overlay.self, forKey: .overlay)
+        matchers = try container.decodeIfPresent([MatcherRule].self, forKey: .matchers) ?? []
+        overrides = try container.decodeIfPresent([Override].self, forKey: .overrides) ?? []
     }
 
-    /// Every deviation that covers a step with a response of `status`, in file order.
-    func deviations(scenario: String, step: Step, status: Int) -> [Deviation] {
-        deviations.filter { $0.matches(scenario: scenario, step: step, status: status) }
+    /// The override of a step, if one names it (the first, in file order).
+    func override(scenario: String, step: Step) -> Override? {
+        overrides.first { $0.matches(scenario: scenario, step: step) }
+    }
+
+    /// The step's expectation with every matcher rule that applies to it in place of the scenario's matcher,
+    /// and the rules applied.
+    func replacingMatchers(of step: Step) -> (Expectation, [MatcherRule]) {
+        var expectation = step.expect
+        var applied: [MatcherRule] = []
+        for rule in matchers where rule.applies(to: step) {
+            if let pointer = rule.body, let matcher = expectation.body[pointer] {
+                expectation.body[pointer] = rule.expect
+                if rule.text == true, expectation.text == nil { expectation.text = matcher }
+                applied.append(rule)
+            } else if let header = rule.header, let key = expectation.headers.keys.first(where: { $0.caseInsensitiveCompare(header) == .orderedSame }) {
+                expectation.headers[key] = rule.expect
+                applied.append(rule)
+            }
+        }
+        return (expectation, applied)
+    }
+
+    /// The deployment's contract: `spec` with the overlay applied (the spec itself when there is none).
+    func contract(from spec: OpenAPISpec) throws -> OpenAPISpec {
+        guard let overlay else { return spec }
+        return try OpenAPISpec(document: try overlay.apply(to: spec.document), source: "\(spec.source) with the profile '\(name)'")
+    }
+
+    /// The contract without overlay action `index`, to tell which actions a response needs.
+    func contract(from spec: OpenAPISpec, skippingAction index: Int) throws -> OpenAPISpec {
+        try OpenAPISpec(document: try overlay!.apply(to: spec.document, skipping: index), source: spec.source)
     }
 
     /// Loads the profile file at `url`.
@@ -106,36 +131,48 @@ struct Profile: Decodable, Sendable {
         }
     }
 
-    /// Selectors that name nothing in the spec or the scenarios: a profile must not silently cover nothing.
+    /// Entries that name nothing or cannot apply: a profile must not silently cover nothing.
     func problems(spec: OpenAPISpec, scenarios: [Scenario]) -> [String] {
-        var problems = paths.keys.filter { spec.operations[$0] == nil }.map { "paths: operation '\($0)' is not in the spec" }
-        for (index, deviation) in deviations.enumerated() {
-            let label = "deviation \(index + 1)"
-            if let operation = deviation.operation, spec.operations[operation] == nil {
+        var problems = overlay?.problems(document: spec.document) ?? []
+        for (id, _) in paths where spec.operations[id] == nil {
+            problems.append("paths: operation '\(id)' is not in the spec")
+        }
+        let steps = scenarios.flatMap { scenario in (scenario.steps + scenario.finally).map { (scenario.name, $0) } }
+        for (index, rule) in matchers.enumerated() {
+            let label = "matcher \(index + 1) (\(rule.label))"
+            if (rule.body == nil) == (rule.header == nil) { problems.append("\(label): needs exactly one of 'body' or 'header'") }
+            if (rule.expect == nil) == (rule.text != true) { problems.append("\(label): needs exactly one of 'expect' or 'text: true'") }
+            if rule.text == true, rule.body == nil { problems.append("\(label): 'text: true' moves a body matcher, so it needs 'body'") }
+            if let operation = rule.operation, spec.operations[operation] == nil {
                 problems.append("\(label): operation '\(operation)' is not in the spec")
             }
-            let candidates = scenarios.filter { scenario in deviation.scenario.map { $0 == scenario.name } ?? true }
-            if candidates.isEmpty {
-                problems.append("\(label): no scenario named '\(deviation.scenario ?? "")'")
-            } else if !candidates.contains(where: { scenario in
-                (scenario.steps + scenario.finally).contains { step in
-                    (deviation.step.map { $0 == step.name } ?? true) && (deviation.operation.map { $0 == step.operation } ?? true)
-                }
-            }) {
-                problems.append("\(label): matches no step (scenario \(deviation.scenario ?? "*"), step \(deviation.step ?? "*"), operation \(deviation.operation ?? "*"))")
+            if !steps.contains(where: { _, step in rule.applies(to: step) && replaces(rule, in: step) }) {
+                problems.append("\(label): no scenario step has such a matcher")
+            }
+        }
+        for (index, override) in overrides.enumerated() {
+            let label = "override \(index + 1) (\(override.label))"
+            if override.reason.isEmpty { problems.append("\(label): needs a reason") }
+            if let operation = override.operation, spec.operations[operation] == nil {
+                problems.append("\(label): operation '\(operation)' is not in the spec")
+            }
+            guard scenarios.contains(where: { $0.name == override.scenario }) else {
+                problems.append("\(label): no scenario named '\(override.scenario)'")
+                continue
+            }
+            if !steps.contains(where: { override.matches(scenario: $0.0, step: $0.1) }) {
+                problems.append("\(label): matches no step")
+            }
+            let mine = steps.filter { override.matches(scenario: $0.0, step: $0.1) }
+            if !mine.isEmpty, mine.allSatisfy({ step in overrides[..<index].contains { $0.matches(scenario: step.0, step: step.1) } }) {
+                problems.append("\(label): never applies, every step it names is taken by an earlier override")
             }
         }
         return problems
     }
-}
 
-/// A difference between the contract and a deployment, observed in a run and recorded by the profile.
-struct ObservedDeviation: Sendable {
-    let scenario: String
-    let step: String
-    /// What the contract expected, from the checks that failed against the reference.
-    let contract: [String]
-    /// What the deployment answered.
-    let deployment: String
-    let reason: String
+    private func replaces(_ rule: MatcherRule, in step: Step) -> Bool {
+        if let pointer = rule.body { return step.expect.body[pointer] != nil }
+        return step.expect.headers.keys.contains { $0.caseInsensitiveCompare(rule.header ?? "") == .orderedSame }
+    }
 }

@@ -122,9 +122,11 @@ struct Expectation: Decodable, Sendable {
     var schema: String?
     /// For `text/event-stream` answers.
     var stream: StreamExpectation?
+    /// Template -> matcher, with the variables known before the step: e.g. `"{{ token | jwtLifetime }}": 86400`.
+    var values: [String: Matcher] = [:]
 
     private enum CodingKeys: String, CodingKey {
-        case status, contentType, headers, body, bodySubset, text, schema, stream
+        case status, contentType, headers, body, bodySubset, text, schema, stream, values
     }
 
     init() {}
@@ -143,6 +145,7 @@ struct Expectation: Decodable, Sendable {
         text = try container.decodeIfPresent(Matcher.self, forKey: .text)
         schema = try container.decodeIfPresent(String.self, forKey: .schema)
         stream = try container.decodeIfPresent(StreamExpectation.self, forKey: .stream)
+        values = try container.decodeIfPresent([String: Matcher].self, forKey: .values) ?? [:]
     }
 }
 

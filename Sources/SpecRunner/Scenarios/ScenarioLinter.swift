@@ -15,7 +15,7 @@ struct ScenarioLinter {
         let scenario = loaded.scenario
         var defined = Set(scenario.requires)
         for variable in scenario.variables {
-            problems += undefined(in: variable.value, defined: defined).map { "\(loaded.file): variable \(variable.name) uses undefined '\($0)'" }
+            problems += variable.value.templateReferences.filter { !defined.contains($0) }.map { "\(loaded.file): variable \(variable.name) uses undefined '\($0)'" }
             defined.insert(variable.name)
         }
         var capturedSoFar = defined
@@ -43,29 +43,10 @@ struct ScenarioLinter {
             for pointer in step.expect.body.keys where JSONPointer(pointer) == nil {
                 problems.append("\(label): '\(pointer)' is not a JSON Pointer")
             }
-            problems += undefined(in: Self.templates(of: step), defined: capturedSoFar).map { "\(label): uses '\($0)' before it is defined" }
+            problems += step.references.filter { !capturedSoFar.contains($0) }.map { "\(label): uses '\($0)' before it is defined" }
             capturedSoFar.formUnion(step.capture.keys)
         }
         return problems
-    }
-
-    private func undefined(in value: JSONValue, defined: Set<String>) -> [String] {
-        switch value {
-        case .string(let text): Template.references(in: text).filter { !defined.contains($0) }
-        case .array(let array): array.flatMap { undefined(in: $0, defined: defined) }
-        case .object(let object): object.values.flatMap { undefined(in: $0, defined: defined) }
-        default: []
-        }
-    }
-
-    /// Every templated text of a step, as one JSON value to search.
-    private static func templates(of step: Step) -> JSONValue {
-        var texts: [JSONValue] = [.object(step.path), .object(step.query), .object(step.headers), step.body ?? .null]
-        texts += [step.rawBody, step.auth?.bearer, step.auth?.apiKey, step.request?.path].compactMap { $0.map(JSONValue.string) }
-        let matchers = Array(step.expect.body.values) + Array(step.expect.headers.values) + [step.expect.text].compactMap { $0 }
-        texts += matchers.flatMap { [$0.equals, $0.notEquals, $0.contains.map(JSONValue.string)].compactMap { $0 } }
-        texts += [step.expect.bodySubset].compactMap { $0 }
-        return .array(texts)
     }
 
     static func pathParameters(_ path: String) -> [String] {

@@ -4,9 +4,10 @@ import Foundation
 /// `{{ ... }}` templates in scenario values.
 ///
 /// An expression is a variable name, a generator (`$runId`, `$uuid`, `$randomEmail`, `$randomPassword`,
-/// `$randomString`, `$randomInt`: a number of nine digits), a quoted string or a number, followed by filters: `| repeat: 2000000`, and for JWTs
-/// `| tamper`, `| algNone`, `| resign: secret`, `| expire: secret`. A string that is exactly one expression
-/// takes the expression's JSON type; otherwise the results are spliced into the text.
+/// `$randomString`, `$randomInt`: a number of nine digits), a quoted string or a number, followed by filters:
+/// `| repeat: 2000000`, and for JWTs `| tamper`, `| algNone`, `| resign: secret`, `| expire: secret` and
+/// `| jwtLifetime` (`exp - iat`, read without verifying). A string that is exactly one expression takes the
+/// expression's JSON type; otherwise the results are spliced into the text.
 struct Template: Sendable {
     /// Constant for one run, so data made in one run is easy to find and never collides with another run's.
     let runId: String
@@ -105,8 +106,14 @@ struct Template: Sendable {
             return .string(String(repeating: value.displayText, count: Int(count)))
         case "tamper", "algNone", "resign", "expire":
             return .string(try JWTForgery(token: value.displayText).apply(filter, secret: argument?.displayText))
+        case "jwtLifetime":
+            let claims = try JWTForgery(token: value.displayText).payload
+            guard let issued = claims["iat"]?.numberValue, let expires = claims["exp"]?.numberValue else {
+                throw TemplateError("jwtLifetime: the token has no numeric iat and exp")
+            }
+            return .number(expires - issued)
         default:
-            throw TemplateError("unknown filter '\(filter)' (filters: repeat, tamper, algNone, resign, expire)")
+            throw TemplateError("unknown filter '\(filter)' (filters: repeat, tamper, algNone, resign, expire, jwtLifetime)")
         }
     }
 

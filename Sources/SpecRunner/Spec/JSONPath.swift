@@ -1,6 +1,6 @@
 /// A JSONPath query (RFC 9535) of the kind OpenAPI Overlays use to name their targets: `$`, child names
-/// (`.name`, `['name']`, `["name"]`), array indices (`[0]`, `[-1]`), wildcards (`.*`, `[*]`) and descendants
-/// (`..name`, `..*`). Filter expressions and slices are refused with a message, never silently ignored.
+/// (`.name`, `['name']`, `["name"]`), array indices (`[0]`, `[-1]`), wildcards (`.*`, `[*]`), unions
+/// (`['a', 'b']`) and descendants (`..name`, `..*`). Filter expressions and slices are refused with a message, never silently ignored.
 struct JSONPath: Sendable, CustomStringConvertible {
     enum Selector: Sendable, Equatable {
         case name(String)
@@ -8,9 +8,9 @@ struct JSONPath: Sendable, CustomStringConvertible {
         case wildcard
     }
 
-    /// One step of the query: a selector applied to the children, or (`descendants`) to every node below.
+    /// One step of the query: selectors applied to the children, or (`descendants`) to every node below.
     struct Segment: Sendable, Equatable {
-        let selector: Selector
+        let selectors: [Selector]
         let descendants: Bool
     }
 
@@ -30,33 +30,50 @@ struct JSONPath: Sendable, CustomStringConvertible {
                 descendants = true
                 rest = rest.dropFirst(2)
                 if rest.first == "[" {
-                    segments.append(Segment(selector: try Self.bracket(&rest, in: text), descendants: true))
+                    segments.append(Segment(selectors: try Self.bracket(&rest, in: text), descendants: true))
                     continue
                 }
             } else if rest.first == "." {
                 rest = rest.dropFirst()
             } else if rest.first == "[" {
-                segments.append(Segment(selector: try Self.bracket(&rest, in: text), descendants: false))
+                segments.append(Segment(selectors: try Self.bracket(&rest, in: text), descendants: false))
                 continue
             } else {
                 throw SpecError("JSONPath '\(text)': unexpected '\(rest.prefix(10))'")
             }
             if rest.first == "*" {
                 rest = rest.dropFirst()
-                segments.append(Segment(selector: .wildcard, descendants: descendants))
+                segments.append(Segment(selectors: [.wildcard], descendants: descendants))
                 continue
             }
             let name = rest.prefix { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == "$" }
             guard !name.isEmpty else { throw SpecError("JSONPath '\(text)': expected a name after '.'") }
             rest = rest.dropFirst(name.count)
-            segments.append(Segment(selector: .name(String(name)), descendants: descendants))
+            segments.append(Segment(selectors: [.name(String(name))], descendants: descendants))
         }
         self.segments = segments
     }
 
-    /// `[...]` at the start of `rest`: a quoted name, an index or `*`.
-    private static func bracket(_ rest: inout Substring, in text: String) throws -> Selector {
+    /// `[...]` at the start of `rest`: quoted names, indices or `*`, separated by commas.
+    private static func bracket(_ rest: inout Substring, in text: String) throws -> [Selector] {
         rest = rest.dropFirst()
+        var selectors: [Selector] = []
+        while true {
+            rest = rest.drop { $0 == " " }
+            selectors.append(try selector(&rest, in: text))
+            rest = rest.drop { $0 == " " }
+            if rest.first == "," {
+                rest = rest.dropFirst()
+                continue
+            }
+            guard rest.first == "]" else { throw SpecError("JSONPath '\(text)': missing ']'") }
+            rest = rest.dropFirst()
+            return selectors
+        }
+    }
+
+    /// One selector inside brackets: a quoted name, an index or `*`.
+    private static func selector(_ rest: inout Substring, in text: String) throws -> Selector {
         if let quote = rest.first, quote == "'" || quote == "\"" {
             rest = rest.dropFirst()
             var name = ""
@@ -69,16 +86,15 @@ struct JSONPath: Sendable, CustomStringConvertible {
                     name.append(character)
                 }
             }
-            guard rest.first == quote, rest.dropFirst().first == "]" else { throw SpecError("JSONPath '\(text)': unterminated name") }
-            rest = rest.dropFirst(2)
+            guard rest.first == quote else { throw SpecError("JSONPath '\(text)': unterminated name") }
+            rest = rest.dropFirst()
             return .name(name)
         }
-        let inside = rest.prefix { $0 != "]" }
-        guard rest.dropFirst(inside.count).first == "]" else { throw SpecError("JSONPath '\(text)': missing ']'") }
-        rest = rest.dropFirst(inside.count + 1)
-        if inside == "*" { return .wildcard }
-        if let index = Int(inside) { return .index(index) }
-        throw SpecError("JSONPath '\(text)': '[\(inside)]' is not supported (names, indices and * are; filters and slices are not)")
+        let token = rest.prefix { $0 != "]" && $0 != "," && $0 != " " }
+        rest = rest.dropFirst(token.count)
+        if token == "*" { return .wildcard }
+        if let index = Int(token) { return .index(index) }
+        throw SpecError("JSONPath '\(text)': '\(token)' is not supported (names, indices, unions and * are; filters and slices are not)")
     }
 
     /// The pointers of every node the query selects in `document`, in document order.
@@ -89,7 +105,9 @@ struct JSONPath: Sendable, CustomStringConvertible {
             for (pointer, value) in nodes {
                 let candidates = segment.descendants ? Self.descendantsAndSelf(pointer, value) : [(pointer, value)]
                 for (parentPointer, parent) in candidates {
-                    next += Self.children(of: parent, at: parentPointer, matching: segment.selector)
+                    for selector in segment.selectors {
+                        next += Self.children(of: parent, at: parentPointer, matching: selector)
+                    }
                 }
             }
             nodes = next

@@ -48,7 +48,13 @@ struct OpenAPISpec: Sendable {
     }
 
     init(data: Data, source: String) throws {
+        let document: JSONValue
         do { document = try JSONValue.parse(data) } catch { throw SpecError("\(source) is not valid JSON: \(error)") }
+        try self.init(document: document, source: source)
+    }
+
+    init(document: JSONValue, source: String) throws {
+        self.document = document
         self.source = source
         validator = SchemaValidator(document: document)
         var operations: [String: Operation] = [:]

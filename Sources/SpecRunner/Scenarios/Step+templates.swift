@@ -1,0 +1,27 @@
+extension Step {
+    /// Every templated text of the step (request and expectations), as one JSON value to search.
+    var templates: JSONValue {
+        var texts: [JSONValue] = [.object(path), .object(query), .object(headers), body ?? .null]
+        texts += [rawBody, auth?.bearer, auth?.apiKey, request?.path].compactMap { $0.map(JSONValue.string) }
+        let matchers = Array(expect.body.values) + Array(expect.headers.values) + Array(expect.values.values) + [expect.text].compactMap { $0 }
+        texts += matchers.flatMap { [$0.equals, $0.notEquals, $0.contains.map(JSONValue.string)].compactMap { $0 } }
+        texts += expect.values.keys.map(JSONValue.string)
+        texts += [expect.bodySubset].compactMap { $0 }
+        return .array(texts)
+    }
+
+    /// Every variable the step's templates read.
+    var references: [String] { templates.templateReferences }
+}
+
+extension JSONValue {
+    /// Every variable the templates in this value's strings read.
+    var templateReferences: [String] {
+        switch self {
+        case .string(let text): Template.references(in: text)
+        case .array(let array): array.flatMap(\.templateReferences)
+        case .object(let object): object.values.flatMap(\.templateReferences)
+        default: []
+        }
+    }
+}
