@@ -10,7 +10,7 @@ import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "Sources/ProjectFiles/EmbeddedFiles.swift"
-PATTERNS = ["spec/openapi.json", "spec/scenario.schema.json", "spec/scenarios/*.yaml", "spec/profiles/*.yaml", "docs/index.html"]
+PATTERNS = ["spec/openapi.json", "spec/scenario.schema.json", "spec/fuzz-setup.yaml", "spec/scenarios/*.yaml", "spec/profiles/*.yaml", "docs/index.html"]
 
 
 def literal(text: str) -> str:

@@ -133,14 +133,14 @@ Content-Type: application/json; charset=utf-8
   &quot;token&quot; : &quot;&lt;TOKEN&gt;&quot;
 }</code></pre>
 <h3 id="register">Create an account: <code>POST /register</code></h3>
-<p>Registers an email and password and returns a session token. The email must be an address as <code>Registration</code> describes (stored lower-cased); the password 8 characters to 72 bytes. This is the path the original README documents.</p>
+<p>Registers an email and password and returns a session token. The email must be an address as <code>Registration</code> describes (stored lower-cased); the password 8 to 256 characters. This is the path the original README documents.</p>
 <p><strong>Operation</strong> <code>register</code>. <strong>Authentication:</strong> none.</p>
 <p><strong>Request body</strong> (<code>application/json</code>): <a href="#schema-registration"><code>Registration</code></a>.</p>
 <table>
 <thead><tr><th>field</th><th>type</th><th>required</th><th>description</th></tr></thead>
 <tbody>
 <tr><td><code>email</code></td><td>string (at most 254 characters, matching <code>^[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff&lt;&gt;()\[\]\\,;:&quot;@]{1,64}@(?:[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff&lt;&gt;()\[\]\\,;:&quot;@.-](?:[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff&lt;&gt;()\[\]\\,;:&quot;@.]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff&lt;&gt;()\[\]\\,;:&quot;@.-])?\.)+[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff&lt;&gt;()\[\]\\,;:&quot;@.-](?:[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff&lt;&gt;()\[\]\\,;:&quot;@.]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff&lt;&gt;()\[\]\\,;:&quot;@.-])?$</code>)</td><td>yes</td><td>An address <code>local@domain.tld</code>: a local part of 1 to 64 characters, a dotted domain whose labels neither are empty nor start or end with <code>-</code>; no white space, control characters or any of <code>&lt;&gt;()[]\,;:&quot;</code>. Stored lower-cased; unique whatever its case.</td></tr>
-<tr><td><code>password</code></td><td>string (at least 8 characters, at most 72 characters, matching <code>^[^\x00]*$</code>)</td><td>yes</td><td>8 or more characters and at most 72 bytes of UTF-8 (bcrypt reads no further), without U+0000. A password of non-ASCII characters reaches 72 bytes before 72 characters and is refused with 400 <code>password_too_long</code>.</td></tr>
+<tr><td><code>password</code></td><td>string (at least 8 characters, at most 256 characters, matching <code>^[^\x00]*$</code>)</td><td>yes</td><td>8 to 256 characters, without U+0000. Every character counts: the hash is bcrypt over the SHA-256 of the whole password.</td></tr>
 </tbody>
 </table>
 <table>
@@ -196,14 +196,14 @@ Content-Type: application/json; charset=utf-8
   -H 'Content-Type: application/json' \
   -d '{&quot;email&quot;:&quot;alice@example.com&quot;,&quot;password&quot;:&quot;secret123&quot;}'</code></pre>
 <h3 id="registerUser">Create an account: <code>POST /users/register</code></h3>
-<p>Registers an email and password and returns a session token. The email must be an address as <code>Registration</code> describes (stored lower-cased); the password 8 characters to 72 bytes. This is the path the original worker really serves; it behaves exactly like the README's path.</p>
+<p>Registers an email and password and returns a session token. The email must be an address as <code>Registration</code> describes (stored lower-cased); the password 8 to 256 characters. This is the path the original worker really serves; it behaves exactly like the README's path.</p>
 <p><strong>Operation</strong> <code>registerUser</code>. <strong>Authentication:</strong> none.</p>
 <p><strong>Request body</strong> (<code>application/json</code>): <a href="#schema-registration"><code>Registration</code></a>.</p>
 <table>
 <thead><tr><th>field</th><th>type</th><th>required</th><th>description</th></tr></thead>
 <tbody>
 <tr><td><code>email</code></td><td>string (at most 254 characters, matching <code>^[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff&lt;&gt;()\[\]\\,;:&quot;@]{1,64}@(?:[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff&lt;&gt;()\[\]\\,;:&quot;@.-](?:[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff&lt;&gt;()\[\]\\,;:&quot;@.]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff&lt;&gt;()\[\]\\,;:&quot;@.-])?\.)+[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff&lt;&gt;()\[\]\\,;:&quot;@.-](?:[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff&lt;&gt;()\[\]\\,;:&quot;@.]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff&lt;&gt;()\[\]\\,;:&quot;@.-])?$</code>)</td><td>yes</td><td>An address <code>local@domain.tld</code>: a local part of 1 to 64 characters, a dotted domain whose labels neither are empty nor start or end with <code>-</code>; no white space, control characters or any of <code>&lt;&gt;()[]\,;:&quot;</code>. Stored lower-cased; unique whatever its case.</td></tr>
-<tr><td><code>password</code></td><td>string (at least 8 characters, at most 72 characters, matching <code>^[^\x00]*$</code>)</td><td>yes</td><td>8 or more characters and at most 72 bytes of UTF-8 (bcrypt reads no further), without U+0000. A password of non-ASCII characters reaches 72 bytes before 72 characters and is refused with 400 <code>password_too_long</code>.</td></tr>
+<tr><td><code>password</code></td><td>string (at least 8 characters, at most 256 characters, matching <code>^[^\x00]*$</code>)</td><td>yes</td><td>8 to 256 characters, without U+0000. Every character counts: the hash is bcrypt over the SHA-256 of the whole password.</td></tr>
 </tbody>
 </table>
 <table>
@@ -655,7 +655,7 @@ Content-Type: application/json; charset=utf-8
 <thead><tr><th>field</th><th>type</th><th>required</th><th>description</th></tr></thead>
 <tbody>
 <tr><td><code>email</code></td><td>string (at most 254 characters, matching <code>^[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff&lt;&gt;()\[\]\\,;:&quot;@]{1,64}@(?:[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff&lt;&gt;()\[\]\\,;:&quot;@.-](?:[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff&lt;&gt;()\[\]\\,;:&quot;@.]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff&lt;&gt;()\[\]\\,;:&quot;@.-])?\.)+[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff&lt;&gt;()\[\]\\,;:&quot;@.-](?:[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff&lt;&gt;()\[\]\\,;:&quot;@.]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff&lt;&gt;()\[\]\\,;:&quot;@.-])?$</code>)</td><td>yes</td><td>An address <code>local@domain.tld</code>: a local part of 1 to 64 characters, a dotted domain whose labels neither are empty nor start or end with <code>-</code>; no white space, control characters or any of <code>&lt;&gt;()[]\,;:&quot;</code>. Stored lower-cased; unique whatever its case.</td></tr>
-<tr><td><code>password</code></td><td>string (at least 8 characters, at most 72 characters, matching <code>^[^\x00]*$</code>)</td><td>yes</td><td>8 or more characters and at most 72 bytes of UTF-8 (bcrypt reads no further), without U+0000. A password of non-ASCII characters reaches 72 bytes before 72 characters and is refused with 400 <code>password_too_long</code>.</td></tr>
+<tr><td><code>password</code></td><td>string (at least 8 characters, at most 256 characters, matching <code>^[^\x00]*$</code>)</td><td>yes</td><td>8 to 256 characters, without U+0000. Every character counts: the hash is bcrypt over the SHA-256 of the whole password.</td></tr>
 </tbody>
 </table>
 <h3 id="schema-timestamp">Timestamp</h3>
@@ -884,6 +884,25 @@ Content-Type: application/json; charset=utf-8
 </html>
 
 """#,
+        "spec/fuzz-setup.yaml": #"""
+name: fuzz-setup
+description: >
+  Makes the credentials `specrunner fuzz` uses against this API: a user's session token and an API key, captured
+  under the names of the spec's security schemes (sessionToken, apiKey, apiKeyBearer).
+steps:
+  - name: register the fuzzing user
+    operation: register
+    body: { email: "fuzz-{{ $randomEmail }}", password: "{{ $randomPassword }}" }
+    expect: { status: 200 }
+    capture: { sessionToken: /token }
+  - name: create its API key
+    operation: createApiKey
+    auth: { bearer: "{{ sessionToken }}" }
+    body: { name: fuzz }
+    expect: { status: 200 }
+    capture: { apiKey: /key, apiKeyBearer: /key }
+
+"""#,
         "spec/openapi.json": #"""
 {
   "openapi": "3.1.0",
@@ -930,7 +949,7 @@ Content-Type: application/json; charset=utf-8
       "post": {
         "operationId": "register",
         "summary": "Create an account",
-        "description": "Registers an email and password and returns a session token. The email must be an address as `Registration` describes (stored lower-cased); the password 8 characters to 72 bytes. This is the path the original README documents.",
+        "description": "Registers an email and password and returns a session token. The email must be an address as `Registration` describes (stored lower-cased); the password 8 to 256 characters. This is the path the original README documents.",
         "tags": [
           "Accounts"
         ],
@@ -984,7 +1003,7 @@ Content-Type: application/json; charset=utf-8
       "post": {
         "operationId": "registerUser",
         "summary": "Create an account",
-        "description": "Registers an email and password and returns a session token. The email must be an address as `Registration` describes (stored lower-cased); the password 8 characters to 72 bytes. This is the path the original worker really serves; it behaves exactly like the README's path.",
+        "description": "Registers an email and password and returns a session token. The email must be an address as `Registration` describes (stored lower-cased); the password 8 to 256 characters. This is the path the original worker really serves; it behaves exactly like the README's path.",
         "tags": [
           "Accounts"
         ],
@@ -1844,9 +1863,9 @@ Content-Type: application/json; charset=utf-8
           "password": {
             "type": "string",
             "minLength": 8,
-            "maxLength": 72,
+            "maxLength": 256,
             "pattern": "^[^\\x00]*$",
-            "description": "8 or more characters and at most 72 bytes of UTF-8 (bcrypt reads no further), without U+0000. A password of non-ASCII characters reaches 72 bytes before 72 characters and is refused with 400 `password_too_long`.",
+            "description": "8 to 256 characters, without U+0000. Every character counts: the hash is bcrypt over the SHA-256 of the whole password.",
             "examples": [
               "secret123"
             ]
@@ -2735,7 +2754,20 @@ overrides:
     reason: A number as email is accepted and stored as its text (D1 binds it), so the account is created.
     expect: { status: 200, body: { /message: User created } }
   - scenario: password-rules
+    step: too short
     reason: Passwords have no rules (an empty one is accepted); they are stored as unsalted SHA-256.
+    expect: { status: 200, body: { /message: User created } }
+  - scenario: password-rules
+    step: empty
+    reason: Passwords have no rules (an empty one is accepted); they are stored as unsalted SHA-256.
+    expect: { status: 200, body: { /message: User created } }
+  - scenario: password-rules
+    step: longer than 256 characters
+    reason: Passwords have no length limit.
+    expect: { status: 200, body: { /message: User created } }
+  - scenario: password-rules
+    step: a NUL character
+    reason: Passwords are not checked, so one with a NUL character is accepted.
     expect: { status: 200, body: { /message: User created } }
   - scenario: invalid-email
     step: empty
@@ -3823,8 +3855,11 @@ steps:
 """#,
         "spec/scenarios/password-rules.yaml": #"""
 name: password-rules
-description: Passwords must have 8 characters, at most 72 bytes and no NUL character.
+description: Passwords must have 8 to 256 characters and no NUL character; every character counts, whatever its size.
 tags: [accounts, failure, validation]
+variables:
+  - long: "{{ 'ü' | repeat: 100 }}"
+  - email: "{{ $randomEmail }}"
 steps:
   - name: too short
     operation: register
@@ -3838,9 +3873,9 @@ steps:
     expect:
       status: 400
       body: { /code: weak_password }
-  - name: longer than 72 bytes
+  - name: longer than 256 characters
     operation: register
-    body: { email: "{{ $randomEmail }}", password: "{{ 'p' | repeat: 73 }}" }
+    body: { email: "{{ $randomEmail }}", password: "{{ 'p' | repeat: 257 }}" }
     expect:
       status: 400
       body: { /code: password_too_long }
@@ -3850,10 +3885,14 @@ steps:
     expect:
       status: 400
       body: { /code: invalid_password }
-  - name: exactly 72 bytes is fine
+  - name: 100 two-byte characters are fine
     operation: register
-    body: { email: "{{ $randomEmail }}", password: "{{ 'p' | repeat: 72 }}" }
+    body: { email: "{{ email }}", password: "{{ long }}" }
     expect: { status: 200 }
+  - name: the last character counts past 72 bytes
+    operation: login
+    body: { email: "{{ email }}", password: "{{ long }}x" }
+    expect: { status: 401 }
 
 """#,
         "spec/scenarios/readme-flow.yaml": #"""

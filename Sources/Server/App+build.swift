@@ -13,6 +13,14 @@ func buildApplication(reader: ConfigReader) async throws -> some ApplicationProt
 
 /// Builds the application from validated settings.
 func buildApplication(settings: AppSettings) async throws -> some ApplicationProtocol {
+    try await buildApplication(settings: settings) { $0 }
+}
+
+/// Builds the application from validated settings, its router's responder passed through `responder` (tests wrap
+/// it to inject faults at the HTTP boundary).
+func buildApplication<Responder: HTTPResponder>(
+    settings: AppSettings, responder: (RouterResponder<AppRequestContext>) -> Responder
+) async throws -> some ApplicationProtocol where Responder.Context == AppRequestContext {
     var logger = Logger(label: "ai-worker")
     logger.logLevel = settings.logLevel
     let database = try Database.open(path: settings.databasePath)
@@ -36,7 +44,7 @@ func buildApplication(settings: AppSettings) async throws -> some ApplicationPro
     let port = settings.port
     let startupLogger = logger
     return Application(
-        router: router,
+        responder: responder(router.buildResponder()),
         server: .http1(configuration: .init(idleTimeout: .seconds(Int64(settings.idleTimeoutSeconds)))),
         configuration: .init(address: .hostname(host, port: port), serverName: "ai-worker"),
         services: upstreamClient.map { [HTTPClientService(client: $0)] } ?? [],

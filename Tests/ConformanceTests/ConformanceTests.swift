@@ -35,14 +35,20 @@ struct ConformanceTests {
         }
     }
 
-    /// The reference server on a new SQLite file, with the conformance secret.
-    static func referenceApplication() async throws -> some ApplicationProtocol {
+    /// The reference server's settings: a new SQLite file, the conformance secret, rate limits off (the checks
+    /// send many requests from one address).
+    static func referenceReader() -> ConfigReader {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("conformance-\(UUID().uuidString)")
-        let reader = ConfigReader(provider: InMemoryProvider(values: [
+        return ConfigReader(provider: InMemoryProvider(values: [
             "http.port": "0", "database.path": ConfigValue(.string(folder.appendingPathComponent("db.sqlite").path), isSecret: false),
             "jwt.secret": ConfigValue(.string(Self.secret), isSecret: true), "bcrypt.cost": "10", "log.level": "warning",
+            "rateLimit.authPerMinute": "0", "rateLimit.chatPerMinute": "0",
         ]))
-        return try await buildApplication(reader: reader)
+    }
+
+    /// The reference server on a new SQLite file, with the conformance secret.
+    static func referenceApplication() async throws -> some ApplicationProtocol {
+        try await buildApplication(reader: referenceReader())
     }
 
     @Test func referenceServerPassesEveryScenario() async throws {

@@ -83,6 +83,28 @@ struct APIKeyRouteTests {
         }
     }
 
+    @Test func aKeyNameIsKeptAsWrittenWithinOneTo100Characters() async throws {
+        try await withApp { client in
+            let user = try await client.registerUser()
+            #expect(try await client.send(.post, "/api-keys/create", json: #"{"name":" "}"#, headers: bearer(user.token)).status == .ok)
+            #expect(try await client.send(.post, "/api-keys/create", json: #"{"name":""}"#, headers: bearer(user.token)).status == .badRequest)
+            let hundred = String(repeating: "é", count: 100)
+            #expect(try await client.send(.post, "/api-keys/create", json: #"{"name":"\#(hundred)"}"#, headers: bearer(user.token)).status == .ok)
+            let list = try await client.send(.get, "/api-keys/list", headers: bearer(user.token))
+            #expect(try list.jsonArray().map { $0["name"] as? String } == [" ", hundred])
+        }
+    }
+
+    @Test func aPercentEncodedKeyIdNamesTheSameKey() async throws {
+        try await withApp { client in
+            let user = try await client.registerUser()
+            let key = try await client.createKey(token: user.token)
+            let encoded = key.id.unicodeScalars.map { String(format: "%%%02X", $0.value) }.joined()
+            #expect(try await client.send(.post, "/api-keys/revoke/\(encoded)", headers: bearer(user.token)).status == .ok)
+            #expect(try await client.send(.post, "/chat/completions", json: helloChat, headers: apiKeyHeader(key.key)).status == .unauthorized)
+        }
+    }
+
     @Test func revokingUnknownOrForeignKeyIs404AndForeignKeyKeepsWorking() async throws {
         try await withApp { client in
             let alice = try await client.registerUser()
@@ -121,7 +143,7 @@ struct APIKeyRouteTests {
         }
     }
 
-    @Test(arguments: [#"{}"#, #"{"name":""}"#, #"{"name":"   "}"#, #"{"name":7}"#, #"{"name":"\#(String(repeating: "n", count: 101))"}"#])
+    @Test(arguments: [#"{}"#, #"{"name":""}"#, #"{"name":7}"#, #"{"name":"\#(String(repeating: "n", count: 101))"}"#])
     func badKeyNameIs400(body: String) async throws {
         try await withApp { client in
             let user = try await client.registerUser()

@@ -67,7 +67,7 @@ struct D1ImportTests {
         let hash = try await fixture.database.read { db in
             try String.fetchOne(db, sql: "SELECT password_hash FROM users WHERE id = 'V1StGXR8_Z5jdHi6B-myT'")
         }
-        #expect(hash?.hasPrefix("$2") == true)
+        #expect(hash?.hasPrefix("bcrypt-sha256:$2") == true)
         #expect(hash?.contains(Self.legacyHash("secret123")) == false)
         try await app.test(.router) { client in
             // The upgraded account still logs in; the legacy form is gone.

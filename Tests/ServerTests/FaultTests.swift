@@ -14,6 +14,7 @@ struct FaultTests {
     struct Client {
         let http: HTTPClient
         let base: String
+        var timeout: TimeAmount = .seconds(20)
 
         func post(_ path: String, _ body: String, headers: [(String, String)] = []) async throws -> (Int, String) {
             var request = HTTPClientRequest(url: base + path)
@@ -21,7 +22,7 @@ struct FaultTests {
             request.headers.add(name: "Content-Type", value: "application/json")
             for (name, value) in headers { request.headers.add(name: name, value: value) }
             request.body = .bytes(ByteBuffer(string: body))
-            let response = try await http.execute(request, timeout: .seconds(20))
+            let response = try await http.execute(request, timeout: timeout)
             let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
             return (Int(response.status.code), text)
         }

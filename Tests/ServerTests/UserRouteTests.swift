@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdBcrypt
 import HummingbirdTesting
 import Testing
 
@@ -64,7 +65,7 @@ struct UserRouteTests {
         (#"{"email":"x@example.com","password":"\u0000aaaaaaaa"}"#, "invalid_password"),
         (#"{"email":"x@example.com","password":"ééé"}"#, "weak_password"),
         (#"{"email":"x@example.com","password":"short"}"#, "weak_password"),
-        (#"{"email":"x@example.com","password":"\#(String(repeating: "p", count: 73))"}"#, "password_too_long"),
+        (#"{"email":"x@example.com","password":"\#(String(repeating: "p", count: 257))"}"#, "password_too_long"),
         (#"{"password":"secret123"}"#, "missing_field"),
         (#"{"email":"x@example.com"}"#, "missing_field"),
         (#"{"email":42,"password":"secret123"}"#, "invalid_field"),
@@ -97,22 +98,40 @@ struct UserRouteTests {
         }
         let database = try Database.open(path: path)
         let hash = try #require(try await SQLiteUserRepository(database: database).find(email: "hash@example.com")?.passwordHash)
-        #expect(hash.hasPrefix("$2b$10$"))
+        #expect(hash.hasPrefix("bcrypt-sha256:$2b$10$"))
         #expect(!hash.contains("secret123"))
     }
 }
 
-@Suite("Login refuses what bcrypt would misread")
+@Suite("Every character of a password counts")
 struct LoginInputTests {
-    @Test func aPasswordLongerThan72BytesDoesNotLogIn() async throws {
+    @Test func aPasswordDifferingPast72BytesDoesNotLogIn() async throws {
         try await withApp { client in
-            let password = String(repeating: "p", count: 72)
-            let user = try await client.registerUser(password: password)
-            let longer = try await client.send(.post, "/login", json: #"{"email":"\#(user.email)","password":"\#(password)anything"}"#)
-            #expect(longer.status == .unauthorized)
-            #expect(try longer.errorCode() == "invalid_credentials")
-            #expect(try await client.send(.post, "/login", json: #"{"email":"\#(user.email)","password":"\#(password)"}"#).status == .ok)
+            let password = String(repeating: "ü", count: 100)
+            let user = try await client.registerUser(password: password + "a")
+            let other = try await client.send(.post, "/login", json: #"{"email":"\#(user.email)","password":"\#(password)b"}"#)
+            #expect(other.status == .unauthorized)
+            #expect(try other.errorCode() == "invalid_credentials")
+            #expect(try await client.send(.post, "/login", json: #"{"email":"\#(user.email)","password":"\#(password)a"}"#).status == .ok)
         }
+    }
+
+    @Test func aPlainBcryptHashStillLogsInAndIsReplaced() async throws {
+        let reader = try testReader()
+        let path = try #require(reader.string(forKey: "database.path"))
+        let app = try await buildApplication(reader: reader)
+        let database = try Database.open(path: path)
+        let users = SQLiteUserRepository(database: database)
+        let old = try await users.create(email: "old@example.com", passwordHash: Bcrypt.hash("secret123", cost: 10))
+        try await app.test(.router) { client in
+            let long = String(repeating: "s", count: 72)
+            try await users.replacePasswordHash(id: old.id, old: old.passwordHash, new: Bcrypt.hash(long, cost: 10))
+            // Plain bcrypt reads 72 bytes: a longer password sharing them must not pass.
+            #expect(try await client.send(.post, "/login", json: #"{"email":"old@example.com","password":"\#(long)x"}"#).status == .unauthorized)
+            #expect(try await client.send(.post, "/login", json: #"{"email":"old@example.com","password":"\#(long)"}"#).status == .ok)
+        }
+        let hash = try #require(try await users.find(email: "old@example.com")?.passwordHash)
+        #expect(hash.hasPrefix(PasswordHasher.marker))
     }
 
     @Test func aPasswordWithNULDoesNotLogIn() async throws {

@@ -74,8 +74,9 @@ struct APIKeyController {
         let principal = try context.requirePrincipal()
         var request = request
         let input = try await request.decodeJSON(as: CreateRequest.self, limit: maxBodyBytes)
-        let name = input.name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...Self.maxNameLength).contains(name.count) else {
+        // Exactly the spec's rule (1 to 100 characters, as JSON Schema counts them): kept as written.
+        let name = input.name
+        guard (1...Self.maxNameLength).contains(name.unicodeScalars.count) else {
             throw APIError.badRequest("Field 'name' must be 1 to \(Self.maxNameLength) characters.", code: "invalid_field")
         }
         let generated = APIKeyGenerator.make()
@@ -96,7 +97,9 @@ struct APIKeyController {
     /// Revokes one of the caller's keys; 404 alike for an unknown key and another user's.
     @Sendable func revoke(_ request: Request, context: AppRequestContext) async throws -> MessageResponse {
         let principal = try context.requirePrincipal()
-        let keyId = try context.parameters.require("keyId")
+        // The router hands over the segment as sent: `abc%2Ddef` names the same id as `abc-def`.
+        let segment = try context.parameters.require("keyId")
+        let keyId = segment.removingPercentEncoding ?? segment
         guard try await apiKeys.revoke(id: keyId, userId: principal.userId) else {
             throw APIError.keyNotFound
         }

@@ -81,9 +81,9 @@ struct UserController {
         }
         await throttle.recordSuccess(email: email)
         if verification == .matchNeedsUpgrade {
-            // An account imported from the original: its unsalted hash is replaced now and never accepted again.
+            // An older kind of hash (an imported unsalted one, or plain bcrypt): replaced now, never needed again.
             try await users.replacePasswordHash(id: user.id, old: user.passwordHash, new: try await hasher.hash(input.password))
-            context.logger.info("Upgraded an imported password hash to bcrypt", metadata: ["user_id": "\(user.id)"])
+            context.logger.info("Upgraded a password hash", metadata: ["user_id": "\(user.id)"])
         }
         return LoginResponse(token: try await tokens.issue(userId: user.id))
     }

@@ -1,10 +1,11 @@
 /// What makes an email and a password acceptable, exactly as the spec's `Registration` schema says (its email
-/// `pattern` and `maxLength`, its password `minLength`, `pattern` and the 72-byte rule): what the schema allows is
-/// accepted and what it forbids is refused.
+/// `pattern` and `maxLength`, its password `minLength`, `maxLength` and `pattern`, all in characters): what the
+/// schema allows is accepted and what it forbids is refused.
 enum CredentialRules {
-    /// Characters at least, and UTF-8 bytes at most (bcrypt ignores anything past 72 bytes).
     static let minimumPasswordCharacters = 8
-    static let maximumPasswordBytes = 72
+    static let maximumPasswordCharacters = 256
+    /// The most a login may send: beyond any password registration accepts, a bound on the work it causes.
+    static let maximumLoginPasswordBytes = 4_096
     static let maxEmailLength = 254
 
     /// The email lower-cased, or a 400 saying why it cannot be an address.
@@ -15,26 +16,26 @@ enum CredentialRules {
         return email.lowercased()
     }
 
-    /// A 400 unless the password has 8 characters, at most 72 bytes and no U+0000 (bcrypt stops at a NUL byte).
+    /// A 400 unless the password has 8 to 256 characters and no U+0000.
     static func checkPassword(_ password: String) throws {
         if password.unicodeScalars.count < minimumPasswordCharacters {
             throw APIError.badRequest(
                 "Field 'password' must be at least \(minimumPasswordCharacters) characters long.", code: "weak_password")
         }
-        if password.utf8.count > maximumPasswordBytes {
+        if password.unicodeScalars.count > maximumPasswordCharacters {
             throw APIError.badRequest(
-                "Field 'password' must be at most \(maximumPasswordBytes) bytes long.", code: "password_too_long")
+                "Field 'password' must be at most \(maximumPasswordCharacters) characters long.", code: "password_too_long")
         }
         if password.unicodeScalars.contains("\u{0}") {
             throw APIError.badRequest("Field 'password' must not contain the NUL character (U+0000).", code: "invalid_password")
         }
     }
 
-    /// Whether login should even try these credentials: bcrypt would read a longer password as its first 72 bytes
-    /// and a NUL as its end, and an overlong email would only grow the login throttle. (No minimum: accounts
-    /// imported from the original may have shorter passwords.) Login answers any other with the same 401.
+    /// Whether login should even try these credentials: an overlong email or password only causes work (and grows
+    /// the login throttle), and no account has a NUL in its password. (No minimum: accounts imported from the
+    /// original may have shorter passwords.) Login answers any other with the same 401.
     static func canLogIn(email: String, password: String) -> Bool {
-        email.unicodeScalars.count <= maxEmailLength && password.utf8.count <= maximumPasswordBytes
+        email.unicodeScalars.count <= maxEmailLength && password.utf8.count <= maximumLoginPasswordBytes
             && !password.unicodeScalars.contains("\u{0}")
     }
 

@@ -1,8 +1,16 @@
+import Crypto
+import Foundation
 import HummingbirdBcrypt
 import NIOPosix
 
-/// bcrypt hashing and checking, run on NIO's thread pool so a slow hash never blocks an event loop.
+/// Password hashing and checking, run on NIO's thread pool so a slow hash never blocks an event loop.
+///
+/// Hashes are bcrypt over the base64 SHA-256 of the password, marked `bcrypt-sha256:`: bcrypt alone reads only
+/// the first 72 bytes and stops at a NUL, so every character of a long password counts only this way. Plain
+/// bcrypt hashes (made before) and the original's imported SHA-256 ones still verify, and are replaced on the
+/// first successful login.
 struct PasswordHasher: Sendable {
+    static let marker = "bcrypt-sha256:"
     let cost: Int
 
     /// A hash of a password nobody has, checked when an email is unknown so that a failed login
@@ -11,19 +19,25 @@ struct PasswordHasher: Sendable {
 
     init(cost: Int) {
         self.cost = cost
-        decoyHash = Bcrypt.hash(RandomID.make(length: 32), cost: UInt8(cost))
+        decoyHash = Self.marker + Bcrypt.hash(RandomID.make(length: 32), cost: UInt8(cost))
     }
 
     func hash(_ password: String) async throws -> String {
         let cost = UInt8(self.cost)
-        return try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: cost) }
+        return try await NIOThreadPool.singleton.runIfActive { Self.marker + Bcrypt.hash(Self.prehash(password), cost: cost) }
+    }
+
+    /// What bcrypt is given: 44 characters whatever the password's length or content.
+    static func prehash(_ password: String) -> String {
+        Data(SHA256.hash(data: Data(password.utf8))).base64EncodedString()
     }
 
     /// The outcome of checking a password.
     enum Verification: Equatable {
         case mismatch
         case match
-        /// It matched an imported hash of the original worker's, which must now be replaced by bcrypt.
+        /// It matched a hash of an older kind (plain bcrypt, or the original worker's imported SHA-256), which must
+        /// now be replaced by a current one.
         case matchNeedsUpgrade
     }
 
@@ -32,12 +46,21 @@ struct PasswordHasher: Sendable {
     func verify(_ password: String, hash: String?) async throws -> Verification {
         let decoy = decoyHash
         return try await NIOThreadPool.singleton.runIfActive {
-            if let hash, LegacyPassword.isLegacy(hash) {
-                _ = Bcrypt.verify(password, hash: decoy)
+            let prehashed = Self.prehash(password)
+            switch hash {
+            case let hash? where hash.hasPrefix(Self.marker):
+                return Bcrypt.verify(prehashed, hash: String(hash.dropFirst(Self.marker.count))) ? .match : .mismatch
+            case let hash? where LegacyPassword.isLegacy(hash):
+                _ = Bcrypt.verify(prehashed, hash: String(decoy.dropFirst(Self.marker.count)))
                 return LegacyPassword.verify(password, storedHash: hash) ? .matchNeedsUpgrade : .mismatch
+            case let hash?:
+                // Plain bcrypt would accept anything sharing the first 72 bytes, or the part before a NUL.
+                let readable = password.utf8.count <= 72 && !password.unicodeScalars.contains("\u{0}")
+                return Bcrypt.verify(password, hash: hash) && readable ? .matchNeedsUpgrade : .mismatch
+            case nil:
+                _ = Bcrypt.verify(prehashed, hash: String(decoy.dropFirst(Self.marker.count)))
+                return .mismatch
             }
-            let matches = Bcrypt.verify(password, hash: hash ?? decoy)
-            return matches && hash != nil ? .match : .mismatch
         }
     }
 }

@@ -1,22 +1,44 @@
 import ArgumentParser
 import Foundation
+import ProjectFiles
 
-/// `specrunner fuzz`: seeded, bounded negative and random testing of a deployment, generated from the spec.
+/// `specrunner fuzz`: seeded, bounded positive and negative testing of a deployment, generated from the spec;
+/// with `--stateful`, random sequences of operations checked against a model of the accounts and keys.
 struct FuzzCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fuzz",
-        abstract: "Send generated requests (valid, broken and odd, with good and bad credentials) and report any 5xx, undocumented answer, or accepted request the spec forbids.",
-        discussion: "The same --seed and --count send the same requests. Register and createApiKey make the run's user first.")
+        abstract: "Send generated requests (valid ones, ones breaking one schema keyword, broken encodings, bad credentials, unlisted methods) and report each broken promise of the spec by class.",
+        discussion: """
+            Finding classes: \(Fuzzer.FindingClass.allCases.map(\.rawValue).joined(separator: ", ")); with --stateful: \
+            \(StatefulExplorer.FindingClass.allCases.map(\.rawValue).joined(separator: ", ")). Credentials come from the set-up \
+            scenario's variables (or --var) named after the spec's security schemes. The same --seed and --count send \
+            the same requests.
+            """)
 
     @Option(help: "The deployment to fuzz; only loopback addresses unless --allow-remote.")
     var baseURL: String
 
     @OptionGroup var location: SpecLocation
 
+    @Option(help: "A scenario (a path, or 'none') run first; its variables named after security schemes are the credentials. Default: the built-in spec/fuzz-setup.yaml with the built-in spec, none otherwise.")
+    var setup: String?
+
+    @Option(name: .customLong("var"), help: "A credential or variable: SCHEME=VALUE (repeatable), e.g. --var sessionToken=eyJ...")
+    var variables: [String] = []
+
+    @Option(help: "Only these operations (repeatable): an operationId or 'METHOD /path'.")
+    var operation: [String] = []
+
+    @Option(help: "Leave out these operations (repeatable): an operationId or 'METHOD /path'.")
+    var exclude: [String] = []
+
+    @Flag(help: "Random sequences of operations checked against a model of users and their keys, instead of single requests.")
+    var stateful = false
+
     @Option(help: "Seed of the generated requests (default: random, printed).")
     var seed: UInt64?
 
-    @Option(help: "Requests to send.")
+    @Option(help: "Requests to send (with --stateful: sequences to run).")
     var count = 2_000
 
     @Option(help: "Stop after this many seconds even if --count is not reached.")
@@ -24,6 +46,12 @@ struct FuzzCommand: AsyncParsableCommand {
 
     @Option(help: "Requests in flight at once.")
     var jobs = 4
+
+    @Option(help: "Write each finding, shrunk, as a scenario file into this folder (replay with --scenarios DIR).")
+    var saveFailures: String?
+
+    @Option(name: .customLong("report"), help: "Also write a report: json=PATH (every finding, grouped by operation and class).")
+    var reports: [String] = []
 
     @Flag(help: "Allow a base URL that is not on this machine.")
     var allowRemote = false
@@ -36,6 +64,8 @@ struct FuzzCommand: AsyncParsableCommand {
         guard (1...1_000_000).contains(count), duration > 0, (1...64).contains(jobs) else {
             throw ValidationError("--count 1...1000000, --duration > 0 and --jobs 1...64")
         }
+        for variable in variables where !variable.contains("=") { throw ValidationError("--var takes NAME=VALUE, not '\(variable)'") }
+        for report in reports where !report.hasPrefix("json=") { throw ValidationError("--report takes json=PATH, not '\(report)'") }
     }
 
     func run() async throws {
@@ -48,73 +78,98 @@ struct FuzzCommand: AsyncParsableCommand {
         let seed = self.seed ?? UInt64.random(in: 1...UInt64(UInt32.max))
         let executor = HTTPExecutor()
         defer { Task { try? await executor.shutdown() } }
-        let (token, apiKey) = try await credentials(spec: spec, base: base, executor: executor)
-        let fuzzer = Fuzzer(spec: spec, baseURL: base, seed: seed, token: token, apiKey: apiKey)
-        print("Fuzzing \(base) with seed \(seed): up to \(count) requests in \(Int(duration)) s, \(jobs) at a time")
-
+        let selected = try operations(of: spec)
+        let setupScenario = try loadSetup()
+        var credentials = try await runSetup(setupScenario, spec: spec, base: base)
+        for variable in variables {
+            let parts = variable.split(separator: "=", maxSplits: 1).map(String.init)
+            credentials[parts[0]] = parts[1]
+        }
+        let schemes = Set((spec.document["components"]?["securitySchemes"]?.objectValue ?? [:]).keys)
+        credentials = credentials.filter { schemes.contains($0.key) }
+        print("Fuzzing \(base) with seed \(seed)\(stateful ? " (stateful)" : ""): up to \(count) \(stateful ? "sequences" : "requests") in \(Int(duration)) s, \(jobs) at a time; "
+            + "\(selected.count) operations; credentials for \(credentials.keys.sorted().joined(separator: ", ").ifEmpty("no scheme"))")
         let deadline = ContinuousClock.now + .seconds(duration)
-        var statuses: [Int: Int] = [:]
-        var findings: [Fuzzer.Finding] = []
-        var sent = 0
-        await withTaskGroup(of: Fuzzer.Finding?.self) { group in
-            var next = 0
-            func startNext() {
-                guard next < count, ContinuousClock.now < deadline else { return }
-                let plan = fuzzer.plan(next)
-                next += 1
-                group.addTask {
-                    do {
-                        let response = try await executor.send(plan.request, timeout: 30)
-                        let problems = fuzzer.check(response, for: plan)
-                        return Fuzzer.Finding(plan: plan, status: response.status, problems: problems)
-                    } catch {
-                        return Fuzzer.Finding(plan: plan, status: nil, problems: ["no answer: \(error)"])
-                    }
-                }
-            }
-            for _ in 0..<jobs { startNext() }
-            while let result = await group.next() {
-                if let result {
-                    sent += 1
-                    statuses[result.status ?? 0, default: 0] += 1
-                    if !result.problems.isEmpty { findings.append(result) }
-                    if sent % 250 == 0 { print("  \(sent) sent, \(findings.count) findings") }
-                }
-                startNext()
+        let report: FuzzReport
+        if stateful {
+            let explorer = try StatefulExplorer(spec: spec, baseURL: base, seed: seed, executor: executor)
+            report = await explorer.run(count: count, deadline: deadline, jobs: jobs, save: saveFailures)
+        } else {
+            let fuzzer = Fuzzer(spec: spec, baseURL: base, seed: seed, credentials: credentials, operations: selected)
+            let writer = FailureScenario(
+                spec: spec, setupSteps: setupScenario?.document["steps"]?.arrayValue ?? [], credentials: credentials)
+            report = await FuzzRun(fuzzer: fuzzer, executor: executor, writer: writer)
+                .run(count: count, deadline: deadline, jobs: jobs, save: saveFailures)
+        }
+        print(report.console())
+        for path in reports.map({ String($0.dropFirst("json=".count)) }) {
+            do {
+                try FileManager.default.createDirectory(at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
+                try report.json(seed: seed, baseURL: base).write(toFile: path, atomically: true, encoding: .utf8)
+            } catch {
+                throw Failure.invalidInput("cannot write the report \(path): \(error.localizedDescription)")
             }
         }
-        let byStatus = statuses.sorted { $0.key < $1.key }.map { "\($0.key == 0 ? "no answer" : String($0.key)): \($0.value)" }.joined(separator: ", ")
-        print("Statuses: \(byStatus)")
-        for finding in findings.sorted(by: { $0.plan.index < $1.plan.index }).prefix(25) {
-            let request = Redaction.request(finding.plan.request)
-            print("✘ #\(finding.plan.index) \(finding.plan.operation.id) (\(finding.plan.mutation.rawValue)): \(request.method) \(request.url)")
-            if let body = request.body { print("    body: \(body.prefix(200))") }
-            for problem in finding.problems { print("    - \(problem)") }
-        }
-        if findings.count > 25 { print("… and \(findings.count - 25) more") }
-        print("Repeat with: specrunner fuzz --base-url \(base) --seed \(seed) --count \(count)")
-        print("Fuzz: \(sent - findings.count) passed, \(findings.count) failed")
-        if !findings.isEmpty { throw Failure.conformance }
+        print("Repeat with: \(repeatCommand(base: base, seed: seed))")
+        print("Fuzz: \(report.sent - report.failedCount) passed, \(report.failedCount) failed")
+        if report.failedCount > 0 { throw Failure.conformance }
     }
 
-    /// Registers a user for the run and creates an API key with the spec's `register` and `createApiKey`.
-    private func credentials(spec: OpenAPISpec, base: String, executor: HTTPExecutor) async throws -> (String, String) {
-        guard let register = spec.operations["register"], let create = spec.operations["createApiKey"] else {
-            throw Failure.invalidInput("the spec needs the operations register and createApiKey to make the fuzzing user")
+    /// The operations to fuzz, by `--operation` and `--exclude`; an unknown name is an error.
+    private func operations(of spec: OpenAPISpec) throws -> [OpenAPISpec.Operation] {
+        func find(_ name: String) throws -> OpenAPISpec.Operation {
+            guard let found = spec.operation(named: name) else {
+                throw Failure.invalidInput("no operation '\(name)' in the spec (give an operationId or 'METHOD /path')")
+            }
+            return found
         }
-        let email = "fuzz-\(Template.randomCharacters(10).lowercased())@example.com"
-        let registered = try await executor.send(
-            SentRequest(method: register.method, url: base + register.path, headers: [("Content-Type", "application/json")],
-                        body: #"{"email":"\#(email)","password":"fuzz-\#(Template.randomCharacters(16))"}"#), timeout: 30)
-        guard let token = registered.json?["token"]?.stringValue else {
-            throw Failure.invalidInput("could not register the fuzzing user: \(registered.status) \(registered.text.prefix(200))")
-        }
-        let created = try await executor.send(
-            SentRequest(method: create.method, url: base + create.path, headers: [("Content-Type", "application/json"), ("Authorization", "Bearer \(token)")],
-                        body: #"{"name":"fuzz"}"#), timeout: 30)
-        guard let key = created.json?["key"]?.stringValue else {
-            throw Failure.invalidInput("could not create the fuzzing API key: \(created.status) \(created.text.prefix(200))")
-        }
-        return (token, key)
+        let chosen = try operation.isEmpty ? spec.operations.values.sorted { $0.id < $1.id } : operation.map(find)
+        let excluded = Set(try exclude.map(find).map(\.id))
+        let result = chosen.filter { !excluded.contains($0.id) }
+        guard !result.isEmpty else { throw Failure.invalidInput("--operation and --exclude leave no operation to fuzz") }
+        return result
     }
+
+    /// The set-up scenario: the named file, none, or the built-in one when the spec is the built-in one.
+    private func loadSetup() throws -> ScenarioLoader.Loaded? {
+        do {
+            switch setup {
+            case "none": return nil
+            case let path?: return try ScenarioLoader.load(file: URL(fileURLWithPath: path))
+            case nil:
+                guard location.spec == nil, let text = ProjectFiles.file("spec/fuzz-setup.yaml") else { return nil }
+                return try ScenarioLoader.load(text: text, file: "fuzz-setup.yaml")
+            }
+        } catch let error as SpecError {
+            throw Failure.invalidInput(error.description)
+        }
+    }
+
+    /// Runs the set-up scenario and returns its variables as text; its failure stops the run.
+    private func runSetup(_ loaded: ScenarioLoader.Loaded?, spec: OpenAPISpec, base: String) async throws -> [String: String] {
+        guard let loaded else { return [:] }
+        let given = Dictionary(variables.map { $0.split(separator: "=", maxSplits: 1).map(String.init) }.map { ($0[0], $0[1]) }, uniquingKeysWith: { $1 })
+        do {
+            return try await FuzzRun.variables(from: loaded.scenario, spec: spec, baseURL: base, given: given)
+        } catch let error as SpecError {
+            throw Failure.invalidInput(error.description)
+        }
+    }
+
+    /// The command line that repeats this run exactly.
+    private func repeatCommand(base: String, seed: UInt64) -> String {
+        var parts = ["specrunner fuzz --base-url \(base) --seed \(seed) --count \(count) --duration \(Int(duration)) --jobs \(jobs)"]
+        if let spec = location.spec { parts.append("--spec \(spec)") }
+        if let scenarios = location.scenarios { parts.append("--scenarios \(scenarios)") }
+        if let setup { parts.append("--setup \(setup)") }
+        if stateful { parts.append("--stateful") }
+        parts += operation.map { "--operation '\($0)'" } + exclude.map { "--exclude '\($0)'" }
+        parts += variables.map { "--var \($0.split(separator: "=", maxSplits: 1).first ?? "")=…" }
+        if allowRemote { parts.append("--allow-remote") }
+        return parts.joined(separator: " ")
+    }
+}
+
+extension String {
+    func ifEmpty(_ replacement: String) -> String { isEmpty ? replacement : self }
 }

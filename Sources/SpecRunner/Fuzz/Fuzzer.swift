@@ -1,158 +1,347 @@
+import Crypto
 import Foundation
 
-/// Negative and random testing generated from the spec: for each operation, valid random bodies and bodies
-/// broken on purpose, sent with good and bad credentials. A finding is a 5xx, a status or body the spec does not
-/// document, or a 2xx for a request the spec forbids.
+/// Positive and negative testing generated from the spec. For each operation it sends valid requests (bodies and
+/// parameters from the schemas, credentials placed as the operation's `security` says), requests that break one
+/// keyword of the request schema, broken encodings, missing, garbage and forged credentials, and methods the
+/// path does not list. Each finding has a class (`FindingClass`) saying which promise of the spec was broken.
 struct Fuzzer: Sendable {
-    /// How one request departs from a valid one.
-    enum Mutation: String, CaseIterable, Sendable {
-        case valid, missingRequired, wrongType, outOfRange, extraField, notAnObject, invalidJSON, invalidUTF8
-        case oddUnicode, hugeNumber, wrongContentType, noCredentials, garbageCredentials
+    /// What one generated request tries.
+    enum Case: String, CaseIterable, Sendable {
+        case valid, oddValues, schemaViolation, invalidJSON, invalidUTF8, wrongContentType, hugeNumber
+        case noCredentials, garbageCredentials, forgedToken, otherScheme, unlistedMethod, headLikeGet
+    }
+
+    /// Which promise of the spec a finding breaks.
+    enum FindingClass: String, CaseIterable, Sendable, Comparable {
+        /// A 5xx answer, to anything.
+        case serverError = "server_error"
+        /// A status, content type, header or body the spec does not document for the operation.
+        case undocumentedResponse = "undocumented_response"
+        /// A request the spec allows, answered with a 4xx the spec documents only for invalid input.
+        case rejectedValidRequest = "rejected_valid_request"
+        /// A request the spec forbids (broken body, wrong content type, credentials of another scheme), answered 2xx.
+        case acceptedInvalidRequest = "accepted_invalid_request"
+        /// Missing, garbage or forged credentials on an operation that needs them, not answered 401.
+        case credentialsNotRefused = "credentials_not_refused"
+        /// A method the path does not list, not answered 405 with an `Allow` header naming the listed ones.
+        case methodNotRefused = "method_not_refused"
+        /// HEAD on a GET route not answered like GET without a body.
+        case headUnlikeGet = "head_unlike_get"
+
+        static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+    }
+
+    /// What the spec says the answer to a plan must be.
+    enum Expectation: Sendable, Equatable {
+        /// The spec allows the request: no 4xx that only invalid input gets.
+        case allowed
+        /// The spec forbids the request: no 2xx.
+        case forbidden
+        /// Credentials are missing or wrong: 401.
+        case unauthenticated
+        /// The path does not serve the method: 405 with `Allow` naming these.
+        case methodNotAllowed(allow: [String])
+        /// HEAD on a GET route: the status GET gets, no body.
+        case likeGet
+        /// Nothing beyond the spec's documentation of the answer (odd values the schema cannot judge).
+        case documented
     }
 
     /// One generated request and what the spec says of it.
     struct Plan: Sendable {
         let index: Int
         let operation: OpenAPISpec.Operation
-        let mutation: Mutation
+        let fuzzCase: Case
+        /// What exactly was done, e.g. `maxLength at /name`.
+        let detail: String
         let request: SentRequest
-        /// Whether the spec allows this request (its body matches the schema, its credentials are sent).
-        let allowedBySpec: Bool
+        let expectation: Expectation
     }
 
     struct Finding: Sendable {
         let plan: Plan
         let status: Int?
-        let problems: [String]
+        let problems: [(FindingClass, String)]
     }
 
     let spec: OpenAPISpec
     let baseURL: String
     let seed: UInt64
-    /// A session token and an API key of a user made for the run.
-    let token: String
-    let apiKey: String
+    /// Credentials by security scheme name (e.g. `sessionToken`), placed as each scheme says.
+    let credentials: [String: String]
+    /// Operations to fuzz, by id, in a fixed order.
+    let operations: [OpenAPISpec.Operation]
 
-    /// Operations with their request body schema pointer (if any), in a fixed order.
-    var operations: [(OpenAPISpec.Operation, JSONPointer?)] {
-        spec.operations.values.sorted { $0.id < $1.id }.map { operation in
-            let pointer = operation.pointer.appending("requestBody").appending("content").appending("application/json").appending("schema")
-            return (operation, pointer.resolve(in: spec.document) == nil ? nil : pointer)
-        }
+    init(spec: OpenAPISpec, baseURL: String, seed: UInt64, credentials: [String: String], operations: [OpenAPISpec.Operation]? = nil) {
+        self.spec = spec
+        self.baseURL = baseURL
+        self.seed = seed
+        self.credentials = credentials
+        self.operations = operations ?? spec.operations.values.sorted { $0.id < $1.id }
     }
+
+    static let methods = ["GET", "PUT", "POST", "DELETE", "PATCH", "TRACE"]
 
     /// The `index`th request of the run: the same for the same seed, whatever order requests are sent in.
     func plan(_ index: Int) -> Plan {
         var random = SeededRandom.forRequest(seed: seed, index: index)
-        let all = operations
-        let (operation, bodyPointer) = all[index % all.count]
-        let mutation = Mutation.allCases.randomElement(using: &random)!
-        var sampler = SchemaSampler(document: spec.document, random: random)
-        var allowed = true
-        var headers: [(name: String, value: String)] = []
-        var body: String?
-        var bytes: [UInt8]?
-        let requiresCredentials = Self.requiresCredentials(operation, in: spec.document)
-        switch mutation {
-        case .noCredentials:
-            allowed = !requiresCredentials
-        case .garbageCredentials:
-            headers.append(("Authorization", "Bearer garbage.\(sampler.random.next())"))
-            allowed = !requiresCredentials
-        default:
-            if requiresCredentials {
-                let useKey = operation.path.hasPrefix("/chat") || operation.path.hasPrefix("/v1")
-                headers.append(("Authorization", "Bearer \(useKey && Bool.random(using: &sampler.random) ? apiKey : token)"))
+        let operation = operations[index % operations.count]
+        var sampler = SchemaSampler(document: spec.document, validator: spec.validator, random: SeededRandom(seed: random.next()))
+        let bodyPointer = Self.jsonBody(of: operation, in: spec.document)
+        let protected = Self.requiresCredentials(operation, in: spec.document)
+        var cases = Case.allCases.filter { fuzzCase in
+            switch fuzzCase {
+            case .invalidJSON, .invalidUTF8, .wrongContentType, .hugeNumber, .schemaViolation, .oddValues: bodyPointer != nil
+            case .noCredentials, .garbageCredentials, .forgedToken: protected
+            case .otherScheme: protected && !otherSchemes(for: operation).isEmpty
+            case .unlistedMethod: !unlistedMethods(operation).isEmpty
+            case .headLikeGet: operation.method == "GET"
+            case .valid: true
             }
         }
-        if let bodyPointer, let schema = bodyPointer.resolve(in: spec.document) {
-            var value = sampler.valid(schema)
-            // Which leaf to change comes from a generator of its own, so the replacement may use the sampler's.
-            var picker = SeededRandom(seed: sampler.random.next())
-            switch mutation {
-            case .missingRequired:
-                if case .object(var object) = value, let name = object.keys.sorted().randomElement(using: &sampler.random) {
-                    object[name] = nil
-                    value = .object(object)
+        cases += [.valid, .valid]
+        // The first requests go through every odd string for every operation with a body, then choices are random.
+        let systematic = index < operations.count * SchemaSampler.oddStrings.count && bodyPointer != nil
+        let fuzzCase = systematic ? .oddValues : cases.randomElement(using: &random)!
+        let odd = systematic ? SchemaSampler.oddStrings[index / operations.count] : SchemaSampler.oddStrings.randomElement(using: &random)!
+
+        var detail = fuzzCase.rawValue
+        var headers: [(name: String, value: String)] = []
+        var query: [(String, String)] = []
+        var path = operation.path
+        for parameter in parameters(of: operation) {
+            guard let name = parameter["name"]?.stringValue, let location = parameter["in"]?.stringValue else { continue }
+            let required = parameter["required"] == .bool(true) || location == "path"
+            guard required || Bool.random(using: &random) else { continue }
+            let value = parameter.pointer.appending("schema").resolve(in: spec.document) == nil
+                ? "x" : (sampler.valid(at: parameter.pointer.appending("schema"))?.displayText ?? "x")
+            switch location {
+            case "path": path = path.replacingOccurrences(of: "{\(name)}", with: value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? value)
+            case "query": query.append((name, value))
+            case "header": headers.append((name, value))
+            default: break
+            }
+        }
+        switch fuzzCase {
+        case .noCredentials: break
+        case .garbageCredentials: headers.append(("Authorization", "Bearer garbage.\(random.next())"))
+        case .forgedToken: headers.append(("Authorization", "Bearer \(Self.forgedToken(random: &random))"))
+        case .otherScheme:
+            let scheme = otherSchemes(for: operation).randomElement(using: &random)!
+            detail = "credentials of the scheme \(scheme), which \(operation.id) does not accept"
+            place(scheme, into: &headers, query: &query)
+        default:
+            if let chosen = Self.satisfiable(operation, in: spec.document, having: Set(credentials.keys)).randomElement(using: &random) {
+                for scheme in chosen { place(scheme, into: &headers, query: &query) }
+            }
+        }
+
+        var expectation: Expectation = switch fuzzCase {
+        case .noCredentials, .garbageCredentials, .forgedToken: .unauthenticated
+        case .otherScheme, .invalidJSON, .invalidUTF8, .wrongContentType, .hugeNumber, .schemaViolation: .forbidden
+        case .unlistedMethod: .methodNotAllowed(allow: listedMethods(operation))
+        case .headLikeGet: .likeGet
+        case .valid: .allowed
+        case .oddValues: .documented
+        }
+        if protected, Self.satisfiable(operation, in: spec.document, having: Set(credentials.keys)).isEmpty, expectation == .allowed {
+            expectation = .documented  // no credentials for it were given: a valid request cannot be made
+        }
+        var body: String?
+        var bytes: [UInt8]?
+        if let bodyPointer, ![.unlistedMethod, .headLikeGet].contains(fuzzCase) {
+            var value = sampler.valid(at: bodyPointer)
+            if value == nil, expectation == .allowed { expectation = .documented }
+            switch fuzzCase {
+            case .schemaViolation:
+                let violations = sampler.violations(of: value ?? .object([:]), at: bodyPointer)
+                if let violation = violations.randomElement(using: &random) {
+                    value = violation.value
+                    detail = "\(violation.keyword) at \(violation.at.description.isEmpty ? "/" : violation.at.description)"
+                } else {
+                    expectation = .documented
                 }
-            case .wrongType:
-                value = Self.replacingRandomLeaf(in: value, random: &picker) { sampler.wrongType(for: $0) }
-            case .outOfRange:
-                value = Self.replacingRandomLeaf(in: value, random: &picker) { leaf in
-                    switch leaf {
-                    case .number(let number): .number(Bool.random(using: &sampler.random) ? -number - 1 : number + 1e6)
-                    default: .string(String(repeating: "y", count: 70_000))
-                    }
+            case .oddValues:
+                // The odd string wherever the schema allows it, so the request still reaches the handler.
+                value = Self.stringPointers(in: value ?? .object([:])).reduce(value ?? .object([:])) { body, pointer in
+                    let changed = body.editing(at: pointer) { _ in .string(odd) }
+                    return spec.validator.validate(changed, schemaAt: bodyPointer).isEmpty ? changed : body
                 }
-            case .extraField:
-                if case .object(var object) = value { object["unexpected_\(sampler.random.next() % 100)"] = .string("extra"); value = .object(object) }
-            case .notAnObject:
-                value = [JSONValue.null, .array([value]), .string("text"), .number(7)].randomElement(using: &sampler.random)!
-            case .oddUnicode:
-                value = Self.replacingRandomLeaf(in: value, random: &picker) { _ in .string(SchemaSampler.oddStrings.randomElement(using: &sampler.random)!) }
+                detail = "odd string \(JSONValue.string(odd).jsonText.prefix(24))"
+                if let value, spec.validator.validate(value, schemaAt: bodyPointer).isEmpty { expectation = .allowed }
             default:
                 break
             }
-            body = value.jsonText
-            if mutation == .hugeNumber {
-                body = body!.replacingOccurrences(of: #"(:\s*)-?[0-9.]+"#, with: "$11e309", options: .regularExpression)
-                if body == value.jsonText { body = #"{"n":123456789012345678901234567890123456789}"# }
+            let text = (value ?? .object([:])).jsonText
+            switch fuzzCase {
+            case .invalidJSON: body = String(text.dropLast(max(1, text.count / 3)))
+            case .invalidUTF8:
+                // The valid body with bytes that are not UTF-8 inside its first string (or at its start).
+                let utf8 = Array(text.utf8)
+                let at = (utf8.firstIndex(of: UInt8(ascii: "\"")).map { utf8.index(after: $0) }) ?? 0
+                bytes = Array(utf8[..<at]) + [0xFF, 0xFE, 0xC3] + Array(utf8[at...])
+            case .hugeNumber:
+                let replaced = text.replacingOccurrences(of: #"(:\s*)-?[0-9.]+"#, with: "$11e309", options: .regularExpression)
+                body = replaced == text ? #"{"n":1e309}"# : replaced
+            default: body = text
             }
-            switch mutation {
-            case .invalidJSON: body = String(body!.dropLast(max(1, body!.count / 3)))
-            case .invalidUTF8: bytes = Array(#"{"email":""#.utf8) + [0xFF, 0xFE, 0xC3] + Array(#"","password":"x"}"#.utf8)
-            default: break
-            }
-            headers.append(("Content-Type", mutation == .wrongContentType ? ["text/plain", "application/xml", "multipart/form-data"].randomElement(using: &sampler.random)! : "application/json"))
-            if [.invalidJSON, .invalidUTF8, .wrongContentType, .hugeNumber].contains(mutation) {
-                allowed = false
-            } else if let parsed = body.flatMap({ try? JSONValue.parse($0) }) {
-                allowed = allowed && spec.validator.validate(parsed, schemaAt: bodyPointer).isEmpty
-            }
+            let contentType = fuzzCase == .wrongContentType
+                ? ["text/plain", "application/xml", "multipart/form-data; boundary=x"].randomElement(using: &random)! : "application/json"
+            headers.append(("Content-Type", contentType))
         }
-        var path = operation.path
-        for name in ScenarioLinter.pathParameters(operation.path) {
-            let value = ["does-not-exist", "' OR 1=1 --", "%00", String(repeating: "k", count: 300)].randomElement(using: &sampler.random)!
-            path = path.replacingOccurrences(of: "{\(name)}", with: value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? value)
+        var method = operation.method
+        if fuzzCase == .unlistedMethod { method = unlistedMethods(operation).randomElement(using: &random)! }
+        if fuzzCase == .headLikeGet { method = "HEAD" }
+        if !query.isEmpty {
+            var components = URLComponents()
+            components.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) }
+            path += "?" + (components.percentEncodedQuery ?? "")
         }
         return Plan(
-            index: index, operation: operation, mutation: mutation,
-            request: SentRequest(method: operation.method, url: baseURL + path, headers: headers, body: bytes == nil ? body : nil, bytes: bytes),
-            allowedBySpec: allowed)
+            index: index, operation: operation, fuzzCase: fuzzCase, detail: detail,
+            request: SentRequest(method: method, url: baseURL + path, headers: headers, body: bytes == nil ? body : nil, bytes: bytes),
+            expectation: expectation)
     }
 
-    /// What is wrong with the answer to a plan.
-    func check(_ response: ReceivedResponse, for plan: Plan) -> [String] {
-        var problems: [String] = []
-        if response.status >= 500 { problems.append("server error \(response.status): \(response.text.prefix(200))") }
-        problems += spec.check(response, operation: plan.operation)
-        if !plan.allowedBySpec, (200..<300).contains(response.status) {
-            problems.append("accepted (\(response.status)) a request the spec forbids (\(plan.mutation.rawValue))")
+    /// What is wrong with the answer to a plan; `get` is the answer to the same request as GET, for HEAD plans.
+    func check(_ response: ReceivedResponse, for plan: Plan, get: ReceivedResponse? = nil) -> [(FindingClass, String)] {
+        var problems: [(FindingClass, String)] = []
+        let status = response.status
+        if status >= 500 { problems.append((.serverError, "server error \(status): \(response.text.prefix(200))")) }
+        switch plan.expectation {
+        case .methodNotAllowed(let allow):
+            if status != 405 {
+                problems.append((.methodNotRefused, "\(plan.request.method) is not listed for \(plan.operation.path), but the answer is \(status), not 405"))
+            } else {
+                let header = Set((response.header("Allow") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() })
+                let missing = allow.filter { !header.contains($0) }
+                if !missing.isEmpty {
+                    problems.append((.methodNotRefused, "405 without \(missing.joined(separator: ", ")) in Allow (got '\(response.header("Allow") ?? "")')"))
+                }
+            }
+            return problems
+        case .likeGet:
+            if let get, get.status != status { problems.append((.headUnlikeGet, "HEAD answered \(status), GET \(get.status)")) }
+            if !response.body.isEmpty { problems.append((.headUnlikeGet, "HEAD answered with a body of \(response.body.count) bytes")) }
+            return problems
+        default:
+            break
+        }
+        if status < 500 {
+            problems += spec.check(response, operation: plan.operation).map { (.undocumentedResponse, $0) }
+        }
+        switch plan.expectation {
+        case .allowed where (400..<500).contains(status) && ![401, 403, 404, 409, 429].contains(status):
+            problems.append((.rejectedValidRequest, "the spec allows this request (\(plan.detail)), but it was refused with \(status): \(response.text.prefix(160))"))
+        case .forbidden where (200..<300).contains(status):
+            problems.append((.acceptedInvalidRequest, "accepted (\(status)) a request the spec forbids (\(plan.detail))"))
+        case .unauthenticated where status != 401:
+            problems.append((.credentialsNotRefused, "\(plan.detail) answered \(status), not 401"))
+        default:
+            break
         }
         return problems
     }
 
-    /// Whether every security requirement of the operation needs credentials (none is `{}`).
-    static func requiresCredentials(_ operation: OpenAPISpec.Operation, in document: JSONValue) -> Bool {
-        guard let requirements = operation.pointer.appending("security").resolve(in: document)?.arrayValue ?? document["security"]?.arrayValue else {
-            return false
-        }
-        return !requirements.isEmpty && !requirements.contains { $0.objectValue?.isEmpty ?? true }
+    // MARK: Operations, parameters and credentials as the spec describes them
+
+    /// The pointer of the operation's `application/json` request body schema, if it takes one.
+    static func jsonBody(of operation: OpenAPISpec.Operation, in document: JSONValue) -> JSONPointer? {
+        let pointer = operation.pointer.appending("requestBody").appending("content").appending("application/json").appending("schema")
+        return pointer.resolve(in: document) == nil ? nil : pointer
     }
 
-    /// `value` with one of its leaves (a string, number, boolean or null) replaced.
-    static func replacingRandomLeaf(in value: JSONValue, random: inout SeededRandom, _ replace: (JSONValue) -> JSONValue) -> JSONValue {
+    /// A parameter of an operation, with where it is in the document.
+    struct Parameter {
+        let pointer: JSONPointer
+        let value: JSONValue
+        subscript(key: String) -> JSONValue? { value[key] }
+    }
+
+    /// The operation's parameters and its path's, `$ref`s followed (the operation's win by name and place).
+    func parameters(of operation: OpenAPISpec.Operation) -> [Parameter] {
+        let pathItem = JSONPointer(tokens: Array(operation.pointer.tokens.dropLast()))
+        var found: [String: Parameter] = [:]
+        for owner in [pathItem, operation.pointer] {
+            for index in (owner.appending("parameters").resolve(in: spec.document)?.arrayValue ?? []).indices {
+                var pointer = owner.appending("parameters").appending(index)
+                if let reference = pointer.resolve(in: spec.document)?["$ref"]?.stringValue, let target = JSONPointer(reference) { pointer = target }
+                guard let value = pointer.resolve(in: spec.document) else { continue }
+                found["\(value["in"]?.stringValue ?? "")/\(value["name"]?.stringValue ?? "")"] = Parameter(pointer: pointer, value: value)
+            }
+        }
+        return found.keys.sorted().map { found[$0]! }
+    }
+
+    /// The methods the operation's path lists.
+    func listedMethods(_ operation: OpenAPISpec.Operation) -> [String] {
+        spec.operations.values.filter { $0.path == operation.path }.map(\.method).sorted()
+    }
+
+    /// Standard methods the operation's path does not list (HEAD counts as listed where GET is).
+    func unlistedMethods(_ operation: OpenAPISpec.Operation) -> [String] {
+        let listed = Set(listedMethods(operation))
+        return Self.methods.filter { !listed.contains($0) }
+    }
+
+    /// Whether every security requirement of the operation needs credentials (none is `{}`).
+    static func requiresCredentials(_ operation: OpenAPISpec.Operation, in document: JSONValue) -> Bool {
+        let requirements = requirements(of: operation, in: document)
+        return !requirements.isEmpty && !requirements.contains { $0.isEmpty }
+    }
+
+    /// The operation's security requirements (its own, else the document's): each a set of scheme names.
+    static func requirements(of operation: OpenAPISpec.Operation, in document: JSONValue) -> [[String]] {
+        let list = operation.pointer.appending("security").resolve(in: document)?.arrayValue ?? document["security"]?.arrayValue ?? []
+        return list.map { ($0.objectValue?.keys).map { Array($0).sorted() } ?? [] }
+    }
+
+    /// The requirements of the operation that the given schemes satisfy (and need some credential).
+    static func satisfiable(_ operation: OpenAPISpec.Operation, in document: JSONValue, having: Set<String>) -> [[String]] {
+        requirements(of: operation, in: document).filter { !$0.isEmpty && Set($0).isSubset(of: having) }
+    }
+
+    /// Schemes we hold credentials for that none of the operation's requirements names.
+    func otherSchemes(for operation: OpenAPISpec.Operation) -> [String] {
+        let named = Set(Self.requirements(of: operation, in: spec.document).flatMap { $0 })
+        return credentials.keys.sorted().filter { !named.contains($0) }
+    }
+
+    /// Puts the credential of `scheme` where its security scheme says: a bearer or basic `Authorization`, or an
+    /// API key in a header, the query or a cookie.
+    func place(_ scheme: String, into headers: inout [(name: String, value: String)], query: inout [(String, String)]) {
+        guard let value = credentials[scheme], let definition = spec.document["components"]?["securitySchemes"]?[scheme] else { return }
+        switch (definition["type"]?.stringValue, definition["scheme"]?.stringValue?.lowercased(), definition["in"]?.stringValue) {
+        case ("http", "basic", _): headers.append(("Authorization", "Basic \(Data(value.utf8).base64EncodedString())"))
+        case ("http", _, _), ("oauth2", _, _), ("openIdConnect", _, _): headers.append(("Authorization", "Bearer \(value)"))
+        case ("apiKey", _, "query"): query.append((definition["name"]?.stringValue ?? scheme, value))
+        case ("apiKey", _, "cookie"): headers.append(("Cookie", "\(definition["name"]?.stringValue ?? scheme)=\(value)"))
+        case ("apiKey", _, _): headers.append((definition["name"]?.stringValue ?? scheme, value))
+        default: break
+        }
+    }
+
+    /// A well-formed HS256 JWT with plausible claims, signed with a secret nobody has.
+    static func forgedToken(random: inout SeededRandom) -> String {
+        let now = Int(Date().timeIntervalSince1970)
+        let header = JWTForgery.encode(.object(["alg": .string("HS256"), "typ": .string("JWT")]))
+        let payload = JWTForgery.encode(.object([
+            "sub": .string("user-\(random.next() % 1_000_000)"), "userId": .string("user-\(random.next() % 1_000_000)"),
+            "iat": .number(Double(now)), "exp": .number(Double(now + 3_600)),
+        ]))
+        let secret = SymmetricKey(data: Data((0..<32).map { _ in UInt8.random(in: 0...255, using: &random) }))
+        let mac = HMAC<SHA256>.authenticationCode(for: Data("\(header).\(payload)".utf8), using: secret)
+        return "\(header).\(payload).\(JWTForgery.base64URL(Data(mac)))"
+    }
+
+    /// The pointers of every string in `value`, in document order.
+    static func stringPointers(in value: JSONValue, at pointer: JSONPointer = .root) -> [JSONPointer] {
         switch value {
-        case .object(var object) where !object.isEmpty:
-            let key = object.keys.sorted().randomElement(using: &random)!
-            object[key] = replacingRandomLeaf(in: object[key]!, random: &random, replace)
-            return .object(object)
-        case .array(var array) where !array.isEmpty:
-            let index = Int.random(in: 0..<array.count, using: &random)
-            array[index] = replacingRandomLeaf(in: array[index], random: &random, replace)
-            return .array(array)
-        default:
-            return replace(value)
+        case .object(let object): object.keys.sorted().flatMap { stringPointers(in: object[$0]!, at: pointer.appending($0)) }
+        case .array(let array): array.indices.flatMap { stringPointers(in: array[$0], at: pointer.appending($0)) }
+        case .string: [pointer]
+        default: []
         }
     }
 }

@@ -69,6 +69,14 @@ struct OpenAPISpec: Sendable {
         self.operations = operations
     }
 
+    /// An operation by its `operationId` or as `METHOD /path` (e.g. `GET /notes/{note_id}`).
+    func operation(named name: String) -> Operation? {
+        if let operation = operations[name] { return operation }
+        let parts = name.split(separator: " ", maxSplits: 1).map(String.init)
+        guard parts.count == 2 else { return nil }
+        return operations.values.first { $0.method == parts[0].uppercased() && $0.path == parts[1] }
+    }
+
     /// The documented response for a status: the exact code, else its range (`4XX`), else `default`.
     func response(for operation: Operation, status: Int) -> ResponseSpec? {
         let responses = operation.pointer.appending("responses")

@@ -1,0 +1,160 @@
+import Foundation
+
+/// What a fuzz run found: each finding by operation and class, with its request and, when saved, its scenario.
+struct FuzzReport: Sendable {
+    struct Entry: Sendable {
+        let operation: String
+        let kind: String
+        /// The request's (or sequence's) number in the run.
+        let index: Int
+        /// The request as sent (secrets redacted), or the sequence of steps.
+        let request: String
+        let problems: [String]
+        /// The scenario file it was saved as.
+        var saved: String?
+    }
+
+    var sent = 0
+    /// Requests (or sequences) with at least one finding.
+    var failedCount = 0
+    var statuses: [Int: Int] = [:]
+    var entries: [Entry] = []
+    /// Things to know that are not findings (a finding that could not be saved, say).
+    var notes: [String] = []
+
+    /// The report for the terminal: statuses, then findings grouped by operation and class (five shown per group).
+    func console() -> String {
+        var lines: [String] = []
+        if !statuses.isEmpty {
+            lines.append("Statuses: " + statuses.sorted { $0.key < $1.key }.map { "\($0.key == 0 ? "no answer" : String($0.key)): \($0.value)" }.joined(separator: ", "))
+        }
+        let groups = Dictionary(grouping: entries) { "\($0.operation) · \($0.kind)" }
+        for key in groups.keys.sorted() {
+            let group = groups[key]!.sorted { $0.index < $1.index }
+            lines.append("✘ \(key): \(group.count) finding\(group.count == 1 ? "" : "s")")
+            for entry in group.prefix(5) {
+                lines.append("    #\(entry.index) \(entry.request)")
+                for problem in entry.problems { lines.append("      - \(problem)") }
+                if let saved = entry.saved { lines.append("      saved as \(saved)") }
+            }
+            if group.count > 5 { lines.append("    … and \(group.count - 5) more (all in --report json=PATH)") }
+        }
+        let byClass = Dictionary(grouping: entries, by: \.kind).mapValues(\.count).sorted { $0.key < $1.key }
+        if !byClass.isEmpty { lines.append("Findings by class: " + byClass.map { "\($0.key) \($0.value)" }.joined(separator: ", ")) }
+        lines += notes.map { "note: \($0)" }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Every finding as JSON, grouped by operation and class.
+    func json(seed: UInt64, baseURL: String) -> String {
+        let groups = Dictionary(grouping: entries, by: \.operation)
+        return JSONValue.object([
+            "baseURL": .string(baseURL), "seed": .number(Double(seed)), "sent": .number(Double(sent)), "failed": .number(Double(failedCount)),
+            "statuses": .object(Dictionary(uniqueKeysWithValues: statuses.map { (String($0.key), JSONValue.number(Double($0.value))) })),
+            "findings": .object(groups.mapValues { entries in
+                .object(Dictionary(grouping: entries, by: \.kind).mapValues { group in
+                    .array(group.sorted { $0.index < $1.index }.map { entry in
+                        .object([
+                            "index": .number(Double(entry.index)), "request": .string(entry.request),
+                            "problems": .array(entry.problems.map(JSONValue.string)), "saved": entry.saved.map(JSONValue.string) ?? .null,
+                        ])
+                    })
+                })
+            }),
+            "notes": .array(notes.map(JSONValue.string)),
+        ]).jsonText + "\n"
+    }
+
+    /// Writes `text` as `name` into `folder`, returning the path, or a note why it could not.
+    static func save(_ text: String, as name: String, in folder: String) -> Result<String, FailureScenarioError> {
+        let url = URL(fileURLWithPath: folder).appendingPathComponent(name)
+        do {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try text.write(to: url, atomically: true, encoding: .utf8)
+            return .success(url.path)
+        } catch {
+            return .failure(FailureScenarioError(description: "cannot write \(url.path): \(error.localizedDescription)"))
+        }
+    }
+}
+
+/// One single-request fuzz run: plans sent `jobs` at a time until `count` or the deadline, findings shrunk and,
+/// with a folder, saved as scenarios.
+struct FuzzRun: Sendable {
+    let fuzzer: Fuzzer
+    let executor: HTTPExecutor
+    let writer: FailureScenario
+    /// Findings shrunk (each costs up to the shrinker's budget of requests); the rest are reported as found.
+    var shrinkAtMost = 20
+
+    func run(count: Int, deadline: ContinuousClock.Instant, jobs: Int, save folder: String?) async -> FuzzReport {
+        var report = FuzzReport()
+        var findings: [Fuzzer.Finding] = []
+        await withTaskGroup(of: Fuzzer.Finding.self) { group in
+            var next = 0
+            func startNext() {
+                guard next < count, ContinuousClock.now < deadline else { return }
+                let plan = fuzzer.plan(next)
+                next += 1
+                group.addTask { await send(plan) }
+            }
+            for _ in 0..<jobs { startNext() }
+            while let finding = await group.next() {
+                report.sent += 1
+                report.statuses[finding.status ?? 0, default: 0] += 1
+                if !finding.problems.isEmpty { findings.append(finding) }
+                if report.sent % 250 == 0 { print("  \(report.sent) sent, \(findings.count) with findings") }
+                startNext()
+            }
+        }
+        report.failedCount = findings.count
+        // One shrunk example per operation and class is what a person reads first; the others are listed as found.
+        var shrunkKinds: Set<String> = []
+        for finding in findings.sorted(by: { $0.plan.index < $1.plan.index }) {
+            for kind in Set(finding.problems.map(\.0)).sorted() {
+                var shown = finding
+                let group = "\(finding.plan.operation.id)/\(kind.rawValue)"
+                if shrunkKinds.count < shrinkAtMost, !shrunkKinds.contains(group), ContinuousClock.now < deadline + .seconds(60) {
+                    shrunkKinds.insert(group)
+                    shown = await Shrinker(fuzzer: fuzzer, executor: executor).shrink(finding, kind: kind)
+                }
+                let request = Redaction.request(shown.plan.request)
+                var entry = FuzzReport.Entry(
+                    operation: shown.plan.operation.id, kind: kind.rawValue, index: shown.plan.index,
+                    request: "\(request.method) \(request.url) (\(shown.plan.detail))" + (request.body.map { " body: \($0.prefix(200))" } ?? ""),
+                    problems: shown.problems.filter { $0.0 == kind }.map(\.1))
+                if let folder {
+                    switch writer.render(shown, kind: kind, seed: fuzzer.seed).flatMap({ FuzzReport.save($0.1, as: $0.0, in: folder) }) {
+                    case .success(let path): entry.saved = path
+                    case .failure(let error): report.notes.append("not saved: \(error)")
+                    }
+                }
+                report.entries.append(entry)
+            }
+        }
+        return report
+    }
+
+    /// The variables a set-up scenario ends with (as text), or `SpecError` with its report when it fails.
+    static func variables(from setup: Scenario, spec: OpenAPISpec, baseURL: String, given: [String: String]) async throws -> [String: String] {
+        var run = ConformanceRun(spec: spec, scenarios: [setup], baseURL: baseURL)
+        run.jobs = 1
+        run.variables = given
+        let result = await run.run()
+        guard let scenario = result.scenarios.first, scenario.outcome == .passed else {
+            let details = result.scenarios.first.map { ConsoleReport(colour: false).scenarioFinished($0) } ?? ""
+            throw SpecError("the set-up scenario \(setup.name) failed, so there are no credentials:\n\(details)")
+        }
+        return scenario.variables.mapValues(\.displayText)
+    }
+
+    private func send(_ plan: Fuzzer.Plan) async -> Fuzzer.Finding {
+        do {
+            let get = plan.expectation == .likeGet ? try await executor.send(plan.asGet.request, timeout: 30) : nil
+            let response = try await executor.send(plan.request, timeout: 30)
+            return Fuzzer.Finding(plan: plan, status: response.status, problems: fuzzer.check(response, for: plan, get: get))
+        } catch {
+            return Fuzzer.Finding(plan: plan, status: nil, problems: [(.serverError, "no answer: \(error)")])
+        }
+    }
+}
