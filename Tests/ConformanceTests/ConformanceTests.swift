@@ -31,6 +31,8 @@ struct ConformanceTests {
             var run = ConformanceRun(spec: planned.spec, scenarios: planned.scenarios, baseURL: "http://127.0.0.1:\(port)")
             run.variables = ["jwtSecret": secret]
             run.profile = planned.profile
+            // Generous: other suites hash passwords on the same two cores at the same time.
+            run.timeout = 60
             return await run.run()
         }
     }

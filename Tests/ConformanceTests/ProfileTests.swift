@@ -16,6 +16,7 @@ struct ProfileTests {
         return try await standIn.application().test(.live) { client in
             var run = ConformanceRun(spec: spec, scenarios: scenarios, baseURL: "http://127.0.0.1:\(try #require(client.port))")
             run.profile = check
+            run.timeout = 60
             return await run.run()
         }
     }

@@ -41,7 +41,7 @@ extension SchemaValidator {
         return issues
     }
 
-    func validateArray(_ array: [JSONValue], at path: JSONPointer, _ keywords: [String: JSONValue], _ context: Context) -> [ValidationIssue] {
+    func evaluateArray(_ array: [JSONValue], at path: JSONPointer, _ keywords: [String: JSONValue], _ context: Context, into evaluation: inout Evaluation) {
         var issues: [ValidationIssue] = []
         if let minimum = keywords["minItems"]?.numberValue, Double(array.count) < minimum {
             issues.append(issue(path, context, "minItems", "expected at least \(Int(minimum)) items, found \(array.count)"))
@@ -57,17 +57,23 @@ extension SchemaValidator {
                 }
             }
         }
+        evaluation.issues += issues
+        issues = []
         let prefix = keywords["prefixItems"]?.arrayValue ?? []
         for (index, schema) in prefix.enumerated() where index < array.count {
-            issues += validate(array[index], at: path.appending(index), against: schema, context.child("prefixItems", String(index)))
+            evaluation.merge(evaluate(array[index], at: path.appending(index), against: schema, context.child("prefixItems", String(index))))
+            evaluation.items.insert(index)
         }
         if let items = keywords["items"] {
             for index in array.indices.dropFirst(prefix.count) {
-                issues += validate(array[index], at: path.appending(index), against: items, context.child("items"))
+                evaluation.merge(evaluate(array[index], at: path.appending(index), against: items, context.child("items")))
+                evaluation.items.insert(index)
             }
         }
         if let contains = keywords["contains"] {
-            let count = array.indices.filter { validate(array[$0], at: path.appending($0), against: contains, context.child("contains")).isEmpty }.count
+            let matching = array.indices.filter { evaluate(array[$0], at: path.appending($0), against: contains, context.child("contains")).isValid }
+            evaluation.items.formUnion(matching)
+            let count = matching.count
             let minimum = keywords["minContains"]?.numberValue ?? 1
             if Double(count) < minimum {
                 issues.append(issue(path, context, "contains", "expected at least \(Int(minimum)) items matching 'contains', found \(count)"))
@@ -76,10 +82,10 @@ extension SchemaValidator {
                 issues.append(issue(path, context, "maxContains", "expected at most \(Int(maximum)) items matching 'contains', found \(count)"))
             }
         }
-        return issues
+        evaluation.issues += issues
     }
 
-    func validateObject(_ object: [String: JSONValue], at path: JSONPointer, _ keywords: [String: JSONValue], _ context: Context) -> [ValidationIssue] {
+    func evaluateObject(_ object: [String: JSONValue], at path: JSONPointer, _ keywords: [String: JSONValue], _ context: Context, into evaluation: inout Evaluation) {
         var issues: [ValidationIssue] = []
         if let minimum = keywords["minProperties"]?.numberValue, Double(object.count) < minimum {
             issues.append(issue(path, context, "minProperties", "expected at least \(Int(minimum)) properties, found \(object.count)"))
@@ -95,12 +101,14 @@ extension SchemaValidator {
                 issues.append(issue(path, context, "dependentRequired", "property '\(name)' requires property '\(other)'"))
             }
         }
+        evaluation.issues += issues
+        issues = []
         for (name, schema) in keywords["dependentSchemas"]?.objectValue ?? [:] where object[name] != nil {
-            issues += validate(.object(object), at: path, against: schema, context.child("dependentSchemas", name))
+            evaluation.merge(evaluate(.object(object), at: path, against: schema, context.child("dependentSchemas", name)))
         }
         if let names = keywords["propertyNames"] {
             for name in object.keys.sorted() {
-                issues += validate(.string(name), at: path.appending(name), against: names, context.child("propertyNames"))
+                evaluation.issues += evaluate(.string(name), at: path.appending(name), against: names, context.child("propertyNames")).issues
             }
         }
         let properties = keywords["properties"]?.objectValue ?? [:]
@@ -110,21 +118,22 @@ extension SchemaValidator {
             var evaluated = false
             if let schema = properties[name] {
                 evaluated = true
-                issues += validate(value, at: path.appending(name), against: schema, context.child("properties", name))
+                evaluation.merge(evaluate(value, at: path.appending(name), against: schema, context.child("properties", name)))
             }
             for (pattern, schema) in patterns where Self.matches(name, pattern: pattern) {
                 evaluated = true
-                issues += validate(value, at: path.appending(name), against: schema, context.child("patternProperties", pattern))
+                evaluation.merge(evaluate(value, at: path.appending(name), against: schema, context.child("patternProperties", pattern)))
             }
             if !evaluated, let additional = keywords["additionalProperties"] {
+                evaluated = true
                 if additional == .bool(false) {
-                    issues.append(issue(path.appending(name), context, "additionalProperties", "property '\(name)' is not allowed here"))
+                    evaluation.issues.append(issue(path.appending(name), context, "additionalProperties", "property '\(name)' is not allowed here"))
                 } else {
-                    issues += validate(value, at: path.appending(name), against: additional, context.child("additionalProperties"))
+                    evaluation.merge(evaluate(value, at: path.appending(name), against: additional, context.child("additionalProperties")))
                 }
             }
+            if evaluated { evaluation.properties.insert(name) }
         }
-        return issues
     }
 
     /// ECMA-262-style search: the pattern may match anywhere in the string.

@@ -14,28 +14,47 @@ struct ValidationIssue: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// A JSON Schema 2020-12 validator for the keywords OpenAPI 3.1 documents use.
+/// A JSON Schema 2020-12 validator, complete for the required tests of the official suite.
 ///
-/// Supported: type, enum, const, the numeric, string, array and object bounds, pattern, properties,
-/// patternProperties, additionalProperties, propertyNames, required, dependentRequired, dependentSchemas,
-/// items, prefixItems, contains/minContains/maxContains, uniqueItems, allOf/anyOf/oneOf/not, if/then/else,
-/// boolean schemas, `$ref` to anything in the document (`#/...`, `$id`, `$anchor`, `$defs`) and formats
-/// (date-time, date, time, email, uuid) as assertions when `assertFormats` is on. Not supported:
-/// `$dynamicRef`, `unevaluatedProperties`, `unevaluatedItems`, remote references.
+/// All of the applicator, validation, unevaluated and core keywords: type, enum, const, the numeric, string, array
+/// and object bounds, pattern, properties, patternProperties, additionalProperties, propertyNames, required,
+/// dependentRequired, dependentSchemas, items, prefixItems, contains/minContains/maxContains, uniqueItems,
+/// allOf/anyOf/oneOf/not, if/then/else, `unevaluatedProperties` and `unevaluatedItems` (with annotations collected
+/// from every passing subschema), boolean schemas, `$ref` and `$dynamicRef`/`$dynamicAnchor` by absolute URI,
+/// `$id`, `$anchor` and `$defs`, across the main document and any `remotes` given by URI; formats (date-time, date,
+/// time, email, uuid) as assertions when `assertFormats` is on. `$vocabulary` is not interpreted.
 struct SchemaValidator: Sendable {
     private static let defaultBase = "https://root.invalid/document.json"
 
+    /// A schema's place: the document (by its URI) and the pointer inside it.
+    struct Location: Sendable, Hashable {
+        let document: String
+        let pointer: JSONPointer
+    }
+
     let document: JSONValue
     let assertFormats: Bool
-    /// Schema resources by absolute URI (`$id`), and anchors as `uri#anchor`, each with its pointer in `document`.
-    private let resources: [String: JSONPointer]
+    /// Documents by URI: the main one and the remotes.
+    private let documents: [String: JSONValue]
+    /// Schema resources by absolute URI (`$id`), and anchors (`$anchor`, `$dynamicAnchor`) as `uri#anchor`.
+    private let resources: [String: Location]
+    /// `$dynamicAnchor`s alone, as `uri#anchor`.
+    private let dynamicAnchors: [String: Location]
 
-    init(document: JSONValue, assertFormats: Bool = true) {
+    init(document: JSONValue, assertFormats: Bool = true, remotes: [String: JSONValue] = [:]) {
         self.document = document
         self.assertFormats = assertFormats
-        var resources: [String: JSONPointer] = [Self.defaultBase: .root]
-        Self.index(document, at: .root, base: Self.defaultBase, into: &resources)
+        var documents = remotes
+        documents[Self.defaultBase] = document
+        var resources: [String: Location] = [:]
+        var dynamicAnchors: [String: Location] = [:]
+        for (uri, value) in documents {
+            resources[uri] = Location(document: uri, pointer: .root)
+            Self.index(value, in: uri, at: .root, base: uri, into: &resources, dynamic: &dynamicAnchors)
+        }
+        self.documents = documents
         self.resources = resources
+        self.dynamicAnchors = dynamicAnchors
     }
 
     /// Validates `instance` against the schema at `schemaPointer` in the document (the whole document by default).
@@ -43,14 +62,21 @@ struct SchemaValidator: Sendable {
         guard let schema = schemaPointer.resolve(in: document) else {
             return [ValidationIssue(instancePath: .root, schemaPath: "#\(schemaPointer)", message: "the schema does not exist")]
         }
-        return validate(instance, at: .root, against: schema, Context(base: baseURI(of: schemaPointer), location: schemaPointer, depth: 0))
+        let base = baseURI(of: Location(document: Self.defaultBase, pointer: schemaPointer))
+        let context = Context(base: base, document: Self.defaultBase, location: schemaPointer, depth: 0, scope: [base])
+        return evaluate(instance, at: .root, against: schema, context).issues
     }
 
-    /// Where evaluation is: the base URI for `$ref`, the schema's pointer for messages, and the `$ref` depth.
+    /// Where evaluation is: the base URI for `$ref`, the document and the schema's pointer for messages, the
+    /// reference depth, and the dynamic scope (the resources entered, outermost first) for `$dynamicRef`.
     struct Context {
         var base: String
+        var document: String
         var location: JSONPointer
         var depth: Int
+        var scope: [String]
+        /// Whether the validation vocabulary applies (a metaschema's `$vocabulary` may leave it out).
+        var validates = true
 
         func child(_ tokens: String...) -> Context {
             var copy = self
@@ -59,32 +85,102 @@ struct SchemaValidator: Sendable {
         }
     }
 
-    func validate(_ instance: JSONValue, at path: JSONPointer, against schema: JSONValue, _ context: Context) -> [ValidationIssue] {
+    /// The outcome of evaluating a schema: what is wrong, and (when nothing is) the properties and items it
+    /// evaluated, which `unevaluatedProperties` and `unevaluatedItems` of enclosing schemas read.
+    struct Evaluation {
+        var issues: [ValidationIssue] = []
+        var properties: Set<String> = []
+        var items: Set<Int> = []
+
+        var isValid: Bool { issues.isEmpty }
+
+        /// Adds a subschema's outcome: its issues, and its annotations only if it passed.
+        mutating func merge(_ other: Evaluation) {
+            issues += other.issues
+            if other.isValid {
+                properties.formUnion(other.properties)
+                items.formUnion(other.items)
+            }
+        }
+
+        /// Adds only a passing subschema's annotations.
+        mutating func mergeAnnotations(_ other: Evaluation) {
+            if other.isValid {
+                properties.formUnion(other.properties)
+                items.formUnion(other.items)
+            }
+        }
+    }
+
+    func evaluate(_ instance: JSONValue, at path: JSONPointer, against schema: JSONValue, _ context: Context) -> Evaluation {
         switch schema {
-        case .bool(true): return []
+        case .bool(true): return Evaluation()
         case .bool(false):
-            return [issue(path, context, "", "no value is allowed here (schema is false), found \(describe(instance))")]
-        case .object(let keywords):
+            return Evaluation(issues: [issue(path, context, "", "no value is allowed here (schema is false), found \(describe(instance))")])
+        case .object(var keywords):
             var context = context
+            if let metaschema = keywords["$schema"]?.stringValue,
+               let vocabularies = documents[Self.withoutFragment(metaschema)]?["$vocabulary"]?.objectValue
+            {
+                context.validates = vocabularies["https://json-schema.org/draft/2020-12/vocab/validation"] != nil
+            }
+            if !context.validates {
+                keywords = keywords.filter { !Self.validationKeywords.contains($0.key) }
+            }
             if let id = keywords["$id"]?.stringValue {
                 context.base = Self.resolve(id, against: context.base)
+                if context.scope.last != context.base { context.scope.append(context.base) }
             }
-            var issues: [ValidationIssue] = []
+            var evaluation = Evaluation()
             if let reference = keywords["$ref"]?.stringValue {
-                issues += validateReference(instance, at: path, reference: reference, context)
+                evaluation.merge(evaluateReference(instance, at: path, reference: reference, dynamic: false, context))
             }
-            issues += validateGeneric(instance, at: path, keywords, context)
-            issues += validateApplicators(instance, at: path, keywords, context)
+            if let reference = keywords["$dynamicRef"]?.stringValue {
+                evaluation.merge(evaluateReference(instance, at: path, reference: reference, dynamic: true, context))
+            }
+            evaluation.issues += validateGeneric(instance, at: path, keywords, context)
+            evaluateApplicators(instance, at: path, keywords, context, into: &evaluation)
             switch instance {
-            case .number(let number): issues += validateNumber(number, at: path, keywords, context)
-            case .string(let string): issues += validateString(string, at: path, keywords, context)
-            case .array(let array): issues += validateArray(array, at: path, keywords, context)
-            case .object(let object): issues += validateObject(object, at: path, keywords, context)
+            case .number(let number): evaluation.issues += validateNumber(number, at: path, keywords, context)
+            case .string(let string): evaluation.issues += validateString(string, at: path, keywords, context)
+            case .array(let array): evaluateArray(array, at: path, keywords, context, into: &evaluation)
+            case .object(let object): evaluateObject(object, at: path, keywords, context, into: &evaluation)
             default: break
             }
-            return issues
+            evaluateUnevaluated(instance, at: path, keywords, context, into: &evaluation)
+            return evaluation
         default:
-            return [issue(path, context, "", "the schema is neither an object nor a boolean")]
+            return Evaluation(issues: [issue(path, context, "", "the schema is neither an object nor a boolean")])
+        }
+    }
+
+    /// The keywords of the validation vocabulary, ignored under a metaschema whose `$vocabulary` leaves it out.
+    static let validationKeywords: Set<String> = [
+        "type", "enum", "const", "multipleOf", "maximum", "exclusiveMaximum", "minimum", "exclusiveMinimum", "maxLength",
+        "minLength", "pattern", "maxItems", "minItems", "uniqueItems", "maxContains", "minContains", "maxProperties",
+        "minProperties", "required", "dependentRequired",
+    ]
+
+    /// `unevaluatedItems` and `unevaluatedProperties`: what no other keyword of this schema (or of a passing
+    /// subschema) evaluated must match them.
+    private func evaluateUnevaluated(
+        _ instance: JSONValue, at path: JSONPointer, _ keywords: [String: JSONValue], _ context: Context, into evaluation: inout Evaluation
+    ) {
+        if case .array(let array) = instance, let schema = keywords["unevaluatedItems"] {
+            for index in array.indices where !evaluation.items.contains(index) {
+                evaluation.merge(evaluate(array[index], at: path.appending(index), against: schema, context.child("unevaluatedItems")))
+                evaluation.items.insert(index)
+            }
+        }
+        if case .object(let object) = instance, let schema = keywords["unevaluatedProperties"] {
+            for name in object.keys.sorted() where !evaluation.properties.contains(name) {
+                if schema == .bool(false) {
+                    evaluation.issues.append(issue(path.appending(name), context, "unevaluatedProperties", "property '\(name)' is not allowed here"))
+                } else {
+                    evaluation.merge(evaluate(object[name]!, at: path.appending(name), against: schema, context.child("unevaluatedProperties")))
+                }
+                evaluation.properties.insert(name)
+            }
         }
     }
 
@@ -122,41 +218,45 @@ struct SchemaValidator: Sendable {
 
     // MARK: Applicators
 
-    private func validateApplicators(
-        _ instance: JSONValue, at path: JSONPointer, _ keywords: [String: JSONValue], _ context: Context
-    ) -> [ValidationIssue] {
-        var issues: [ValidationIssue] = []
+    private func evaluateApplicators(
+        _ instance: JSONValue, at path: JSONPointer, _ keywords: [String: JSONValue], _ context: Context, into evaluation: inout Evaluation
+    ) {
         if let schemas = keywords["allOf"]?.arrayValue {
             for (index, schema) in schemas.enumerated() {
-                issues += validate(instance, at: path, against: schema, context.child("allOf", String(index)))
+                evaluation.merge(evaluate(instance, at: path, against: schema, context.child("allOf", String(index))))
             }
         }
         if let schemas = keywords["anyOf"]?.arrayValue {
-            let results = schemas.enumerated().map { validate(instance, at: path, against: $1, context.child("anyOf", String($0))) }
-            if !results.contains(where: \.isEmpty) {
-                issues.append(issue(path, context, "anyOf", "matches none of the \(schemas.count) allowed schemas: \(explain(results))"))
+            let results = schemas.enumerated().map { evaluate(instance, at: path, against: $1, context.child("anyOf", String($0))) }
+            if results.contains(where: \.isValid) {
+                results.forEach { evaluation.mergeAnnotations($0) }
+            } else {
+                evaluation.issues.append(issue(path, context, "anyOf", "matches none of the \(schemas.count) allowed schemas: \(explain(results.map(\.issues)))"))
             }
         }
         if let schemas = keywords["oneOf"]?.arrayValue {
-            let results = schemas.enumerated().map { validate(instance, at: path, against: $1, context.child("oneOf", String($0))) }
-            let matching = results.indices.filter { results[$0].isEmpty }
+            let results = schemas.enumerated().map { evaluate(instance, at: path, against: $1, context.child("oneOf", String($0))) }
+            let matching = results.indices.filter { results[$0].isValid }
             if matching.isEmpty {
-                issues.append(issue(path, context, "oneOf", "matches none of the \(schemas.count) schemas: \(explain(results))"))
+                evaluation.issues.append(issue(path, context, "oneOf", "matches none of the \(schemas.count) schemas: \(explain(results.map(\.issues)))"))
             } else if matching.count > 1 {
-                issues.append(issue(path, context, "oneOf", "matches schemas \(matching.map(String.init).joined(separator: " and ")) but must match exactly one"))
+                evaluation.issues.append(issue(path, context, "oneOf", "matches schemas \(matching.map(String.init).joined(separator: " and ")) but must match exactly one"))
+            } else {
+                evaluation.mergeAnnotations(results[matching[0]])
             }
         }
-        if let schema = keywords["not"], validate(instance, at: path, against: schema, context.child("not")).isEmpty {
-            issues.append(issue(path, context, "not", "must not match the schema under 'not', but does"))
+        if let schema = keywords["not"], evaluate(instance, at: path, against: schema, context.child("not")).isValid {
+            evaluation.issues.append(issue(path, context, "not", "must not match the schema under 'not', but does"))
         }
         if let condition = keywords["if"] {
-            if validate(instance, at: path, against: condition, context.child("if")).isEmpty {
-                if let then = keywords["then"] { issues += validate(instance, at: path, against: then, context.child("then")) }
+            let result = evaluate(instance, at: path, against: condition, context.child("if"))
+            if result.isValid {
+                evaluation.mergeAnnotations(result)
+                if let then = keywords["then"] { evaluation.merge(evaluate(instance, at: path, against: then, context.child("then"))) }
             } else if let otherwise = keywords["else"] {
-                issues += validate(instance, at: path, against: otherwise, context.child("else"))
+                evaluation.merge(evaluate(instance, at: path, against: otherwise, context.child("else")))
             }
         }
-        return issues
     }
 
     /// Why each branch of an `anyOf`/`oneOf` failed: `[0] at '/x' ...; [1] ...`.
@@ -166,37 +266,58 @@ struct SchemaValidator: Sendable {
         }.joined(separator: "; ")
     }
 
-    private func validateReference(
-        _ instance: JSONValue, at path: JSONPointer, reference: String, _ context: Context
-    ) -> [ValidationIssue] {
+    /// `$ref`, or `$dynamicRef`: resolved like `$ref`, then, when it lands on a `$dynamicAnchor` of its name, the
+    /// outermost resource in the dynamic scope with that dynamic anchor wins.
+    private func evaluateReference(
+        _ instance: JSONValue, at path: JSONPointer, reference: String, dynamic: Bool, _ context: Context
+    ) -> Evaluation {
+        let keyword = dynamic ? "$dynamicRef" : "$ref"
         guard context.depth < 64 else {
-            return [issue(path, context, "$ref", "references nest more than 64 deep (a reference loop?)")]
+            return Evaluation(issues: [issue(path, context, keyword, "references nest more than 64 deep (a reference loop?)")])
         }
         let target = Self.resolve(reference, against: context.base)
-        guard let pointer = locate(target), let schema = pointer.resolve(in: document) else {
-            return [issue(path, context, "$ref", "cannot resolve reference '\(reference)' (remote references are not supported)")]
+        guard var location = locate(target) else {
+            return Evaluation(issues: [issue(path, context, keyword, "cannot resolve reference '\(reference)'")])
+        }
+        if dynamic, let name = target.split(separator: "#", maxSplits: 1).dropFirst().first.map(String.init), !name.hasPrefix("/"),
+           schema(at: location)?["$dynamicAnchor"]?.stringValue == name,
+           let outermost = context.scope.lazy.compactMap({ dynamicAnchors["\($0)#\(name)"] }).first
+        {
+            location = outermost
+        }
+        guard let schema = schema(at: location) else {
+            return Evaluation(issues: [issue(path, context, keyword, "cannot resolve reference '\(reference)'")])
         }
         // The target's own `$id`, if any, applies when it is entered; its ancestors' apply here.
-        let next = Context(base: baseURI(of: pointer), location: pointer, depth: context.depth + 1)
-        return validate(instance, at: path, against: schema, next)
+        let base = baseURI(of: location)
+        var next = Context(
+            base: base, document: location.document, location: location.pointer, depth: context.depth + 1, scope: context.scope,
+            validates: context.validates)
+        // The resource entered: the target's own (pushed when its `$id` is read), else the one containing it.
+        if schema["$id"] == nil, next.scope.last != base { next.scope.append(base) }
+        return evaluate(instance, at: path, against: schema, next)
     }
 
-    /// The pointer in `document` of an absolute reference `uri#fragment`.
-    private func locate(_ target: String) -> JSONPointer? {
+    private func schema(at location: Location) -> JSONValue? {
+        documents[location.document].flatMap { location.pointer.resolve(in: $0) }
+    }
+
+    /// The location of an absolute reference `uri#fragment`.
+    private func locate(_ target: String) -> Location? {
         let parts = target.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         let fragment = parts.count > 1 ? parts[1] : ""
         if fragment.isEmpty || fragment.hasPrefix("/") {
             guard let resource = resources[parts[0]], let inner = JSONPointer("#" + fragment) else { return nil }
-            return JSONPointer(tokens: resource.tokens + inner.tokens)
+            return Location(document: resource.document, pointer: JSONPointer(tokens: resource.pointer.tokens + inner.tokens))
         }
         return resources[target]
     }
 
-    /// The base URI in effect at a pointer: the innermost `$id` of its ancestors (not its own).
-    private func baseURI(of pointer: JSONPointer) -> String {
-        var base = Self.defaultBase
-        var current = document
-        for token in pointer.tokens {
+    /// The base URI in effect at a location: the innermost `$id` of its ancestors (not its own).
+    private func baseURI(of location: Location) -> String {
+        var base = location.document
+        guard var current = documents[location.document] else { return base }
+        for token in location.pointer.tokens {
             if let id = current["$id"]?.stringValue { base = Self.resolve(id, against: base) }
             guard let next = JSONPointer(tokens: [token]).resolve(in: current) else { break }
             current = next
@@ -215,35 +336,48 @@ struct SchemaValidator: Sendable {
         return reference
     }
 
-    /// Records every `$id` and `$anchor` below `value`.
-    private static func index(_ value: JSONValue, at pointer: JSONPointer, base: String, into resources: inout [String: JSONPointer]) {
+    /// Records every `$id`, `$anchor` and `$dynamicAnchor` below `value`, a part of the document `document`.
+    private static func index(
+        _ value: JSONValue, in document: String, at pointer: JSONPointer, base: String,
+        into resources: inout [String: Location], dynamic: inout [String: Location]
+    ) {
         switch value {
         case .object(let object):
             var base = base
+            let here = Location(document: document, pointer: pointer)
             if let id = object["$id"]?.stringValue {
                 base = resolve(id, against: base)
-                resources[String(base.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0])] = pointer
+                resources[withoutFragment(base)] = here
             }
             if let anchor = object["$anchor"]?.stringValue {
-                resources[String(base.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0]) + "#" + anchor] = pointer
+                resources[withoutFragment(base) + "#" + anchor] = here
+            }
+            if let anchor = object["$dynamicAnchor"]?.stringValue {
+                resources[withoutFragment(base) + "#" + anchor] = here
+                dynamic[withoutFragment(base) + "#" + anchor] = here
             }
             for (key, child) in object where key != "enum" && key != "const" {
-                index(child, at: pointer.appending(key), base: base, into: &resources)
+                index(child, in: document, at: pointer.appending(key), base: base, into: &resources, dynamic: &dynamic)
             }
         case .array(let array):
             for (offset, child) in array.enumerated() {
-                index(child, at: pointer.appending(offset), base: base, into: &resources)
+                index(child, in: document, at: pointer.appending(offset), base: base, into: &resources, dynamic: &dynamic)
             }
         default:
             break
         }
     }
 
+    private static func withoutFragment(_ uri: String) -> String {
+        String(uri.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0])
+    }
+
     // MARK: Helpers shared by the type-specific keywords (SchemaValidator+types.swift)
 
     func issue(_ path: JSONPointer, _ context: Context, _ keyword: String, _ message: String) -> ValidationIssue {
         let location = keyword.isEmpty ? context.location : context.location.appending(keyword)
-        return ValidationIssue(instancePath: path, schemaPath: "#\(location)", message: message)
+        let document = context.document == Self.defaultBase ? "" : context.document
+        return ValidationIssue(instancePath: path, schemaPath: "\(document)#\(location)", message: message)
     }
 
     func describe(_ value: JSONValue) -> String {
