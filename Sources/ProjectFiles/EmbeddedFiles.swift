@@ -2928,6 +2928,10 @@ overrides:
     reason: There is no /metrics route; unknown routes are Hono's 404 text/plain.
     expect: { status: 404, contentType: text/plain, text: 404 Not Found }
   - scenario: operations
+    operation: getDocs
+    reason: There is no /docs route; unknown routes are Hono's 404 text/plain.
+    expect: { status: 404, contentType: text/plain, text: 404 Not Found }
+  - scenario: operations
     step: metrics only answer GET
     reason: There is no /metrics route, so POST /metrics is Hono's 404 text/plain, not 405.
     expect: { status: 404, contentType: text/plain, text: 404 Not Found }
@@ -3789,7 +3793,7 @@ steps:
 """#,
         "spec/scenarios/operations.yaml": #"""
 name: operations
-description: Liveness, readiness, metrics and the served spec answer as documented.
+description: Liveness, readiness, metrics, the served spec and the HTML reference answer as documented.
 tags: [operations, smoke]
 steps:
   - operation: getHealth
@@ -3807,6 +3811,11 @@ steps:
     expect:
       status: 200
       body: { /openapi: { matches: "^3\\.1\\." } }
+  - operation: getDocs
+    expect:
+      status: 200
+      contentType: text/html
+      text: { contains: "<!DOCTYPE html>" }
   - name: a failed login is counted
     operation: login
     body: { email: "nobody-{{ $runId }}@example.com", password: "some password" }
