@@ -129,11 +129,18 @@ struct ServerMutationTests {
         var any: Bool { !scenarios.isEmpty || !fuzz.isEmpty || !stateful.isEmpty }
     }
 
+    /// The reference settings with the cheapest bcrypt there is (below what the server accepts from configuration):
+    /// these checks register hundreds of users, and hash strength is not what they test.
+    static func settings() throws -> AppSettings {
+        var settings = try AppSettings(reader: ConformanceTests.referenceReader())
+        settings.bcryptCost = 4
+        return settings
+    }
+
     /// CI's three checks against the server with `regression`, on a real socket.
     static func check(_ regression: Regression) async throws -> Caught {
         let (spec, scenarios) = try ConformanceTests.loadSpec()
-        let settings = try AppSettings(reader: ConformanceTests.referenceReader())
-        let app = try await buildApplication(settings: settings) { router in RegressedResponder(base: router, regression: regression) }
+        let app = try await buildApplication(settings: try Self.settings()) { router in RegressedResponder(base: router, regression: regression) }
         return try await app.test(.live) { client in
             let base = "http://127.0.0.1:\(try #require(client.port))"
             var caught = Caught()
@@ -165,8 +172,7 @@ struct ServerMutationTests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("saved-\(UUID().uuidString)").path
         let (spec, _) = try ConformanceTests.loadSpec()
         func serve(_ regression: Regression?) async throws -> some ApplicationProtocol {
-            let settings = try AppSettings(reader: ConformanceTests.referenceReader())
-            return try await buildApplication(settings: settings) { router in RegressedResponder(base: router, regression: regression) }
+            try await buildApplication(settings: try Self.settings()) { router in RegressedResponder(base: router, regression: regression) }
         }
         try await serve(regression).test(.live) { client in
             let base = "http://127.0.0.1:\(try #require(client.port))"

@@ -21,6 +21,21 @@ struct DocsTests {
         #expect(markdown.contains("<a id=\"schema-error\"></a>"))
     }
 
+    @Test func aSpecWithoutTagsListsEveryOperation() throws {
+        let yaml = """
+            openapi: 3.1.0
+            info: { title: Notes, version: "1" }
+            paths:
+              /notes: { get: { operationId: listNotes, responses: { "200": { description: Notes } } } }
+              /notes/{id}: { get: { tags: [notes], responses: { "200": { description: A note } } } }
+            """
+        let spec = try OpenAPISpec(data: Data(yaml.utf8), source: "notes.yaml")
+        let markdown = DocRenderer.markdown(ReferenceBuilder(spec: spec, recording: nil, normalizer: nil, shownBaseURL: "http://localhost").build())
+        #expect(markdown.contains("## notes") && markdown.contains("## Other operations"))
+        #expect(markdown.contains("`GET /notes`") && markdown.contains("`GET /notes/{id}`"))
+        #expect(markdown.contains("from `notes.yaml`"))
+    }
+
     @Test func htmlIsSelfContainedWithContentsAndEscapedText() throws {
         let html = DocRenderer.html(try Self.blocks(), title: "AI Worker API reference")
         #expect(html.hasPrefix("<!DOCTYPE html>"))

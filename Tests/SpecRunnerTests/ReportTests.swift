@@ -24,8 +24,26 @@ struct ReportTests {
     @Test func secretsAreRedactedInRequests() throws {
         let step = try #require(try Self.sampleRun().scenarios[0].steps.last?.request)
         let text = "\(step.headers) \(step.body ?? "")"
-        #expect(!text.contains("secret.sig") && !text.contains("hunter2"))
-        #expect(text.contains("Bearer eyJhbG…«redacted»"))
+        #expect(!text.contains("secret.sig") && !text.contains("hunter2") && !text.contains("eyJ"))
+        #expect(text.contains("Bearer «redacted»"))
+    }
+
+    @Test(arguments: [
+        // Fields by name, in JSON, form and query bodies, and headers; values by their look, wherever they are.
+        (#"{"access_token":"opaque-123456","refresh_token":"r","nested":{"client_secret":"s3"}}"#, "application/json"),
+        ("username=alice&password=hunter2hunter2&grant_type=password", "application/x-www-form-urlencoded"),
+        ("the token is eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl and the key sk-abcdefghijklmnop", "text/plain"),
+    ])
+    func secretsAreRedactedWholeByNameOrByLook(body: String, contentType: String) {
+        let shown = Redaction.excerpt(of: body, contentType: contentType)
+        for secret in ["opaque-123456", "s3\"", "hunter2", "eyJ", "sk-abc", "c2lnbmF0dXJl"] {
+            #expect(!shown.contains(secret), "\(shown)")
+        }
+        #expect(shown.contains("«redacted»"))
+        let request = Redaction.request(SentRequest(
+            method: "GET", url: "http://x/notes?api_key=k123456789&page=2", headers: [("X-Session-Id", "abc"), ("Cookie", "sid=1")], body: nil))
+        #expect(request.url == "http://x/notes?api_key=«redacted»&page=2")
+        #expect(request.headers.map(\.value) == ["«redacted»", "«redacted»"])
     }
 
     @Test func junitHasASuitePerScenarioAndACasePerStep() throws {

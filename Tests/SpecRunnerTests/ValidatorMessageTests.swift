@@ -47,9 +47,30 @@ struct ValidatorMessageTests {
     @Test func specLintIsCleanAndFindsBrokenReferences() throws {
         let spec = try ScenarioTests.spec()
         let data = try Data(contentsOf: ScenarioTests.root.appendingPathComponent("spec/openapi.json"))
-        #expect(spec.lint(data: data).isEmpty)
+        #expect(spec.lint().isEmpty)
         let broken = Data(String(decoding: data, as: UTF8.self).replacingOccurrences(of: "#/components/schemas/Token", with: "#/components/schemas/Nope").utf8)
-        let problems = try OpenAPISpec(data: broken, source: "broken").lint(data: broken)
+        let problems = try OpenAPISpec(data: broken, source: "broken").lint()
         #expect(problems.contains { $0.contains("'#/components/schemas/Nope' does not resolve") })
+    }
+
+    @Test func aYAMLSpecReadsLikeJSONAndOperationsWithoutIdAreNamedByMethodAndPath() throws {
+        let yaml = """
+            openapi: 3.1.0
+            info: { title: Notes, version: "1" }
+            paths:
+              /notes/{note_id}:
+                get:
+                  parameters: [{ name: note_id, in: path, required: true, schema: { type: integer } }]
+                  responses: { "200": { description: A note } }
+                delete:
+                  operationId: deleteNote
+                  responses: { "204": { description: Gone } }
+            """
+        let spec = try OpenAPISpec(data: Data(yaml.utf8), source: "notes.yaml")
+        #expect(Set(spec.operations.keys) == ["GET /notes/{note_id}", "deleteNote"])
+        #expect(spec.operation(named: "DELETE /notes/{note_id}")?.id == "deleteNote")
+        #expect(spec.operation(named: "get /notes/{note_id}")?.id == "GET /notes/{note_id}")
+        #expect(spec.lint().contains("warning: GET /notes/{note_id} has no operationId; it is named 'GET /notes/{note_id}' in scenarios and reports"))
+        #expect(throws: SpecError.self) { try OpenAPISpec(data: Data("just text".utf8), source: "x") }
     }
 }

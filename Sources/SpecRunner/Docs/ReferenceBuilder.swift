@@ -21,11 +21,19 @@ struct ReferenceBuilder {
         }
         if let description = document["info"]?["description"]?.stringValue { blocks.append(.paragraph(description)) }
         blocks += authentication()
-        for tag in document["tags"]?.arrayValue ?? [] {
-            guard let name = tag["name"]?.stringValue else { continue }
+        // The declared tags in their order, then tags only operations name, then operations with no tag.
+        let declared = (document["tags"]?.arrayValue ?? []).compactMap { tag in tag["name"]?.stringValue.map { ($0, tag["description"]?.stringValue) } }
+        let used = Set(spec.operations.values.flatMap(tags(of:)))
+        let sections = declared + used.subtracting(declared.map(\.0)).sorted().map { ($0, String?.none) }
+        for (name, description) in sections {
             blocks.append(.heading(level: 2, text: name, id: "tag-\(Self.slug(name))"))
-            if let description = tag["description"]?.stringValue { blocks.append(.paragraph(description)) }
+            if let description { blocks.append(.paragraph(description)) }
             for operation in operations(tagged: name) { blocks += self.operation(operation) }
+        }
+        let untagged = spec.operations.values.filter { tags(of: $0).isEmpty }.sorted { ($0.path, $0.method) < ($1.path, $1.method) }
+        if !untagged.isEmpty {
+            blocks.append(.heading(level: 2, text: sections.isEmpty ? "Operations" : "Other operations", id: "untagged"))
+            for operation in untagged { blocks += self.operation(operation) }
         }
         blocks += schemas()
         blocks += recordedFlow()
@@ -33,9 +41,11 @@ struct ReferenceBuilder {
     }
 
     private func operations(tagged tag: String) -> [OpenAPISpec.Operation] {
-        spec.operations.values
-            .filter { $0.pointer.resolve(in: spec.document)?["tags"]?.arrayValue?.contains(.string(tag)) == true }
-            .sorted { ($0.path, $0.method) < ($1.path, $1.method) }
+        spec.operations.values.filter { tags(of: $0).contains(tag) }.sorted { ($0.path, $0.method) < ($1.path, $1.method) }
+    }
+
+    private func tags(of operation: OpenAPISpec.Operation) -> [String] {
+        operation.pointer.resolve(in: spec.document)?["tags"]?.arrayValue?.compactMap(\.stringValue) ?? []
     }
 
     private func authentication() -> [DocBlock] {
@@ -52,7 +62,8 @@ struct ReferenceBuilder {
     private func operation(_ operation: OpenAPISpec.Operation) -> [DocBlock] {
         guard let item = operation.pointer.resolve(in: spec.document) else { return [] }
         let summary = item["summary"]?.stringValue ?? operation.id
-        var blocks: [DocBlock] = [.heading(level: 3, text: "\(summary): `\(operation.method) \(operation.path)`", id: operation.id)]
+        let anchor = operation.id.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" } ? operation.id : Self.slug(operation.id)
+        var blocks: [DocBlock] = [.heading(level: 3, text: "\(summary): `\(operation.method) \(operation.path)`", id: anchor)]
         if let description = item["description"]?.stringValue { blocks.append(.paragraph(description)) }
         blocks.append(.paragraph("**Operation** `\(operation.id)`. **Authentication:** \(security(of: item))."))
         let parameters = (item["parameters"]?.arrayValue ?? []).map { parameter in

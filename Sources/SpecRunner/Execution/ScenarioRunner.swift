@@ -95,9 +95,9 @@ struct ScenarioRunner: Sendable {
                 } else {
                     result.failures = reference
                 }
-                if let operation = step.operation {
-                    let documented = spec.operations[operation].flatMap { spec.response(for: $0, status: response.status) } != nil
-                    calls.append(OperationCall(operation: operation, status: response.status, passed: result.failures.isEmpty, documented: documented))
+                if let name = step.operation, let operation = spec.operation(named: name) {
+                    let documented = spec.response(for: operation, status: response.status) != nil
+                    calls.append(OperationCall(operation: operation.id, status: response.status, passed: result.failures.isEmpty, documented: documented))
                 }
                 if result.failures.isEmpty {
                     try capture(step.capture, from: response, into: &template, failures: &result.failures)
@@ -122,7 +122,7 @@ struct ScenarioRunner: Sendable {
         let method: String
         var path: String
         if let operationId = step.operation {
-            guard let operation = spec.operations[operationId] else {
+            guard let operation = spec.operation(named: operationId) else {
                 throw SpecError("operation '\(operationId)' is not in \(spec.source)")
             }
             method = operation.method
@@ -167,7 +167,7 @@ struct ScenarioRunner: Sendable {
         if !expect.status.isEmpty, !expect.status.contains(response.status) {
             failures.append("status: expected \(expect.status.map(String.init).joined(separator: " or ")), got \(response.status)")
         }
-        if let operationId = step.operation, let operation = spec.operations[operationId] {
+        if let operationId = step.operation, let operation = spec.operation(named: operationId) {
             failures += spec.check(response, operation: operation)
         }
         if let schema = expect.schema {

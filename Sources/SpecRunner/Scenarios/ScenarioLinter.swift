@@ -26,7 +26,7 @@ struct ScenarioLinter {
                 capturedSoFar.formUnion(scenario.steps.flatMap(\.capture.keys))
             }
             if let id = step.operation {
-                if let operation = spec.operations[id] {
+                if let operation = spec.operation(named: id) {
                     for status in step.expect.status where spec.response(for: operation, status: status) == nil {
                         problems.append("\(label): expects status \(status), which \(id) does not document")
                     }

@@ -1,5 +1,6 @@
 import Foundation
 import OpenAPIKit
+import Yams
 
 /// The OpenAPI document the runner checks deployments against: operations by `operationId`,
 /// and for each the documented statuses, media types, schemas and required headers.
@@ -47,9 +48,17 @@ struct OpenAPISpec: Sendable {
         try self.init(data: data, source: url.path)
     }
 
+    /// Reads a JSON or YAML OpenAPI 3.1 document.
     init(data: Data, source: String) throws {
         let document: JSONValue
-        do { document = try JSONValue.parse(data) } catch { throw SpecError("\(source) is not valid JSON: \(error)") }
+        do {
+            document = try JSONValue.parse(data)
+        } catch let jsonError {
+            guard let text = String(data: data, encoding: .utf8), let yaml = try? JSONValue(any: try Yams.load(yaml: text)), yaml.objectValue != nil else {
+                throw SpecError("\(source) is neither JSON nor YAML (as JSON: \(jsonError))")
+            }
+            document = yaml
+        }
         try self.init(document: document, source: source)
     }
 
@@ -60,7 +69,9 @@ struct OpenAPISpec: Sendable {
         var operations: [String: Operation] = [:]
         for (path, item) in document["paths"]?.objectValue ?? [:] {
             for method in ["get", "put", "post", "delete", "options", "head", "patch", "trace"] {
-                guard let operation = item[method], let id = operation["operationId"]?.stringValue else { continue }
+                // An operation without an operationId is named `METHOD /path`, as scenarios may also name any.
+                guard let operation = item[method] else { continue }
+                let id = operation["operationId"]?.stringValue ?? "\(method.uppercased()) \(path)"
                 let pointer = JSONPointer(tokens: ["paths", path, method])
                 let statuses = (operation["responses"]?.objectValue?.keys).map { Array($0).sorted() } ?? []
                 operations[id] = Operation(id: id, method: method.uppercased(), path: path, pointer: pointer, statuses: statuses)
@@ -105,11 +116,13 @@ struct OpenAPISpec: Sendable {
     }
 
     /// Problems that make the document unusable or misleading: OpenAPIKit's structural validation
-    /// (OpenAPI 3.1) and every `$ref` that points nowhere.
-    func lint(data: Data) -> [String] {
-        var problems: [String] = []
+    /// (OpenAPI 3.1), every `$ref` that points nowhere, and operations without an `operationId` (they work, named
+    /// `METHOD /path`, but generated clients and reports name them better with one).
+    func lint() -> [String] {
+        var problems = operations.values.filter { $0.pointer.appending("operationId").resolve(in: document) == nil }
+            .map { "warning: \($0.id) has no operationId; it is named '\($0.id)' in scenarios and reports" }.sorted()
         do {
-            let parsed = try JSONDecoder().decode(OpenAPI.Document.self, from: data)
+            let parsed = try JSONDecoder().decode(OpenAPI.Document.self, from: Data(document.jsonText.utf8))
             do { try parsed.validate() } catch { problems.append("OpenAPI validation: \(error)") }
         } catch {
             problems.append("not a valid OpenAPI 3.1 document: \(error)")
