@@ -3007,6 +3007,10 @@ overrides:
         "$ref": "#/$defs/step"
       },
       "description": "Steps that always run, e.g. to revoke what the scenario created."
+    },
+    "continueOnFailure": {
+      "type": "boolean",
+      "description": "Run every step even after one fails; a step needing a value a failed step did not capture is skipped."
     }
   },
   "$defs": {
@@ -3164,6 +3168,17 @@ overrides:
               }
             ]
           }
+        },
+        "form": {
+          "type": "object",
+          "description": "A form body (application/x-www-form-urlencoded): field -> value (templated).",
+          "additionalProperties": {
+            "type": [
+              "string",
+              "number",
+              "boolean"
+            ]
+          }
         }
       }
     },
@@ -3208,6 +3223,10 @@ overrides:
               "type": "integer",
               "minimum": 0,
               "description": "Characters, items or properties."
+            },
+            "notContains": {
+              "type": "string",
+              "description": "A substring the value's text must not hold (for an array: no item's)."
             }
           }
         },

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
@@ -50,6 +51,41 @@ struct WrongServerTests {
     @Test func undocumentedContentTypeIsNamed() async throws {
         let failures = try await failuresOfRegister { _, _ in Self.json(.ok, "User created", contentType: "text/plain") }
         #expect(failures.contains { $0.contains("content type text/plain is not documented for register 200") })
+    }
+
+    @Test func formBodiesAndContinueOnFailure() async throws {
+        let (spec, _) = try ConformanceTests.loadSpec()
+        let scenario = try ScenarioLoader.load(text: """
+            name: independent-checks
+            continueOnFailure: true
+            steps:
+              - name: broken
+                request: { method: GET, path: /broken }
+                expect: { status: 200 }
+                capture: { id: /id }
+              - name: a form
+                request: { method: POST, path: /echo }
+                form: { name: "x y+z", token: "{{ $runId }}" }
+                expect:
+                  status: 200
+                  text: { matches: '^name=x\\+y%2Bz&token={{ $runId }}$', notContains: "%20" }
+                  headers: { X-Content-Type: application/x-www-form-urlencoded }
+              - name: needs the id
+                request: { method: GET, path: "/items/{{ id }}" }
+                expect: { status: 200 }
+            """, file: "independent-checks.yaml").scenario
+        let router = Router()
+        router.get("broken") { _, _ in Self.json(.internalServerError, "{}") }
+        router.post("echo") { request, _ in
+            var request = request
+            let body = try await request.collectBody(upTo: 1 << 16)
+            return Response(status: .ok, headers: [.contentType: "text/plain", HTTPField.Name("X-Content-Type")!: request.headers[.contentType] ?? ""],
+                            body: .init(byteBuffer: body))
+        }
+        let result = try await ConformanceTests.run([scenario], spec: spec, against: Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0))))
+        let steps = try #require(result.scenarios.first?.steps)
+        #expect(steps.map(\.outcome) == [.failed, .passed, .skipped], "\(steps.map(\.failures))")
+        #expect(steps[2].failures == ["not run: id was never captured (an earlier step failed)"])
     }
 
     @Test func unreachableTargetIsDetected() async throws {

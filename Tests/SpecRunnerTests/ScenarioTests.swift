@@ -134,6 +134,13 @@ struct ScenarioTests {
         #expect(try matcher("{ length: 2 }").failure(for: .array([.null, .null]), render: identity) == nil)
         #expect(try matcher("{ contains: lo w }").failure(for: .string("hello world"), render: identity) == nil)
         #expect(try matcher("{ a: 1 }").failure(for: .object(["a": .number(1)]), render: identity) == nil)
+        #expect(try matcher("{ notContains: secret }").failure(for: .string("no secrets"), render: identity) != nil)
+        #expect(try matcher("{ notContains: foreign }").failure(for: .array([.string("mine"), .string("foreign key")]), render: identity) != nil)
+        #expect(try matcher("{ notContains: foreign }").failure(for: .array([.string("mine")]), render: identity) == nil)
+        #expect(try matcher("{ type: integer }").failure(for: .string("x"), render: identity)?.hasPrefix("expected an integer") == true)
+        let template = Template(runId: "r1", variables: ["id": .string("abc")])
+        #expect(try matcher("{ matches: '^key-{{ id }}$' }").failure(for: .string("key-abc"), render: template.render) == nil)
+        #expect(try matcher("{ matches: '^key-{{ id }}$' }").failure(for: .string("key-xyz"), render: template.render) != nil)
     }
 
     @Test func bodySubsetReportsEachDifference() {

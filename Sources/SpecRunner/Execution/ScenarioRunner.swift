@@ -36,14 +36,22 @@ struct ScenarioRunner: Sendable {
         }
         var failed = false
         for step in scenario.steps {
-            if failed {
+            let uncaptured = Set(step.references).subtracting(template.variables.keys).sorted()
+            if failed, scenario.continueOnFailure, !uncaptured.isEmpty {
+                result.steps.append(StepResult(
+                    name: step.name, operation: step.operation, outcome: .skipped,
+                    failures: ["not run: \(uncaptured.joined(separator: ", ")) was never captured (an earlier step failed)"],
+                    seconds: 0, isFinally: false))
+                continue
+            }
+            if failed, !scenario.continueOnFailure {
                 result.steps.append(StepResult(
                     name: step.name, operation: step.operation, outcome: .skipped, failures: ["not run: an earlier step failed"],
                     seconds: 0, isFinally: false))
                 continue
             }
             let stepResult = await run(step, in: scenario.name, template: &template, isFinally: false, calls: &result.calls)
-            failed = stepResult.outcome == .failed
+            failed = failed || stepResult.outcome == .failed
             result.steps.append(stepResult)
         }
         for step in scenario.finally {
@@ -149,7 +157,15 @@ struct ScenarioRunner: Sendable {
             headers.append(("X-API-Key", try template.renderString(apiKey)))
         }
         var body: String?
-        if let rawBody = step.rawBody {
+        if let form = step.form {
+            var components = URLComponents()
+            components.queryItems = try form.sorted { $0.key < $1.key }.map { URLQueryItem(name: $0.key, value: try template.render($0.value).displayText) }
+            // A form encodes spaces as '+', and '+' itself must then be escaped.
+            body = (components.percentEncodedQuery ?? "").replacingOccurrences(of: "+", with: "%2B").replacingOccurrences(of: "%20", with: "+")
+            if !headers.contains(where: { $0.name.caseInsensitiveCompare("Content-Type") == .orderedSame }) {
+                headers.append(("Content-Type", "application/x-www-form-urlencoded"))
+            }
+        } else if let rawBody = step.rawBody {
             body = try template.renderString(rawBody)
         } else if let json = step.body {
             body = try template.render(json).jsonText

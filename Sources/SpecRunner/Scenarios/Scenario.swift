@@ -12,11 +12,14 @@ struct Scenario: Decodable, Sendable {
     var requires: [String]
     var steps: [Step]
     var finally: [Step]
+    /// Run every step even after one fails (for lists of independent checks); captures of a failed step are
+    /// missing, so a later step that needs them is skipped with a note.
+    var continueOnFailure: Bool
     /// The file it came from.
     var file: String = ""
 
     private enum CodingKeys: String, CodingKey {
-        case name, description, tags, variables, requires, steps, finally
+        case name, description, tags, variables, requires, steps, finally, continueOnFailure
     }
 
     init(from decoder: any Decoder) throws {
@@ -35,6 +38,7 @@ struct Scenario: Decodable, Sendable {
         requires = try container.decodeIfPresent([String].self, forKey: .requires) ?? []
         steps = try container.decode([Step].self, forKey: .steps)
         finally = try container.decodeIfPresent([Step].self, forKey: .finally) ?? []
+        continueOnFailure = try container.decodeIfPresent(Bool.self, forKey: .continueOnFailure) ?? false
     }
 }
 
@@ -53,6 +57,8 @@ struct Step: Decodable, Sendable {
     var body: JSONValue?
     /// A body sent exactly as written (templated), e.g. invalid JSON.
     var rawBody: String?
+    /// A form body (`application/x-www-form-urlencoded`), field -> value (templated).
+    var form: [String: JSONValue]?
     /// Seconds before the request is abandoned.
     var timeout: Double?
     var retry: Retry?
@@ -79,7 +85,7 @@ struct Step: Decodable, Sendable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case name, operation, request, path, query, headers, auth, body, rawBody, timeout, retry, expect, capture
+        case name, operation, request, path, query, headers, auth, body, rawBody, form, timeout, retry, expect, capture
     }
 
     init(from decoder: any Decoder) throws {
@@ -94,6 +100,7 @@ struct Step: Decodable, Sendable {
         auth = try container.decodeIfPresent(Auth.self, forKey: .auth)
         body = try container.decodeIfPresent(JSONValue.self, forKey: .body)
         rawBody = try container.decodeIfPresent(String.self, forKey: .rawBody)
+        form = try container.decodeIfPresent([String: JSONValue].self, forKey: .form)
         timeout = try container.decodeIfPresent(Double.self, forKey: .timeout)
         retry = try container.decodeIfPresent(Retry.self, forKey: .retry)
         expect = try container.decodeIfPresent(Expectation.self, forKey: .expect) ?? Expectation()
@@ -169,6 +176,8 @@ struct Matcher: Decodable, Sendable {
     var matches: String?
     /// A substring of the value's text.
     var contains: String?
+    /// A substring the value's text must not hold; for an array, no item's text may hold it.
+    var notContains: String?
     /// Whether the value must be present (`false`: absent).
     var exists: Bool?
     /// A JSON type name: null, boolean, integer, number, string, array, object.
@@ -177,7 +186,7 @@ struct Matcher: Decodable, Sendable {
     var length: Int?
 
     private enum CodingKeys: String, CodingKey {
-        case equals, notEquals, matches, contains, exists, type, length
+        case equals, notEquals, matches, contains, notContains, exists, type, length
     }
 
     init(from decoder: any Decoder) throws {
@@ -191,12 +200,13 @@ struct Matcher: Decodable, Sendable {
         notEquals = try container.decodeIfPresent(JSONValue.self, forKey: .notEquals)
         matches = try container.decodeIfPresent(String.self, forKey: .matches)
         contains = try container.decodeIfPresent(String.self, forKey: .contains)
+        notContains = try container.decodeIfPresent(String.self, forKey: .notContains)
         exists = try container.decodeIfPresent(Bool.self, forKey: .exists)
         type = try container.decodeIfPresent(String.self, forKey: .type)
         length = try container.decodeIfPresent(Int.self, forKey: .length)
     }
 
-    static let keys: Set<String> = ["equals", "notEquals", "matches", "contains", "exists", "type", "length"]
+    static let keys: Set<String> = ["equals", "notEquals", "matches", "contains", "notContains", "exists", "type", "length"]
 
     /// What is wrong with `value` (nil: absent), or nil when every check holds. Expected values are
     /// templated by the caller before matching.
@@ -215,13 +225,19 @@ struct Matcher: Decodable, Sendable {
             return "expected anything but \(unexpected.jsonText.prefix(200))"
         }
         if let type, value.typeName != type, !(type == "number" && value.typeName == "integer") {
-            return "expected a \(type), found \(value.typeName) \(value.jsonText.prefix(100))"
+            return "expected \(Self.article(type)) \(type), found \(value.typeName) \(value.jsonText.prefix(100))"
         }
-        if let matches, !SchemaValidator.matches(value.displayText, pattern: matches) {
-            return "expected to match /\(matches)/, found \(value.jsonText.prefix(200))"
+        if let matches, case .string(let pattern) = try render(.string(matches)), !SchemaValidator.matches(value.displayText, pattern: pattern) {
+            return "expected to match /\(pattern)/, found \(value.jsonText.prefix(200))"
         }
         if let contains, case .string(let needle) = try render(.string(contains)), !value.displayText.contains(needle) {
             return "expected to contain \(JSONValue.string(needle).jsonText), found \(value.jsonText.prefix(200))"
+        }
+        if let notContains, case .string(let needle) = try render(.string(notContains)) {
+            let texts = value.arrayValue?.map(\.jsonText) ?? [value.displayText]
+            if let offender = texts.first(where: { $0.contains(needle) }) {
+                return "expected no \(JSONValue.string(needle).jsonText), found \(offender.prefix(200))"
+            }
         }
         if let length {
             let actual: Int? = switch value {
@@ -233,6 +249,13 @@ struct Matcher: Decodable, Sendable {
             if actual != length { return "expected length \(length), found \(actual.map(String.init) ?? "a \(value.typeName)")" }
         }
         return nil
+    }
+}
+
+extension Matcher {
+    /// "a" or "an" before a type name.
+    static func article(_ word: String) -> String {
+        word.first.map { "aeiou".contains($0) } == true ? "an" : "a"
     }
 }
 
