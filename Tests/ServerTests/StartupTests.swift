@@ -49,6 +49,19 @@ struct StartupTests {
         #expect(try JWTSecret.resolve(configured: nil, folder: folder, logger: logger) == first)
     }
 
+    @Test func anUnreadableSecretFileStopsStartUpAndIsNotReplaced() throws {
+        let folder = try temporaryFolder()
+        let file = folder.appendingPathComponent(JWTSecret.fileName)
+        let garbage = Data([0xFF, 0xFE, 0x00, 0x41])
+        try garbage.write(to: file)
+        #expect(throws: JWTSecretError.self) { try JWTSecret.resolve(configured: nil, folder: folder, logger: logger) }
+        #expect(try Data(contentsOf: file) == garbage)
+        // A folder where the file should be cannot be read either (root ignores permissions, so this stands in).
+        let other = try temporaryFolder()
+        try FileManager.default.createDirectory(at: other.appendingPathComponent(JWTSecret.fileName), withIntermediateDirectories: true)
+        #expect(throws: JWTSecretError.self) { try JWTSecret.resolve(configured: nil, folder: other, logger: logger) }
+    }
+
     @Test func tokensSurviveARestartWithTheGeneratedSecret() async throws {
         let path = try temporaryFolder().appendingPathComponent("db.sqlite").path
         let reader = try testReaderWithoutSecret(databasePath: path)

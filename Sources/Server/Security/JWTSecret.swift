@@ -11,8 +11,9 @@ enum JWTSecret {
     static let advice = "Make one with: openssl rand -base64 48"
 
     /// The secret to sign with. A configured secret must be at least 32 bytes and not the original's;
-    /// without one, 32 random bytes are generated on first start and stored (mode 0600) in `folder`,
-    /// or kept in memory only when there is no folder (`:memory:` databases).
+    /// without one, 32 random bytes are generated on first start and stored (created exclusively, mode 0600) in
+    /// `folder`, or kept in memory only when there is no folder (`:memory:` databases). Only a missing file is
+    /// created: one that cannot be read stops start-up.
     static func resolve(configured: String?, folder: URL?, logger: Logger) throws -> String {
         if let configured {
             try validate(configured, source: "JWT_SECRET")
@@ -23,18 +24,45 @@ enum JWTSecret {
             return generate()
         }
         let file = folder.appendingPathComponent(fileName)
-        if let stored = try? String(contentsOf: file, encoding: .utf8) {
-            let secret = stored.trimmingCharacters(in: .whitespacesAndNewlines)
-            try validate(secret, source: file.path)
-            return secret
+        if let stored = try read(file) {
+            try validate(stored, source: file.path)
+            return stored
         }
-        let secret = generate()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        guard FileManager.default.createFile(atPath: file.path, contents: Data(secret.utf8), attributes: [.posixPermissions: 0o600]) else {
+        let secret = generate()
+        // Created exclusively: if another process made one meanwhile, that one is used.
+        let descriptor = open(file.path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard descriptor >= 0 else {
+            if errno == EEXIST, let stored = try read(file) {
+                try validate(stored, source: file.path)
+                return stored
+            }
+            throw JWTSecretError(message: "Cannot write the generated JWT secret to \(file.path): \(String(cString: strerror(errno))). Set JWT_SECRET instead. \(advice)")
+        }
+        let bytes = Array(secret.utf8)
+        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        close(descriptor)
+        guard written == bytes.count else {
             throw JWTSecretError(message: "Cannot write the generated JWT secret to \(file.path). Set JWT_SECRET instead. \(advice)")
         }
         logger.notice("Generated a JWT secret and stored it", metadata: ["file": "\(file.path)"])
         return secret
+    }
+
+    /// The stored secret, or nil when there is no file. A file that cannot be read, or is not text, stops start-up:
+    /// replacing it would silently log everyone out.
+    private static func read(_ file: URL) throws -> String? {
+        guard FileManager.default.fileExists(atPath: file.path) else { return nil }
+        let data: Data
+        do {
+            data = try Data(contentsOf: file)
+        } catch {
+            throw JWTSecretError(message: "Cannot read the JWT secret in \(file.path) (\(error.localizedDescription)). Fix the file or its permissions, or set JWT_SECRET; it is not replaced, since a new secret would end every session.")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw JWTSecretError(message: "The JWT secret in \(file.path) is not text. Restore it, or delete it to generate a new one (every session ends), or set JWT_SECRET.")
+        }
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     static func validate(_ secret: String, source: String) throws {
