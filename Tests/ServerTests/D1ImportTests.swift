@@ -52,6 +52,22 @@ struct D1ImportTests {
         #expect(!stored.contains { $0.contains(Self.aliceKey) })
     }
 
+    @Test func onlyPlainlyActiveKeysOfTheOriginalsShapeImportAsActive() async throws {
+        let fixture = try Self.fixture()
+        let user = "V1StGXR8_Z5jdHi6B-myT"
+        let rows = [("k-false", "'false'"), ("k-real", "0.0"), ("k-null", "NULL"), ("k-true", "'true'"), ("k-one", "1")].enumerated().map { index, row in
+            #"INSERT INTO "api_keys" ("id","user_id","key","name","active") VALUES('\#(row.0)','\#(user)','sk-\#(String(repeating: "a", count: 31))\#(index)','k',\#(row.1));"#
+        }
+        let dump = Self.wranglerExport + "\n" + rows.joined(separator: "\n")
+            + "\n" + #"INSERT INTO "api_keys" ("id","user_id","key","name","active") VALUES('k-short','\#(user)','sk-abc','k',1);"#
+        let summary = try await D1Importer(database: fixture.database).importDump(dump)
+        #expect(summary.skipped.contains { $0.contains("k-short") && $0.contains("32 characters") })
+        let active = try await fixture.database.read { db in
+            try String.fetchAll(db, sql: "SELECT id FROM api_keys WHERE active AND id LIKE 'k-%' ORDER BY id")
+        }
+        #expect(active == ["k-one", "k-true"])
+    }
+
     @Test func importedUsersLogInWithOldPasswordsWhichAreThenUpgraded() async throws {
         let fixture = try Self.fixture()
         _ = try await D1Importer(database: fixture.database).importDump(Self.wranglerExport)
@@ -125,7 +141,7 @@ struct D1ImportTests {
             CREATE TABLE users (id TEXT PRIMARY KEY, email TEXT UNIQUE NOT NULL, password TEXT NOT NULL, created_at DATETIME DEFAULT CURRENT_TIMESTAMP);
             CREATE TABLE api_keys (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, key TEXT UNIQUE NOT NULL, name TEXT NOT NULL, active BOOLEAN DEFAULT 1, created_at DATETIME DEFAULT CURRENT_TIMESTAMP);
             INSERT INTO users (id, email, password) VALUES ('u1', 'carol@example.com', '\(Self.legacyHash("it's; a \"tricky\" password"))');
-            INSERT INTO api_keys (id, user_id, key, name) VALUES ('k1', 'u1', 'sk-carol0000000000000000000000000', 'carol''s key; with a semicolon');
+            INSERT INTO api_keys (id, user_id, key, name) VALUES ('k1', 'u1', 'sk-carol000000000000000000000000000', 'carol''s key; with a semicolon');
             .dump
             """
         let process = Process()

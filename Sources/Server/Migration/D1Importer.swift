@@ -88,14 +88,19 @@ struct D1Importer {
         guard let userId = row["user_id"].map(text), try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM users WHERE id = ?)", arguments: [userId]) == true else {
             return "its user is not in this database"
         }
-        guard case .text(let key) = row["key"] ?? .null, key.hasPrefix(APIKeyGenerator.keyPrefix), key.count > APIKeyGenerator.keyPrefix.count else {
-            return "the key is not an 'sk-' key"
+        guard case .text(let key) = row["key"] ?? .null, Self.isOriginalKey(key) else {
+            return "the key is not the original's 'sk-' and 32 characters of [A-Za-z0-9_-]"
         }
         let hash = APIKeyGenerator.hash(key)
         if let existing = try String.fetchOne(db, sql: "SELECT id FROM api_keys WHERE id = ? OR key_hash = ?", arguments: [id, hash]) {
             return existing == id ? "already imported" : "the same key is already here under id \(existing)"
         }
-        let active = row["active"].map { $0 != .integer(0) && $0 != .text("0") && $0 != .null } ?? true
+        // Only what plainly says active is: anything else ('false', 0.0, null, a missing column) fails closed.
+        let active = switch row["active"] {
+        case .integer(1)?, .real(1)?: true
+        case .text(let text)? where ["1", "true"].contains(text.lowercased()): true
+        default: false
+        }
         let created = timestamp(row["created_at"]) ?? now
         try db.execute(
             sql: """
@@ -105,6 +110,12 @@ struct D1Importer {
             arguments: [id, userId, hash, String(key.prefix(APIKeyGenerator.displayPrefixLength)), row["name"].map(text) ?? "imported key",
                         active, created, active ? nil : now])
         return nil
+    }
+
+    /// The original's key shape: `sk-` and a 32-character nanoid.
+    static func isOriginalKey(_ key: String) -> Bool {
+        key.count == 35 && key.hasPrefix("sk-")
+            && key.dropFirst(3).unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) && $0.isASCII || $0 == "_" || $0 == "-" }
     }
 
     static func text(_ value: SQLDump.Value) -> String {
