@@ -73,15 +73,26 @@ struct LimitsTests {
         #expect(await throttle.retryAfter(email: "a") == nil)
     }
 
+    @Test func aRefusedRequestCostsTheOtherBucketsNothing() async throws {
+        let limiter = RateLimiter()
+        let policy = RateLimiter.Policy(capacity: 2, period: .seconds(60))
+        #expect(await limiter.take(["user"], policy: policy).allowed)
+        #expect(await limiter.take(["user"], policy: policy).allowed)
+        // The user is throttled: requests with the user's key are refused, and must not drain the key's bucket.
+        for _ in 0..<3 { #expect(await !limiter.take(["user", "key"], policy: policy).allowed) }
+        #expect(await limiter.take(["key"], policy: policy).remaining == 1)
+        #expect(await limiter.take(["key"], policy: policy).allowed)
+    }
+
     @Test func bucketsRefillOverTime() async throws {
         let limiter = RateLimiter()
         let policy = RateLimiter.Policy(capacity: 2, period: .milliseconds(200))
-        #expect(await limiter.take("k", policy: policy).allowed)
-        #expect(await limiter.take("k", policy: policy).allowed)
-        let refused = await limiter.take("k", policy: policy)
+        #expect(await limiter.take(["k"], policy: policy).allowed)
+        #expect(await limiter.take(["k"], policy: policy).allowed)
+        let refused = await limiter.take(["k"], policy: policy)
         #expect(!refused.allowed && refused.retryAfterSeconds >= 1)
         try await Task.sleep(for: .milliseconds(250))
-        #expect(await limiter.take("k", policy: policy).allowed)
+        #expect(await limiter.take(["k"], policy: policy).allowed)
     }
 
     @Test func messagesAreLimitedInCountAndCharacters() async throws {

@@ -21,11 +21,8 @@ struct RateLimitMiddleware: RouterMiddleware {
     let metrics: AppMetrics
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        var decisions: [RateLimiter.Decision] = []
-        for bucket in buckets(context) {
-            decisions.append(await limiter.take("\(scope):\(bucket)", policy: policy))
-        }
-        let tightest = decisions.min { ($0.allowed ? 1 : 0, $0.remaining) < ($1.allowed ? 1 : 0, $1.remaining) }
+        let keys = buckets(context).map { "\(scope):\($0)" }
+        let tightest = keys.isEmpty ? nil : await limiter.take(keys, policy: policy)
         if let tightest, !tightest.allowed {
             metrics.rateLimited(scope: scope)
             var error = APIError(

@@ -35,21 +35,28 @@ actor RateLimiter {
         self.maxKeys = maxKeys
     }
 
-    /// Takes one token for `key` if there is one.
-    func take(_ key: String, policy: Policy) -> Decision {
+    /// Takes one token from every bucket of `keys` if each has one, and none otherwise (a request refused by one
+    /// bucket costs the others nothing); the decision of the tightest bucket.
+    func take(_ keys: [String], policy: Policy) -> Decision {
         let now = clock.now
-        var bucket = buckets[key] ?? Bucket(tokens: Double(policy.capacity), updated: now)
-        bucket.tokens = min(Double(policy.capacity), bucket.tokens + (now - bucket.updated).seconds * policy.refillPerSecond)
-        bucket.updated = now
-        let allowed = bucket.tokens >= 1
-        if allowed { bucket.tokens -= 1 }
-        buckets[key] = bucket
+        var refilled = keys.map { key in
+            var bucket = buckets[key] ?? Bucket(tokens: Double(policy.capacity), updated: now)
+            bucket.tokens = min(Double(policy.capacity), bucket.tokens + (now - bucket.updated).seconds * policy.refillPerSecond)
+            bucket.updated = now
+            return bucket
+        }
+        let allowed = refilled.allSatisfy { $0.tokens >= 1 }
+        if allowed {
+            for index in refilled.indices { refilled[index].tokens -= 1 }
+        }
+        for (key, bucket) in zip(keys, refilled) { buckets[key] = bucket }
         if buckets.count > maxKeys { forgetFullBuckets(now: now, policy: policy) }
-        let missing = Double(policy.capacity) - bucket.tokens
+        let tightest = refilled.min { $0.tokens < $1.tokens } ?? Bucket(tokens: Double(policy.capacity), updated: now)
+        let missing = Double(policy.capacity) - tightest.tokens
         return Decision(
-            allowed: allowed, limit: policy.capacity, remaining: Int(bucket.tokens.rounded(.down)),
+            allowed: allowed, limit: policy.capacity, remaining: Int(tightest.tokens.rounded(.down)),
             resetSeconds: Int((missing / policy.refillPerSecond).rounded(.up)),
-            retryAfterSeconds: allowed ? 0 : max(1, Int(((1 - bucket.tokens) / policy.refillPerSecond).rounded(.up))))
+            retryAfterSeconds: allowed ? 0 : max(1, Int(((1 - tightest.tokens) / policy.refillPerSecond).rounded(.up))))
     }
 
     private func forgetFullBuckets(now: ContinuousClock.Instant, policy: Policy) {
