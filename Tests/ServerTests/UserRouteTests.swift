@@ -116,6 +116,21 @@ struct LoginInputTests {
         }
     }
 
+    @Test func aHashOfAnotherCostIsRehashedAtTheConfiguredCostOnLogin() async throws {
+        let reader = try testReader()
+        let path = try #require(reader.string(forKey: "database.path"))
+        let users = SQLiteUserRepository(database: try Database.open(path: path))
+        let old = PasswordHasher.marker + Bcrypt.hash(PasswordHasher.prehash("secret123"), cost: 11)
+        _ = try await users.create(email: "cost@example.com", passwordHash: old)
+        let app = try await buildApplication(reader: reader)
+        try await app.test(.router) { client in
+            let login = try await client.send(.post, "/login", json: #"{"email":"cost@example.com","password":"secret123"}"#)
+            #expect(login.status == .ok)
+        }
+        let hash = try #require(try await users.find(email: "cost@example.com")?.passwordHash)
+        #expect(hash.hasPrefix(PasswordHasher.marker) && PasswordHasher.cost(of: String(hash.dropFirst(PasswordHasher.marker.count))) == 10)
+    }
+
     @Test func aPlainBcryptHashStillLogsInAndIsReplaced() async throws {
         let reader = try testReader()
         let path = try #require(reader.string(forKey: "database.path"))

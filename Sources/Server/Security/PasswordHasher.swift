@@ -27,6 +27,12 @@ struct PasswordHasher: Sendable {
         return try await NIOThreadPool.singleton.runIfActive { Self.marker + Bcrypt.hash(Self.prehash(password), cost: cost) }
     }
 
+    /// The cost of a bcrypt hash (`$2b$12$…` is 12), or nil when it is not one.
+    static func cost(of bcrypt: String) -> Int? {
+        let parts = bcrypt.split(separator: "$")
+        return parts.count >= 3 ? Int(parts[1]) : nil
+    }
+
     /// What bcrypt is given: 44 characters whatever the password's length or content.
     static func prehash(_ password: String) -> String {
         Data(SHA256.hash(data: Data(password.utf8))).base64EncodedString()
@@ -36,8 +42,8 @@ struct PasswordHasher: Sendable {
     enum Verification: Equatable {
         case mismatch
         case match
-        /// It matched a hash of an older kind (plain bcrypt, or the original worker's imported SHA-256), which must
-        /// now be replaced by a current one.
+        /// It matched a hash of an older kind (plain bcrypt, the original worker's imported SHA-256, or another
+        /// bcrypt cost than the configured one), which must now be replaced by a current one.
         case matchNeedsUpgrade
     }
 
@@ -45,11 +51,15 @@ struct PasswordHasher: Sendable {
     /// there is none, so every failed login costs one bcrypt check whether or not the account exists.
     func verify(_ password: String, hash: String?) async throws -> Verification {
         let decoy = decoyHash
+        let cost = self.cost
         return try await NIOThreadPool.singleton.runIfActive {
             let prehashed = Self.prehash(password)
             switch hash {
             case let hash? where hash.hasPrefix(Self.marker):
-                return Bcrypt.verify(prehashed, hash: String(hash.dropFirst(Self.marker.count))) ? .match : .mismatch
+                let bcrypt = String(hash.dropFirst(Self.marker.count))
+                guard Bcrypt.verify(prehashed, hash: bcrypt) else { return .mismatch }
+                // A hash of another cost answers at another speed than the decoy: rehashed at the current cost.
+                return Self.cost(of: bcrypt) == cost ? .match : .matchNeedsUpgrade
             case let hash? where LegacyPassword.isLegacy(hash):
                 _ = Bcrypt.verify(prehashed, hash: String(decoy.dropFirst(Self.marker.count)))
                 return LegacyPassword.verify(password, storedHash: hash) ? .matchNeedsUpgrade : .mismatch
