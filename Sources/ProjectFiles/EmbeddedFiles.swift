@@ -333,7 +333,7 @@ Content-Type: application/json; charset=utf-8
 <tbody>
 <tr><td><code>max_tokens</code></td><td>integer or null (1 to 8192)</td><td>no</td><td></td></tr>
 <tr><td><code>messages</code></td><td>array of <a href="#schema-chatmessage"><code>ChatMessage</code></a> (at least 1 items)</td><td>yes</td><td></td></tr>
-<tr><td><code>model</code></td><td>string or null (at least 1 characters, at most 200 characters)</td><td>no</td><td>Defaults to the server's MODEL_NAME (also when null).</td></tr>
+<tr><td><code>model</code></td><td>string or null (at least 1 characters, at most 200 characters, matching <code>^@?(?!\.{1,2}(/|$))[A-Za-z0-9_.-]+(/(?!\.{1,2}(/|$))[A-Za-z0-9_.-]+)*$</code>)</td><td>no</td><td>Defaults to the server's MODEL_NAME (also when null). Letters, digits, <code>_</code>, <code>.</code> and <code>-</code> in <code>/</code>-separated parts, none of them <code>.</code> or <code>..</code>, with an optional leading <code>@</code> (400 <code>invalid_model</code> otherwise).</td></tr>
 <tr><td><code>stream</code></td><td>boolean or null</td><td>no</td><td>Answer as server-sent events (<code>text/event-stream</code>).</td></tr>
 <tr><td><code>stream_options</code></td><td>object or null</td><td>no</td><td></td></tr>
 <tr><td><code>temperature</code></td><td>number or null (0 to 2)</td><td>no</td><td></td></tr>
@@ -439,7 +439,7 @@ Content-Type: application/json; charset=utf-8
 <tbody>
 <tr><td><code>max_tokens</code></td><td>integer or null (1 to 8192)</td><td>no</td><td></td></tr>
 <tr><td><code>messages</code></td><td>array of <a href="#schema-chatmessage"><code>ChatMessage</code></a> (at least 1 items)</td><td>yes</td><td></td></tr>
-<tr><td><code>model</code></td><td>string or null (at least 1 characters, at most 200 characters)</td><td>no</td><td>Defaults to the server's MODEL_NAME (also when null).</td></tr>
+<tr><td><code>model</code></td><td>string or null (at least 1 characters, at most 200 characters, matching <code>^@?(?!\.{1,2}(/|$))[A-Za-z0-9_.-]+(/(?!\.{1,2}(/|$))[A-Za-z0-9_.-]+)*$</code>)</td><td>no</td><td>Defaults to the server's MODEL_NAME (also when null). Letters, digits, <code>_</code>, <code>.</code> and <code>-</code> in <code>/</code>-separated parts, none of them <code>.</code> or <code>..</code>, with an optional leading <code>@</code> (400 <code>invalid_model</code> otherwise).</td></tr>
 <tr><td><code>stream</code></td><td>boolean or null</td><td>no</td><td>Answer as server-sent events (<code>text/event-stream</code>).</td></tr>
 <tr><td><code>stream_options</code></td><td>object or null</td><td>no</td><td></td></tr>
 <tr><td><code>temperature</code></td><td>number or null (0 to 2)</td><td>no</td><td></td></tr>
@@ -510,7 +510,7 @@ Content-Type: application/json; charset=utf-8
 <tbody>
 <tr><td><code>max_tokens</code></td><td>integer or null (1 to 8192)</td><td>no</td><td></td></tr>
 <tr><td><code>messages</code></td><td>array of <a href="#schema-chatmessage"><code>ChatMessage</code></a> (at least 1 items)</td><td>yes</td><td></td></tr>
-<tr><td><code>model</code></td><td>string or null (at least 1 characters, at most 200 characters)</td><td>no</td><td>Defaults to the server's MODEL_NAME (also when null).</td></tr>
+<tr><td><code>model</code></td><td>string or null (at least 1 characters, at most 200 characters, matching <code>^@?(?!\.{1,2}(/|$))[A-Za-z0-9_.-]+(/(?!\.{1,2}(/|$))[A-Za-z0-9_.-]+)*$</code>)</td><td>no</td><td>Defaults to the server's MODEL_NAME (also when null). Letters, digits, <code>_</code>, <code>.</code> and <code>-</code> in <code>/</code>-separated parts, none of them <code>.</code> or <code>..</code>, with an optional leading <code>@</code> (400 <code>invalid_model</code> otherwise).</td></tr>
 <tr><td><code>stream</code></td><td>boolean or null</td><td>no</td><td>Answer as server-sent events (<code>text/event-stream</code>).</td></tr>
 <tr><td><code>stream_options</code></td><td>object or null</td><td>no</td><td></td></tr>
 <tr><td><code>temperature</code></td><td>number or null (0 to 2)</td><td>no</td><td></td></tr>
@@ -2054,7 +2054,11 @@ steps:
             ],
             "minLength": 1,
             "maxLength": 200,
-            "description": "Defaults to the server's MODEL_NAME (also when null)."
+            "description": "Defaults to the server's MODEL_NAME (also when null). Letters, digits, `_`, `.` and `-` in `/`-separated parts, none of them `.` or `..`, with an optional leading `@` (400 `invalid_model` otherwise).",
+            "pattern": "^@?(?!\\.{1,2}(/|$))[A-Za-z0-9_.-]+(/(?!\\.{1,2}(/|$))[A-Za-z0-9_.-]+)*$",
+            "examples": [
+              "@cf/meta/llama-3-8b-instruct"
+            ]
           },
           "max_tokens": {
             "type": [
@@ -2867,6 +2871,10 @@ overrides:
     step: max_tokens out of range
     reason: max_tokens is ignored.
     expect: { status: 200, contentType: text/plain }
+  - scenario: chat-bad-messages
+    step: a model name that climbs out of its path
+    reason: The model field is ignored (the original always runs @cf/meta/llama-3-8b-instruct).
+    expect: { status: 200, contentType: text/plain }
   - scenario: chat-streaming
     step: a streamed answer
     reason: '"stream": true is ignored; the answer is the whole text as text/plain.'
@@ -3465,6 +3473,13 @@ steps:
     expect:
       status: 400
       body: { /error: { contains: max_tokens } }
+  - name: a model name that climbs out of its path
+    operation: chatCompletions
+    auth: { bearer: "{{ token }}" }
+    body: { messages: [{ role: user, content: hi }], model: "../../accounts/other/tokens" }
+    expect:
+      status: 400
+      body: { /code: invalid_model }
 
 """#,
         "spec/scenarios/chat-multi-turn.yaml": #"""

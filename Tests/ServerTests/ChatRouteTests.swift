@@ -96,6 +96,30 @@ struct ChatRouteTests {
         }
     }
 
+    @Test(arguments: ["../../accounts/other/tokens", "@cf/../../x", "a/./b", "a//b", "a b", "", "caf\u{e9}"])
+    func aModelNameThatCouldLeaveItsURLPathIs400(model: String) async throws {
+        try await withApp { client in
+            let user = try await client.registerUser()
+            let body = #"{"messages":[{"role":"user","content":"a"}],"model":"\#(model)"}"#
+            let response = try await client.send(.post, "/chat/completions", json: body, headers: bearer(user.token))
+            #expect(response.status == .badRequest)
+            #expect(try response.errorCode() == "invalid_model")
+            let openAI = try await client.send(.post, "/v1/chat/completions", json: body, headers: bearer(user.token))
+            #expect(openAI.status == .badRequest)
+            #expect((try openAI.json()["error"] as? [String: Any])?["param"] as? String == "model")
+        }
+    }
+
+    @Test func modelNamesOfTheUsualShapesAreAccepted() async throws {
+        try await withApp { client in
+            let user = try await client.registerUser()
+            for model in ["@cf/meta/llama-3-8b-instruct", "gpt-4o-mini", "org/model.v2_final"] {
+                let body = #"{"messages":[{"role":"user","content":"a"}],"model":"\#(model)"}"#
+                #expect(try await client.send(.post, "/chat/completions", json: body, headers: bearer(user.token)).status == .ok, "\(model)")
+            }
+        }
+    }
+
     @Test func chatWithoutContentTypeIsAccepted() async throws {
         try await withApp { client in
             let user = try await client.registerUser()

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The body of `POST /chat/completions` and `POST /v1/chat/completions`, checked field by field so each
 /// problem gets its own 400.
 struct ChatCompletionRequest: Decodable {
@@ -57,8 +59,10 @@ struct ChatCompletionRequest: Decodable {
         }
         self.messages = messages
         model = try container.decodeIfPresent(String.self, forKey: .model)
-        if let model, model.isEmpty || model.count > 200 {
-            throw APIError.badRequest("Field 'model' must be 1 to 200 characters.", code: "invalid_field")
+        if let model, model.unicodeScalars.count > 200 || !Self.isModelName(model) {
+            throw APIError.badRequest(
+                "Field 'model' must be a model name such as @cf/meta/llama-3-8b-instruct: at most 200 characters, letters, digits, '_', '.' and '-' in '/'-separated parts, none of them '.' or '..'.",
+                code: "invalid_model")
         }
         maxTokens = try container.decodeIfPresent(Int.self, forKey: .maxTokens)
         if let maxTokens, !Self.maxTokensRange.contains(maxTokens) {
@@ -72,5 +76,16 @@ struct ChatCompletionRequest: Decodable {
         }
         stream = try container.decodeIfPresent(Bool.self, forKey: .stream) ?? false
         includeUsage = try container.decodeIfPresent(StreamOptions.self, forKey: .streamOptions)?.include_usage ?? false
+    }
+
+    /// `@?part(/part)*` with parts of `[A-Za-z0-9_.-]` that are not `.` or `..`, exactly the spec's pattern: the
+    /// model goes into upstream URLs (Workers AI's `/ai/run/{model}`), where `..` would climb to other API paths.
+    static func isModelName(_ model: String) -> Bool {
+        let name = model.hasPrefix("@") ? model.dropFirst() : Substring(model)
+        let parts = name.split(separator: "/", omittingEmptySubsequences: false)
+        return parts.allSatisfy { part in
+            !part.isEmpty && part != "." && part != ".."
+                && part.unicodeScalars.allSatisfy { ($0.isASCII && CharacterSet.alphanumerics.contains($0)) || "_.-".unicodeScalars.contains($0) }
+        }
     }
 }
