@@ -176,20 +176,19 @@ struct ServerMutationTests {
         }
         try await serve(regression).test(.live) { client in
             let base = "http://127.0.0.1:\(try #require(client.port))"
-            let executor = HTTPExecutor()
             let deadline = ContinuousClock.now + .seconds(60)
+            let setup = try ScenarioLoader.load(text: try #require(ProjectFiles.file("spec/fuzz-setup.yaml")), file: "fuzz-setup.yaml")
+            let credentials = try await FuzzRun.variables(from: setup.scenario, spec: spec, baseURL: base, given: [:])
+                .filter { ["sessionToken", "apiKey", "apiKeyBearer"].contains($0.key) }
+            let explorer = try StatefulExplorer(spec: spec, baseURL: base, seed: 20_261_129, executor: HTTPExecutor())
             if regression == .foreignRevokeAnswered200 {
-                let explorer = try StatefulExplorer(spec: spec, baseURL: base, seed: 20_261_129, executor: executor)
                 _ = await explorer.run(count: 20, deadline: deadline, jobs: 4, save: folder)
             } else {
-                let setup = try ScenarioLoader.load(text: try #require(ProjectFiles.file("spec/fuzz-setup.yaml")), file: "fuzz-setup.yaml")
-                let credentials = try await FuzzRun.variables(from: setup.scenario, spec: spec, baseURL: base, given: [:])
-                    .filter { ["sessionToken", "apiKey", "apiKeyBearer"].contains($0.key) }
                 let fuzzer = Fuzzer(spec: spec, baseURL: base, seed: 20_261_129, credentials: credentials, operations: [spec.operations["register"]!])
                 let writer = FailureScenario(spec: spec, setupSteps: setup.document["steps"]?.arrayValue ?? [], credentials: credentials)
-                _ = await FuzzRun(fuzzer: fuzzer, executor: executor, writer: writer).run(count: 100, deadline: deadline, jobs: 4, save: folder)
+                _ = await FuzzRun(fuzzer: fuzzer, executor: explorer.executor, writer: writer).run(count: 100, deadline: deadline, jobs: 4, save: folder)
             }
-            try await executor.shutdown()
+            try await explorer.executor.shutdown()
         }
         let saved = try ScenarioLoader.load(folder: URL(fileURLWithPath: folder)).map(\.scenario)
         #expect(!saved.isEmpty)

@@ -139,6 +139,7 @@ struct FuzzRun: Sendable {
     static func variables(from setup: Scenario, spec: OpenAPISpec, baseURL: String, given: [String: String]) async throws -> [String: String] {
         var run = ConformanceRun(spec: spec, scenarios: [setup], baseURL: baseURL)
         run.jobs = 1
+        run.timeout = 30
         run.variables = given
         let result = await run.run()
         guard let scenario = result.scenarios.first, scenario.outcome == .passed else {
