@@ -116,6 +116,22 @@ struct LoginInputTests {
         }
     }
 
+    @Test func anUnsaltedHashFromAnEarlierImportStillLogsInAndIsReplaced() async throws {
+        let reader = try testReader()
+        let path = try #require(reader.string(forKey: "database.path"))
+        let users = SQLiteUserRepository(database: try Database.open(path: path))
+        _ = try await users.create(email: "legacy@example.com", passwordHash: LegacyPassword.marker + PasswordHasher.prehash("secret123"))
+        let app = try await buildApplication(reader: reader)
+        try await app.test(.router) { client in
+            let wrong = try await client.send(.post, "/login", json: #"{"email":"legacy@example.com","password":"secret124"}"#)
+            #expect(wrong.status == .unauthorized)
+            let login = try await client.send(.post, "/login", json: #"{"email":"legacy@example.com","password":"secret123"}"#)
+            #expect(login.status == .ok)
+        }
+        let hash = try #require(try await users.find(email: "legacy@example.com")?.passwordHash)
+        #expect(hash.hasPrefix(PasswordHasher.marker))
+    }
+
     @Test func aHashOfAnotherCostIsRehashedAtTheConfiguredCostOnLogin() async throws {
         let reader = try testReader()
         let path = try #require(reader.string(forKey: "database.path"))

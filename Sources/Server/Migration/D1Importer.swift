@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import HummingbirdBcrypt
 
 /// Imports the users and API keys of the original worker's D1 database from its SQL export, in one
 /// transaction and idempotently: users keep their ids and old passwords (upgraded to bcrypt at their first
@@ -24,6 +25,8 @@ struct D1Importer {
     }
 
     let database: any DatabaseWriter
+    /// The bcrypt cost of the hashes the import stores (the server's `BCRYPT_COST`).
+    let bcryptCost: Int
 
     /// Imports `sql`; throws `SQLDump.ParseError` (naming the line) and imports nothing if any statement is malformed.
     func importDump(_ sql: String) async throws -> Summary {
@@ -47,7 +50,7 @@ struct D1Importer {
         return try await database.write { db in
             var summary = Summary()
             for (line, row) in userRows {
-                if let reason = try Self.importUser(row, db: db, now: now) {
+                if let reason = try importUser(row, db: db, now: now) {
                     summary.skipped.append("line \(line): user \(row["id"].map(Self.text) ?? "?"): \(reason)")
                 } else {
                     summary.usersImported += 1
@@ -64,9 +67,15 @@ struct D1Importer {
         }
     }
 
+    /// The original's unsalted base64 SHA-256 under bcrypt: exactly the server's own `bcrypt-sha256:` format (bcrypt
+    /// over the password's base64 SHA-256), so the old password works and no unsalted hash is ever stored.
+    private func storedHash(ofLegacy legacy: String) throws -> String {
+        PasswordHasher.marker + Bcrypt.hash(legacy, cost: UInt8(bcryptCost))
+    }
+
     /// Inserts one user; the reason it was left out otherwise.
-    private static func importUser(_ row: [String: SQLDump.Value], db: GRDB.Database, now: String) throws -> String? {
-        guard let id = row["id"].map(text), !id.isEmpty else { return "no id" }
+    private func importUser(_ row: [String: SQLDump.Value], db: GRDB.Database, now: String) throws -> String? {
+        guard let id = row["id"].map(Self.text), !id.isEmpty else { return "no id" }
         guard case .text(let rawEmail) = row["email"] ?? .null else { return "no email" }
         let email = rawEmail.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         guard CredentialRules.isEmailSyntax(email) else { return "'\(rawEmail)' is not an email address" }
@@ -78,7 +87,7 @@ struct D1Importer {
         }
         try db.execute(
             sql: "INSERT INTO users (id, email, password_hash, created_at) VALUES (?, ?, ?, ?)",
-            arguments: [id, email, LegacyPassword.stored(password), timestamp(row["created_at"]) ?? now])
+            arguments: [id, email, try storedHash(ofLegacy: password), Self.timestamp(row["created_at"]) ?? now])
         return nil
     }
 

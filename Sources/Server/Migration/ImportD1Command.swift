@@ -8,7 +8,7 @@ struct ImportD1Command: AsyncParsableCommand {
         abstract: "Import users and API keys from the original worker's D1 export (wrangler d1 export, or sqlite3 .dump).",
         discussion: """
             Runs in one transaction: a malformed file imports nothing and the error names its line. Running it \
-            again changes nothing. Users keep their ids and passwords (upgraded to bcrypt at their first login); \
+            again changes nothing. Users keep their ids and passwords (stored as bcrypt over the original's hash; no unsalted hash is kept); \
             keys keep working (only their SHA-256 is stored) and revoked keys stay revoked.
             """)
 
@@ -20,9 +20,10 @@ struct ImportD1Command: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let path = try AppSettings(reader: try await settings.reader()).databasePath
+            let appSettings = try AppSettings(reader: try await settings.reader())
+            let path = appSettings.databasePath
             let sql = try String(contentsOfFile: file, encoding: .utf8)
-            let summary = try await D1Importer(database: try Database.open(path: path)).importDump(sql)
+            let summary = try await D1Importer(database: try Database.open(path: path), bcryptCost: appSettings.bcryptCost).importDump(sql)
             print("\(file) -> \(path)")
             print(summary)
         } catch let error as any StartupError {

@@ -1,8 +1,9 @@
 import Crypto
 import Foundation
 
-/// The original worker's password hashes (unsalted SHA-256, base64), kept only for imported users until
-/// their first login replaces them with bcrypt.
+/// The original worker's password hashes (unsalted SHA-256, base64), as earlier versions of `import-d1` stored
+/// them (marked `legacy-sha256:`): still verified, and replaced at the account's first login. Imports now store
+/// bcrypt over them instead, so none is written any more.
 enum LegacyPassword {
     /// How an imported hash is marked in `password_hash`; bcrypt hashes start with `$2`.
     static let marker = "legacy-sha256:"
@@ -10,10 +11,6 @@ enum LegacyPassword {
     /// Whether `text` looks like the original's hash: base64 of 32 bytes.
     static func isHash(_ text: String) -> Bool {
         Data(base64Encoded: text)?.count == 32
-    }
-
-    static func stored(_ originalHash: String) -> String {
-        marker + originalHash
     }
 
     static func isLegacy(_ storedHash: String) -> Bool {
