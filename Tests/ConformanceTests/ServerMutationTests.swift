@@ -137,6 +137,13 @@ struct ServerMutationTests {
         return settings
     }
 
+    /// The built-in fuzz set-up run against `baseURL`, and the credentials it made, by security scheme.
+    static func fuzzCredentials(spec: OpenAPISpec, baseURL: String) async throws -> (ScenarioLoader.Loaded, [String: String]) {
+        let setup = try ScenarioLoader.load(text: try #require(ProjectFiles.file("spec/fuzz-setup.yaml")), file: "fuzz-setup.yaml")
+        let variables = try await FuzzRun.variables(from: setup.scenario, spec: spec, baseURL: baseURL, given: [:])
+        return (setup, variables.filter { ["sessionToken", "apiKey", "apiKeyBearer"].contains($0.key) })
+    }
+
     /// CI's three checks against the server with `regression`, on a real socket.
     static func check(_ regression: Regression) async throws -> Caught {
         let (spec, scenarios) = try ConformanceTests.loadSpec()
@@ -148,9 +155,7 @@ struct ServerMutationTests {
             run.variables = ["jwtSecret": ConformanceTests.secret]
             caught.scenarios = await run.run().scenarios.filter { $0.outcome == .failed }.map(\.name)
 
-            let setup = try ScenarioLoader.load(text: try #require(ProjectFiles.file("spec/fuzz-setup.yaml")), file: "fuzz-setup.yaml").scenario
-            let credentials = try await FuzzRun.variables(from: setup, spec: spec, baseURL: base, given: [:])
-                .filter { ["sessionToken", "apiKey", "apiKeyBearer"].contains($0.key) }
+            let (_, credentials) = try await Self.fuzzCredentials(spec: spec, baseURL: base)
             let executor = HTTPExecutor()
             let fuzzer = Fuzzer(spec: spec, baseURL: base, seed: 20_261_129, credentials: credentials)
             var fuzzRun = FuzzRun(fuzzer: fuzzer, executor: executor, writer: FailureScenario(spec: spec, setupSteps: [], credentials: credentials))
@@ -177,9 +182,7 @@ struct ServerMutationTests {
         try await serve(regression).test(.live) { client in
             let base = "http://127.0.0.1:\(try #require(client.port))"
             let deadline = ContinuousClock.now + .seconds(60)
-            let setup = try ScenarioLoader.load(text: try #require(ProjectFiles.file("spec/fuzz-setup.yaml")), file: "fuzz-setup.yaml")
-            let credentials = try await FuzzRun.variables(from: setup.scenario, spec: spec, baseURL: base, given: [:])
-                .filter { ["sessionToken", "apiKey", "apiKeyBearer"].contains($0.key) }
+            let (setup, credentials) = try await Self.fuzzCredentials(spec: spec, baseURL: base)
             let explorer = try StatefulExplorer(spec: spec, baseURL: base, seed: 20_261_129, executor: HTTPExecutor())
             if regression == .foreignRevokeAnswered200 {
                 _ = await explorer.run(count: 20, deadline: deadline, jobs: 4, save: folder)

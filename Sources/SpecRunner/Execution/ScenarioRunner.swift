@@ -36,18 +36,8 @@ struct ScenarioRunner: Sendable {
         }
         var failed = false
         for step in scenario.steps {
-            let uncaptured = Set(step.references).subtracting(template.variables.keys).sorted()
-            if failed, scenario.continueOnFailure, !uncaptured.isEmpty {
-                result.steps.append(StepResult(
-                    name: step.name, operation: step.operation, outcome: .skipped,
-                    failures: ["not run: \(uncaptured.joined(separator: ", ")) was never captured (an earlier step failed)"],
-                    seconds: 0, isFinally: false))
-                continue
-            }
-            if failed, !scenario.continueOnFailure {
-                result.steps.append(StepResult(
-                    name: step.name, operation: step.operation, outcome: .skipped, failures: ["not run: an earlier step failed"],
-                    seconds: 0, isFinally: false))
+            if failed, let reason = scenario.continueOnFailure ? Self.missingCaptures(of: step, in: template) : "an earlier step failed" {
+                result.steps.append(Self.skipped(step, reason: reason, isFinally: false))
                 continue
             }
             let stepResult = await run(step, in: scenario.name, template: &template, isFinally: false, calls: &result.calls)
@@ -56,12 +46,8 @@ struct ScenarioRunner: Sendable {
         }
         for step in scenario.finally {
             // Clean-up that needs a value an earlier, failed step never captured has nothing to clean up.
-            let uncaptured = Set(step.references).subtracting(template.variables.keys).sorted()
-            if failed, !uncaptured.isEmpty {
-                result.steps.append(StepResult(
-                    name: step.name, operation: step.operation, outcome: .skipped,
-                    failures: ["not run: \(uncaptured.joined(separator: ", ")) was never captured (an earlier step failed)"],
-                    seconds: 0, isFinally: true))
+            if failed, let reason = Self.missingCaptures(of: step, in: template) {
+                result.steps.append(Self.skipped(step, reason: reason, isFinally: true))
                 continue
             }
             let stepResult = await run(step, in: scenario.name, template: &template, isFinally: true, calls: &result.calls)
@@ -73,6 +59,16 @@ struct ScenarioRunner: Sendable {
         result.variables = template.variables
         result.runId = runId
         return result
+    }
+
+    /// Why a step cannot run after a failure: the variables it reads that no step captured; nil when it has them all.
+    private static func missingCaptures(of step: Step, in template: Template) -> String? {
+        let missing = Set(step.references).subtracting(template.variables.keys).sorted()
+        return missing.isEmpty ? nil : "\(missing.joined(separator: ", ")) was never captured (an earlier step failed)"
+    }
+
+    private static func skipped(_ step: Step, reason: String, isFinally: Bool) -> StepResult {
+        StepResult(name: step.name, operation: step.operation, outcome: .skipped, failures: ["not run: \(reason)"], seconds: 0, isFinally: isFinally)
     }
 
     /// Runs one step, with its retries, and records its captures in `template`.

@@ -49,10 +49,15 @@ struct FailureScenario {
             "tags": .array([.string("fuzz"), .string(kind.rawValue)]),
             "steps": .array(setupSteps + [.object(step)]),
         ])
+        return Self.file(named: name, scenario, label: "#\(plan.index)")
+    }
+
+    /// A scenario as its file name and YAML text, or why it cannot be written (`label` names the finding).
+    static func file(named name: String, _ scenario: JSONValue, label: String) -> Result<(String, String), FailureScenarioError> {
         do {
             return .success(("\(name).yaml", try Yams.dump(object: scenario.anyValue, width: -1, sortKeys: true)))
         } catch {
-            return .failure(FailureScenarioError(description: "#\(plan.index): \(error)"))
+            return .failure(FailureScenarioError(description: "\(label): \(error)"))
         }
     }
 

@@ -1,5 +1,4 @@
 import Foundation
-import Yams
 
 /// `specrunner fuzz --stateful`: random sequences of operations against a small model of what the deployment
 /// must hold (users, their keys, active or revoked). Each answer is checked against the spec and against the
@@ -395,10 +394,6 @@ struct StatefulExplorer: Sendable {
             "variables": .array(variables),
             "steps": .array(steps),
         ])
-        do {
-            return .success(("\(name).yaml", try Yams.dump(object: scenario.anyValue, width: -1, sortKeys: true)))
-        } catch {
-            return .failure(FailureScenarioError(description: "sequence #\(index): \(error)"))
-        }
+        return FailureScenario.file(named: name, scenario, label: "sequence #\(index)")
     }
 }
