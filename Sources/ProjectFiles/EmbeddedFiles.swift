@@ -3111,9 +3111,22 @@ overrides:
             },
             "apiKey": {
               "type": "string",
-              "description": "Sent as X-API-Key: <value>."
-            }
-          }
+              "description": "Sent where the spec's one apiKey security scheme says (header, query or cookie); as X-API-Key when the spec has none or several."
+            },
+            "basic": {
+              "type": "object",
+              "additionalProperties": false,
+              "required": ["username", "password"],
+              "properties": { "username": { "type": "string" }, "password": { "type": "string" } },
+              "description": "Sent as Authorization: Basic."
+            },
+            "scheme": {
+              "type": "string",
+              "description": "A security scheme of the spec (components.securitySchemes); 'value' is sent where it says (for HTTP Basic, value is user:password)."
+            },
+            "value": { "type": "string", "description": "The credential for 'scheme'." }
+          },
+          "dependentRequired": { "scheme": ["value"], "value": ["scheme"] }
         },
         "body": {
           "description": "A JSON body (templated)."
@@ -3171,6 +3184,10 @@ overrides:
                   },
                   "header": {
                     "type": "string"
+                  },
+                  "cookie": {
+                    "type": "string",
+                    "description": "The value of a cookie the response sets (Set-Cookie)."
                   }
                 }
               }

@@ -18,11 +18,34 @@ struct DocsCommand: AsyncParsableCommand {
     @Option(help: "The server to record against (with --record).")
     var baseURL: String?
 
-    @Option(help: "The scenario to record.")
-    var scenario = "readme-flow"
+    @Option(help: "The scenario to record. Default: readme-flow with the built-in spec, else the first scenario tagged 'flow' that requires no --var.")
+    var scenario: String?
 
-    @Option(help: "The address shown in examples.")
-    var shownBaseURL = "http://127.0.0.1:8787"
+    @Option(help: "The address shown in examples. Default: the spec's first servers URL, else http://127.0.0.1:8787 for the built-in spec, else --base-url.")
+    var shownBaseURL: String?
+
+    /// The scenario to record: the one named, or the project's usage flow, or the first tagged `flow`.
+    private func recordedScenario(in loaded: [ScenarioLoader.Loaded]) throws -> Scenario {
+        if let scenario {
+            guard let found = loaded.first(where: { $0.scenario.name == scenario }) else {
+                throw Failure.invalidInput("no scenario named '\(scenario)' in \(location.scenariosName)")
+            }
+            return found.scenario
+        }
+        let found = location.spec == nil && location.scenarios == nil
+            ? loaded.first { $0.scenario.name == "readme-flow" } : loaded.first { $0.scenario.tags.contains("flow") && $0.scenario.requires.isEmpty }
+        guard let found else {
+            throw Failure.invalidInput("no scenario tagged 'flow' (and requiring no --var) in \(location.scenariosName): name the one to record with --scenario")
+        }
+        return found.scenario
+    }
+
+    /// The address examples show.
+    private func shownAddress(spec: OpenAPISpec, recordedFrom base: String?) -> String {
+        if let shownBaseURL { return shownBaseURL }
+        if let server = spec.document["servers"]?.arrayValue?.first?["url"]?.stringValue, server.hasPrefix("http") { return server }
+        return location.spec == nil ? "http://127.0.0.1:8787" : base ?? "http://localhost"
+    }
 
     func run() async throws {
         try await Failure.reporting {
@@ -31,9 +54,7 @@ struct DocsCommand: AsyncParsableCommand {
             var normalizer: ExampleNormalizer?
             if record {
                 guard let baseURL else { throw Failure.invalidInput("--record needs --base-url") }
-                guard let flow = loaded.first(where: { $0.scenario.name == scenario })?.scenario else {
-                    throw Failure.invalidInput("no scenario named '\(scenario)' in \(location.scenariosName)")
-                }
+                let flow = try recordedScenario(in: loaded)
                 let base = try await ConformanceRun.reachableBase(baseURL)
                 var run = ConformanceRun(spec: spec, scenarios: [flow], baseURL: base)
                 run.jobs = 1
@@ -43,9 +64,10 @@ struct DocsCommand: AsyncParsableCommand {
                     throw Failure.invalidInput("the recorded scenario failed, so its examples would be wrong:\n\(details)")
                 }
                 recording = flowResult
-                normalizer = ExampleNormalizer(result: flowResult, baseURL: base, shownBaseURL: shownBaseURL)
+                normalizer = ExampleNormalizer(result: flowResult, baseURL: base, shownBaseURL: shownAddress(spec: spec, recordedFrom: base))
             }
-            let blocks = ReferenceBuilder(spec: spec, recording: recording, normalizer: normalizer, shownBaseURL: shownBaseURL).build()
+            let shown = shownAddress(spec: spec, recordedFrom: baseURL)
+            let blocks = ReferenceBuilder(spec: spec, recording: recording, normalizer: normalizer, shownBaseURL: shown).build()
             let title = (spec.document["info"]?["title"]?.stringValue ?? "API") + " reference"
             let folder = URL(fileURLWithPath: out)
             do {

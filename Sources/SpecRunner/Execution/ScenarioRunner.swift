@@ -35,12 +35,13 @@ struct ScenarioRunner: Sendable {
             return result
         }
         var failed = false
+        var cookies = CookieJar()
         for step in scenario.steps {
             if failed, let reason = scenario.continueOnFailure ? Self.missingCaptures(of: step, in: template) : "an earlier step failed" {
                 result.steps.append(Self.skipped(step, reason: reason, isFinally: false))
                 continue
             }
-            let stepResult = await run(step, in: scenario.name, template: &template, isFinally: false, calls: &result.calls)
+            let stepResult = await run(step, in: scenario.name, template: &template, cookies: &cookies, isFinally: false, calls: &result.calls)
             failed = failed || stepResult.outcome == .failed
             result.steps.append(stepResult)
         }
@@ -50,7 +51,7 @@ struct ScenarioRunner: Sendable {
                 result.steps.append(Self.skipped(step, reason: reason, isFinally: true))
                 continue
             }
-            let stepResult = await run(step, in: scenario.name, template: &template, isFinally: true, calls: &result.calls)
+            let stepResult = await run(step, in: scenario.name, template: &template, cookies: &cookies, isFinally: true, calls: &result.calls)
             failed = failed || stepResult.outcome == .failed
             result.steps.append(stepResult)
         }
@@ -71,8 +72,10 @@ struct ScenarioRunner: Sendable {
         StepResult(name: step.name, operation: step.operation, outcome: .skipped, failures: ["not run: \(reason)"], seconds: 0, isFinally: isFinally)
     }
 
-    /// Runs one step, with its retries, and records its captures in `template`.
-    private func run(_ step: Step, in scenario: String, template: inout Template, isFinally: Bool, calls: inout [OperationCall]) async -> StepResult {
+    /// Runs one step, with its retries, and records its captures in `template` and its cookies in `cookies`.
+    private func run(
+        _ step: Step, in scenario: String, template: inout Template, cookies: inout CookieJar, isFinally: Bool, calls: inout [OperationCall]
+    ) async -> StepResult {
         let start = ContinuousClock.now
         var result = StepResult(name: step.name, operation: step.operation, outcome: .passed, failures: [], seconds: 0, isFinally: isFinally)
         let attempts = max(1, step.retry?.attempts ?? 1)
@@ -81,9 +84,10 @@ struct ScenarioRunner: Sendable {
             result.deviation = nil
             result.fixed = []
             do {
-                let request = try buildRequest(step, template: template)
+                let request = try buildRequest(step, template: template, cookies: cookies)
                 result.request = Redaction.request(request)
                 let response = try await executor.send(request, timeout: step.timeout ?? defaultTimeout)
+                cookies.store(response)
                 result.exchange = RecordedExchange(request: request, response: response)
                 result.status = response.status
                 result.responseExcerpt = Redaction.excerpt(of: response)
@@ -122,7 +126,7 @@ struct ScenarioRunner: Sendable {
     }
 
     /// The request a step describes, with templates rendered and the method and path taken from the spec.
-    func buildRequest(_ step: Step, template: Template) throws -> SentRequest {
+    func buildRequest(_ step: Step, template: Template, cookies: CookieJar = CookieJar()) throws -> SentRequest {
         let method: String
         var path: String
         if let operationId = step.operation {
@@ -140,24 +144,16 @@ struct ScenarioRunner: Sendable {
             path = path.replacingOccurrences(of: "{\(name)}", with: text.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? text)
         }
         path = try template.renderString(path)
-        if !step.query.isEmpty {
-            var components = URLComponents()
-            components.queryItems = try step.query.sorted { $0.key < $1.key }.map { URLQueryItem(name: $0.key, value: try template.render($0.value).displayText) }
-            path += "?" + (components.percentEncodedQuery ?? "")
-        }
+        var query = try step.query.sorted { $0.key < $1.key }.map { ($0.key, try template.render($0.value).displayText) }
         var headers: [(name: String, value: String)] = try step.headers.sorted { $0.key < $1.key }.map { ($0.key, try template.render($0.value).displayText) }
-        if let bearer = step.auth?.bearer {
-            headers.append(("Authorization", "Bearer \(try template.renderString(bearer))"))
+        if let auth = step.auth {
+            try credentials(auth, template: template, headers: &headers, query: &query)
         }
-        if let apiKey = step.auth?.apiKey {
-            headers.append(("X-API-Key", try template.renderString(apiKey)))
-        }
+        cookies.apply(to: &headers)
+        if !query.isEmpty { path += "?" + FormEncoding.encode(query) }
         var body: String?
         if let form = step.form {
-            var components = URLComponents()
-            components.queryItems = try form.sorted { $0.key < $1.key }.map { URLQueryItem(name: $0.key, value: try template.render($0.value).displayText) }
-            // A form encodes spaces as '+', and '+' itself must then be escaped.
-            body = (components.percentEncodedQuery ?? "").replacingOccurrences(of: "+", with: "%2B").replacingOccurrences(of: "%20", with: "+")
+            body = FormEncoding.encode(try form.sorted { $0.key < $1.key }.map { ($0.key, try template.render($0.value).displayText) })
             if !headers.contains(where: { $0.name.caseInsensitiveCompare("Content-Type") == .orderedSame }) {
                 headers.append(("Content-Type", "application/x-www-form-urlencoded"))
             }
@@ -170,6 +166,26 @@ struct ScenarioRunner: Sendable {
             headers.append(("Content-Type", "application/json"))
         }
         return SentRequest(method: method, url: baseURL + path, headers: headers, body: body)
+    }
+
+    /// Adds a step's credentials where its `auth` says.
+    private func credentials(_ auth: Step.Auth, template: Template, headers: inout [(name: String, value: String)], query: inout [(String, String)]) throws {
+        if let bearer = auth.bearer {
+            OpenAPISpec.CredentialPlacement.authorization(scheme: "Bearer").apply(try template.renderString(bearer), headers: &headers, query: &query)
+        }
+        if let apiKey = auth.apiKey {
+            spec.apiKeyPlacement.apply(try template.renderString(apiKey), headers: &headers, query: &query)
+        }
+        if let basic = auth.basic {
+            let value = "\(try template.renderString(basic.username)):\(try template.renderString(basic.password))"
+            OpenAPISpec.CredentialPlacement.authorization(scheme: "Basic").apply(value, headers: &headers, query: &query)
+        }
+        if let scheme = auth.scheme {
+            guard let placement = spec.placement(ofScheme: scheme) else {
+                throw SpecError("auth scheme '\(scheme)' is not a security scheme of \(spec.source)")
+            }
+            placement.apply(try template.renderString(auth.value ?? ""), headers: &headers, query: &query)
+        }
     }
 
     /// Everything wrong with a response: against `spec` (the reference contract, or a deployment's) first, then
@@ -250,6 +266,14 @@ struct ScenarioRunner: Sendable {
             if let header = source.header {
                 guard let value = response.header(header) else {
                     failures.append("capture \(name): header \(header) is missing")
+                    continue
+                }
+                template.variables[name] = .string(value)
+            } else if let cookie = source.cookie {
+                var jar = CookieJar()
+                jar.store(response)
+                guard let value = jar.cookies.first(where: { $0.name == cookie })?.value else {
+                    failures.append("capture \(name): the response sets no cookie \(cookie)")
                     continue
                 }
                 template.variables[name] = .string(value)

@@ -102,6 +102,7 @@ extension JSONValue {
         switch self {
         case .null: NSNull()
         case .bool(let value): value
+        case .integer(let value): Int(value)
         case .number(let value): value.isWholeNumber && abs(value) < 1e15 ? Int(value) as Any : value
         case .string(let value): value
         case .array(let array): array.map(\.anyValue)

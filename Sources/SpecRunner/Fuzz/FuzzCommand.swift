@@ -50,7 +50,7 @@ struct FuzzCommand: AsyncParsableCommand {
     @Option(help: "Write each finding, shrunk, as a scenario file into this folder (replay with --scenarios DIR).")
     var saveFailures: String?
 
-    @Option(name: .customLong("report"), help: "Also write a report: json=PATH (every finding, grouped by operation and class).")
+    @Option(name: .customLong("report"), help: "Also write a report (repeatable): json=PATH (every finding, grouped by operation and class) or junit=PATH (a testcase per operation).")
     var reports: [String] = []
 
     @Flag(help: "Allow a base URL that is not on this machine.")
@@ -65,7 +65,9 @@ struct FuzzCommand: AsyncParsableCommand {
             throw ValidationError("--count 1...1000000, --duration > 0 and --jobs 1...64")
         }
         for variable in variables where !variable.contains("=") { throw ValidationError("--var takes NAME=VALUE, not '\(variable)'") }
-        for report in reports where !report.hasPrefix("json=") { throw ValidationError("--report takes json=PATH, not '\(report)'") }
+        for report in reports where !report.hasPrefix("json=") && !report.hasPrefix("junit=") {
+            throw ValidationError("--report takes json=PATH or junit=PATH, not '\(report)'")
+        }
     }
 
     func run() async throws {
@@ -80,13 +82,13 @@ struct FuzzCommand: AsyncParsableCommand {
         defer { Task { try? await executor.shutdown() } }
         let selected = try operations(of: spec)
         let setupScenario = try loadSetup()
-        var credentials = try await runSetup(setupScenario, spec: spec, base: base)
+        var known = try await runSetup(setupScenario, spec: spec, base: base)
         for variable in variables {
             let parts = variable.split(separator: "=", maxSplits: 1).map(String.init)
-            credentials[parts[0]] = parts[1]
+            known[parts[0]] = parts[1]
         }
         let schemes = Set((spec.document["components"]?["securitySchemes"]?.objectValue ?? [:]).keys)
-        credentials = credentials.filter { schemes.contains($0.key) }
+        let credentials = known.filter { schemes.contains($0.key) }
         print("Fuzzing \(base) with seed \(seed)\(stateful ? " (stateful)" : ""): up to \(count) \(stateful ? "sequences" : "requests") in \(Int(duration)) s, \(jobs) at a time; "
             + "\(selected.count) operations; credentials for \(credentials.keys.sorted().joined(separator: ", ").ifEmpty("no scheme"))")
         let deadline = ContinuousClock.now + .seconds(duration)
@@ -95,17 +97,19 @@ struct FuzzCommand: AsyncParsableCommand {
             let explorer = try StatefulExplorer(spec: spec, baseURL: base, seed: seed, executor: executor)
             report = await explorer.run(count: count, deadline: deadline, jobs: jobs, save: saveFailures)
         } else {
-            let fuzzer = Fuzzer(spec: spec, baseURL: base, seed: seed, credentials: credentials, operations: selected)
+            let fuzzer = Fuzzer(spec: spec, baseURL: base, seed: seed, credentials: credentials, operations: selected, knownValues: known)
             let writer = FailureScenario(
                 spec: spec, setupSteps: setupScenario?.document["steps"]?.arrayValue ?? [], credentials: credentials)
             report = await FuzzRun(fuzzer: fuzzer, executor: executor, writer: writer)
                 .run(count: count, deadline: deadline, jobs: jobs, save: saveFailures)
         }
         print(report.console())
-        for path in reports.map({ String($0.dropFirst("json=".count)) }) {
+        for entry in reports {
+            let (format, path) = (entry.hasPrefix("json=") ? "json" : "junit", String(entry.drop { $0 != "=" }.dropFirst()))
             do {
                 try FileManager.default.createDirectory(at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
-                try report.json(seed: seed, baseURL: base).write(toFile: path, atomically: true, encoding: .utf8)
+                let text = format == "json" ? report.json(seed: seed, baseURL: base) : report.junit(operations: selected.map(\.id), seed: seed)
+                try text.write(toFile: path, atomically: true, encoding: .utf8)
             } catch {
                 throw Failure.invalidInput("cannot write the report \(path): \(error.localizedDescription)")
             }
@@ -165,6 +169,8 @@ struct FuzzCommand: AsyncParsableCommand {
         if stateful { parts.append("--stateful") }
         parts += operation.map { "--operation '\($0)'" } + exclude.map { "--exclude '\($0)'" }
         parts += variables.map { "--var \($0.split(separator: "=", maxSplits: 1).first ?? "")=…" }
+        parts += reports.map { "--report \($0)" }
+        if let saveFailures { parts.append("--save-failures \(saveFailures)") }
         if allowRemote { parts.append("--allow-remote") }
         return parts.joined(separator: " ")
     }

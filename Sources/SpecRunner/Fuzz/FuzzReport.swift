@@ -65,6 +65,26 @@ struct FuzzReport: Sendable {
         ]).jsonText + "\n"
     }
 
+    /// JUnit XML: a testcase per fuzzed operation, failed with one `failure` per finding class it has.
+    func junit(operations: [String], seed: UInt64) -> String {
+        let byOperation = Dictionary(grouping: entries, by: \.operation)
+        let names = Set(operations).union(byOperation.keys).sorted()
+        var xml = [#"<?xml version="1.0" encoding="UTF-8"?>"#]
+        let failing = names.filter { byOperation[$0] != nil }.count
+        xml.append(#"<testsuites name="specrunner fuzz" tests="\#(names.count)" failures="\#(failing)">"#)
+        xml.append(#"  <testsuite name="fuzz (seed \#(seed))" tests="\#(names.count)" failures="\#(failing)">"#)
+        for name in names {
+            xml.append(#"    <testcase name="\#(MachineReports.escape(name))" classname="fuzz">"#)
+            for (kind, group) in Dictionary(grouping: byOperation[name] ?? [], by: \.kind).sorted(by: { $0.key < $1.key }) {
+                let detail = group.sorted { $0.index < $1.index }.map { "#\($0.index) \($0.request)\n" + $0.problems.map { "  - \($0)" }.joined(separator: "\n") }
+                xml.append(#"      <failure type="\#(kind)" message="\#(group.count) \#(kind) finding\#(group.count == 1 ? "" : "s")">\#(MachineReports.escape(detail.joined(separator: "\n")))</failure>"#)
+            }
+            xml.append("    </testcase>")
+        }
+        xml += ["  </testsuite>", "</testsuites>", ""]
+        return xml.joined(separator: "\n")
+    }
+
     /// Writes `text` as `name` into `folder`, returning the path, or a note why it could not.
     static func save(_ text: String, as name: String, in folder: String) -> Result<String, FailureScenarioError> {
         let url = URL(fileURLWithPath: folder).appendingPathComponent(name)

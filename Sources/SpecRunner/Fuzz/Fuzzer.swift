@@ -72,12 +72,19 @@ struct Fuzzer: Sendable {
     let credentials: [String: String]
     /// Operations to fuzz, by id, in a fixed order.
     let operations: [OpenAPISpec.Operation]
+    /// Values made earlier in the run (the set-up scenario's variables and `--var`), used half the time for
+    /// parameters of the same name, e.g. a created `note_id`.
+    let knownValues: [String: String]
 
-    init(spec: OpenAPISpec, baseURL: String, seed: UInt64, credentials: [String: String], operations: [OpenAPISpec.Operation]? = nil) {
+    init(
+        spec: OpenAPISpec, baseURL: String, seed: UInt64, credentials: [String: String], operations: [OpenAPISpec.Operation]? = nil,
+        knownValues: [String: String] = [:]
+    ) {
         self.spec = spec
         self.baseURL = baseURL
         self.seed = seed
         self.credentials = credentials
+        self.knownValues = knownValues
         self.operations = operations ?? spec.operations.values.sorted { $0.id < $1.id }
     }
 
@@ -88,11 +95,14 @@ struct Fuzzer: Sendable {
         var random = SeededRandom.forRequest(seed: seed, index: index)
         let operation = operations[index % operations.count]
         var sampler = SchemaSampler(document: spec.document, validator: spec.validator, random: SeededRandom(seed: random.next()))
-        let bodyPointer = Self.jsonBody(of: operation, in: spec.document)
+        let requestBody = Self.requestBody(of: operation, in: spec.document)
+        let bodyPointer = requestBody?.schema
         let protected = Self.requiresCredentials(operation, in: spec.document)
         var cases = Case.allCases.filter { fuzzCase in
             switch fuzzCase {
-            case .invalidJSON, .invalidUTF8, .wrongContentType, .hugeNumber, .schemaViolation, .oddValues: bodyPointer != nil
+            case .invalidJSON, .hugeNumber: requestBody?.encoding == .json
+            case .invalidUTF8, .wrongContentType, .oddValues: bodyPointer != nil
+            case .schemaViolation: bodyPointer != nil || !parameterSchemas(of: operation).isEmpty
             case .noCredentials, .garbageCredentials, .forgedToken: protected
             case .otherScheme: protected && !otherSchemes(for: operation).isEmpty
             case .unlistedMethod: !unlistedMethods(operation).isEmpty
@@ -100,26 +110,52 @@ struct Fuzzer: Sendable {
             case .valid: true
             }
         }
-        cases += [.valid, .valid]
+        // Valid requests and broken schemas are where most defects hide: they get three shares each.
+        cases += [.valid, .valid] + (cases.contains(.schemaViolation) ? [.schemaViolation, .schemaViolation] : [])
         // The first requests go through every odd string for every operation with a body, then choices are random.
         let systematic = index < operations.count * SchemaSampler.oddStrings.count && bodyPointer != nil
         let fuzzCase = systematic ? .oddValues : cases.randomElement(using: &random)!
         let odd = systematic ? SchemaSampler.oddStrings[index / operations.count] : SchemaSampler.oddStrings.randomElement(using: &random)!
 
         var detail = fuzzCase.rawValue
+        var parameterViolated = false
         var headers: [(name: String, value: String)] = []
         var query: [(String, String)] = []
         var path = operation.path
+        var parameterValues: [(location: String, name: String, value: String)] = []
         for parameter in parameters(of: operation) {
             guard let name = parameter["name"]?.stringValue, let location = parameter["in"]?.stringValue else { continue }
             let required = parameter["required"] == .bool(true) || location == "path"
             guard required || Bool.random(using: &random) else { continue }
-            let value = parameter.pointer.appending("schema").resolve(in: spec.document) == nil
-                ? "x" : (sampler.valid(at: parameter.pointer.appending("schema"))?.displayText ?? "x")
-            switch location {
-            case "path": path = path.replacingOccurrences(of: "{\(name)}", with: value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? value)
-            case "query": query.append((name, value))
-            case "header": headers.append((name, value))
+            let schema = parameter.pointer.appending("schema")
+            // A value the run made earlier (a set-up capture named like the parameter) three times in four, so that
+            // requests reach real resources; otherwise one generated from the schema. DELETE gets generated values
+            // only, so the resource stays there for the rest of the run.
+            let known = operation.method == "DELETE" ? nil : knownValues[name].flatMap { random.next() % 4 == 0 ? nil : $0 }
+            let value = known ?? (schema.resolve(in: spec.document) == nil ? "x" : (sampler.valid(at: schema)?.displayText ?? "x"))
+            parameterValues.append((location, name, value))
+        }
+        if fuzzCase == .schemaViolation, bodyPointer == nil || random.next() % 3 == 0 {
+            // Break one keyword of one parameter's schema instead of the body.
+            let candidates = parameterValues.indices.flatMap { index -> [(Int, SchemaSampler.Violation)] in
+                let entry = parameterValues[index]
+                guard let pointer = parameterSchemas(of: operation)[entry.location + "/" + entry.name] else { return [] }
+                let value = Self.parameterValue(entry.value, schemaAt: pointer, sampler: sampler)
+                return sampler.violations(of: value, at: pointer).filter { Self.encodable($0.value) }.map { (index, $0) }
+            }
+            if let keyword = Self.pick(candidates.map(\.1), using: &random)?.keyword,
+               let (index, violation) = candidates.filter({ $0.1.keyword == keyword }).randomElement(using: &random) {
+                parameterValues[index].value = violation.value.displayText
+                detail = "\(violation.keyword) of the \(parameterValues[index].location) parameter \(parameterValues[index].name)"
+                parameterViolated = true
+            }
+        }
+        for entry in parameterValues {
+            switch entry.location {
+            case "path": path = path.replacingOccurrences(of: "{\(entry.name)}", with: FormEncoding.component(entry.value))
+            case "query": query.append((entry.name, entry.value))
+            case "header": headers.append((entry.name, entry.value))
+            case "cookie": CookieJar.add(name: entry.name, value: FormEncoding.component(entry.value), to: &headers)
             default: break
             }
         }
@@ -145,18 +181,22 @@ struct Fuzzer: Sendable {
         case .valid: .allowed
         case .oddValues: .documented
         }
+        if fuzzCase == .schemaViolation, !parameterViolated, bodyPointer == nil {
+            expectation = .documented  // nothing could be broken: the request is as valid as any
+        }
         if protected, Self.satisfiable(operation, in: spec.document, having: Set(credentials.keys)).isEmpty, expectation == .allowed {
             expectation = .documented  // no credentials for it were given: a valid request cannot be made
         }
         var body: String?
         var bytes: [UInt8]?
-        if let bodyPointer, ![.unlistedMethod, .headLikeGet].contains(fuzzCase) {
+        if let requestBody, let bodyPointer, ![.unlistedMethod, .headLikeGet].contains(fuzzCase) {
             var value = sampler.valid(at: bodyPointer)
             if value == nil, expectation == .allowed { expectation = .documented }
             switch fuzzCase {
-            case .schemaViolation:
+            case .schemaViolation where !parameterViolated:
                 let violations = sampler.violations(of: value ?? .object([:]), at: bodyPointer)
-                if let violation = violations.randomElement(using: &random) {
+                    .filter { requestBody.encoding == .json || Self.formBreakable.contains($0.keyword) }
+                if let violation = Self.pick(violations, using: &random) {
                     value = violation.value
                     detail = "\(violation.keyword) at \(violation.at.description.isEmpty ? "/" : violation.at.description)"
                 } else {
@@ -173,31 +213,27 @@ struct Fuzzer: Sendable {
             default:
                 break
             }
-            let text = (value ?? .object([:])).jsonText
+            let text = requestBody.encoding.encode(value ?? .object([:]))
             switch fuzzCase {
             case .invalidJSON: body = String(text.dropLast(max(1, text.count / 3)))
             case .invalidUTF8:
-                // The valid body with bytes that are not UTF-8 inside its first string (or at its start).
+                // The valid body with bytes that are not UTF-8 inside its first string or value (or at its start).
                 let utf8 = Array(text.utf8)
-                let at = (utf8.firstIndex(of: UInt8(ascii: "\"")).map { utf8.index(after: $0) }) ?? 0
+                let at = (utf8.firstIndex { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "=") }.map { utf8.index(after: $0) }) ?? 0
                 bytes = Array(utf8[..<at]) + [0xFF, 0xFE, 0xC3] + Array(utf8[at...])
             case .hugeNumber:
                 let replaced = text.replacingOccurrences(of: #"(:\s*)-?[0-9.]+"#, with: "$11e309", options: .regularExpression)
                 body = replaced == text ? #"{"n":1e309}"# : replaced
             default: body = text
             }
-            let contentType = fuzzCase == .wrongContentType
-                ? ["text/plain", "application/xml", "multipart/form-data; boundary=x"].randomElement(using: &random)! : "application/json"
-            headers.append(("Content-Type", contentType))
+            let wrongTypes = ["text/plain", "application/xml", "application/json", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"]
+                .filter { !$0.hasPrefix(requestBody.mediaType) }
+            headers.append(("Content-Type", fuzzCase == .wrongContentType ? wrongTypes.randomElement(using: &random)! : requestBody.encoding.contentType))
         }
         var method = operation.method
         if fuzzCase == .unlistedMethod { method = unlistedMethods(operation).randomElement(using: &random)! }
         if fuzzCase == .headLikeGet { method = "HEAD" }
-        if !query.isEmpty {
-            var components = URLComponents()
-            components.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) }
-            path += "?" + (components.percentEncodedQuery ?? "")
-        }
+        if !query.isEmpty { path += "?" + FormEncoding.encode(query) }
         return Plan(
             index: index, operation: operation, fuzzCase: fuzzCase, detail: detail,
             request: SentRequest(method: method, url: baseURL + path, headers: headers, body: bytes == nil ? body : nil, bytes: bytes),
@@ -248,8 +284,53 @@ struct Fuzzer: Sendable {
 
     /// The pointer of the operation's `application/json` request body schema, if it takes one.
     static func jsonBody(of operation: OpenAPISpec.Operation, in document: JSONValue) -> JSONPointer? {
-        let pointer = operation.pointer.appending("requestBody").appending("content").appending("application/json").appending("schema")
-        return pointer.resolve(in: document) == nil ? nil : pointer
+        requestBody(of: operation, in: document).flatMap { $0.encoding == .json ? $0.schema : nil }
+    }
+
+    /// The operation's request body in the first media type the fuzzer can write (JSON, a form, multipart), if any.
+    static func requestBody(of operation: OpenAPISpec.Operation, in document: JSONValue) -> RequestBody? {
+        let content = operation.pointer.appending("requestBody").appending("content")
+        for encoding in BodyEncoding.allCases {
+            let pointer = content.appending(encoding.mediaType).appending("schema")
+            if pointer.resolve(in: document) != nil { return RequestBody(mediaType: encoding.mediaType, schema: pointer, encoding: encoding) }
+        }
+        return nil
+    }
+
+    /// A violation chosen keyword first (each keyword as likely as any other), then among that keyword's, so that
+    /// rare keywords such as `enum` are tried as often as `type`, which every node has.
+    static func pick(_ violations: [SchemaSampler.Violation], using random: inout SeededRandom) -> SchemaSampler.Violation? {
+        let keywords = Array(Set(violations.map(\.keyword))).sorted()
+        guard let keyword = keywords.randomElement(using: &random) else { return nil }
+        return violations.filter { $0.keyword == keyword }.randomElement(using: &random)
+    }
+
+    /// Keywords whose violation a form can carry (its values are all text).
+    static let formBreakable: Set<String> = ["required", "minLength", "maxLength", "pattern", "enum", "const", "format", "additionalProperties"]
+
+    /// Whether a value can stand in a URL as text (objects and arrays cannot).
+    static func encodable(_ value: JSONValue) -> Bool {
+        value.objectValue == nil && value.arrayValue == nil
+    }
+
+    /// The schema pointers of the operation's parameters, by `in/name`.
+    func parameterSchemas(of operation: OpenAPISpec.Operation) -> [String: JSONPointer] {
+        Dictionary(parameters(of: operation).compactMap { parameter in
+            guard let name = parameter["name"]?.stringValue, let location = parameter["in"]?.stringValue,
+                  parameter.pointer.appending("schema").resolve(in: spec.document) != nil else { return nil }
+            return ("\(location)/\(name)", parameter.pointer.appending("schema"))
+        }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// A parameter's text as the JSON value its schema describes (`42` as an integer where the schema says so).
+    static func parameterValue(_ text: String, schemaAt pointer: JSONPointer, sampler: SchemaSampler) -> JSONValue {
+        let type = sampler.resolved(pointer).map { SchemaSampler.type(of: $0.1) }
+        switch type {
+        case "integer": return Int64(text).map(JSONValue.integer) ?? .string(text)
+        case "number": return Double(text).map(JSONValue.number) ?? .string(text)
+        case "boolean": return ["true": JSONValue.bool(true), "false": .bool(false)][text] ?? .string(text)
+        default: return .string(text)
+        }
     }
 
     /// A parameter of an operation, with where it is in the document.
@@ -311,15 +392,8 @@ struct Fuzzer: Sendable {
     /// Puts the credential of `scheme` where its security scheme says: a bearer or basic `Authorization`, or an
     /// API key in a header, the query or a cookie.
     func place(_ scheme: String, into headers: inout [(name: String, value: String)], query: inout [(String, String)]) {
-        guard let value = credentials[scheme], let definition = spec.document["components"]?["securitySchemes"]?[scheme] else { return }
-        switch (definition["type"]?.stringValue, definition["scheme"]?.stringValue?.lowercased(), definition["in"]?.stringValue) {
-        case ("http", "basic", _): headers.append(("Authorization", "Basic \(Data(value.utf8).base64EncodedString())"))
-        case ("http", _, _), ("oauth2", _, _), ("openIdConnect", _, _): headers.append(("Authorization", "Bearer \(value)"))
-        case ("apiKey", _, "query"): query.append((definition["name"]?.stringValue ?? scheme, value))
-        case ("apiKey", _, "cookie"): headers.append(("Cookie", "\(definition["name"]?.stringValue ?? scheme)=\(value)"))
-        case ("apiKey", _, _): headers.append((definition["name"]?.stringValue ?? scheme, value))
-        default: break
-        }
+        guard let value = credentials[scheme] else { return }
+        spec.placement(ofScheme: scheme)?.apply(value, headers: &headers, query: &query)
     }
 
     /// A well-formed HS256 JWT with plausible claims, signed with a secret nobody has.

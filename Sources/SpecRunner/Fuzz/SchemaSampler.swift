@@ -165,7 +165,7 @@ struct SchemaSampler {
             }
             if schema["format"]?.stringValue == "email" { add("format", .string("not-an-email")) }
         }
-        if case .number(let number) = node {
+        if let number = node.numberValue {
             if let minimum = schema["minimum"]?.numberValue { add("minimum", .number(minimum - 1)) }
             if let maximum = schema["maximum"]?.numberValue { add("maximum", .number(maximum + 1)) }
             if Self.type(of: schema) == "integer" { add("type", .number(number + 0.5)) }
@@ -186,6 +186,13 @@ struct SchemaSampler {
             }
             for name in object.keys.sorted() where schema["properties"]?[name] != nil {
                 collect(root, at: pointer.appending("properties").appending(name), in: location.appending(name), into: &found, depth: depth + 1)
+            }
+            // Optional properties the value left out are broken too, each added with a valid value first.
+            for name in (schema["properties"]?.objectValue?.keys).map(Array.init)?.sorted() ?? [] where object[name] == nil {
+                let property = pointer.appending("properties").appending(name)
+                guard let sample = valid(at: property, depth: depth + 1) else { continue }
+                let filled = root.editing(at: location) { _ in .object(object.merging([name: sample]) { $1 }) }
+                collect(filled, at: property, in: location.appending(name), into: &found, depth: depth + 1)
             }
         }
     }

@@ -71,10 +71,25 @@ struct Step: Decodable, Sendable {
         var path: String
     }
 
-    /// Credentials: a session token or API key as `Authorization: Bearer`, or an API key in `X-API-Key`.
+    /// Credentials, each templated: `bearer` as `Authorization: Bearer`; `apiKey` where the spec's one `apiKey`
+    /// security scheme says (`X-API-Key` when it has none or several); `basic` as HTTP Basic; or `scheme` and
+    /// `value`, placed as that security scheme of the spec says (for HTTP Basic the value is `user:password`).
     struct Auth: Decodable, Sendable {
         var bearer: String?
         var apiKey: String?
+        var basic: Basic?
+        var scheme: String?
+        var value: String?
+
+        struct Basic: Decodable, Sendable {
+            var username: String
+            var password: String
+        }
+
+        /// Every templated text, for finding the variables a step reads.
+        var texts: [String] {
+            [bearer, apiKey, basic?.username, basic?.password, value].compactMap { $0 }
+        }
     }
 
     /// Tries a step again until its expectations hold, for eventually consistent deployments.
@@ -259,13 +274,15 @@ extension Matcher {
     }
 }
 
-/// Where a captured variable comes from: a JSON Pointer into the body (the shorthand), or a header.
+/// Where a captured variable comes from: a JSON Pointer into the body (the shorthand), a header, or a cookie
+/// the response sets.
 struct Capture: Decodable, Sendable {
     var body: String?
     var header: String?
+    var cookie: String?
 
     private enum CodingKeys: String, CodingKey {
-        case body, header
+        case body, header, cookie
     }
 
     init(from decoder: any Decoder) throws {
@@ -276,5 +293,6 @@ struct Capture: Decodable, Sendable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         body = try container.decodeIfPresent(String.self, forKey: .body)
         header = try container.decodeIfPresent(String.self, forKey: .header)
+        cookie = try container.decodeIfPresent(String.self, forKey: .cookie)
     }
 }

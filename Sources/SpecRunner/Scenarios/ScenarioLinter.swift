@@ -33,6 +33,7 @@ struct ScenarioLinter {
                     for name in Self.pathParameters(operation.path) where step.path[name] == nil {
                         problems.append("\(label): path parameter '\(name)' of \(id) is not given")
                     }
+                    problems += StepCheck(spec: spec, operation: operation, step: step).problems().map { "\(label): \($0)" }
                 } else {
                     problems.append("\(label): operation '\(id)' is not in the spec")
                 }

@@ -2,7 +2,7 @@ extension Step {
     /// Every templated text of the step (request and expectations), as one JSON value to search.
     var templates: JSONValue {
         var texts: [JSONValue] = [.object(path), .object(query), .object(headers), .object(form ?? [:]), body ?? .null]
-        texts += [rawBody, auth?.bearer, auth?.apiKey, request?.path].compactMap { $0.map(JSONValue.string) }
+        texts += ([rawBody, request?.path].compactMap { $0 } + (auth?.texts ?? [])).map(JSONValue.string)
         let matchers = Array(expect.body.values) + Array(expect.headers.values) + Array(expect.values.values) + [expect.text].compactMap { $0 }
         texts += matchers.flatMap { [$0.equals, $0.notEquals, $0.contains.map(JSONValue.string)].compactMap { $0 } }
         texts += expect.values.keys.map(JSONValue.string)

@@ -5,7 +5,8 @@ import Foundation
 ///
 /// An expression is a variable name, a generator (`$runId`, `$uuid`, `$randomEmail`, `$randomPassword`,
 /// `$randomString`, `$randomInt`: a number of nine digits), a quoted string or a number, followed by filters:
-/// `| repeat: 2000000`, and for JWTs `| tamper`, `| algNone`, `| resign: secret`, `| expire: secret` and
+/// `| repeat: 2000000`, `| lower`, `| upper`, `| truncate: 8`, `| charset: "0123456789abcdef"` (the same number of
+/// characters, drawn at random from those given), and for JWTs `| tamper`, `| algNone`, `| resign: secret`, `| expire: secret` and
 /// `| jwtLifetime` (`exp - iat`, read without verifying). A string that is exactly one expression takes the
 /// expression's JSON type; otherwise the results are spliced into the text.
 struct Template: Sendable {
@@ -81,6 +82,7 @@ struct Template: Sendable {
         if term.count >= 2, let quote = term.first, quote == "\"" || quote == "'", term.last == quote {
             return .string(String(term.dropFirst().dropLast()))
         }
+        if let integer = Int64(term) { return .integer(integer) }
         if let number = Double(term) { return .number(number) }
         switch term {
         case "$runId": return .string(runId)
@@ -104,6 +106,14 @@ struct Template: Sendable {
                 throw TemplateError("repeat needs a count from 0 to 50000000")
             }
             return .string(String(repeating: value.displayText, count: Int(count)))
+        case "lower": return .string(value.displayText.lowercased())
+        case "upper": return .string(value.displayText.uppercased())
+        case "truncate":
+            guard let count = argument?.integerValue, count >= 0 else { throw TemplateError("truncate needs a count of 0 or more") }
+            return .string(String(value.displayText.prefix(Int(count))))
+        case "charset":
+            guard let alphabet = argument?.stringValue, !alphabet.isEmpty else { throw TemplateError("charset needs a string of the characters to use") }
+            return .string(String(value.displayText.map { _ in alphabet.randomElement()! }))
         case "tamper", "algNone", "resign", "expire":
             return .string(try JWTForgery(token: value.displayText).apply(filter, secret: argument?.displayText))
         case "jwtLifetime":
@@ -113,7 +123,7 @@ struct Template: Sendable {
             }
             return .number(expires - issued)
         default:
-            throw TemplateError("unknown filter '\(filter)' (filters: repeat, tamper, algNone, resign, expire, jwtLifetime)")
+            throw TemplateError("unknown filter '\(filter)' (filters: repeat, lower, upper, truncate, charset, tamper, algNone, resign, expire, jwtLifetime)")
         }
     }
 

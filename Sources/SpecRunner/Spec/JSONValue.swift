@@ -2,9 +2,12 @@ import Foundation
 
 /// A JSON document as a value: what responses, schemas and scenario files are read into.
 /// Strings compare by code points, as JSON Schema requires (Swift's `==` would equate canonically equivalent strings).
+/// Integers that fit 64 bits are kept exactly (`integer`), so an id above 2^53 is sent back as it came; numbers
+/// compare by value, so `integer(1)` equals `number(1.0)`.
 enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
+    case integer(Int64)
     case number(Double)
     case string(String)
     case array([JSONValue])
@@ -24,7 +27,7 @@ enum JSONValue: Sendable, Hashable {
         switch value {
         case nil, is NSNull: self = .null
         case let value as Bool: self = .bool(value)
-        case let value as Int: self = .number(Double(value))
+        case let value as Int: self = .integer(Int64(value))
         case let value as Double: self = .number(value)
         case let value as String: self = .string(value)
         case let value as [Any?]: self = .array(try value.map { try JSONValue(any: $0) })
@@ -42,6 +45,7 @@ enum JSONValue: Sendable, Hashable {
         switch self {
         case .null: "null"
         case .bool: "boolean"
+        case .integer: "integer"
         case .number(let number): number.isWholeNumber ? "integer" : "number"
         case .string: "string"
         case .array: "array"
@@ -65,8 +69,20 @@ enum JSONValue: Sendable, Hashable {
     }
 
     var numberValue: Double? {
-        if case .number(let value) = self { return value }
-        return nil
+        switch self {
+        case .integer(let value): Double(value)
+        case .number(let value): value
+        default: nil
+        }
+    }
+
+    /// The value as an exact integer: an `integer`, or a whole `number` that fits 64 bits.
+    var integerValue: Int64? {
+        switch self {
+        case .integer(let value): value
+        case .number(let value): value.isWholeNumber && abs(value) < 9.2e18 ? Int64(value) : nil
+        default: nil
+        }
     }
 
     subscript(key: String) -> JSONValue? {
@@ -98,6 +114,8 @@ extension JSONValue: Codable {
             self = .null
         } else if let value = try? container.decode(Bool.self) {
             self = .bool(value)
+        } else if let value = try? container.decode(Int64.self) {
+            self = .integer(value)
         } else if let value = try? container.decode(Double.self) {
             self = .number(value)
         } else if let value = try? container.decode(String.self) {
@@ -114,6 +132,7 @@ extension JSONValue: Codable {
         switch self {
         case .null: try container.encodeNil()
         case .bool(let value): try container.encode(value)
+        case .integer(let value): try container.encode(value)
         case .number(let value):
             if value.isWholeNumber, abs(value) < 9.0e15 { try container.encode(Int64(value)) } else { try container.encode(value) }
         case .string(let value): try container.encode(value)
@@ -133,7 +152,9 @@ extension JSONValue {
         switch (lhs, rhs) {
         case (.null, .null): true
         case (.bool(let a), .bool(let b)): a == b
+        case (.integer(let a), .integer(let b)): a == b
         case (.number(let a), .number(let b)): a == b
+        case (.integer(let a), .number(let b)), (.number(let b), .integer(let a)): JSONValue.number(b).integerValue == a
         case (.string(let a), .string(let b)): a.unicodeScalars.elementsEqual(b.unicodeScalars)
         case (.array(let a), .array(let b)): a == b
         case (.object(let a), .object(let b)): a.count == b.count && a.allSatisfy { key, value in b[key] == value }
@@ -145,7 +166,10 @@ extension JSONValue {
         switch self {
         case .null: hasher.combine(0)
         case .bool(let value): hasher.combine(value)
-        case .number(let value): hasher.combine(value)
+        case .integer(let value): hasher.combine(value)
+        case .number(let value):
+            // Equal numbers hash alike: a whole double as the integer it equals.
+            if let integer = integerValue { hasher.combine(integer) } else { hasher.combine(value) }
         case .string(let value): value.unicodeScalars.forEach { hasher.combine($0) }
         case .array(let value): hasher.combine(value)
         case .object(let value): hasher.combine(value.count)

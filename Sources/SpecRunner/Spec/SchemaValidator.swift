@@ -142,6 +142,7 @@ struct SchemaValidator: Sendable {
             evaluateApplicators(instance, at: path, keywords, context, into: &evaluation)
             switch instance {
             case .number(let number): evaluation.issues += validateNumber(number, at: path, keywords, context)
+            case .integer(let integer): evaluation.issues += validateNumber(Double(integer), at: path, keywords, context)
             case .string(let string): evaluation.issues += validateString(string, at: path, keywords, context)
             case .array(let array): evaluateArray(array, at: path, keywords, context, into: &evaluation)
             case .object(let object): evaluateObject(object, at: path, keywords, context, into: &evaluation)
@@ -207,7 +208,8 @@ struct SchemaValidator: Sendable {
 
     private func matches(_ instance: JSONValue, type: String) -> Bool {
         switch (type, instance) {
-        case ("null", .null), ("boolean", .bool), ("number", .number), ("string", .string), ("array", .array), ("object", .object):
+        case ("null", .null), ("boolean", .bool), ("number", .number), ("number", .integer), ("integer", .integer), ("string", .string),
+             ("array", .array), ("object", .object):
             true
         case ("integer", .number(let number)):
             number.isWholeNumber
