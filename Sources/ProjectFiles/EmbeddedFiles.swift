@@ -119,7 +119,7 @@ th { background: #f6f8fa; } h2 { border-bottom: 1px solid #d0d7de; padding-botto
 <tr><td><code>415</code></td><td>The body was sent with a Content-Type other than JSON.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>429</code></td><td>Too many requests: a rate limit of this server (per client address for register and login, per user and per API key for chat), an email locked after repeated failed logins, or the model backend's own limit. Retry after <code>Retry-After</code> seconds.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>500</code></td><td>An unexpected failure; it is logged with the request id.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
-<tr><td><code>503</code></td><td>The database is unavailable (locked, read-only or full); retry later.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>503</code></td><td>The database is unavailable (locked, read-only or full), or, on register and login, the server is checking as many passwords as it allows (code password_check_busy, with Retry-After); retry later.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 </tbody>
 </table>
 <p><strong>Example</strong> (recorded):</p>
@@ -153,7 +153,7 @@ Content-Type: application/json; charset=utf-8
 <tr><td><code>415</code></td><td>The body was sent with a Content-Type other than JSON.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>429</code></td><td>Too many requests: a rate limit of this server (per client address for register and login, per user and per API key for chat), an email locked after repeated failed logins, or the model backend's own limit. Retry after <code>Retry-After</code> seconds.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>500</code></td><td>An unexpected failure; it is logged with the request id.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
-<tr><td><code>503</code></td><td>The database is unavailable (locked, read-only or full); retry later.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>503</code></td><td>The database is unavailable (locked, read-only or full), or, on register and login, the server is checking as many passwords as it allows (code password_check_busy, with Retry-After); retry later.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 </tbody>
 </table>
 <p><strong>Example</strong> (recorded):</p>
@@ -188,7 +188,7 @@ Content-Type: application/json; charset=utf-8
 <tr><td><code>415</code></td><td>The body was sent with a Content-Type other than JSON.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>429</code></td><td>Too many requests: a rate limit of this server (per client address for register and login, per user and per API key for chat), an email locked after repeated failed logins, or the model backend's own limit. Retry after <code>Retry-After</code> seconds.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>500</code></td><td>An unexpected failure; it is logged with the request id.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
-<tr><td><code>503</code></td><td>The database is unavailable (locked, read-only or full); retry later.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>503</code></td><td>The database is unavailable (locked, read-only or full), or, on register and login, the server is checking as many passwords as it allows (code password_check_busy, with Retry-After); retry later.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 </tbody>
 </table>
 <p><strong>Example:</strong></p>
@@ -216,7 +216,7 @@ Content-Type: application/json; charset=utf-8
 <tr><td><code>415</code></td><td>The body was sent with a Content-Type other than JSON.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>429</code></td><td>Too many requests: a rate limit of this server (per client address for register and login, per user and per API key for chat), an email locked after repeated failed logins, or the model backend's own limit. Retry after <code>Retry-After</code> seconds.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>500</code></td><td>An unexpected failure; it is logged with the request id.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
-<tr><td><code>503</code></td><td>The database is unavailable (locked, read-only or full); retry later.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>503</code></td><td>The database is unavailable (locked, read-only or full), or, on register and login, the server is checking as many passwords as it allows (code password_check_busy, with Retry-After); retry later.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 </tbody>
 </table>
 <p><strong>Example:</strong></p>
@@ -245,7 +245,7 @@ Content-Type: application/json; charset=utf-8
 <tr><td><code>413</code></td><td>The body is larger than the server's limit (HTTP_MAX_BODY_BYTES, 1 MiB by default).</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>415</code></td><td>The body was sent with a Content-Type other than JSON.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>500</code></td><td>An unexpected failure; it is logged with the request id.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
-<tr><td><code>503</code></td><td>The database is unavailable (locked, read-only or full); retry later.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>503</code></td><td>The database is unavailable (locked, read-only or full), or, on register and login, the server is checking as many passwords as it allows (code password_check_busy, with Retry-After); retry later.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 </tbody>
 </table>
 <p><strong>Example</strong> (recorded):</p>
@@ -274,7 +274,7 @@ Content-Type: application/json; charset=utf-8
 <tr><td><code>401</code></td><td>Missing, invalid, expired or revoked credentials, or wrong email or password.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>403</code></td><td>An API key was used where only the session token is accepted.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>500</code></td><td>An unexpected failure; it is logged with the request id.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
-<tr><td><code>503</code></td><td>The database is unavailable (locked, read-only or full); retry later.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>503</code></td><td>The database is unavailable (locked, read-only or full), or, on register and login, the server is checking as many passwords as it allows (code password_check_busy, with Retry-After); retry later.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 </tbody>
 </table>
 <p><strong>Example</strong> (recorded):</p>
@@ -310,7 +310,7 @@ Content-Type: application/json; charset=utf-8
 <tr><td><code>403</code></td><td>An API key was used where only the session token is accepted.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>404</code></td><td>The thing asked for does not exist (for key routes: no API key with this id belongs to the caller).</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>500</code></td><td>An unexpected failure; it is logged with the request id.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
-<tr><td><code>503</code></td><td>The database is unavailable (locked, read-only or full); retry later.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>503</code></td><td>The database is unavailable (locked, read-only or full), or, on register and login, the server is checking as many passwords as it allows (code password_check_busy, with Retry-After); retry later.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 </tbody>
 </table>
 <p><strong>Example</strong> (recorded):</p>
@@ -351,7 +351,7 @@ Content-Type: application/json; charset=utf-8
 <tr><td><code>429</code></td><td>Too many requests: a rate limit of this server (per client address for register and login, per user and per API key for chat), an email locked after repeated failed logins, or the model backend's own limit. Retry after <code>Retry-After</code> seconds.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>500</code></td><td>An unexpected failure; it is logged with the request id.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>502</code></td><td>The model backend is unreachable, failed, or sent an answer that cannot be read.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
-<tr><td><code>503</code></td><td>The database is unavailable (locked, read-only or full); retry later.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>503</code></td><td>The database is unavailable (locked, read-only or full), or, on register and login, the server is checking as many passwords as it allows (code password_check_busy, with Retry-After); retry later.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>504</code></td><td>The model backend did not answer within UPSTREAM_TIMEOUT.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 </tbody>
 </table>
@@ -2528,11 +2528,20 @@ steps:
         }
       },
       "ServiceUnavailable": {
-        "description": "The database is unavailable (locked, read-only or full); retry later.",
+        "description": "The database is unavailable (locked, read-only or full), or, on register and login, the server is checking as many passwords as it allows (code password_check_busy, with Retry-After); retry later.",
         "content": {
           "application/json": {
             "schema": {
               "$ref": "#/components/schemas/Error"
+            }
+          }
+        },
+        "headers": {
+          "Retry-After": {
+            "description": "Seconds to wait before retrying (sent with password_check_busy).",
+            "schema": {
+              "type": "integer",
+              "minimum": 1
             }
           }
         }

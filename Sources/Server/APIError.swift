@@ -76,6 +76,13 @@ extension APIError {
         status: .internalServerError, code: "internal_error",
         message: "The server failed to handle this request. It has been logged; try again later.")
 
+    static func passwordWorkBusy(retryAfterSeconds: Int) -> APIError {
+        APIError(
+            status: .serviceUnavailable, code: "password_check_busy",
+            message: "Too many passwords are being checked right now. Retry after \(retryAfterSeconds) seconds.",
+            headers: [.retryAfter: String(retryAfterSeconds)])
+    }
+
     static let serviceUnavailable = APIError(
         status: .serviceUnavailable, code: "storage_unavailable",
         message: "The database is unavailable right now. Try again shortly.")

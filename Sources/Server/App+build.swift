@@ -33,7 +33,11 @@ func buildApplication<Responder: HTTPResponder>(
         database: database,
         users: SQLiteUserRepository(database: database),
         apiKeys: SQLiteAPIKeyRepository(database: database),
-        hasher: PasswordHasher(cost: settings.bcryptCost),
+        hasher: PasswordHasher(
+            cost: settings.bcryptCost,
+            gate: PasswordWorkGate(
+                concurrency: settings.passwordHashConcurrency, queueLimit: settings.passwordHashQueue,
+                maxWait: .seconds(settings.passwordHashMaxWaitSeconds))),
         tokens: await SessionTokenService(secret: secret, lifetime: TimeInterval(settings.jwtTTL)),
         backend: makeChatBackend(settings, client: upstreamClient, logger: logger),
         metrics: AppMetrics(),

@@ -26,6 +26,9 @@ func testReader(_ overrides: [String: String] = [:]) throws -> ConfigReader {
         "jwt.secret": testSecret,
         "bcrypt.cost": "10",
         "log.level": "warning",
+        // Suites hash passwords side by side on two cores, some fifty at once; the gate itself is tested in
+        // PasswordWorkTests.
+        "password.hashMaxWait": "60", "password.hashQueue": "10000",
     ]
     values.merge(overrides) { $1 }
     values = values.filter { !$0.value.isEmpty }

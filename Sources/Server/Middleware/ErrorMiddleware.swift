@@ -31,6 +31,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 context.logger.error("Unhandled HTTP error", metadata: ["status": "\(error.status.code)"])
                 return error.status.code >= 500 ? .internalError : .badRequest("The request is invalid.")
             }
+        case let error as PasswordWorkBusy:
+            context.logger.warning("Password work queue full", metadata: ["retry_after": "\(error.retryAfterSeconds)"])
+            return .passwordWorkBusy(retryAfterSeconds: error.retryAfterSeconds)
         case _ where Database.isUnavailable(error):
             context.logger.error("Database unavailable", metadata: ["error": "\(error)"])
             return .serviceUnavailable

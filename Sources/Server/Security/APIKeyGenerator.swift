@@ -14,10 +14,22 @@ enum APIKeyGenerator {
         return (key, String(key.prefix(displayPrefixLength)), hash(key))
     }
 
-    /// Hex SHA-256 of the key: what the database holds instead of the key.
+    /// Hex SHA-256 of the key: what the database holds instead of the key. On every API-key request, so written
+    /// straight into the string (formatting each byte with `String(format:)` was a tenth of a chat request's CPU).
     static func hash(_ key: String) -> String {
-        SHA256.hash(data: Data(key.utf8)).map { String(format: "%02x", $0) }.joined()
+        let digest = SHA256.hash(data: Array(key.utf8))
+        return String(unsafeUninitializedCapacity: SHA256.byteCount * 2) { text in
+            var index = 0
+            for byte in digest {
+                text[index] = hexDigits[Int(byte >> 4)]
+                text[index + 1] = hexDigits[Int(byte & 0x0F)]
+                index += 2
+            }
+            return index
+        }
     }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 
     static func base64URL(_ bytes: [UInt8]) -> String {
         Data(bytes).base64EncodedString()

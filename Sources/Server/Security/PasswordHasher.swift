@@ -1,9 +1,9 @@
 import Crypto
 import Foundation
 import HummingbirdBcrypt
-import NIOPosix
 
-/// Password hashing and checking, run on NIO's thread pool so a slow hash never blocks an event loop.
+/// Password hashing and checking, run on NIO's thread pool (admitted by a `PasswordWorkGate`, so a login storm
+/// takes a bounded share of it) so a slow hash never blocks an event loop.
 ///
 /// Hashes are bcrypt over the base64 SHA-256 of the password, marked `bcrypt-sha256:`: bcrypt alone reads only
 /// the first 72 bytes and stops at a NUL, so every character of a long password counts only this way. Plain
@@ -12,19 +12,21 @@ import NIOPosix
 struct PasswordHasher: Sendable {
     static let marker = "bcrypt-sha256:"
     let cost: Int
+    let gate: PasswordWorkGate
 
     /// A hash of a password nobody has, checked when an email is unknown so that a failed login
     /// takes as long whether or not the account exists.
     private let decoyHash: String
 
-    init(cost: Int) {
+    init(cost: Int, gate: PasswordWorkGate) {
         self.cost = cost
+        self.gate = gate
         decoyHash = Self.marker + Bcrypt.hash(RandomID.make(length: 32), cost: UInt8(cost))
     }
 
     func hash(_ password: String) async throws -> String {
         let cost = UInt8(self.cost)
-        return try await NIOThreadPool.singleton.runIfActive { Self.marker + Bcrypt.hash(Self.prehash(password), cost: cost) }
+        return try await gate.run { Self.marker + Bcrypt.hash(Self.prehash(password), cost: cost) }
     }
 
     /// The cost of a bcrypt hash (`$2b$12$…` is 12), or nil when it is not one.
@@ -52,7 +54,7 @@ struct PasswordHasher: Sendable {
     func verify(_ password: String, hash: String?) async throws -> Verification {
         let decoy = decoyHash
         let cost = self.cost
-        return try await NIOThreadPool.singleton.runIfActive {
+        return try await gate.run {
             let prehashed = Self.prehash(password)
             switch hash {
             case let hash? where hash.hasPrefix(Self.marker):

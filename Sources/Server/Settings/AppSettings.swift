@@ -16,6 +16,10 @@ struct AppSettings: Sendable {
     /// Lifetime of issued tokens in seconds.
     var jwtTTL = 86_400
     var bcryptCost = 12
+    /// Passwords hashed or checked at once, how many more may wait, and for how long before 503.
+    var passwordHashConcurrency = PasswordWorkGate.defaultConcurrency
+    var passwordHashQueue = 32
+    var passwordHashMaxWaitSeconds = 2
     var modelBackend = ModelBackendKind.mock
     /// Asked when the primary backend cannot answer.
     var modelFallback: ModelBackendKind?
@@ -104,6 +108,9 @@ struct AppSettings: Sendable {
         logFormat = try Self.choice(reader, "log.format", default: logFormat)
         authRequestsPerMinute = try Self.integer(reader, "rateLimit.authPerMinute", default: authRequestsPerMinute, in: 0...1_000_000)
         chatRequestsPerMinute = try Self.integer(reader, "rateLimit.chatPerMinute", default: chatRequestsPerMinute, in: 0...1_000_000)
+        passwordHashConcurrency = try Self.integer(reader, "password.hashConcurrency", default: passwordHashConcurrency, in: 1...256)
+        passwordHashQueue = try Self.integer(reader, "password.hashQueue", default: passwordHashQueue, in: 0...100_000)
+        passwordHashMaxWaitSeconds = try Self.integer(reader, "password.hashMaxWait", default: passwordHashMaxWaitSeconds, in: 1...60)
         loginLockoutFailures = try Self.integer(reader, "login.lockoutFailures", default: loginLockoutFailures, in: 1...1_000)
         loginLockoutSeconds = try Self.integer(reader, "login.lockoutSeconds", default: loginLockoutSeconds, in: 1...86_400)
         idleTimeoutSeconds = try Self.integer(reader, "http.idleTimeout", default: idleTimeoutSeconds, in: 1...3_600)

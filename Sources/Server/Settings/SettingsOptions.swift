@@ -16,6 +16,12 @@ struct SettingsOptions: ParsableArguments {
     var jwtTTL: String?
     @Option(name: .customLong("bcrypt-cost"), help: "bcrypt cost for password hashes, 10 to 31. (BCRYPT_COST, default 12)")
     var bcryptCost: String?
+    @Option(name: .customLong("password-hash-concurrency"), help: "Passwords hashed or checked at once. (PASSWORD_HASH_CONCURRENCY, default the cores but one)")
+    var passwordHashConcurrency: String?
+    @Option(name: .customLong("password-hash-queue"), help: "Logins and registrations that may wait for a hash slot; more get 503. (PASSWORD_HASH_QUEUE, default 32)")
+    var passwordHashQueue: String?
+    @Option(name: .customLong("password-hash-max-wait"), help: "Seconds one may wait for a hash slot before 503 with Retry-After. (PASSWORD_HASH_MAX_WAIT, default 2)")
+    var passwordHashMaxWait: String?
     @Option(name: .customLong("model-backend"), help: "Model backend: mock, openai or workers-ai. (MODEL_BACKEND, default mock)")
     var modelBackend: String?
     @Option(name: .customLong("model-fallback"), help: "Backend asked when the first cannot answer: mock, openai or workers-ai. (MODEL_FALLBACK, default none)")
@@ -75,7 +81,9 @@ struct SettingsOptions: ParsableArguments {
     var flagValues: [AbsoluteConfigKey: ConfigValue] {
         let pairs: [(String, String?)] = [
             ("http.host", httpHost), ("http.port", httpPort), ("database.path", databasePath), ("jwt.secret", jwtSecret),
-            ("jwt.ttl", jwtTTL), ("bcrypt.cost", bcryptCost), ("model.backend", modelBackend), ("model.fallback", modelFallback),
+            ("jwt.ttl", jwtTTL), ("bcrypt.cost", bcryptCost),
+            ("password.hashConcurrency", passwordHashConcurrency), ("password.hashQueue", passwordHashQueue),
+            ("password.hashMaxWait", passwordHashMaxWait), ("model.backend", modelBackend), ("model.fallback", modelFallback),
             ("openai.baseUrl", openaiBaseUrl), ("openai.apiKey", openaiApiKey), ("workers.ai.baseUrl", workersAiBaseUrl),
             ("workers.ai.accountId", workersAiAccountId), ("workers.ai.apiToken", workersAiApiToken),
             ("upstream.connectTimeout", upstreamConnectTimeout), ("upstream.timeout", upstreamTimeout), ("model.name", modelName),

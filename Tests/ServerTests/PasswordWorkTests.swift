@@ -1,0 +1,64 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import Server
+
+/// Password hashing takes a bounded share of the machine: a bounded number at once, a bounded queue, a bounded
+/// wait, and 503 with `Retry-After` at once past them.
+@Suite("Bounded password work")
+struct PasswordWorkTests {
+    @Test func theGateRunsAtMostItsConcurrencyAndRefusesPastItsQueueAndWait() async throws {
+        let gate = PasswordWorkGate(concurrency: 1, queueLimit: 1, maxWait: .milliseconds(300))
+        // The long job holds the only slot for a second after it starts; the waiter's 300 ms run out before that.
+        let long = Task { try await gate.run { Thread.sleep(forTimeInterval: 1.0); return 1 } }
+        try await Self.until { gate.load == (running: 1, waiting: 0) }
+        let waiting = Task { try await gate.run { 2 } }
+        try await Self.until { gate.load == (running: 1, waiting: 1) }
+        await #expect(throws: PasswordWorkBusy.self, "the queue is full: refused without waiting") { try await gate.run { 3 } }
+        await #expect(throws: PasswordWorkBusy.self, "it could not start within its wait") { try await waiting.value }
+        #expect(try await long.value == 1)
+        #expect(gate.load == (running: 0, waiting: 0))
+        #expect(try await gate.run { 4 } == 4, "free again once the long one ends")
+    }
+
+    /// Waits until `condition` holds (other suites load the machine, so no fixed sleep is long enough).
+    static func until(_ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !condition() {
+            guard ContinuousClock.now < deadline else { throw CancellationError() }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    @Test func aWaiterIsAdmittedWhenASlotFreesInTime() async throws {
+        let gate = PasswordWorkGate(concurrency: 1, queueLimit: 4, maxWait: .seconds(60))
+        let first = Task { try await gate.run { Thread.sleep(forTimeInterval: 0.2); return 1 } }
+        try await Self.until { gate.load.running == 1 }
+        let second = try await gate.run { 2 }
+        #expect(try await first.value == 1 && second == 2)
+    }
+
+    @Test func registrationsPastTheQueueGet503WithRetryAfterAtOnce() async throws {
+        let overrides = ["bcrypt.cost": "12", "password.hashConcurrency": "1", "password.hashQueue": "0", "password.hashMaxWait": "3"]
+        try await withApp(overrides) { client in
+            let responses = try await withThrowingTaskGroup(of: (HTTPResponse.Status, String?, String?).self) { group in
+                for index in 0..<4 {
+                    group.addTask {
+                        let response = try await client.send(
+                            .post, "/register", json: #"{"email":"storm\#(index)@example.com","password":"correct horse"}"#)
+                        return (response.status, response.headers[.retryAfter], response.status == .ok ? nil : try response.errorCode())
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(responses.count == 4, "every request is answered")
+            let busy = responses.filter { $0.0 == .serviceUnavailable }
+            #expect(!busy.isEmpty, "\(responses)")
+            #expect(busy.allSatisfy { $0.1 == "3" && $0.2 == "password_check_busy" }, "\(busy)")
+            #expect(responses.allSatisfy { $0.0 == .ok || $0.0 == .serviceUnavailable }, "\(responses)")
+        }
+    }
+}
