@@ -62,15 +62,58 @@ struct LimitsTests {
 
     @Test func throttleSlowsDownAfterAFewFailuresAndForgetsOnSuccess() async {
         let throttle = LoginThrottle(slowAfter: 2, lockAfter: 5, lockout: .seconds(60))
-        #expect(await throttle.recordFailure(email: "a") == .zero)
-        #expect(await throttle.recordFailure(email: "a") == .zero)
-        #expect(await throttle.recordFailure(email: "a") == .milliseconds(250))
-        #expect(await throttle.recordFailure(email: "a") == .milliseconds(500))
-        #expect(await throttle.retryAfter(email: "a") == nil)
-        _ = await throttle.recordFailure(email: "a")
-        #expect(await throttle.retryAfter(email: "a") != nil)
-        await throttle.recordSuccess(email: "a")
-        #expect(await throttle.retryAfter(email: "a") == nil)
+        let delays = await (0..<5).asyncMap { _ in await throttle.reserve(email: "a", address: "1.1.1.1") }
+        #expect(delays == [.zero, .zero, .milliseconds(250), .milliseconds(500), .milliseconds(750)].map { .allowed(delayOnFailure: $0) })
+        guard case .locked(let retryAfter) = await throttle.reserve(email: "A", address: "1.1.1.1") else {
+            Issue.record("the sixth attempt, with the email in another case, must be refused")
+            return
+        }
+        #expect(retryAfter > 50)
+        await throttle.recordSuccess(email: "a", address: "1.1.1.1")
+        #expect(await throttle.reserve(email: "a", address: "1.1.1.1") == .allowed(delayOnFailure: .zero))
+    }
+
+    @Test func aStrangerElsewhereCannotLockTheEmailButManyAddressesMeetACeiling() async {
+        let throttle = LoginThrottle(lockAfter: 3, globalLockAfter: 6, lockout: .seconds(60))
+        for _ in 0..<3 { _ = await throttle.reserve(email: "victim@example.com", address: "attacker") }
+        #expect(await throttle.reserve(email: "victim@example.com", address: "attacker") != .allowed(delayOnFailure: .zero))
+        #expect(await throttle.reserve(email: "victim@example.com", address: "victim") == .allowed(delayOnFailure: .zero))
+        for address in ["b", "c"] { _ = await throttle.reserve(email: "victim@example.com", address: address) }
+        guard case .locked = await throttle.reserve(email: "victim@example.com", address: "d") else {
+            Issue.record("six failures from all addresses lock the email everywhere")
+            return
+        }
+    }
+
+    @Test func theThrottleHoldsAtMostItsCapWhateverTheEmails() async {
+        let throttle = LoginThrottle(lockAfter: 5, lockout: .seconds(600), maxEntries: 100)
+        for index in 0..<1_000 {
+            _ = await throttle.reserve(email: String(repeating: "x", count: 200) + "\(index)@example.com", address: "10.0.0.\(index % 7)")
+            #expect(await throttle.entryCount <= 100)
+        }
+        // The newest entries are the ones kept.
+        _ = await throttle.reserve(email: "last@example.com", address: "a")
+        for _ in 0..<4 { _ = await throttle.reserve(email: "last@example.com", address: "a") }
+        guard case .locked = await throttle.reserve(email: "last@example.com", address: "a") else {
+            Issue.record("a fresh entry survives the cap")
+            return
+        }
+    }
+
+    @Test func concurrentWrongPasswordsCannotPassTheLimit() async throws {
+        try await withApp(["login.lockoutFailures": "3", "login.lockoutSeconds": "60"]) { client in
+            let user = try await client.registerUser()
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for _ in 0..<12 {
+                    group.addTask {
+                        try await client.send(.post, "/login", json: #"{"email":"\#(user.email)","password":"wrong password"}"#).status
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .unauthorized }.count == 3, "only as many guesses as the limit reach bcrypt: \(statuses)")
+            #expect(statuses.filter { $0 == .tooManyRequests }.count == 9)
+        }
     }
 
     @Test func aRefusedRequestCostsTheOtherBucketsNothing() async throws {
@@ -242,5 +285,14 @@ struct ConnectionLimitTests {
             #expect(result.answer.hasPrefix("HTTP/1.1 400"))
             #expect(result.closed)
         }
+    }
+}
+
+extension Sequence {
+    /// `map` with an async transform, in order.
+    func asyncMap<T>(_ transform: (Element) async -> T) async -> [T] {
+        var results: [T] = []
+        for element in self { results.append(await transform(element)) }
+        return results
     }
 }

@@ -63,23 +63,27 @@ struct UserController {
             throw APIError.invalidCredentials
         }
         let email = input.email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-        if let retryAfter = await throttle.retryAfter(email: email) {
+        let delayOnFailure: Duration
+        switch await throttle.reserve(email: email, address: context.clientAddress) {
+        case .locked(let retryAfter):
             metrics.rateLimited(scope: "login")
             throw APIError(
                 status: .tooManyRequests, code: "login_locked",
                 message: "Too many failed logins for this email. Retry after \(retryAfter) seconds.",
                 headers: [.retryAfter: String(retryAfter), .xRateLimitLimit: String(throttle.lockAfter), .xRateLimitRemaining: "0",
                           .xRateLimitReset: String(retryAfter)])
+        case .allowed(let delay):
+            delayOnFailure = delay
         }
         let user = try await users.find(email: email)
         let verification = try await hasher.verify(input.password, hash: user?.passwordHash)
         guard verification != .mismatch, let user else {
             context.logger.info("Login failed")
             metrics.loginFailed()
-            try await Task.sleep(for: await throttle.recordFailure(email: email))
+            try await Task.sleep(for: delayOnFailure)
             throw APIError.invalidCredentials
         }
-        await throttle.recordSuccess(email: email)
+        await throttle.recordSuccess(email: email, address: context.clientAddress)
         if verification == .matchNeedsUpgrade {
             // An older kind of hash (an imported unsalted one, or plain bcrypt): replaced now, never needed again.
             try await users.replacePasswordHash(id: user.id, old: user.passwordHash, new: try await hasher.hash(input.password))
