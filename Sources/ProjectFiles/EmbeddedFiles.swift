@@ -28,7 +28,9 @@ th { background: #f6f8fa; } h2 { border-bottom: 1px solid #d0d7de; padding-botto
 <li class="toc2"><a href="#authentication">Authentication</a></li>
 <li class="toc2"><a href="#tag-accounts">Accounts</a></li>
 <li class="toc3"><a href="#login">Log in: <code>POST /login</code></a></li>
+<li class="toc3"><a href="#logout">End this session: <code>POST /logout</code></a></li>
 <li class="toc3"><a href="#register">Create an account: <code>POST /register</code></a></li>
+<li class="toc3"><a href="#revokeAllSessions">End every session: <code>POST /sessions/revoke-all</code></a></li>
 <li class="toc3"><a href="#loginUser">Log in: <code>POST /users/login</code></a></li>
 <li class="toc3"><a href="#registerUser">Create an account: <code>POST /users/register</code></a></li>
 <li class="toc2"><a href="#tag-api-keys">API keys</a></li>
@@ -132,6 +134,22 @@ Content-Type: application/json; charset=utf-8
 {
   &quot;token&quot; : &quot;&lt;TOKEN&gt;&quot;
 }</code></pre>
+<h3 id="logout">End this session: <code>POST /logout</code></h3>
+<p>Ends the session of the token presented: it is refused on its next request, on every instance. Other sessions and API keys are untouched. A token issued before sessions had ids (no <code>jti</code>) can only be ended with all the others, which this then does and says so. Needs the session token.</p>
+<p><strong>Operation</strong> <code>logout</code>. <strong>Authentication:</strong> <a href="#authentication"><code>sessionToken</code></a>.</p>
+<table>
+<thead><tr><th>status</th><th>meaning</th><th>body</th></tr></thead>
+<tbody>
+<tr><td><code>200</code></td><td>The session has ended.</td><td><code>application/json</code>: <a href="#schema-message"><code>Message</code></a></td></tr>
+<tr><td><code>401</code></td><td>Missing, invalid, expired or revoked credentials, or wrong email or password.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>403</code></td><td>An API key was used where only the session token is accepted.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>500</code></td><td>An unexpected failure; it is logged with the request id.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>503</code></td><td>The database is unavailable (locked, read-only or full), or, on register and login, the server is checking as many passwords as it allows (code password_check_busy, with Retry-After); retry later.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+</tbody>
+</table>
+<p><strong>Example:</strong></p>
+<pre><code class="language-sh">curl -s -X POST 'http://127.0.0.1:8787/logout' \
+  -H 'Authorization: Bearer &lt;TOKEN&gt;'</code></pre>
 <h3 id="register">Create an account: <code>POST /register</code></h3>
 <p>Registers an email and password and returns a session token. The email must be an address as <code>Registration</code> describes (stored lower-cased); the password 8 to 256 characters. This is the path the original README documents.</p>
 <p><strong>Operation</strong> <code>register</code>. <strong>Authentication:</strong> none.</p>
@@ -167,6 +185,22 @@ Content-Type: application/json; charset=utf-8
   &quot;message&quot; : &quot;User created&quot;,
   &quot;token&quot; : &quot;&lt;TOKEN&gt;&quot;
 }</code></pre>
+<h3 id="revokeAllSessions">End every session: <code>POST /sessions/revoke-all</code></h3>
+<p>Ends every session of the user issued until now, the one presented included (for a lost device or a leaked token). Tokens from later logins work at once. API keys are untouched: revoke those under /api-keys. Needs the session token.</p>
+<p><strong>Operation</strong> <code>revokeAllSessions</code>. <strong>Authentication:</strong> <a href="#authentication"><code>sessionToken</code></a>.</p>
+<table>
+<thead><tr><th>status</th><th>meaning</th><th>body</th></tr></thead>
+<tbody>
+<tr><td><code>200</code></td><td>Every session issued until now has ended.</td><td><code>application/json</code>: object</td></tr>
+<tr><td><code>401</code></td><td>Missing, invalid, expired or revoked credentials, or wrong email or password.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>403</code></td><td>An API key was used where only the session token is accepted.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>500</code></td><td>An unexpected failure; it is logged with the request id.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>503</code></td><td>The database is unavailable (locked, read-only or full), or, on register and login, the server is checking as many passwords as it allows (code password_check_busy, with Retry-After); retry later.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+</tbody>
+</table>
+<p><strong>Example:</strong></p>
+<pre><code class="language-sh">curl -s -X POST 'http://127.0.0.1:8787/sessions/revoke-all' \
+  -H 'Authorization: Bearer &lt;TOKEN&gt;'</code></pre>
 <h3 id="loginUser">Log in: <code>POST /users/login</code></h3>
 <p>Exchanges email and password for a session token. A wrong password and an unknown email get the same 401. This is the path the original worker really serves; it behaves exactly like the README's path.</p>
 <p><strong>Operation</strong> <code>loginUser</code>. <strong>Authentication:</strong> none.</p>
@@ -1774,6 +1808,100 @@ steps:
           }
         }
       }
+    },
+    "/logout": {
+      "post": {
+        "operationId": "logout",
+        "summary": "End this session",
+        "description": "Ends the session of the token presented: it is refused on its next request, on every instance. Other sessions and API keys are untouched. A token issued before sessions had ids (no `jti`) can only be ended with all the others, which this then does and says so. Needs the session token.",
+        "tags": [
+          "Accounts"
+        ],
+        "security": [
+          {
+            "sessionToken": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The session has ended.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Message"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "503": {
+            "$ref": "#/components/responses/ServiceUnavailable"
+          }
+        }
+      }
+    },
+    "/sessions/revoke-all": {
+      "post": {
+        "operationId": "revokeAllSessions",
+        "summary": "End every session",
+        "description": "Ends every session of the user issued until now, the one presented included (for a lost device or a leaked token). Tokens from later logins work at once. API keys are untouched: revoke those under /api-keys. Needs the session token.",
+        "tags": [
+          "Accounts"
+        ],
+        "security": [
+          {
+            "sessionToken": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "Every session issued until now has ended.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "message",
+                    "revoked_before"
+                  ],
+                  "additionalProperties": false,
+                  "properties": {
+                    "message": {
+                      "type": "string",
+                      "minLength": 1
+                    },
+                    "revoked_before": {
+                      "type": "string",
+                      "format": "date-time",
+                      "description": "Tokens issued before this instant are refused."
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "503": {
+            "$ref": "#/components/responses/ServiceUnavailable"
+          }
+        }
+      }
     }
   },
   "components": {
@@ -2699,8 +2827,10 @@ overlay:
     - target: "$.paths['/openapi.json','/docs'].get.responses['404']"
       description: The original has no operations routes and no /v1 routes; they are Hono's 404 text/plain "404 Not Found".
       remove: true
-    - target: "$.paths['/health','/ready','/metrics','/openapi.json','/docs','/v1/models','/v1/chat/completions'][*].responses"
-      description: The original has no operations routes and no /v1 routes; they are Hono's 404 text/plain "404 Not Found".
+    - target: "$.paths['/health','/ready','/metrics','/openapi.json','/docs','/v1/models','/v1/chat/completions','/logout','/sessions/revoke-all'][*].responses"
+      description: >
+        The original has no operations routes, no /v1 routes and no logout; they are Hono's 404 text/plain
+        "404 Not Found".
       update:
         "404":
           description: Not served.
@@ -2952,6 +3082,22 @@ overrides:
     step: metrics only answer GET
     reason: There is no /metrics route, so POST /metrics is Hono's 404 text/plain, not 405.
     expect: { status: 404, contentType: text/plain, text: 404 Not Found }
+  - scenario: session-revocation
+    operation: logout
+    reason: There is no logout; POST /logout is Hono's 404 text/plain.
+    expect: { status: 404, contentType: text/plain, text: 404 Not Found }
+  - scenario: session-revocation
+    operation: revokeAllSessions
+    reason: There is no way to end sessions; POST /sessions/revoke-all is Hono's 404 text/plain.
+    expect: { status: 404, contentType: text/plain, text: 404 Not Found }
+  - scenario: session-revocation
+    step: the first session is refused
+    reason: A session cannot be ended, so a "logged out" token keeps working until it expires.
+    expect: { status: 200 }
+  - scenario: session-revocation
+    step: the second session is refused
+    reason: A session cannot be ended, so every token keeps working until it expires.
+    expect: { status: 200 }
   - scenario: openai-compatible
     operation: openAIChatCompletions
     reason: There are no /v1 routes; they are Hono's 404 text/plain.
@@ -4158,6 +4304,62 @@ steps:
     operation: revokeApiKey
     auth: { bearer: "{{ bob }}" }
     path: { keyId: "{{ bobKeyId }}" }
+    expect: { status: 200 }
+
+"""#,
+        "spec/scenarios/session-revocation.yaml": #"""
+name: session-revocation
+description: >
+  POST /logout ends the presented session only; POST /sessions/revoke-all ends every session issued until now,
+  and a login right after works at once. An ended session is refused with 401 on its next request.
+tags: [security, sessions]
+variables:
+  - email: "{{ $randomEmail }}"
+  - password: "{{ $randomPassword }}"
+steps:
+  - operation: register
+    body: { email: "{{ email }}", password: "{{ password }}" }
+    expect: { status: 200 }
+    capture: { first: /token }
+  - name: a second session
+    operation: login
+    body: { email: "{{ email }}", password: "{{ password }}" }
+    expect: { status: 200 }
+    capture: { second: /token }
+  - name: log out the first
+    operation: logout
+    auth: { bearer: "{{ first }}" }
+    expect:
+      status: 200
+      body: { /message: Logged out }
+  - name: the first session is refused
+    operation: listApiKeys
+    auth: { bearer: "{{ first }}" }
+    expect:
+      status: 401
+      body: { /code: invalid_token }
+  - name: the second still works
+    operation: listApiKeys
+    auth: { bearer: "{{ second }}" }
+    expect: { status: 200 }
+  - name: end every session
+    operation: revokeAllSessions
+    auth: { bearer: "{{ second }}" }
+    expect:
+      status: 200
+      body: { /revoked_before: { type: string } }
+  - name: the second session is refused
+    operation: listApiKeys
+    auth: { bearer: "{{ second }}" }
+    expect: { status: 401 }
+  - name: a new login
+    operation: login
+    body: { email: "{{ email }}", password: "{{ password }}" }
+    expect: { status: 200 }
+    capture: { third: /token }
+  - name: the new session works at once
+    operation: listApiKeys
+    auth: { bearer: "{{ third }}" }
     expect: { status: 200 }
 
 """#,

@@ -151,6 +151,7 @@ func buildRouter(settings: AppSettings, dependencies: AppDependencies) -> Router
     APIKeyController(
         apiKeys: dependencies.apiKeys, authentication: authentication(.sessionTokenOnly), maxBodyBytes: settings.maxBodyBytes
     ).addRoutes(to: router.group("api-keys"))
+    SessionController(users: dependencies.users, authentication: authentication(.sessionTokenOnly)).addRoutes(to: router)
     let chat = ChatService(
         backend: dependencies.backend, metrics: dependencies.metrics, defaultModel: settings.defaultModel,
         maxMessages: settings.chatMaxMessages, maxCharacters: settings.chatMaxCharacters)

@@ -4,7 +4,8 @@ import Hummingbird
 /// Who a request acts for, once authenticated.
 struct Principal: Sendable {
     enum Credential: Sendable {
-        case sessionToken
+        /// A session token: its `jti` (nil for tokens issued before single logout) and when it expires.
+        case sessionToken(jti: String?, expiresAt: Date)
         case apiKey(id: String)
     }
 

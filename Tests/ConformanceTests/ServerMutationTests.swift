@@ -157,7 +157,9 @@ struct ServerMutationTests {
 
             let (_, credentials) = try await Self.fuzzCredentials(spec: spec, baseURL: base)
             let executor = HTTPExecutor()
-            let fuzzer = Fuzzer(spec: spec, baseURL: base, seed: 20_261_129, credentials: credentials)
+            // As CI: without the two operations that would end the fuzzing user's own session.
+            let fuzzed = spec.operations.values.filter { !["logout", "revokeAllSessions"].contains($0.id) }.sorted { $0.id < $1.id }
+            let fuzzer = Fuzzer(spec: spec, baseURL: base, seed: 20_261_129, credentials: credentials, operations: fuzzed)
             var fuzzRun = FuzzRun(fuzzer: fuzzer, executor: executor, writer: FailureScenario(spec: spec, setupSteps: [], credentials: credentials))
             fuzzRun.shrinkAtMost = 0
             let deadline = ContinuousClock.now + .seconds(60)

@@ -40,7 +40,7 @@ struct AuthenticationTests {
         #expect(claims["userId"] as? String == "user-1")
         let iat = try #require(claims["iat"] as? Double)
         #expect(try #require(claims["exp"] as? Double) - iat == 86_400)
-        #expect(await service.verify(token) == "user-1")
+        #expect(await service.verify(token)?.userId == "user-1")
     }
 
     @Test func handMadeValidTokenIsAccepted() async throws {

@@ -127,6 +127,18 @@ struct LimitsTests {
         #expect(await limiter.take(["key"], policy: policy).allowed)
     }
 
+    @Test func theRateLimiterHoldsAtMostItsCapEvenWhenEveryBucketIsInUse() async {
+        let limiter = RateLimiter(maxKeys: 50)
+        let policy = RateLimiter.Policy(capacity: 5, period: .seconds(3600))
+        for index in 0..<500 {
+            _ = await limiter.take(["address:10.0.\(index / 256).\(index % 256)"], policy: policy)
+            #expect(await limiter.bucketCount <= 50)
+        }
+        // The most recent client keeps its (drained) bucket.
+        for _ in 0..<5 { _ = await limiter.take(["address:recent"], policy: policy) }
+        #expect(await !limiter.take(["address:recent"], policy: policy).allowed)
+    }
+
     @Test func bucketsRefillOverTime() async throws {
         let limiter = RateLimiter()
         let policy = RateLimiter.Policy(capacity: 2, period: .milliseconds(200))

@@ -12,13 +12,15 @@ import Testing
 struct PasswordWorkTests {
     @Test func theGateRunsAtMostItsConcurrencyAndRefusesPastItsQueueAndWait() async throws {
         let gate = PasswordWorkGate(concurrency: 1, queueLimit: 1, maxWait: .milliseconds(300))
-        // The long job holds the only slot for a second after it starts; the waiter's 300 ms run out before that.
-        let long = Task { try await gate.run { Thread.sleep(forTimeInterval: 1.0); return 1 } }
+        // The long job holds the only slot until the test lets it go, so the waiter's 300 ms surely run out first.
+        let release = DispatchSemaphore(value: 0)
+        let long = Task { try await gate.run { release.wait(); return 1 } }
         try await Self.until { gate.load == (running: 1, waiting: 0) }
         let waiting = Task { try await gate.run { 2 } }
         try await Self.until { gate.load == (running: 1, waiting: 1) }
         await #expect(throws: PasswordWorkBusy.self, "the queue is full: refused without waiting") { try await gate.run { 3 } }
         await #expect(throws: PasswordWorkBusy.self, "it could not start within its wait") { try await waiting.value }
+        release.signal()
         #expect(try await long.value == 1)
         #expect(gate.load == (running: 0, waiting: 0))
         #expect(try await gate.run { 4 } == 4, "free again once the long one ends")

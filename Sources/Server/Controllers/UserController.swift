@@ -89,6 +89,6 @@ struct UserController {
             try await users.replacePasswordHash(id: user.id, old: user.passwordHash, new: try await hasher.hash(input.password))
             context.logger.info("Upgraded a password hash", metadata: ["user_id": "\(user.id)"])
         }
-        return LoginResponse(token: try await tokens.issue(userId: user.id))
+        return LoginResponse(token: try await tokens.issue(userId: user.id, notBefore: user.sessionsValidAfter))
     }
 }

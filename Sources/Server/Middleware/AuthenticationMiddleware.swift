@@ -51,10 +51,12 @@ struct AuthenticationMiddleware: RouterMiddleware {
     }
 
     private func session(_ token: String) async throws -> Principal {
-        guard let userId = await tokens.verify(token), try await users.exists(id: userId) else {
+        guard let verified = await tokens.verify(token),
+              try await users.acceptsSession(userId: verified.userId, jti: verified.jti, issuedAt: verified.issuedAt)
+        else {
             throw APIError.unauthorized("The token is invalid or expired. Log in again to get a new one.", code: "invalid_token")
         }
-        return Principal(userId: userId, credential: .sessionToken)
+        return Principal(userId: verified.userId, credential: .sessionToken(jti: verified.jti, expiresAt: verified.expiresAt))
     }
 
     private func apiKey(_ key: String) async throws -> Principal {

@@ -28,11 +28,12 @@ actor RateLimiter {
 
     private var buckets: [String: Bucket] = [:]
     private let clock = ContinuousClock()
-    /// Past this many keys, buckets that have refilled completely are forgotten.
+    /// The most buckets kept: past it, buckets that have refilled completely are forgotten (they hold nothing a
+    /// new bucket would not), then the least recently used, so the table stays bounded whatever the keys.
     private let maxKeys: Int
 
     init(maxKeys: Int = 100_000) {
-        self.maxKeys = maxKeys
+        self.maxKeys = max(2, maxKeys)
     }
 
     /// Takes one token from every bucket of `keys` if each has one, and none otherwise (a request refused by one
@@ -63,7 +64,14 @@ actor RateLimiter {
         buckets = buckets.filter { _, bucket in
             bucket.tokens + (now - bucket.updated).seconds * policy.refillPerSecond < Double(policy.capacity)
         }
+        let target = maxKeys * 9 / 10
+        guard buckets.count > target else { return }
+        let recent = buckets.sorted { $0.value.updated > $1.value.updated }.prefix(target)
+        buckets = Dictionary(uniqueKeysWithValues: recent.map { ($0.key, $0.value) })
     }
+
+    /// Buckets held now, for tests of the cap.
+    var bucketCount: Int { buckets.count }
 }
 
 extension Duration {

@@ -1,12 +1,14 @@
 import Foundation
 import JWTKit
 
-/// The claims of a session token: `sub` and the original's `userId` name the user; `exp` is required.
+/// The claims of a session token: `sub` and the original's `userId` name the user; `exp` is required; `jti`
+/// names the session so that `POST /logout` can end it alone (tokens issued before it existed have none).
 struct SessionClaims: JWTPayload {
     let sub: SubjectClaim
     let userId: String
     let iat: IssuedAtClaim
     let exp: ExpirationClaim
+    let jti: IDClaim?
     /// Honoured when a token carries it; this server does not issue it.
     let nbf: NotBeforeClaim?
 
@@ -34,20 +36,33 @@ struct SessionTokenService: Sendable {
         self.lifetime = lifetime
     }
 
-    /// A token for the user, valid for the configured lifetime.
-    func issue(userId: String, now: Date = .now) async throws -> String {
+    /// A token for the user, valid for the configured lifetime. `notBefore` (the user's "sessions valid after",
+    /// in whole seconds) lifts `iat` to it, so a login right after "revoke all" in the same second still works.
+    func issue(userId: String, notBefore: Int? = nil, now: Date = .now) async throws -> String {
         // NumericDate in whole seconds, as most JWT libraries write it.
-        let now = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
+        let issued = Date(timeIntervalSince1970: max(now.timeIntervalSince1970.rounded(.down), Double(notBefore ?? 0)))
         let claims = SessionClaims(
-            sub: .init(value: userId), userId: userId, iat: .init(value: now), exp: .init(value: now + lifetime), nbf: nil)
+            sub: .init(value: userId), userId: userId, iat: .init(value: issued), exp: .init(value: issued + lifetime),
+            jti: .init(value: RandomID.make(length: 22)), nbf: nil)
         return try await keys.sign(claims)
     }
 
-    /// The user id of a valid token; `nil` for any token that is malformed, not HS256, badly signed,
-    /// without `exp`, or expired.
-    func verify(_ token: String) async -> String? {
-        guard Self.algorithm(of: token) == "HS256" else { return nil }
-        return try? await keys.verify(token, as: SessionClaims.self).userId
+    /// What a verified token says.
+    struct Verified: Sendable {
+        let userId: String
+        let jti: String?
+        /// `iat` in whole seconds.
+        let issuedAt: Int
+        let expiresAt: Date
+    }
+
+    /// The claims of a valid token; `nil` for any token that is malformed, not HS256, badly signed, without
+    /// `exp`, or expired. Whether its session was ended is the user repository's to say.
+    func verify(_ token: String) async -> Verified? {
+        guard Self.algorithm(of: token) == "HS256", let claims = try? await keys.verify(token, as: SessionClaims.self) else { return nil }
+        return Verified(
+            userId: claims.userId, jti: claims.jti?.value, issuedAt: Int(claims.iat.value.timeIntervalSince1970.rounded(.down)),
+            expiresAt: claims.exp.value)
     }
 
     /// The `alg` of a token's header, read before verifying so `none` and other algorithms are refused outright.

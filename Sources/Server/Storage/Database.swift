@@ -54,6 +54,17 @@ enum Database {
                 CREATE INDEX api_keys_user_id ON api_keys(user_id);
                 """)
         }
+        migrator.registerMigration("v2: revocable sessions") { db in
+            try db.execute(sql: """
+                ALTER TABLE users ADD COLUMN sessions_valid_after INTEGER;
+                CREATE TABLE revoked_sessions (
+                    jti TEXT PRIMARY KEY NOT NULL,
+                    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    expires_at INTEGER NOT NULL
+                );
+                CREATE INDEX revoked_sessions_expires_at ON revoked_sessions(expires_at);
+                """)
+        }
         return migrator
     }
 

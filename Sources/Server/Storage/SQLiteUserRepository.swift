@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// `UserRepository` on SQLite.
@@ -20,15 +21,46 @@ struct SQLiteUserRepository: UserRepository {
 
     func find(email: String) async throws -> User? {
         try await database.read { db in
-            try Row.fetchOne(db, sql: "SELECT id, email, password_hash, created_at FROM users WHERE email = ?", arguments: [email])
-                .map { User(id: $0["id"], email: $0["email"], passwordHash: $0["password_hash"], createdAt: $0["created_at"]) }
+            try Row.fetchOne(
+                db, sql: "SELECT id, email, password_hash, created_at, sessions_valid_after FROM users WHERE email = ?", arguments: [email]
+            ).map {
+                User(
+                    id: $0["id"], email: $0["email"], passwordHash: $0["password_hash"], createdAt: $0["created_at"],
+                    sessionsValidAfter: $0["sessions_valid_after"])
+            }
         }
     }
 
-    func exists(id: String) async throws -> Bool {
+    func acceptsSession(userId: String, jti: String?, issuedAt: Int) async throws -> Bool {
         try await database.read { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM users WHERE id = ?)", arguments: [id]) ?? false
+            try Bool.fetchOne(
+                db,
+                sql: """
+                    SELECT EXISTS (SELECT 1 FROM users WHERE id = ? AND (sessions_valid_after IS NULL OR sessions_valid_after <= ?))
+                       AND NOT EXISTS (SELECT 1 FROM revoked_sessions WHERE jti = ?)
+                    """,
+                arguments: [userId, issuedAt, jti ?? ""]) ?? false
         }
+    }
+
+    func revokeSession(jti: String, userId: String, expiresAt: Date) async throws {
+        let now = Int(Date().timeIntervalSince1970)
+        try await database.write { db in
+            // Entries are needed only until their token expires by itself.
+            try db.execute(sql: "DELETE FROM revoked_sessions WHERE expires_at < ?", arguments: [now])
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO revoked_sessions (jti, user_id, expires_at) VALUES (?, ?, ?)",
+                arguments: [jti, userId, Int(expiresAt.timeIntervalSince1970.rounded(.up))])
+        }
+    }
+
+    func revokeAllSessions(userId: String, now: Date) async throws -> Int {
+        // Every token issued in this second or before: iat is in whole seconds.
+        let cutoff = Int(now.timeIntervalSince1970.rounded(.down)) + 1
+        try await database.write { db in
+            try db.execute(sql: "UPDATE users SET sessions_valid_after = ? WHERE id = ?", arguments: [cutoff, userId])
+        }
+        return cutoff
     }
 
     func replacePasswordHash(id: String, old: String, new: String) async throws {
