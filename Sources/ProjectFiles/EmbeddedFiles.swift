@@ -119,7 +119,7 @@ th { background: #f6f8fa; } h2 { border-bottom: 1px solid #d0d7de; padding-botto
 <tr><td><code>401</code></td><td>Missing, invalid, expired or revoked credentials, or wrong email or password.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>413</code></td><td>The body is larger than the server's limit (HTTP_MAX_BODY_BYTES, 1 MiB by default).</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>415</code></td><td>The body was sent with a Content-Type other than JSON.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
-<tr><td><code>429</code></td><td>Too many requests: a rate limit of this server (per client address for register and login, per user and per API key for chat), an email locked after repeated failed logins, or the model backend's own limit. Retry after <code>Retry-After</code> seconds.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>429</code></td><td>Too many requests: a rate limit of this server (per client address for register and login, per user and per API key for chat), an email locked after repeated failed logins, too many invalid tokens or API keys from one address, or the model backend's own limit. Retry after <code>Retry-After</code> seconds.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>500</code></td><td>An unexpected failure; it is logged with the request id.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>503</code></td><td>The database is unavailable (locked, read-only or full), or, on register and login, the server is checking as many passwords as it allows (code password_check_busy, with Retry-After); retry later.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 </tbody>
@@ -143,6 +143,7 @@ Content-Type: application/json; charset=utf-8
 <tr><td><code>200</code></td><td>The session has ended.</td><td><code>application/json</code>: <a href="#schema-message"><code>Message</code></a></td></tr>
 <tr><td><code>401</code></td><td>Missing, invalid, expired or revoked credentials, or wrong email or password.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>403</code></td><td>An API key was used where only the session token is accepted.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>429</code></td><td>Too many requests: a rate limit of this server (per client address for register and login, per user and per API key for chat), an email locked after repeated failed logins, too many invalid tokens or API keys from one address, or the model backend's own limit. Retry after <code>Retry-After</code> seconds.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>500</code></td><td>An unexpected failure; it is logged with the request id.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>503</code></td><td>The database is unavailable (locked, read-only or full), or, on register and login, the server is checking as many passwords as it allows (code password_check_busy, with Retry-After); retry later.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 </tbody>
@@ -169,7 +170,7 @@ Content-Type: application/json; charset=utf-8
 <tr><td><code>409</code></td><td>An account with this email exists already.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>413</code></td><td>The body is larger than the server's limit (HTTP_MAX_BODY_BYTES, 1 MiB by default).</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>415</code></td><td>The body was sent with a Content-Type other than JSON.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
-<tr><td><code>429</code></td><td>Too many requests: a rate limit of this server (per client address for register and login, per user and per API key for chat), an email locked after repeated failed logins, or the model backend's own limit. Retry after <code>Retry-After</code> seconds.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>429</code></td><td>Too many requests: a rate limit of this server (per client address for register and login, per user and per API key for chat), an email locked after repeated failed logins, too many invalid tokens or API keys from one address, or the model backend's own limit. Retry after <code>Retry-After</code> seconds.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>500</code></td><td>An unexpected failure; it is logged with the request id.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>503</code></td><td>The database is unavailable (locked, read-only or full), or, on register and login, the server is checking as many passwords as it allows (code password_check_busy, with Retry-After); retry later.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 </tbody>
@@ -194,6 +195,7 @@ Content-Type: application/json; charset=utf-8
 <tr><td><code>200</code></td><td>Every session issued until now has ended.</td><td><code>application/json</code>: object</td></tr>
 <tr><td><code>401</code></td><td>Missing, invalid, expired or revoked credentials, or wrong email or password.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>403</code></td><td>An API key was used where only the session token is accepted.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>429</code></td><td>Too many requests: a rate limit of this server (per client address for register and login, per user and per API key for chat), an email locked after repeated failed logins, too many invalid tokens or API keys from one address, or the model backend's own limit. Retry after <code>Retry-After</code> seconds.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>500</code></td><td>An unexpected failure; it is logged with the request id.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>503</code></td><td>The database is unavailable (locked, read-only or full), or, on register and login, the server is checking as many passwords as it allows (code password_check_busy, with Retry-After); retry later.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 </tbody>
@@ -220,7 +222,7 @@ Content-Type: application/json; charset=utf-8
 <tr><td><code>401</code></td><td>Missing, invalid, expired or revoked credentials, or wrong email or password.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>413</code></td><td>The body is larger than the server's limit (HTTP_MAX_BODY_BYTES, 1 MiB by default).</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>415</code></td><td>The body was sent with a Content-Type other than JSON.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
-<tr><td><code>429</code></td><td>Too many requests: a rate limit of this server (per client address for register and login, per user and per API key for chat), an email locked after repeated failed logins, or the model backend's own limit. Retry after <code>Retry-After</code> seconds.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>429</code></td><td>Too many requests: a rate limit of this server (per client address for register and login, per user and per API key for chat), an email locked after repeated failed logins, too many invalid tokens or API keys from one address, or the model backend's own limit. Retry after <code>Retry-After</code> seconds.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>500</code></td><td>An unexpected failure; it is logged with the request id.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>503</code></td><td>The database is unavailable (locked, read-only or full), or, on register and login, the server is checking as many passwords as it allows (code password_check_busy, with Retry-After); retry later.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 </tbody>
@@ -248,7 +250,7 @@ Content-Type: application/json; charset=utf-8
 <tr><td><code>409</code></td><td>An account with this email exists already.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>413</code></td><td>The body is larger than the server's limit (HTTP_MAX_BODY_BYTES, 1 MiB by default).</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>415</code></td><td>The body was sent with a Content-Type other than JSON.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
-<tr><td><code>429</code></td><td>Too many requests: a rate limit of this server (per client address for register and login, per user and per API key for chat), an email locked after repeated failed logins, or the model backend's own limit. Retry after <code>Retry-After</code> seconds.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>429</code></td><td>Too many requests: a rate limit of this server (per client address for register and login, per user and per API key for chat), an email locked after repeated failed logins, too many invalid tokens or API keys from one address, or the model backend's own limit. Retry after <code>Retry-After</code> seconds.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>500</code></td><td>An unexpected failure; it is logged with the request id.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>503</code></td><td>The database is unavailable (locked, read-only or full), or, on register and login, the server is checking as many passwords as it allows (code password_check_busy, with Retry-After); retry later.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 </tbody>
@@ -260,7 +262,7 @@ Content-Type: application/json; charset=utf-8
 <h2 id="tag-api-keys">API keys</h2>
 <p>Keys for programs; managed with the session token only.</p>
 <h3 id="createApiKey">Create an API key: <code>POST /api-keys/create</code></h3>
-<p>Creates a key for the caller. The key is in this answer only; the server keeps a SHA-256 hash of it. Needs the session token: an API key gets 403.</p>
+<p>Creates a key for the caller. The key is in this answer only; the server keeps a SHA-256 hash of it. Needs the session token: an API key gets 403. A user holds at most <code>API_KEYS_PER_USER</code> (default 100) active keys.</p>
 <p><strong>Operation</strong> <code>createApiKey</code>. <strong>Authentication:</strong> <a href="#authentication"><code>sessionToken</code></a>.</p>
 <p><strong>Request body</strong> (<code>application/json</code>): <a href="#schema-createapikeyrequest"><code>CreateApiKeyRequest</code></a>.</p>
 <table>
@@ -276,8 +278,10 @@ Content-Type: application/json; charset=utf-8
 <tr><td><code>400</code></td><td>The body is not valid JSON, a field is missing, of the wrong type or out of range, or a chat request has more messages or characters than the server allows; the message names it.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>401</code></td><td>Missing, invalid, expired or revoked credentials, or wrong email or password.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>403</code></td><td>An API key was used where only the session token is accepted.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>409</code></td><td>The user already holds the most active keys allowed (<code>API_KEYS_PER_USER</code>, code <code>api_key_limit</code>); revoke one first.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>413</code></td><td>The body is larger than the server's limit (HTTP_MAX_BODY_BYTES, 1 MiB by default).</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>415</code></td><td>The body was sent with a Content-Type other than JSON.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>429</code></td><td>Too many requests: a rate limit of this server (per client address for register and login, per user and per API key for chat), an email locked after repeated failed logins, too many invalid tokens or API keys from one address, or the model backend's own limit. Retry after <code>Retry-After</code> seconds.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>500</code></td><td>An unexpected failure; it is logged with the request id.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>503</code></td><td>The database is unavailable (locked, read-only or full), or, on register and login, the server is checking as many passwords as it allows (code password_check_busy, with Retry-After); retry later.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 </tbody>
@@ -299,14 +303,23 @@ Content-Type: application/json; charset=utf-8
   &quot;prefix&quot; : &quot;&lt;KEY_PREFIX&gt;&quot;
 }</code></pre>
 <h3 id="listApiKeys">List your API keys: <code>GET /api-keys/list</code></h3>
-<p>The caller's keys, oldest first, active and revoked, without the keys themselves. Needs the session token.</p>
+<p>The caller's keys, oldest first, active and revoked, without the keys themselves. Needs the session token. With <code>limit</code> (and <code>cursor</code>), a page of the same array, with a <code>Link: rel=&quot;next&quot;</code> header while more follow.</p>
 <p><strong>Operation</strong> <code>listApiKeys</code>. <strong>Authentication:</strong> <a href="#authentication"><code>sessionToken</code></a>.</p>
+<table>
+<thead><tr><th>parameter</th><th>in</th><th>required</th><th>type</th><th>description</th></tr></thead>
+<tbody>
+<tr><td><code>limit</code></td><td>query</td><td>no</td><td>integer (1 to 1000)</td><td>Answer a page of at most this many keys, with a <code>Link: rel=&quot;next&quot;</code> header while more follow. Without it, every key is listed.</td></tr>
+<tr><td><code>cursor</code></td><td>query</td><td>no</td><td>string (at least 1 characters)</td><td>Where the page starts: the value in the previous page's <code>Link</code> header (the id of its last key).</td></tr>
+</tbody>
+</table>
 <table>
 <thead><tr><th>status</th><th>meaning</th><th>body</th></tr></thead>
 <tbody>
 <tr><td><code>200</code></td><td>The caller's keys.</td><td><code>application/json</code>: array of <a href="#schema-apikeysummary"><code>ApiKeySummary</code></a></td></tr>
+<tr><td><code>400</code></td><td>The body is not valid JSON, a field is missing, of the wrong type or out of range, or a chat request has more messages or characters than the server allows; the message names it.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>401</code></td><td>Missing, invalid, expired or revoked credentials, or wrong email or password.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>403</code></td><td>An API key was used where only the session token is accepted.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>429</code></td><td>Too many requests: a rate limit of this server (per client address for register and login, per user and per API key for chat), an email locked after repeated failed logins, too many invalid tokens or API keys from one address, or the model backend's own limit. Retry after <code>Retry-After</code> seconds.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>500</code></td><td>An unexpected failure; it is logged with the request id.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>503</code></td><td>The database is unavailable (locked, read-only or full), or, on register and login, the server is checking as many passwords as it allows (code password_check_busy, with Retry-After); retry later.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 </tbody>
@@ -343,6 +356,7 @@ Content-Type: application/json; charset=utf-8
 <tr><td><code>401</code></td><td>Missing, invalid, expired or revoked credentials, or wrong email or password.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>403</code></td><td>An API key was used where only the session token is accepted.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>404</code></td><td>The thing asked for does not exist (for key routes: no API key with this id belongs to the caller).</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>429</code></td><td>Too many requests: a rate limit of this server (per client address for register and login, per user and per API key for chat), an email locked after repeated failed logins, too many invalid tokens or API keys from one address, or the model backend's own limit. Retry after <code>Retry-After</code> seconds.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>500</code></td><td>An unexpected failure; it is logged with the request id.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>503</code></td><td>The database is unavailable (locked, read-only or full), or, on register and login, the server is checking as many passwords as it allows (code password_check_busy, with Retry-After); retry later.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 </tbody>
@@ -382,7 +396,7 @@ Content-Type: application/json; charset=utf-8
 <tr><td><code>406</code></td><td>The Accept header allows neither application/json nor text/plain.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>413</code></td><td>The body is larger than the server's limit (HTTP_MAX_BODY_BYTES, 1 MiB by default).</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>415</code></td><td>The body was sent with a Content-Type other than JSON.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
-<tr><td><code>429</code></td><td>Too many requests: a rate limit of this server (per client address for register and login, per user and per API key for chat), an email locked after repeated failed logins, or the model backend's own limit. Retry after <code>Retry-After</code> seconds.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>429</code></td><td>Too many requests: a rate limit of this server (per client address for register and login, per user and per API key for chat), an email locked after repeated failed logins, too many invalid tokens or API keys from one address, or the model backend's own limit. Retry after <code>Retry-After</code> seconds.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>500</code></td><td>An unexpected failure; it is logged with the request id.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>502</code></td><td>The model backend is unreachable, failed, or sent an answer that cannot be read.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>503</code></td><td>The database is unavailable (locked, read-only or full), or, on register and login, the server is checking as many passwords as it allows (code password_check_busy, with Retry-After); retry later.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
@@ -507,6 +521,7 @@ Content-Type: application/json; charset=utf-8
 <tbody>
 <tr><td><code>200</code></td><td>The models.</td><td><code>application/json</code>: <a href="#schema-openaimodellist"><code>OpenAIModelList</code></a></td></tr>
 <tr><td><code>401</code></td><td>Missing, invalid or revoked credentials.</td><td><code>application/json</code>: <a href="#schema-openaierror"><code>OpenAIError</code></a></td></tr>
+<tr><td><code>429</code></td><td>Too many requests: a rate limit of this server (per client address for register and login, per user and per API key for chat), an email locked after repeated failed logins, too many invalid tokens or API keys from one address, or the model backend's own limit. Retry after <code>Retry-After</code> seconds.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>500</code></td><td>An unexpected failure.</td><td><code>application/json</code>: <a href="#schema-openaierror"><code>OpenAIError</code></a></td></tr>
 <tr><td><code>503</code></td><td>The database is unavailable.</td><td><code>application/json</code>: <a href="#schema-openaierror"><code>OpenAIError</code></a></td></tr>
 </tbody>
@@ -1199,7 +1214,7 @@ steps:
       "post": {
         "operationId": "createApiKey",
         "summary": "Create an API key",
-        "description": "Creates a key for the caller. The key is in this answer only; the server keeps a SHA-256 hash of it. Needs the session token: an API key gets 403.",
+        "description": "Creates a key for the caller. The key is in this answer only; the server keeps a SHA-256 hash of it. Needs the session token: an API key gets 403. A user holds at most `API_KEYS_PER_USER` (default 100) active keys.",
         "tags": [
           "API keys"
         ],
@@ -1238,11 +1253,24 @@ steps:
           "403": {
             "$ref": "#/components/responses/Forbidden"
           },
+          "409": {
+            "description": "The user already holds the most active keys allowed (`API_KEYS_PER_USER`, code `api_key_limit`); revoke one first.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
           "413": {
             "$ref": "#/components/responses/PayloadTooLarge"
           },
           "415": {
             "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
           },
           "500": {
             "$ref": "#/components/responses/InternalError"
@@ -1257,7 +1285,7 @@ steps:
       "get": {
         "operationId": "listApiKeys",
         "summary": "List your API keys",
-        "description": "The caller's keys, oldest first, active and revoked, without the keys themselves. Needs the session token.",
+        "description": "The caller's keys, oldest first, active and revoked, without the keys themselves. Needs the session token. With `limit` (and `cursor`), a page of the same array, with a `Link: rel=\"next\"` header while more follow.",
         "tags": [
           "API keys"
         ],
@@ -1278,7 +1306,19 @@ steps:
                   }
                 }
               }
+            },
+            "headers": {
+              "Link": {
+                "description": "With `limit`, while more keys follow: `</api-keys/list?limit=N&cursor=ID>; rel=\"next\"`.",
+                "schema": {
+                  "type": "string",
+                  "pattern": "^<[^>]+>; rel=\"next\"$"
+                }
+              }
             }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
           },
           "401": {
             "$ref": "#/components/responses/Unauthorized"
@@ -1286,13 +1326,39 @@ steps:
           "403": {
             "$ref": "#/components/responses/Forbidden"
           },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
+          },
           "500": {
             "$ref": "#/components/responses/InternalError"
           },
           "503": {
             "$ref": "#/components/responses/ServiceUnavailable"
           }
-        }
+        },
+        "parameters": [
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "description": "Answer a page of at most this many keys, with a `Link: rel=\"next\"` header while more follow. Without it, every key is listed.",
+            "schema": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 1000
+            }
+          },
+          {
+            "name": "cursor",
+            "in": "query",
+            "required": false,
+            "description": "Where the page starts: the value in the previous page's `Link` header (the id of its last key).",
+            "schema": {
+              "type": "string",
+              "minLength": 1
+            }
+          }
+        ]
       }
     },
     "/api-keys/revoke/{keyId}": {
@@ -1345,6 +1411,9 @@ steps:
           },
           "503": {
             "$ref": "#/components/responses/ServiceUnavailable"
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
           }
         }
       }
@@ -1805,6 +1874,9 @@ steps:
                 }
               }
             }
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
           }
         }
       }
@@ -1844,6 +1916,9 @@ steps:
           },
           "503": {
             "$ref": "#/components/responses/ServiceUnavailable"
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
           }
         }
       }
@@ -1899,6 +1974,9 @@ steps:
           },
           "503": {
             "$ref": "#/components/responses/ServiceUnavailable"
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
           }
         }
       }
@@ -2695,7 +2773,7 @@ steps:
         }
       },
       "TooManyRequests": {
-        "description": "Too many requests: a rate limit of this server (per client address for register and login, per user and per API key for chat), an email locked after repeated failed logins, or the model backend's own limit. Retry after `Retry-After` seconds.",
+        "description": "Too many requests: a rate limit of this server (per client address for register and login, per user and per API key for chat), an email locked after repeated failed logins, too many invalid tokens or API keys from one address, or the model backend's own limit. Retry after `Retry-After` seconds.",
         "headers": {
           "Retry-After": {
             "description": "Seconds to wait.",
@@ -3082,6 +3160,22 @@ overrides:
     step: metrics only answer GET
     reason: There is no /metrics route, so POST /metrics is Hono's 404 text/plain, not 405.
     expect: { status: 404, contentType: text/plain, text: 404 Not Found }
+  - scenario: api-key-pages
+    step: a page of two
+    reason: The list has no pages; the query is ignored and every key is listed, without a Link header.
+    expect: { status: 200, headers: { Link: { exists: false } }, body: { "": { length: 3 } } }
+  - scenario: api-key-pages
+    step: the last page
+    reason: The list has no pages; the query is ignored and every key is listed.
+    expect: { status: 200, body: { "": { length: 3 } } }
+  - scenario: api-key-pages
+    step: a limit of zero
+    reason: The list has no pages; the query is ignored and every key is listed.
+    expect: { status: 200, body: { "": { length: 3 } } }
+  - scenario: api-key-pages
+    step: an unknown cursor
+    reason: The list has no pages; the query is ignored and every key is listed.
+    expect: { status: 200, body: { "": { length: 3 } } }
   - scenario: session-revocation
     operation: logout
     reason: There is no logout; POST /logout is Hono's 404 text/plain.
@@ -3574,6 +3668,72 @@ finally:
     auth: { bearer: "{{ token }}" }
     path: { keyId: "{{ keyId }}" }
     expect: { status: 200 }
+
+"""#,
+        "spec/scenarios/api-key-pages.yaml": #"""
+name: api-key-pages
+description: >
+  GET /api-keys/list answers every key as a plain array; with limit it answers a page of that array and a
+  Link header to the next page while more follow. A bad limit or an unknown cursor is 400.
+tags: [keys]
+continueOnFailure: true
+steps:
+  - operation: register
+    body: { email: "{{ $randomEmail }}", password: "{{ $randomPassword }}" }
+    capture: { token: /token }
+  - name: first key
+    operation: createApiKey
+    auth: { bearer: "{{ token }}" }
+    body: { name: one }
+    expect: { status: 200 }
+  - name: second key
+    operation: createApiKey
+    auth: { bearer: "{{ token }}" }
+    body: { name: two }
+    expect: { status: 200 }
+  - name: third key
+    operation: createApiKey
+    auth: { bearer: "{{ token }}" }
+    body: { name: three }
+    expect: { status: 200 }
+  - name: every key without a limit
+    operation: listApiKeys
+    auth: { bearer: "{{ token }}" }
+    expect:
+      status: 200
+      headers: { Link: { exists: false } }
+      body: { "": { length: 3 } }
+  - name: a page of two
+    operation: listApiKeys
+    auth: { bearer: "{{ token }}" }
+    query: { limit: 2 }
+    expect:
+      status: 200
+      headers: { Link: { matches: "cursor=" } }
+      body: { "": { length: 2 }, /0/name: one, /1/name: two }
+    capture: { second: /1/id }
+  - name: the last page
+    operation: listApiKeys
+    auth: { bearer: "{{ token }}" }
+    query: { limit: 2, cursor: "{{ second }}" }
+    expect:
+      status: 200
+      headers: { Link: { exists: false } }
+      body: { "": { length: 1 }, /0/name: three }
+  - name: a limit of zero
+    operation: listApiKeys
+    auth: { bearer: "{{ token }}" }
+    query: { limit: 0 }
+    expect:
+      status: 400
+      body: { /code: invalid_query }
+  - name: an unknown cursor
+    operation: listApiKeys
+    auth: { bearer: "{{ token }}" }
+    query: { limit: 2, cursor: no-such-key }
+    expect:
+      status: 400
+      body: { /code: invalid_query }
 
 """#,
         "spec/scenarios/body-too-large.yaml": #"""

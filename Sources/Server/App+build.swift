@@ -123,20 +123,26 @@ func makeUpstreamClient(_ settings: AppSettings) -> HTTPClient? {
 /// Every route and the middleware around them.
 func buildRouter(settings: AppSettings, dependencies: AppDependencies) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
+    if !settings.trustedProxies.isEmpty { router.add(middleware: ClientAddressMiddleware(trustedProxies: Set(settings.trustedProxies))) }
     router.add(middleware: RequestMetricsMiddleware(metrics: dependencies.metrics))
     router.add(middleware: LogRequestsMiddleware(.info))
     router.add(middleware: ResponseHeadersMiddleware())
     router.add(middleware: CORSMiddleware(origins: settings.corsOrigins))
     router.add(middleware: ErrorMiddleware(maxBodyBytes: settings.maxBodyBytes))
 
+    let limiter = RateLimiter()
+    let failureLimit = settings.authFailuresPerMinute > 0
+        ? AuthenticationMiddleware.FailureLimit(
+            limiter: limiter, policy: .init(capacity: settings.authFailuresPerMinute, period: .seconds(60)), metrics: dependencies.metrics)
+        : nil
     func authentication(_ policy: AuthenticationMiddleware.Policy) -> AuthenticationMiddleware {
-        AuthenticationMiddleware(policy: policy, tokens: dependencies.tokens, users: dependencies.users, apiKeys: dependencies.apiKeys)
+        AuthenticationMiddleware(
+            policy: policy, tokens: dependencies.tokens, users: dependencies.users, apiKeys: dependencies.apiKeys, failureLimit: failureLimit)
     }
     OperationsController(
         database: dependencies.database, backend: dependencies.backend, metrics: dependencies.metrics,
         metricsToken: settings.metricsToken, openAPIDocument: dependencies.openAPIDocument, htmlReference: dependencies.htmlReference
     ).addRoutes(to: router)
-    let limiter = RateLimiter()
     func limit(_ scope: String, _ key: RateLimitMiddleware.Key, perMinute: Int) -> RateLimitMiddleware? {
         guard perMinute > 0 else { return nil }
         return RateLimitMiddleware(
@@ -149,7 +155,8 @@ func buildRouter(settings: AppSettings, dependencies: AppDependencies) -> Router
         maxBodyBytes: settings.maxBodyBytes
     ).addRoutes(to: router, limit: limit("auth", .clientAddress, perMinute: settings.authRequestsPerMinute))
     APIKeyController(
-        apiKeys: dependencies.apiKeys, authentication: authentication(.sessionTokenOnly), maxBodyBytes: settings.maxBodyBytes
+        apiKeys: dependencies.apiKeys, authentication: authentication(.sessionTokenOnly), maxBodyBytes: settings.maxBodyBytes,
+        maxActiveKeys: settings.apiKeysPerUser
     ).addRoutes(to: router.group("api-keys"))
     SessionController(users: dependencies.users, authentication: authentication(.sessionTokenOnly)).addRoutes(to: router)
     let chat = ChatService(

@@ -17,8 +17,9 @@ struct Principal: Sendable {
 struct AppRequestContext: RequestContext {
     var coreContext: CoreRequestContextStorage
     var principal: Principal?
-    /// The peer's IP address, what unauthenticated requests are rate-limited by.
-    let clientAddress: String
+    /// The client's IP address, what unauthenticated requests and failed authentications are limited by: the
+    /// peer's, or the one a trusted proxy forwarded (`ClientAddressMiddleware`).
+    var clientAddress: String
 
     init(source: Source) {
         coreContext = .init(source: source)

@@ -44,7 +44,8 @@ struct ConformanceTests {
         return ConfigReader(provider: InMemoryProvider(values: [
             "http.port": "0", "database.path": ConfigValue(.string(folder.appendingPathComponent("db.sqlite").path), isSecret: false),
             "jwt.secret": ConfigValue(.string(Self.secret), isSecret: true), "bcrypt.cost": "10", "log.level": "warning",
-            "rateLimit.authPerMinute": "0", "rateLimit.chatPerMinute": "0", "password.hashMaxWait": "60",
+            "rateLimit.authPerMinute": "0", "rateLimit.chatPerMinute": "0", "rateLimit.authFailuresPerMinute": "0",
+            "password.hashMaxWait": "60",
         ]))
     }
 

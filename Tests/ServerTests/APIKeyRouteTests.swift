@@ -153,3 +153,44 @@ struct APIKeyRouteTests {
         }
     }
 }
+
+@Suite("API key cap and pages")
+struct APIKeyCapAndPageTests {
+    @Test func aUserHoldsAtMostTheCapOfActiveKeys() async throws {
+        try await withApp(["apiKeys.perUser": "2"]) { client in
+            let user = try await client.registerUser()
+            let first = try await client.createKey(token: user.token)
+            _ = try await client.createKey(token: user.token)
+            let third = try await client.send(.post, "/api-keys/create", json: #"{"name":"third"}"#, headers: bearer(user.token))
+            #expect(third.status == .conflict)
+            #expect(try third.errorCode() == "api_key_limit")
+            #expect(try await client.send(.post, "/api-keys/revoke/\(first.id)", headers: bearer(user.token)).status == .ok)
+            #expect(try await client.send(.post, "/api-keys/create", json: #"{"name":"third"}"#, headers: bearer(user.token)).status == .ok,
+                    "revoked keys do not count")
+        }
+    }
+
+    @Test func theListIsPagedWithALinkHeaderOnlyWhenALimitIsGiven() async throws {
+        try await withApp { client in
+            let user = try await client.registerUser()
+            for _ in 0..<5 { _ = try await client.createKey(token: user.token) }
+            let all = try await client.send(.get, "/api-keys/list", headers: bearer(user.token))
+            #expect(try JSONSerialization.jsonObject(with: Data(buffer: all.body)) as? [Any] != nil, "a plain array, as before")
+            #expect(all.headers[.link] == nil)
+            var seen: [String] = []
+            var next: String? = "/api-keys/list?limit=2"
+            while let uri = next {
+                let page = try await client.send(.get, uri, headers: bearer(user.token))
+                #expect(page.status == .ok)
+                let keys = try #require(try JSONSerialization.jsonObject(with: Data(buffer: page.body)) as? [[String: Any]])
+                seen += keys.compactMap { $0["id"] as? String }
+                next = page.headers[.link].flatMap { $0.split(separator: ">").first.map { String($0.dropFirst()) } }
+                #expect(seen.count <= 5)
+            }
+            let everyId = try #require(try JSONSerialization.jsonObject(with: Data(buffer: all.body)) as? [[String: Any]]).compactMap { $0["id"] as? String }
+            #expect(seen == everyId)
+            #expect(try await client.send(.get, "/api-keys/list?limit=1001", headers: bearer(user.token)).status == .badRequest)
+            #expect(try await client.send(.get, "/api-keys/list?limit=2&cursor=nope", headers: bearer(user.token)).status == .badRequest)
+        }
+    }
+}

@@ -169,7 +169,7 @@ struct LimitsTests {
 struct ConcurrencyTests {
     @Test func fiftyConcurrentRegistrationsOfOneEmailCreateOneAccount() async throws {
         let app = try await buildApplication(reader: testReader(["rateLimit.authPerMinute": "0"]))
-        try await app.test(.live) { client in
+        try await app.test(.live) { (client: any TestClientProtocol) async throws in
             // Fifty bcrypt hashes queue on two cores (more so while other suites run): a generous timeout, since
             // this test is about correctness, not speed.
             let base = "http://127.0.0.1:\(try #require(client.port))"
@@ -199,7 +199,7 @@ struct ConcurrencyTests {
 
     @Test func concurrentKeyCreationAndRevocationLoseNothing() async throws {
         let app = try await buildApplication(reader: testReader(["rateLimit.authPerMinute": "0"]))
-        try await app.test(.live) { client in
+        try await app.test(.live) { (client: any TestClientProtocol) async throws in
             let user = try await client.registerUser()
             let ids = try await withThrowingTaskGroup(of: String.self) { group in
                 for index in 0..<30 {
@@ -264,7 +264,7 @@ struct ConnectionLimitTests {
 
     @Test func aSilentConnectionIsClosedAfterTheIdleTimeout() async throws {
         let app = try await buildApplication(reader: testReader(["http.idleTimeout": "1"]))
-        try await app.test(.live) { client in
+        try await app.test(.live) { (client: any TestClientProtocol) async throws in
             let port = try #require(client.port)
             let start = ContinuousClock.now
             let result = try await Self.exchange(port: port, send: Array("GET /health HTTP/1.1\r\nHost: x\r\n".utf8), waitSeconds: 10)
@@ -279,7 +279,7 @@ struct ConnectionLimitTests {
         let user = try await SQLiteUserRepository(database: Database.open(path: path)).create(email: "slow@example.com", passwordHash: "x")
         let token = try await SessionTokenService(secret: testSecret, lifetime: 3600).issue(userId: user.id)
         let app = try await buildApplication(reader: testReader(["database.path": path, "http.idleTimeout": "1", "mock.delayMs": "2500"]))
-        try await app.test(.live) { client in
+        try await app.test(.live) { (client: any TestClientProtocol) async throws in
             // One raw request on a fresh connection, so only the answer's own 2.5 s can exceed the 1 s idle timeout.
             let request = "POST /chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(token)\r\nContent-Type: application/json\r\n"
                 + "Content-Length: \(helloChat.utf8.count)\r\nConnection: close\r\n\r\n\(helloChat)"
@@ -291,7 +291,7 @@ struct ConnectionLimitTests {
 
     @Test func oversizedHeadersAreRefused() async throws {
         let app = try await buildApplication(reader: testReader())
-        try await app.test(.live) { client in
+        try await app.test(.live) { (client: any TestClientProtocol) async throws in
             let request = "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + String(repeating: "a", count: 200_000) + "\r\n\r\n"
             let result = try await Self.exchange(port: try #require(client.port), send: Array(request.utf8), waitSeconds: 10)
             #expect(result.answer.hasPrefix("HTTP/1.1 400"))
@@ -306,5 +306,58 @@ extension Sequence {
         var results: [T] = []
         for element in self { results.append(await transform(element)) }
         return results
+    }
+}
+
+@Suite("Failed authentications and client addresses")
+struct FailedAuthenticationTests {
+    @Test func invalidCredentialsFromOneAddressAreLimitedBeforeAnyLookup() async throws {
+        try await withApp(["rateLimit.authFailuresPerMinute": "3"]) { client in
+            let user = try await client.registerUser()
+            let key = try await client.createKey(token: user.token)
+            #expect(try await client.send(.post, "/chat/completions", json: helloChat).status == .unauthorized, "no credential is no failure")
+            for index in 0..<3 {
+                let garbage = index == 1 ? bearer("not.a.token") : apiKeyHeader("sk-garbage-\(index)")
+                #expect(try await client.send(.post, "/chat/completions", json: helloChat, headers: garbage).status == .unauthorized)
+            }
+            let refused = try await client.send(.post, "/chat/completions", json: helloChat, headers: apiKeyHeader("sk-garbage-4"))
+            #expect(refused.status == .tooManyRequests)
+            #expect(try refused.errorCode() == "too_many_failed_authentications")
+            #expect(Int(refused.headers[.retryAfter] ?? "") ?? 0 >= 1)
+            let valid = try await client.send(.post, "/chat/completions", json: helloChat, headers: apiKeyHeader(key.key))
+            #expect(valid.status == .tooManyRequests, "the address is refused whatever it sends until the bucket refills")
+            #expect(try await client.send(.get, "/metrics").text.contains(#"rate_limit_rejections_total{scope="auth_failures"}"#))
+        }
+    }
+
+    @Test func theClientIsTheRightmostForwardedAddressThatIsNotATrustedProxy() {
+        let trusted: Set<String> = ["10.0.0.1", "10.0.0.2"]
+        #expect(ClientAddressMiddleware.client(peer: "10.0.0.1", forwardedFor: ["203.0.113.7, 10.0.0.2"], trusted: trusted) == "203.0.113.7")
+        #expect(ClientAddressMiddleware.client(peer: "10.0.0.1", forwardedFor: ["6.6.6.6", "203.0.113.7"], trusted: trusted) == "203.0.113.7",
+                "what the client itself wrote in front does not count")
+        #expect(ClientAddressMiddleware.client(peer: "198.51.100.9", forwardedFor: ["203.0.113.7"], trusted: trusted) == "198.51.100.9",
+                "an untrusted peer cannot choose its address")
+        #expect(ClientAddressMiddleware.client(peer: "10.0.0.1", forwardedFor: [], trusted: trusted) == "10.0.0.1")
+    }
+
+    /// Garbage API keys sent over a real socket from 127.0.0.1 with `X-Forwarded-For: forwarded`.
+    static func garbage(_ client: any TestClientProtocol, forwarded: String) async throws -> HTTPResponse.Status {
+        var headers = apiKeyHeader("sk-garbage")
+        headers[.xForwardedFor] = forwarded
+        return try await client.send(.post, "/chat/completions", json: helloChat, headers: headers).status
+    }
+
+    @Test func behindATrustedProxyEachForwardedClientHasItsOwnLimit() async throws {
+        let app = try await buildApplication(reader: testReader(["rateLimit.authFailuresPerMinute": "2", "http.trustedProxies": "127.0.0.1"]))
+        try await app.test(.live) { (client: any TestClientProtocol) async throws in
+            for _ in 0..<2 { #expect(try await Self.garbage(client, forwarded: "203.0.113.7") == .unauthorized) }
+            #expect(try await Self.garbage(client, forwarded: "203.0.113.7") == .tooManyRequests)
+            #expect(try await Self.garbage(client, forwarded: "203.0.113.8") == .unauthorized)
+        }
+        let untrusting = try await buildApplication(reader: testReader(["rateLimit.authFailuresPerMinute": "2"]))
+        try await untrusting.test(.live) { (client: any TestClientProtocol) async throws in
+            for _ in 0..<2 { #expect(try await Self.garbage(client, forwarded: "203.0.113.7") == .unauthorized) }
+            #expect(try await Self.garbage(client, forwarded: "203.0.113.8") == .tooManyRequests, "without trust the header is ignored")
+        }
     }
 }

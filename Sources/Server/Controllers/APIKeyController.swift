@@ -6,8 +6,12 @@ struct APIKeyController {
     let apiKeys: any APIKeyRepository
     let authentication: AuthenticationMiddleware
     let maxBodyBytes: Int
+    /// Active keys a user may hold (`API_KEYS_PER_USER`).
+    let maxActiveKeys: Int
 
     static let maxNameLength = 100
+    /// The largest page of `GET /api-keys/list?limit=`.
+    static let maxPageSize = 1_000
 
     struct CreateRequest: Decodable {
         let name: String
@@ -80,7 +84,15 @@ struct APIKeyController {
             throw APIError.badRequest("Field 'name' must be 1 to \(Self.maxNameLength) characters.", code: "invalid_field")
         }
         let generated = APIKeyGenerator.make()
-        let key = try await apiKeys.create(userId: principal.userId, name: name, keyHash: generated.hash, prefix: generated.prefix)
+        let key: APIKey
+        do {
+            key = try await apiKeys.create(
+                userId: principal.userId, name: name, keyHash: generated.hash, prefix: generated.prefix, maxActive: maxActiveKeys)
+        } catch APIKeyRepositoryError.limitReached {
+            throw APIError(
+                status: .conflict, code: "api_key_limit",
+                message: "You have \(maxActiveKeys) active API keys, the most allowed. Revoke one you no longer use, then create this one.")
+        }
         context.logger.info("API key created", metadata: ["key_id": "\(key.id)"])
         return CreateResponse(
             key: generated.key,
@@ -88,10 +100,32 @@ struct APIKeyController {
             id: key.id, name: key.name, prefix: key.prefix, created_at: key.createdAt)
     }
 
-    /// The caller's keys, active and revoked, without the keys themselves.
-    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> [KeySummary] {
+    /// The caller's keys, active and revoked, without the keys themselves: all of them as a plain array, or with
+    /// `limit` (and the `cursor` of a `Link: rel="next"` header) a page of that array.
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<[KeySummary]> {
         let principal = try context.requirePrincipal()
-        return try await apiKeys.list(userId: principal.userId).map(KeySummary.init)
+        let query = request.uri.queryParameters
+        let limit = try query.get("limit").map { text in
+            guard let limit = Int(text), (1...Self.maxPageSize).contains(limit) else {
+                throw APIError.badRequest("Query parameter 'limit' must be an integer from 1 to \(Self.maxPageSize).", code: "invalid_query")
+            }
+            return limit
+        }
+        let cursor = query.get("cursor")
+        let keys: [APIKey]
+        do {
+            // One more than the page, to know whether another follows.
+            keys = try await apiKeys.list(userId: principal.userId, after: cursor, limit: limit.map { $0 + 1 })
+        } catch APIKeyRepositoryError.unknownCursor {
+            throw APIError.badRequest("Query parameter 'cursor' is not one of your keys; use the Link header of the previous page.", code: "invalid_query")
+        }
+        var headers: HTTPFields = [:]
+        var page = keys
+        if let limit, keys.count > limit {
+            page = Array(keys.prefix(limit))
+            headers[.link] = "</api-keys/list?limit=\(limit)&cursor=\(page[limit - 1].id)>; rel=\"next\""
+        }
+        return EditedResponse(headers: headers, response: page.map(KeySummary.init))
     }
 
     /// Revokes one of the caller's keys; 404 alike for an unknown key and another user's.

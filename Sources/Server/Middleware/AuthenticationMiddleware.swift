@@ -19,11 +19,40 @@ struct AuthenticationMiddleware: RouterMiddleware {
     let tokens: SessionTokenService
     let users: any UserRepository
     let apiKeys: any APIKeyRepository
+    /// Failed authentications (an invalid token or key) allowed per client address; nil: unlimited.
+    var failureLimit: FailureLimit?
+
+    /// A token bucket per client address that only failed authentications draw from. Once it is empty, every
+    /// credential from that address is refused with 429 before any hash or lookup is spent on it.
+    struct FailureLimit: Sendable {
+        let limiter: RateLimiter
+        let policy: RateLimiter.Policy
+        let metrics: AppMetrics
+    }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        context.principal = try await authenticate(request)
+        let bucket = "auth-failures:address:\(context.clientAddress)"
+        if let failureLimit {
+            let state = await failureLimit.limiter.peek(bucket, policy: failureLimit.policy)
+            if !state.allowed { throw Self.tooManyFailures(state, failureLimit) }
+        }
+        do {
+            context.principal = try await authenticate(request)
+        } catch let error as APIError where ["invalid_token", "invalid_api_key"].contains(error.code) {
+            if let failureLimit { _ = await failureLimit.limiter.take([bucket], policy: failureLimit.policy) }
+            throw error
+        }
         return try await next(request, context)
+    }
+
+    private static func tooManyFailures(_ state: RateLimiter.Decision, _ limit: FailureLimit) -> APIError {
+        limit.metrics.rateLimited(scope: "auth_failures")
+        return APIError(
+            status: .tooManyRequests, code: "too_many_failed_authentications",
+            message: "Too many invalid tokens or API keys from this address: the limit is \(state.limit) per \(Int(limit.policy.period.seconds)) seconds. Retry after \(state.retryAfterSeconds) seconds.",
+            headers: [.retryAfter: String(state.retryAfterSeconds), .xRateLimitLimit: String(state.limit), .xRateLimitRemaining: "0",
+                      .xRateLimitReset: String(state.resetSeconds)])
     }
 
     private func authenticate(_ request: Request) async throws -> Principal {

@@ -40,18 +40,31 @@ actor RateLimiter {
     /// bucket costs the others nothing); the decision of the tightest bucket.
     func take(_ keys: [String], policy: Policy) -> Decision {
         let now = clock.now
-        var refilled = keys.map { key in
-            var bucket = buckets[key] ?? Bucket(tokens: Double(policy.capacity), updated: now)
-            bucket.tokens = min(Double(policy.capacity), bucket.tokens + (now - bucket.updated).seconds * policy.refillPerSecond)
-            bucket.updated = now
-            return bucket
-        }
+        var refilled = keys.map { refill($0, policy: policy, now: now) }
         let allowed = refilled.allSatisfy { $0.tokens >= 1 }
         if allowed {
             for index in refilled.indices { refilled[index].tokens -= 1 }
         }
         for (key, bucket) in zip(keys, refilled) { buckets[key] = bucket }
         if buckets.count > maxKeys { forgetFullBuckets(now: now, policy: policy) }
+        return decision(refilled, allowed: allowed, policy: policy, now: now)
+    }
+
+    /// What `take` would decide for `key`, without taking anything.
+    func peek(_ key: String, policy: Policy) -> Decision {
+        let now = clock.now
+        let bucket = refill(key, policy: policy, now: now)
+        return decision([bucket], allowed: bucket.tokens >= 1, policy: policy, now: now)
+    }
+
+    private func refill(_ key: String, policy: Policy, now: ContinuousClock.Instant) -> Bucket {
+        var bucket = buckets[key] ?? Bucket(tokens: Double(policy.capacity), updated: now)
+        bucket.tokens = min(Double(policy.capacity), bucket.tokens + (now - bucket.updated).seconds * policy.refillPerSecond)
+        bucket.updated = now
+        return bucket
+    }
+
+    private func decision(_ refilled: [Bucket], allowed: Bool, policy: Policy, now: ContinuousClock.Instant) -> Decision {
         let tightest = refilled.min { $0.tokens < $1.tokens } ?? Bucket(tokens: Double(policy.capacity), updated: now)
         let missing = Double(policy.capacity) - tightest.tokens
         return Decision(

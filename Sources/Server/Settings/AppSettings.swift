@@ -47,6 +47,12 @@ struct AppSettings: Sendable {
     var authRequestsPerMinute = 120
     /// Chat requests per minute for each user and each API key; 0 turns the limit off.
     var chatRequestsPerMinute = 120
+    /// Active API keys one user may hold.
+    var apiKeysPerUser = 100
+    /// Invalid tokens or API keys a client address may send per minute; 0 turns the limit off.
+    var authFailuresPerMinute = 30
+    /// Peers whose `X-Forwarded-For` names the client (exact addresses); empty: the peer is the client.
+    var trustedProxies: [String] = []
     /// Failed logins for one email before it is refused for `loginLockoutSeconds`.
     var loginLockoutFailures = 10
     var loginLockoutSeconds = 900
@@ -108,6 +114,11 @@ struct AppSettings: Sendable {
         logFormat = try Self.choice(reader, "log.format", default: logFormat)
         authRequestsPerMinute = try Self.integer(reader, "rateLimit.authPerMinute", default: authRequestsPerMinute, in: 0...1_000_000)
         chatRequestsPerMinute = try Self.integer(reader, "rateLimit.chatPerMinute", default: chatRequestsPerMinute, in: 0...1_000_000)
+        apiKeysPerUser = try Self.integer(reader, "apiKeys.perUser", default: apiKeysPerUser, in: 1...100_000)
+        authFailuresPerMinute = try Self.integer(reader, "rateLimit.authFailuresPerMinute", default: authFailuresPerMinute, in: 0...1_000_000)
+        if let proxies = reader.string(forKey: "http.trustedProxies") {
+            trustedProxies = proxies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
         passwordHashConcurrency = try Self.integer(reader, "password.hashConcurrency", default: passwordHashConcurrency, in: 1...256)
         passwordHashQueue = try Self.integer(reader, "password.hashQueue", default: passwordHashQueue, in: 0...100_000)
         passwordHashMaxWaitSeconds = try Self.integer(reader, "password.hashMaxWait", default: passwordHashMaxWaitSeconds, in: 1...60)

@@ -54,6 +54,12 @@ struct SettingsOptions: ParsableArguments {
     var rateLimitAuthPerMinute: String?
     @Option(name: .customLong("rate-limit-chat-per-minute"), help: "Chat requests per user and per API key per minute; 0 turns it off. (RATE_LIMIT_CHAT_PER_MINUTE, default 120)")
     var rateLimitChatPerMinute: String?
+    @Option(name: .customLong("api-keys-per-user"), help: "Active API keys one user may hold; more get 409. (API_KEYS_PER_USER, default 100)")
+    var apiKeysPerUser: String?
+    @Option(name: .customLong("rate-limit-auth-failures-per-minute"), help: "Invalid tokens or API keys per client address per minute, then 429; 0 turns it off. (RATE_LIMIT_AUTH_FAILURES_PER_MINUTE, default 30)")
+    var rateLimitAuthFailuresPerMinute: String?
+    @Option(name: .customLong("trusted-proxies"), help: "Comma-separated peer addresses whose X-Forwarded-For names the client. (TRUSTED_PROXIES, default none)")
+    var trustedProxies: String?
     @Option(name: .customLong("login-lockout-failures"), help: "Failed logins for one email before it is refused for a while. (LOGIN_LOCKOUT_FAILURES, default 10)")
     var loginLockoutFailures: String?
     @Option(name: .customLong("login-lockout-seconds"), help: "How long an email stays refused after too many failed logins. (LOGIN_LOCKOUT_SECONDS, default 900)")
@@ -90,6 +96,8 @@ struct SettingsOptions: ParsableArguments {
             ("mock.delayMs", mockDelayMs), ("cors.origins", corsOrigins), ("chat.defaultFormat", chatDefaultFormat),
             ("http.maxBodyBytes", httpMaxBodyBytes), ("log.level", logLevel),
             ("rateLimit.authPerMinute", rateLimitAuthPerMinute), ("rateLimit.chatPerMinute", rateLimitChatPerMinute),
+            ("rateLimit.authFailuresPerMinute", rateLimitAuthFailuresPerMinute), ("http.trustedProxies", trustedProxies),
+            ("apiKeys.perUser", apiKeysPerUser),
             ("login.lockoutFailures", loginLockoutFailures), ("login.lockoutSeconds", loginLockoutSeconds),
             ("http.idleTimeout", httpIdleTimeout), ("chat.maxMessages", chatMaxMessages), ("chat.maxCharacters", chatMaxCharacters), ("log.format", logFormat),
             ("metrics.token", metricsToken), ("docs.specPath", docsSpecPath), ("docs.htmlPath", docsHTMLPath),

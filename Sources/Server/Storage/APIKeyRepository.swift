@@ -11,11 +11,19 @@ struct APIKey: Sendable {
 
 /// Where API keys live. Only a SHA-256 hash of each key is stored.
 protocol APIKeyRepository: Sendable {
-    func create(userId: String, name: String, keyHash: String, prefix: String) async throws -> APIKey
-    /// The user's keys, oldest first.
-    func list(userId: String) async throws -> [APIKey]
+    /// Creates a key, in one transaction with the check that the user has fewer than `maxActive` active keys
+    /// (`APIKeyRepositoryError.limitReached` otherwise).
+    func create(userId: String, name: String, keyHash: String, prefix: String, maxActive: Int) async throws -> APIKey
+    /// The user's keys, oldest first: all of them, or at most `limit` after the key `after` (a page).
+    /// `APIKeyRepositoryError.unknownCursor` when `after` is not one of the user's keys.
+    func list(userId: String, after: String?, limit: Int?) async throws -> [APIKey]
     /// Revokes the user's key; `false` when no key with this id belongs to the user. Revoking twice succeeds.
     func revoke(id: String, userId: String) async throws -> Bool
     /// The active key with this hash whose user still exists, recording its use; `nil` otherwise.
     func authenticate(keyHash: String) async throws -> (keyId: String, userId: String)?
+}
+
+enum APIKeyRepositoryError: Error {
+    case limitReached
+    case unknownCursor
 }

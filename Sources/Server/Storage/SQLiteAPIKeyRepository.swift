@@ -4,11 +4,13 @@ import GRDB
 struct SQLiteAPIKeyRepository: APIKeyRepository {
     let database: any DatabaseWriter
 
-    func create(userId: String, name: String, keyHash: String, prefix: String) async throws -> APIKey {
+    func create(userId: String, name: String, keyHash: String, prefix: String, maxActive: Int) async throws -> APIKey {
         let key = APIKey(
             id: RandomID.make(), userId: userId, name: name, prefix: prefix, active: true,
             createdAt: Timestamp.now(), lastUsedAt: nil)
         try await database.write { db in
+            let active = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM api_keys WHERE user_id = ? AND active = 1", arguments: [userId]) ?? 0
+            guard active < maxActive else { throw APIKeyRepositoryError.limitReached }
             try db.execute(
                 sql: "INSERT INTO api_keys (id, user_id, key_hash, prefix, name, active, created_at) VALUES (?, ?, ?, ?, ?, 1, ?)",
                 arguments: [key.id, key.userId, keyHash, key.prefix, key.name, key.createdAt])
@@ -16,16 +18,23 @@ struct SQLiteAPIKeyRepository: APIKeyRepository {
         return key
     }
 
-    func list(userId: String) async throws -> [APIKey] {
+    func list(userId: String, after: String?, limit: Int?) async throws -> [APIKey] {
         try await database.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT id, user_id, name, prefix, active, created_at, last_used_at FROM api_keys
-                    WHERE user_id = ? ORDER BY created_at, rowid
-                    """,
-                arguments: [userId]
-            ).map {
+            var sql = "SELECT id, user_id, name, prefix, active, created_at, last_used_at FROM api_keys WHERE user_id = ?"
+            var arguments: StatementArguments = [userId]
+            if let after {
+                guard let cursor = try Row.fetchOne(
+                    db, sql: "SELECT created_at, rowid FROM api_keys WHERE id = ? AND user_id = ?", arguments: [after, userId])
+                else { throw APIKeyRepositoryError.unknownCursor }
+                sql += " AND (created_at, rowid) > (?, ?)"
+                arguments += [cursor[0] as String, cursor[1] as Int64]
+            }
+            sql += " ORDER BY created_at, rowid"
+            if let limit {
+                sql += " LIMIT ?"
+                arguments += [limit]
+            }
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map {
                 APIKey(
                     id: $0["id"], userId: $0["user_id"], name: $0["name"], prefix: $0["prefix"], active: $0["active"],
                     createdAt: $0["created_at"], lastUsedAt: $0["last_used_at"])

@@ -272,7 +272,8 @@ struct Fuzzer: Sendable {
             problems.append((.rejectedValidRequest, "the spec allows this request (\(plan.detail)), but it was refused with \(status): \(response.text.prefix(160))"))
         case .forbidden where (200..<300).contains(status):
             problems.append((.acceptedInvalidRequest, "accepted (\(status)) a request the spec forbids (\(plan.detail))"))
-        case .unauthenticated where status != 401:
+        case .unauthenticated where status != 401 && status != 429:
+            // 429: a deployment that limits failed authentications refuses them before looking.
             problems.append((.credentialsNotRefused, "\(plan.detail) answered \(status), not 401"))
         default:
             break
