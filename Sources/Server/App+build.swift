@@ -161,7 +161,7 @@ func buildRouter(settings: AppSettings, dependencies: AppDependencies) -> Router
     SessionController(users: dependencies.users, authentication: authentication(.sessionTokenOnly)).addRoutes(to: router)
     let chat = ChatService(
         backend: dependencies.backend, metrics: dependencies.metrics, defaultModel: settings.defaultModel,
-        maxMessages: settings.chatMaxMessages, maxCharacters: settings.chatMaxCharacters)
+        maxMessages: settings.chatMaxMessages, maxCharacters: settings.chatMaxCharacters, allowedModels: settings.modelAllowlist)
     ChatController(
         chat: chat, authentication: authentication(.sessionTokenOrAPIKey), limit: chatLimit, defaultFormat: settings.chatDefaultFormat,
         maxBodyBytes: settings.maxBodyBytes

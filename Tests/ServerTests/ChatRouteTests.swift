@@ -129,3 +129,25 @@ struct ChatRouteTests {
         }
     }
 }
+
+@Suite("Model allow-list")
+struct ModelAllowlistTests {
+    @Test func onlyListedModelsAndTheDefaultMayBeNamed() async throws {
+        try await withApp(["model.allowlist": "@cf/meta/llama-3.1-8b-instruct, gpt-4o-mini", "model.name": "@cf/meta/llama-3-8b-instruct"]) { client in
+            let user = try await client.registerUser()
+            func chat(_ model: String?) async throws -> TestResponse {
+                let field = model.map { #","model":"\#($0)""# } ?? ""
+                return try await client.send(
+                    .post, "/chat/completions", json: #"{"messages":[{"role":"user","content":"hi"}]\#(field)}"#, headers: bearer(user.token))
+            }
+            #expect(try await chat(nil).status == .ok)
+            #expect(try await chat("@cf/meta/llama-3-8b-instruct").status == .ok)
+            #expect(try await chat("gpt-4o-mini").status == .ok)
+            let refused = try await chat("@cf/other/model")
+            #expect(refused.status == .badRequest)
+            #expect(try refused.errorCode() == "model_not_allowed")
+            #expect((try refused.json()["error"] as? String)?.contains("gpt-4o-mini") == true)
+        }
+        await #expect(throws: SettingsError.self) { _ = try await buildApplication(reader: testReader(["model.allowlist": "../../accounts"])) }
+    }
+}

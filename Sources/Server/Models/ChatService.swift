@@ -7,6 +7,8 @@ struct ChatService: Sendable {
     /// The most messages, and characters across them, one request may send.
     let maxMessages: Int
     let maxCharacters: Int
+    /// The models a request may name (`MODEL_ALLOWLIST`, the default model always among them); nil: any.
+    var allowedModels: Set<String>? = nil
 
     func complete(_ request: ChatCompletionRequest) async throws -> ChatReply {
         try checkLimits(request)
@@ -21,6 +23,11 @@ struct ChatService: Sendable {
 
     /// A 400 naming the limit when the request has too many messages or characters.
     private func checkLimits(_ request: ChatCompletionRequest) throws {
+        if let allowedModels, let model = request.model, model != defaultModel, !allowedModels.contains(model) {
+            throw APIError.badRequest(
+                "Field 'model' names a model this server does not offer; it offers \(([defaultModel] + allowedModels.sorted()).joined(separator: ", ")).",
+                code: "model_not_allowed")
+        }
         if request.messages.count > maxMessages {
             throw APIError.badRequest("messages has \(request.messages.count) entries; the limit is \(maxMessages).", code: "too_many_messages")
         }

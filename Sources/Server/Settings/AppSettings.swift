@@ -34,6 +34,8 @@ struct AppSettings: Sendable {
     var upstreamTimeout = 60
     /// The model used when a request names none.
     var defaultModel = "@cf/meta/llama-3-8b-instruct"
+    /// The models a request may name besides the default; nil: any well-formed name.
+    var modelAllowlist: Set<String>?
     /// Artificial latency of the mock backend, for benchmarks.
     var mockDelayMilliseconds = 0
     /// Allowed browser origins; `["*"]` allows any.
@@ -101,6 +103,13 @@ struct AppSettings: Sendable {
             }
         }
         defaultModel = reader.string(forKey: "model.name", default: defaultModel)
+        if let list = reader.string(forKey: "model.allowlist") {
+            let names = list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            guard names.allSatisfy(ChatCompletionRequest.isModelName) else {
+                throw SettingsError(key: "model.allowlist", value: list, expected: "a comma-separated list of model names")
+            }
+            modelAllowlist = names.isEmpty ? nil : Set(names)
+        }
         mockDelayMilliseconds = try Self.integer(reader, "mock.delayMs", default: mockDelayMilliseconds, in: 0...60_000)
         if let origins = reader.string(forKey: "cors.origins") {
             corsOrigins = origins.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }

@@ -22,6 +22,8 @@ struct SettingsOptions: ParsableArguments {
     var passwordHashQueue: String?
     @Option(name: .customLong("password-hash-max-wait"), help: "Seconds one may wait for a hash slot before 503 with Retry-After. (PASSWORD_HASH_MAX_WAIT, default 2)")
     var passwordHashMaxWait: String?
+    @Option(name: .customLong("model-allowlist"), help: "Comma-separated models a request may name besides MODEL_NAME; others get 400. (MODEL_ALLOWLIST, default any)")
+    var modelAllowlist: String?
     @Option(name: .customLong("model-backend"), help: "Model backend: mock, openai or workers-ai. (MODEL_BACKEND, default mock)")
     var modelBackend: String?
     @Option(name: .customLong("model-fallback"), help: "Backend asked when the first cannot answer: mock, openai or workers-ai. (MODEL_FALLBACK, default none)")
@@ -92,7 +94,7 @@ struct SettingsOptions: ParsableArguments {
             ("password.hashMaxWait", passwordHashMaxWait), ("model.backend", modelBackend), ("model.fallback", modelFallback),
             ("openai.baseUrl", openaiBaseUrl), ("openai.apiKey", openaiApiKey), ("workers.ai.baseUrl", workersAiBaseUrl),
             ("workers.ai.accountId", workersAiAccountId), ("workers.ai.apiToken", workersAiApiToken),
-            ("upstream.connectTimeout", upstreamConnectTimeout), ("upstream.timeout", upstreamTimeout), ("model.name", modelName),
+            ("upstream.connectTimeout", upstreamConnectTimeout), ("upstream.timeout", upstreamTimeout), ("model.name", modelName), ("model.allowlist", modelAllowlist),
             ("mock.delayMs", mockDelayMs), ("cors.origins", corsOrigins), ("chat.defaultFormat", chatDefaultFormat),
             ("http.maxBodyBytes", httpMaxBodyBytes), ("log.level", logLevel),
             ("rateLimit.authPerMinute", rateLimitAuthPerMinute), ("rateLimit.chatPerMinute", rateLimitChatPerMinute),
