@@ -3030,6 +3030,10 @@ overrides:
     step: chat with the key as Bearer
     reason: An API key is accepted only in X-API-Key, not as a Bearer token (OpenAI clients send Bearer).
     expect: { status: 401, body: { /error: Authentication required } }
+  - scenario: chat-load
+    step: chat with the key as Bearer
+    reason: An API key is accepted only in X-API-Key, not as a Bearer token (OpenAI clients send Bearer).
+    expect: { status: 401, body: { /error: Authentication required } }
   - scenario: api-key-cannot-manage-keys
     step: create with the key in X-API-Key
     reason: An API key in X-API-Key can create keys, so a leaked key can mint more.
@@ -3812,6 +3816,41 @@ steps:
     expect:
       status: 400
       body: { /code: invalid_model }
+
+"""#,
+        "spec/scenarios/chat-load.yaml": #"""
+name: chat-load
+description: >
+  The load `specrunner bench` measures (its first two steps are each virtual user's set-up, --once 2): a user
+  and a key, then chat with the key in X-API-Key, with the session token, and with the key as Bearer.
+tags: [chat, load]
+variables:
+  - hello: { messages: [{ role: user, content: "Hello there" }] }
+steps:
+  - operation: register
+    body: { email: "{{ $randomEmail }}", password: "{{ $randomPassword }}" }
+    expect: { status: 200 }
+    capture: { token: /token }
+  - operation: createApiKey
+    auth: { bearer: "{{ token }}" }
+    body: { name: load }
+    expect: { status: 200 }
+    capture: { key: /key }
+  - name: chat with the key in X-API-Key
+    operation: chatCompletions
+    auth: { apiKey: "{{ key }}" }
+    body: "{{ hello }}"
+    expect: { status: 200 }
+  - name: chat with the session token
+    operation: chatCompletions
+    auth: { bearer: "{{ token }}" }
+    body: "{{ hello }}"
+    expect: { status: 200 }
+  - name: chat with the key as Bearer
+    operation: chatCompletions
+    auth: { bearer: "{{ key }}" }
+    body: "{{ hello }}"
+    expect: { status: 200 }
 
 """#,
         "spec/scenarios/chat-multi-turn.yaml": #"""

@@ -12,7 +12,7 @@ struct SpecRunnerCommand: AsyncParsableCommand {
         abstract: "Replays the spec's scenarios against a deployment and validates every response against the OpenAPI document.",
         discussion: "Exit codes: 0 all passed, 1 conformance failures, 2 invalid spec, scenario or arguments, 3 target unreachable.",
         version: ProjectFiles.versionLine,
-        subcommands: [RunCommand.self, LintCommand.self, DocsCommand.self, FuzzCommand.self],
+        subcommands: [RunCommand.self, LintCommand.self, DocsCommand.self, FuzzCommand.self, BenchCommand.self],
         defaultSubcommand: RunCommand.self)
 
     /// Parses and runs like ArgumentParser's own `main`, except that invalid arguments exit with 2 (not 64),

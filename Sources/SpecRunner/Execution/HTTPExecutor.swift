@@ -46,9 +46,11 @@ final class HTTPExecutor: Sendable {
 
     private let client: HTTPClient
 
-    init() {
+    /// `maxConnections`: connections kept to one host at once (a load needs one per virtual user).
+    init(maxConnections: Int = 8) {
         var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5)))
         configuration.httpVersion = .http1Only
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: maxConnections)
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 

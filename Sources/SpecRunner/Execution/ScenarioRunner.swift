@@ -24,11 +24,9 @@ struct ScenarioRunner: Sendable {
             result.note = "needs " + missing.map { "--var \($0)=..." }.joined(separator: " ")
             return result
         }
-        var template = Template(runId: runId, variables: variables.mapValues(JSONValue.string))
+        var template: Template
         do {
-            for variable in scenario.variables {
-                template.variables[variable.name] = try template.render(variable.value)
-            }
+            template = try initialTemplate(for: scenario)
         } catch {
             result.outcome = .failed
             result.note = "variables: \(error)"
@@ -60,6 +58,15 @@ struct ScenarioRunner: Sendable {
         result.variables = template.variables
         result.runId = runId
         return result
+    }
+
+    /// The variables a run of `scenario` starts with: `--var`s, then the scenario's own, in order.
+    func initialTemplate(for scenario: Scenario) throws -> Template {
+        var template = Template(runId: runId, variables: variables.mapValues(JSONValue.string))
+        for variable in scenario.variables {
+            template.variables[variable.name] = try template.render(variable.value)
+        }
+        return template
     }
 
     /// Why a step cannot run after a failure: the variables it reads that no step captured; nil when it has them all.
@@ -261,7 +268,8 @@ struct ScenarioRunner: Sendable {
         return false
     }
 
-    private func capture(_ captures: [String: Capture], from response: ReceivedResponse, into template: inout Template, failures: inout [String]) throws {
+    /// Records a step's captures from its response into `template`; what cannot be captured goes to `failures`.
+    func capture(_ captures: [String: Capture], from response: ReceivedResponse, into template: inout Template, failures: inout [String]) throws {
         for (name, source) in captures.sorted(by: { $0.key < $1.key }) {
             if let header = source.header {
                 guard let value = response.header(header) else {
