@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import Glibc
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
@@ -63,6 +64,7 @@ struct ModelBackendTests {
         (.status(500), 502, "upstream_error"),
         (.redirect, 502, "upstream_error"),
         (.rateLimited(retryAfter: "17"), 429, "upstream_rate_limited"),
+        (.status(429), 429, "upstream_rate_limited"),
     ])
     func upstreamFaultsAreMapped(behaviour: TestUpstream.Behaviour, status: Int, code: String) async throws {
         let upstream = TestUpstream(behaviour)
@@ -73,7 +75,42 @@ struct ModelBackendTests {
                 #expect(response.status.code == status)
                 #expect(try response.errorCode() == code)
                 #expect(!response.text.contains(Self.upstreamToken))
-                if status == 429 { #expect(response.headers[.retryAfter] == "17") }
+                if case .rateLimited(let retryAfter) = behaviour { #expect(response.headers[.retryAfter] == retryAfter) }
+                if status == 429 { #expect(Int(response.headers[.retryAfter] ?? "") ?? 0 >= 1, "every 429 says when to retry") }
+            }
+        }
+    }
+
+    /// A loopback port that takes no connection: a listening socket whose accept queue is already full, so a
+    /// further connect hangs until its deadline.
+    static func portThatAcceptsNothing(_ body: (Int) async throws -> Void) async throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }
+        listen(listener, 0)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        var fillers: [Int32] = []
+        for _ in 0..<3 {
+            let filler = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            _ = fcntl(filler, F_SETFL, O_NONBLOCK)
+            _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(filler, $0, length) } }
+            fillers.append(filler)
+        }
+        defer { (fillers + [listener]).forEach { close($0) } }
+        try await body(port)
+    }
+
+    @Test func anUpstreamThatAcceptsNoConnectionIs502Unreachable() async throws {
+        try await Self.portThatAcceptsNothing { port in
+            try await withApp(Self.workersAI(port: port, ["upstream.connectTimeout": "1", "upstream.timeout": "10"])) { client in
+                let user = try await client.registerUser()
+                let response = try await client.send(.post, "/chat/completions", json: helloChat, headers: bearer(user.token))
+                #expect(response.status == .badGateway)
+                #expect(try response.errorCode() == "upstream_unreachable")
             }
         }
     }

@@ -22,7 +22,8 @@ enum ChatBackendError: Error, Sendable {
             APIError(
                 status: .tooManyRequests, code: "upstream_rate_limited",
                 message: "The model backend '\(backend)' is rate-limiting requests. Retry after the time in Retry-After.",
-                headers: retryAfter.map { [.retryAfter: $0] } ?? [:])
+                // The upstream's own hint when it gives one; otherwise a second, so every 429 says when to retry.
+                headers: [.retryAfter: retryAfter ?? "1"])
         case .failed(let backend, let status):
             APIError(status: .badGateway, code: "upstream_error", message: "The model backend '\(backend)' failed with HTTP \(status).")
         case .invalidResponse(let backend, _):

@@ -93,16 +93,19 @@ struct UpstreamHTTP: Sendable {
         if error is ChatBackendError || error is CancellationError { return error }
         if let error = error as? HTTPClientError {
             switch error {
-            case .deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout: return ChatBackendError.timeout(backend: backend)
+            // Not connecting in time is not reaching it: 502 like a refused connection, whatever its form.
+            case .connectTimeout: return ChatBackendError.unreachable(backend: backend)
+            case .deadlineExceeded, .readTimeout, .writeTimeout: return ChatBackendError.timeout(backend: backend)
             case .remoteConnectionClosed, .invalidURL, .emptyHost: return ChatBackendError.unreachable(backend: backend)
             default: break
             }
         }
         let text = String(describing: error).lowercased()
-        if text.contains("timeout") || text.contains("timed out") { return ChatBackendError.timeout(backend: backend) }
+        // Connect failures first: NIO's `connectTimeout` also names a timeout.
         if text.contains("connect") || text.contains("refused") || text.contains("resolve") || text.contains("unreachable") {
             return ChatBackendError.unreachable(backend: backend)
         }
+        if text.contains("timeout") || text.contains("timed out") { return ChatBackendError.timeout(backend: backend) }
         return ChatBackendError.invalidResponse(backend: backend, detail: String(describing: error))
     }
 }
