@@ -115,6 +115,30 @@ struct ModelBackendTests {
         }
     }
 
+    @Test func theUpstreamsFinishReasonReachesOpenAIClientsStreamedOrNot() async throws {
+        let upstream = TestUpstream(.openAI(finishReason: "length"))
+        try await upstream.run { port in
+            let settings = ["model.backend": "openai", "openai.baseUrl": "http://127.0.0.1:\(port)/v1", "upstream.timeout": "5"]
+            try await withApp(settings) { client in
+                let user = try await client.registerUser()
+                let plain = try await client.send(.post, "/v1/chat/completions", json: helloChat, headers: bearer(user.token))
+                #expect(plain.status == .ok)
+                let choices = try #require(try plain.json()["choices"] as? [[String: Any]])
+                #expect(choices.first?["finish_reason"] as? String == "length", "a truncated answer says so")
+                let streamed = try await client.send(
+                    .post, "/v1/chat/completions", json: #"{"messages":[{"role":"user","content":"hi"}],"stream":true}"#, headers: bearer(user.token))
+                #expect(streamed.text.contains(#""finish_reason":"length""#), "\(streamed.text)")
+                #expect(!streamed.text.contains(#""finish_reason":"stop""#))
+            }
+        }
+    }
+
+    @Test func onlyPlainWordsPassAsFinishReasons() {
+        #expect(ChatReply.finishReason("content_filter") == "content_filter")
+        #expect(ChatReply.finishReason("<script>") == nil && ChatReply.finishReason("") == nil && ChatReply.finishReason(nil) == nil)
+        #expect(ChatReply.finishReason(String(repeating: "a", count: 33)) == nil)
+    }
+
     @Test func unreachableUpstreamIs502AndTheFallbackAnswers() async throws {
         let closed = Self.workersAI(port: 1)
         try await withApp(closed) { client in

@@ -16,6 +16,8 @@ final class TestUpstream: Sendable {
         case redirect
         /// Streams `events` chunks with a pause between them, then `[DONE]` unless `cut`.
         case stream(events: Int, pause: Duration, cut: Bool)
+        /// An OpenAI-shaped answer (a completion, or chunks when the request streams) ending with this reason.
+        case openAI(finishReason: String)
     }
 
     let behaviour: Behaviour
@@ -54,6 +56,15 @@ final class TestUpstream: Sendable {
             return Response(status: .tooManyRequests, headers: [.retryAfter: retryAfter])
         case .redirect:
             return Response(status: .found, headers: [.location: "http://127.0.0.1:1/elsewhere"])
+        case .openAI(let reason):
+            guard lastBody.withLock({ $0 ?? "" }).contains(#""stream":true"#) else {
+                return Self.json(#"{"id":"up-1","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"cut sh"},"finish_reason":"\#(reason)"}],"usage":{"prompt_tokens":2,"completion_tokens":2}}"#)
+            }
+            let chunks = [
+                #"{"id":"up-1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"cut sh"},"finish_reason":null}]}"#,
+                #"{"id":"up-1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{},"finish_reason":"\#(reason)"}]}"#,
+            ]
+            return Response(status: .ok, headers: [.contentType: "text/event-stream"], body: .init(byteBuffer: ByteBuffer(string: chunks.map { "data: \($0)\n\n" }.joined() + "data: [DONE]\n\n")))
         case .stream(let count, let pause, let cut):
             return Response(status: .ok, headers: [.contentType: "text/event-stream"], body: ResponseBody { writer in
                 do {

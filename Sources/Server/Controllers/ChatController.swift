@@ -34,7 +34,8 @@ struct ChatController {
             [ServerSentEvent(data: CompactJSON.encode(Event(response: text, usage: nil)))]
         }
 
-        func closing(usage: TokenUsage?) -> [ServerSentEvent] {
+        /// The Workers AI shape has no finish reason; the usage closes the stream.
+        func closing(usage: TokenUsage?, finishReason: String?) -> [ServerSentEvent] {
             guard let usage else { return [] }
             let total = Usage(prompt_tokens: usage.promptTokens, completion_tokens: usage.completionTokens, total_tokens: usage.totalTokens)
             return [ServerSentEvent(data: CompactJSON.encode(Event(response: "", usage: total)))]

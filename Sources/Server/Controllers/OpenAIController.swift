@@ -107,8 +107,8 @@ struct OpenAIController {
             [chunk([.init(index: 0, delta: .init(role: nil, content: text), finish_reason: nil)])]
         }
 
-        func closing(usage: TokenUsage?) -> [ServerSentEvent] {
-            var events = [chunk([.init(index: 0, delta: .init(role: nil, content: nil), finish_reason: "stop")])]
+        func closing(usage: TokenUsage?, finishReason: String?) -> [ServerSentEvent] {
+            var events = [chunk([.init(index: 0, delta: .init(role: nil, content: nil), finish_reason: finishReason ?? "stop")])]
             if includeUsage, let usage { events.append(chunk([], usage: Usage(usage))) }
             return events
         }
@@ -140,7 +140,7 @@ struct OpenAIController {
         let reply = try await chat.complete(input)
         return try Completion(
             id: id, object: "chat.completion", created: created, model: model,
-            choices: [.init(index: 0, message: .init(role: "assistant", content: reply.text), finish_reason: "stop")],
+            choices: [.init(index: 0, message: .init(role: "assistant", content: reply.text), finish_reason: reply.finishReason ?? "stop")],
             usage: reply.usage.map(Usage.init)
         ).response(from: request, context: context)
     }

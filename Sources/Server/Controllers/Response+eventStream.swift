@@ -29,8 +29,8 @@ protocol ChatEventFormat: Sendable {
     func opening() -> [ServerSentEvent]
     /// The events for one piece of text.
     func events(forDelta text: String) -> [ServerSentEvent]
-    /// Events after the last piece, with the usage if the backend reported it.
-    func closing(usage: TokenUsage?) -> [ServerSentEvent]
+    /// Events after the last piece, with the usage and finish reason if the backend reported them.
+    func closing(usage: TokenUsage?, finishReason: String?) -> [ServerSentEvent]
 }
 
 extension AsyncThrowingStream where Element == ChatStreamEvent, Failure == any Error {
@@ -42,14 +42,16 @@ extension AsyncThrowingStream where Element == ChatStreamEvent, Failure == any E
             let task = Task {
                 do {
                     var usage: TokenUsage?
+                    var finishReason: String?
                     format.opening().forEach { continuation.yield($0) }
                     for try await item in source {
                         switch item {
                         case .delta(let text): format.events(forDelta: text).forEach { continuation.yield($0) }
                         case .usage(let reported): usage = reported
+                        case .finish(let reason): finishReason = reason
                         }
                     }
-                    format.closing(usage: usage).forEach { continuation.yield($0) }
+                    format.closing(usage: usage, finishReason: finishReason).forEach { continuation.yield($0) }
                     continuation.yield(ServerSentEvent(data: "[DONE]"))
                 } catch is CancellationError {
                 } catch {

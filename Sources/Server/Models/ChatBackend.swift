@@ -29,6 +29,16 @@ struct ChatReply: Sendable, Equatable {
     let text: String
     /// Nil when the backend does not say.
     let usage: TokenUsage?
+    /// Why the answer ended (`stop`, `length` when cut off by `max_tokens`, `content_filter`, `tool_calls`);
+    /// nil when the backend does not say, which clients read as `stop`.
+    var finishReason: String? = nil
+
+    /// A backend's finish reason if it is a plain word (lower-case letters and `_`, at most 32), so nothing else
+    /// an upstream sends reaches clients; nil otherwise.
+    static func finishReason(_ reported: String?) -> String? {
+        guard let reported, (1...32).contains(reported.count), reported.allSatisfy({ ("a"..."z").contains($0) || $0 == "_" }) else { return nil }
+        return reported
+    }
 }
 
 /// A piece of a streamed answer.
@@ -37,6 +47,8 @@ enum ChatStreamEvent: Sendable, Equatable {
     case delta(String)
     /// What the whole answer used, when the backend says; comes last.
     case usage(TokenUsage)
+    /// Why the answer ended, when the backend says.
+    case finish(reason: String)
 }
 
 /// A model that answers a conversation. One implementation per kind of backend.

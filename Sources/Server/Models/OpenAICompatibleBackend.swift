@@ -35,6 +35,7 @@ struct OpenAICompatibleBackend: ChatBackend {
         struct Choice: Decodable {
             struct Message: Decodable { let content: String? }
             let message: Message
+            let finish_reason: String?
         }
 
         let choices: [Choice]
@@ -45,6 +46,7 @@ struct OpenAICompatibleBackend: ChatBackend {
         struct Choice: Decodable {
             struct Delta: Decodable { let content: String? }
             let delta: Delta?
+            let finish_reason: String?
         }
 
         let choices: [Choice]
@@ -64,7 +66,8 @@ struct OpenAICompatibleBackend: ChatBackend {
         guard let text = completion.choices.first?.message.content else {
             throw ChatBackendError.invalidResponse(backend: name, detail: "no choices[0].message.content")
         }
-        return ChatReply(text: text, usage: completion.usage?.tokenUsage)
+        return ChatReply(
+            text: text, usage: completion.usage?.tokenUsage, finishReason: ChatReply.finishReason(completion.choices.first?.finish_reason))
     }
 
     func stream(_ input: ChatCompletionInput) async throws -> AsyncThrowingStream<ChatStreamEvent, any Error> {
@@ -75,6 +78,7 @@ struct OpenAICompatibleBackend: ChatBackend {
                 throw ChatBackendError.invalidResponse(backend: backend, detail: "an event is not a chat.completion.chunk")
             }
             var items = chunk.choices.compactMap { $0.delta?.content }.filter { !$0.isEmpty }.map(ChatStreamEvent.delta)
+            if let reason = ChatReply.finishReason(chunk.choices.first?.finish_reason) { items.append(.finish(reason: reason)) }
             if let usage = chunk.usage { items.append(.usage(usage.tokenUsage)) }
             return items
         }
