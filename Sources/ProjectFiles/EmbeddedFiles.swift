@@ -319,6 +319,7 @@ Content-Type: application/json; charset=utf-8
 <tr><td><code>400</code></td><td>The body is not valid JSON, a field is missing, of the wrong type or out of range, or a chat request has more messages or characters than the server allows; the message names it.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>401</code></td><td>Missing, invalid, expired or revoked credentials, or wrong email or password.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>403</code></td><td>An API key was used where only the session token is accepted.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>404</code></td><td>The <code>cursor</code> names no key of the caller's (code <code>cursor_not_found</code>): follow the previous page's <code>Link</code> header.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>429</code></td><td>Too many requests: a rate limit of this server (per client address for register and login, per user and per API key for chat), an email locked after repeated failed logins, too many invalid tokens or API keys from one address, or the model backend's own limit. Retry after <code>Retry-After</code> seconds.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>500</code></td><td>An unexpected failure; it is logged with the request id.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>503</code></td><td>The database is unavailable (locked, read-only or full), or, on register and login, the server is checking as many passwords as it allows (code password_check_busy, with Retry-After); retry later.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
@@ -1325,6 +1326,16 @@ steps:
           },
           "403": {
             "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "description": "The `cursor` names no key of the caller's (code `cursor_not_found`): follow the previous page's `Link` header.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
           },
           "429": {
             "$ref": "#/components/responses/TooManyRequests"
@@ -3678,7 +3689,7 @@ finally:
 name: api-key-pages
 description: >
   GET /api-keys/list answers every key as a plain array; with limit it answers a page of that array and a
-  Link header to the next page while more follow. A bad limit or an unknown cursor is 400.
+  Link header to the next page while more follow. A bad limit is 400, a cursor naming no key of yours 404.
 tags: [keys]
 continueOnFailure: true
 steps:
@@ -3736,8 +3747,8 @@ steps:
     auth: { bearer: "{{ token }}" }
     query: { limit: 2, cursor: no-such-key }
     expect:
-      status: 400
-      body: { /code: invalid_query }
+      status: 404
+      body: { /code: cursor_not_found }
 
 """#,
         "spec/scenarios/body-too-large.yaml": #"""

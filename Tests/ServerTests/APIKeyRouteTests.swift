@@ -190,7 +190,7 @@ struct APIKeyCapAndPageTests {
             let everyId = try #require(try JSONSerialization.jsonObject(with: Data(buffer: all.body)) as? [[String: Any]]).compactMap { $0["id"] as? String }
             #expect(seen == everyId)
             #expect(try await client.send(.get, "/api-keys/list?limit=1001", headers: bearer(user.token)).status == .badRequest)
-            #expect(try await client.send(.get, "/api-keys/list?limit=2&cursor=nope", headers: bearer(user.token)).status == .badRequest)
+            #expect(try await client.send(.get, "/api-keys/list?limit=2&cursor=nope", headers: bearer(user.token)).status == .notFound)
         }
     }
 }

@@ -117,7 +117,10 @@ struct APIKeyController {
             // One more than the page, to know whether another follows.
             keys = try await apiKeys.list(userId: principal.userId, after: cursor, limit: limit.map { $0 + 1 })
         } catch APIKeyRepositoryError.unknownCursor {
-            throw APIError.badRequest("Query parameter 'cursor' is not one of your keys; use the Link header of the previous page.", code: "invalid_query")
+            // Well-formed but naming no key of the caller's: not found, as an unknown key id is on revoke.
+            throw APIError(
+                status: .notFound, code: "cursor_not_found",
+                message: "Query parameter 'cursor' is not one of your keys; use the Link header of the previous page.")
         }
         var headers: HTTPFields = [:]
         var page = keys
