@@ -50,10 +50,7 @@ struct BenchCommand: AsyncParsableCommand {
     var allowRemote = false
 
     func validate() throws {
-        guard let host = URL(string: baseURL)?.host else { throw ValidationError("--base-url must be a URL such as http://127.0.0.1:8787") }
-        guard allowRemote || ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host) || host.hasPrefix("127.") else {
-            throw ValidationError("a load is for your own deployment: only loopback targets unless --allow-remote")
-        }
+        try LoopbackTarget.check(baseURL, allowRemote: allowRemote, why: "a load is for your own deployment")
         guard (1...256).contains(connections), duration > 0, duration <= 3_600, once >= 0, requests.map({ $0 > 0 }) ?? true,
               rate.map({ $0 > 0 && $0 <= 1_000_000 }) ?? true
         else { throw ValidationError("--connections 1...256, --duration 0...3600 s, --requests > 0, --rate > 0 and --once >= 0") }

@@ -57,10 +57,7 @@ struct FuzzCommand: AsyncParsableCommand {
     var allowRemote = false
 
     func validate() throws {
-        guard let host = URL(string: baseURL)?.host else { throw ValidationError("--base-url must be a URL such as http://127.0.0.1:8787") }
-        guard allowRemote || ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host) || host.hasPrefix("127.") else {
-            throw ValidationError("fuzzing sends thousands of odd requests: only loopback targets unless --allow-remote")
-        }
+        try LoopbackTarget.check(baseURL, allowRemote: allowRemote, why: "fuzzing sends thousands of odd requests")
         guard (1...1_000_000).contains(count), duration > 0, (1...64).contains(jobs) else {
             throw ValidationError("--count 1...1000000, --duration > 0 and --jobs 1...64")
         }
