@@ -1,58 +1,184 @@
 #!/usr/bin/env bash
-# Load benchmark of a release build on loopback with wrk: liveness, chat with an API key (mock backend, no
-# delay), and login (bcrypt-bound). Prints a Markdown table with requests per second, latency and the
-# server's memory, and the ratios between the routes measured in the same run (this machine is noisy; compare
-# ratios, not absolute figures). Bounded: each load lasts DURATION seconds (default 10) against 127.0.0.1.
+# Load benchmark of a release build on 127.0.0.1 with wrk (installed from Debian when missing). Prints Markdown
+# tables and the ratios between routes measured in the same run: this machine is noisy, so compare ratios, not
+# absolute figures. Rows:
+#   - /health, and chat (mock backend, no delay) with X-API-Key, a Bearer JWT and an API key as Bearer, with the
+#     rate limits off and logs quiet;
+#   - the same chat rows with the production defaults (rate limits on with a capacity the load does not reach,
+#     LOG_LEVEL=info, LOG_FORMAT=json);
+#   - a login storm: 10 logins/s at the default bcrypt cost during a chat load, against the same load without it;
+#   - memory: the server's RSS after start and after 1, 2 and 3 million chat requests;
+#   - start-up: from launch to the first answered request;
+#   - `specrunner bench` on the chat-load scenario, beside wrk's figures for the same routes.
+# Bounded: each load lasts DURATION seconds (default 10); MILLIONS (default 3) sets the memory run's length.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${DURATION:-10}
+millions=${MILLIONS:-3}
+connections=${CONNECTIONS:-64}
 command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 swift build -c release --product server >/dev/null
+swift build -c release --product specrunner >/dev/null
 bin=$(swift build -c release --show-bin-path)
 work=$(mktemp -d)
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-HTTP_PORT=$port DATABASE_PATH="$work/bench.sqlite" JWT_SECRET=$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))') \
-  BCRYPT_COST=10 RATE_LIMIT_AUTH_PER_MINUTE=0 RATE_LIMIT_CHAT_PER_MINUTE=0 LOGIN_LOCKOUT_FAILURES=1000 LOG_LEVEL=error \
-  "$bin/server" >"$work/server.log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null || true' EXIT
-for _ in $(seq 1 50); do curl -s -o /dev/null "http://127.0.0.1:$port/health" && break; sleep 0.2; done
-base="http://127.0.0.1:$port"
-token=$(curl -s -X POST "$base/register" -H 'Content-Type: application/json' -d '{"email":"bench@example.com","password":"bench password"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
-key=$(curl -s -X POST "$base/api-keys/create" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d '{"name":"bench"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
-post() { # body, header
-  cat >"$work/post.lua" <<LUA
+pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
+secret=$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+
+# start NAME [ENV=VALUE ...]: a server on a fresh database; sets $base and $pid, and $startup (ms to first answer).
+start() {
+  local name=$1; shift
+  local port; port=$(free_port)
+  local t0; t0=$(date +%s%N)
+  env HTTP_PORT="$port" DATABASE_PATH="$work/$name.sqlite" JWT_SECRET="$secret" "$@" "$bin/server" >"$work/$name.log" 2>&1 &
+  pid=$!
+  pids+=("$pid")
+  base="http://127.0.0.1:$port"
+  until curl -s -o /dev/null "$base/health"; do sleep 0.005; done
+  startup=$(( ($(date +%s%N) - t0) / 1000000 ))
+}
+# credentials: a user, its token and a key on $base.
+credentials() {
+  token=$(curl -s -X POST "$base/register" -H 'Content-Type: application/json' \
+    -d '{"email":"bench@example.com","password":"bench password"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+  key=$(curl -s -X POST "$base/api-keys/create" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+    -d '{"name":"bench"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
+}
+# chat_script FILE HEADER VALUE [LIMIT]: a wrk script posting a chat; with LIMIT, each thread stops after it.
+chat_script() {
+  cat >"$1" <<LUA
 wrk.method = "POST"
-wrk.body = '$1'
+wrk.body = '{"messages":[{"role":"user","content":"Hello there"}]}'
 wrk.headers["Content-Type"] = "application/json"
-$2
+wrk.headers["$2"] = "$3"
+local limit, count = ${4:-0}, 0
+function response(status)
+  if status ~= 200 then io.stderr:write("status " .. status .. "\n") end
+  count = count + 1
+  if limit > 0 and count >= limit then wrk.thread:stop() end
+end
 LUA
 }
-rss() { awk '/VmRSS/ { print $2 / 1024 }' /proc/$pid/status; }
-run() { # name, url, lua
-  local out
-  out=$(wrk -t2 -c32 -d"${duration}s" --latency ${3:+-s "$3"} "$2")
-  local rps p50 p99
+rss() { awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status"; }
+# load NAME URL [SCRIPT]: one wrk run; prints a table row and keeps requests/s and p99 (ms) for the ratios.
+load() {
+  local out; out=$(wrk -t2 -c"$connections" -d"${duration}s" --latency ${3:+-s "$3"} "$2" 2>"$work/$1.err")
+  local rps p50 p99 errors
   rps=$(awk '/Requests\/sec/ { print $2 }' <<<"$out")
   p50=$(awk '$1 == "50%" { print $2 }' <<<"$out")
   p99=$(awk '$1 == "99%" { print $2 }' <<<"$out")
-  printf '| %s | %s | %s | %s | %.0f |\n' "$1" "$rps" "$p50" "$p99" "$(rss)"
+  errors=$(grep -c '^status' "$work/$1.err" || true)
+  printf '| %s | %s | %s | %s | %s | %s |\n' "$1" "$rps" "$p50" "$p99" "$errors" "$(rss)"
   echo "$rps" >"$work/$1.rps"
+  python3 -c 'import sys; v = sys.argv[1]; print(float(v[:-2]) if v.endswith("ms") else float(v[:-2]) / 1000 if v.endswith("us") else float(v[:-1]) * 1000)' "$p99" >"$work/$1.p99"
 }
-echo "Release build, wrk -t2 -c32 -d${duration}s on 127.0.0.1, $(nproc) cores; memory is the server's RSS after each load."
+header() {
+  echo
+  echo "$1"
+  echo
+  echo "| load | requests/s | p50 | p99 | non-200 | RSS MiB after |"
+  echo "|---|---|---|---|---|---|"
+}
+chat_rows() { # suffix
+  chat_script "$work/key.lua" X-API-Key "$key"
+  chat_script "$work/jwt.lua" Authorization "Bearer $token"
+  chat_script "$work/bearer-key.lua" Authorization "Bearer $key"
+  load "health$1" "$base/health"
+  load "chat-key$1" "$base/chat/completions" "$work/key.lua"
+  load "chat-jwt$1" "$base/chat/completions" "$work/jwt.lua"
+  load "chat-key-as-bearer$1" "$base/chat/completions" "$work/bearer-key.lua"
+}
+
+echo "Release build; wrk -t2 -c$connections -d${duration}s on 127.0.0.1; $(nproc) cores; $(date -u +%Y-%m-%dT%H:%MZ)."
+quiet=(BCRYPT_COST=10 RATE_LIMIT_AUTH_PER_MINUTE=0 RATE_LIMIT_CHAT_PER_MINUTE=0 RATE_LIMIT_AUTH_FAILURES_PER_MINUTE=0 LOG_LEVEL=error)
+start quiet "${quiet[@]}"
 echo
-echo "| route | requests/s | p50 | p99 | RSS MiB |"
-echo "|---|---|---|---|---|"
-printf '| (idle) | | | | %.0f |\n' "$(rss)"
-run health "$base/health"
-post '{"messages":[{"role":"user","content":"Hello there"}]}' "wrk.headers[\"X-API-Key\"] = \"$key\""
-run chat "$base/chat/completions" "$work/post.lua"
-post '{"email":"bench@example.com","password":"bench password"}' ""
-run login "$base/login" "$work/post.lua"
+echo "Start-up to the first answered request: ${startup} ms; RSS after start: $(rss) MiB."
+credentials
+header "Rate limits off, LOG_LEVEL=error"
+chat_rows ""
+
+start production RATE_LIMIT_CHAT_PER_MINUTE=100000000 LOG_LEVEL=info LOG_FORMAT=json
+credentials
+header "Production defaults (rate limits on, capacity not reached; LOG_LEVEL=info, LOG_FORMAT=json; logs to a file)"
+chat_rows "-production"
+
+# The storm: the production server, default bcrypt cost (12), 10 logins/s from another client during a chat load.
+storm() {
+  python3 - "$base" "$((duration + 1))" >"$work/storm.txt" <<'PY' &
+import json, sys, threading, time, urllib.request, urllib.error
+base, seconds = sys.argv[1], float(sys.argv[2])
+body = json.dumps({"email": "bench@example.com", "password": "bench password"}).encode()
+results, lock = [], threading.Lock()
+def login():
+    start = time.monotonic()
+    request = urllib.request.Request(base + "/login", body, {"Content-Type": "application/json"})
+    try:
+        status = urllib.request.urlopen(request, timeout=30).status
+    except urllib.error.HTTPError as error:
+        status = error.code
+    except Exception:
+        status = 0
+    with lock:
+        results.append((status, time.monotonic() - start))
+threads, begin = [], time.monotonic()
+for index in range(int(seconds * 10)):
+    time.sleep(max(0, begin + index / 10 - time.monotonic()))
+    thread = threading.Thread(target=login)
+    thread.start()
+    threads.append(thread)
+for thread in threads:
+    thread.join()
+latencies = sorted(latency for _, latency in results)
+statuses = {}
+for status, _ in results:
+    statuses[status] = statuses.get(status, 0) + 1
+pick = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000
+print(f"{len(results)} logins: p50 {pick(0.5):.0f} ms, p99 {pick(0.99):.0f} ms, max {latencies[-1] * 1000:.0f} ms; statuses {statuses}")
+PY
+  local storm_pid=$!
+  load "chat-key-storm" "$base/chat/completions" "$work/key.lua"
+  wait "$storm_pid"
+}
+header "Login storm (production server, BCRYPT_COST default 12)"
+load "chat-key-calm" "$base/chat/completions" "$work/key.lua"
+storm
+echo
+echo "Logins during the storm: $(cat "$work/storm.txt")"
+
+start memory "${quiet[@]}"
+credentials
+echo
+echo "Memory over ${millions} million chat requests (X-API-Key; RSS MiB after each million)"
+echo
+line="| start | $(rss) |"
+threads=2
+chat_script "$work/million.lua" X-API-Key "$key" $((1000000 / connections))
+for m in $(seq 1 "$millions"); do
+  wrk -t$threads -c"$connections" -d3600s -s "$work/million.lua" "$base/chat/completions" >"$work/million-$m.txt" 2>"$work/million-$m.err"
+  line="$line $(rss) |"
+done
+echo "| after start | $(seq -s ' | ' 1 "$millions" | sed 's/\([0-9]\+\)/after \1 M/g') |"
+echo "|---$(printf '|---%.0s' $(seq 1 "$millions"))|"
+echo "$line"
+echo "(non-200 answers during the memory run: $(cat "$work"/million-*.err | grep -c '^status' || true))"
+
+echo
+echo "specrunner bench, chat-load scenario, $connections users for ${duration}s, against the quiet server:"
+start bench "${quiet[@]}"
+"$bin/specrunner" bench --base-url "$base" --scenario chat-load --once 2 --connections "$connections" --duration "$duration" 2>&1 | sed 's/^/    /'
+
 echo
 python3 - "$work" <<'PY'
-import sys, pathlib
+import pathlib, sys
 work = pathlib.Path(sys.argv[1])
-rps = {name: float((work / f"{name}.rps").read_text()) for name in ("health", "chat", "login")}
-print(f"Ratios in this run: chat/health {rps['chat'] / rps['health']:.2f}, login/health {rps['login'] / rps['health']:.3f}")
+value = lambda name, kind: float((work / f"{name}.{kind}").read_text())
+print("Ratios in this run (requests/s of chat over /health; p99 of chat over /health's):")
+for suffix, label in (("", "quiet"), ("-production", "production defaults")):
+    health, health_p99 = value("health" + suffix, "rps"), value("health" + suffix, "p99")
+    for route in ("chat-key", "chat-jwt", "chat-key-as-bearer"):
+        print(f"  {label:20} {route:20} {value(route + suffix, 'rps') / health:.2f}  p99 {value(route + suffix, 'p99') / health_p99:.2f}")
+calm, stormy = value("chat-key-calm", "rps"), value("chat-key-storm", "rps")
+print(f"  storm: chat throughput {stormy / calm:.2f} of calm, chat p99 {value('chat-key-storm', 'p99') / value('chat-key-calm', 'p99'):.2f} of calm")
 PY

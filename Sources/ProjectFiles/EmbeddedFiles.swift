@@ -115,7 +115,7 @@ th { background: #f6f8fa; } h2 { border-bottom: 1px solid #d0d7de; padding-botto
 <thead><tr><th>status</th><th>meaning</th><th>body</th></tr></thead>
 <tbody>
 <tr><td><code>200</code></td><td>Logged in.</td><td><code>application/json</code>: <a href="#schema-loginresponse"><code>LoginResponse</code></a></td></tr>
-<tr><td><code>400</code></td><td>The body is not valid JSON, a field is missing, of the wrong type or out of range, or a chat request has more messages or characters than the server allows; the message names it.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>400</code></td><td>The body is not valid JSON, a field is missing, of the wrong type or out of range, or a chat request has more messages or characters than the server allows; the message names it. On the chat routes, also a request the model backend refused (<code>upstream_rejected</code>, with the backend's message).</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>401</code></td><td>Missing, invalid, expired or revoked credentials, or wrong email or password.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>413</code></td><td>The body is larger than the server's limit (HTTP_MAX_BODY_BYTES, 1 MiB by default).</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>415</code></td><td>The body was sent with a Content-Type other than JSON.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
@@ -166,7 +166,7 @@ Content-Type: application/json; charset=utf-8
 <thead><tr><th>status</th><th>meaning</th><th>body</th></tr></thead>
 <tbody>
 <tr><td><code>200</code></td><td>Account created.</td><td><code>application/json</code>: <a href="#schema-registerresponse"><code>RegisterResponse</code></a></td></tr>
-<tr><td><code>400</code></td><td>The body is not valid JSON, a field is missing, of the wrong type or out of range, or a chat request has more messages or characters than the server allows; the message names it.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>400</code></td><td>The body is not valid JSON, a field is missing, of the wrong type or out of range, or a chat request has more messages or characters than the server allows; the message names it. On the chat routes, also a request the model backend refused (<code>upstream_rejected</code>, with the backend's message).</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>409</code></td><td>An account with this email exists already.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>413</code></td><td>The body is larger than the server's limit (HTTP_MAX_BODY_BYTES, 1 MiB by default).</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>415</code></td><td>The body was sent with a Content-Type other than JSON.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
@@ -218,7 +218,7 @@ Content-Type: application/json; charset=utf-8
 <thead><tr><th>status</th><th>meaning</th><th>body</th></tr></thead>
 <tbody>
 <tr><td><code>200</code></td><td>Logged in.</td><td><code>application/json</code>: <a href="#schema-loginresponse"><code>LoginResponse</code></a></td></tr>
-<tr><td><code>400</code></td><td>The body is not valid JSON, a field is missing, of the wrong type or out of range, or a chat request has more messages or characters than the server allows; the message names it.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>400</code></td><td>The body is not valid JSON, a field is missing, of the wrong type or out of range, or a chat request has more messages or characters than the server allows; the message names it. On the chat routes, also a request the model backend refused (<code>upstream_rejected</code>, with the backend's message).</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>401</code></td><td>Missing, invalid, expired or revoked credentials, or wrong email or password.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>413</code></td><td>The body is larger than the server's limit (HTTP_MAX_BODY_BYTES, 1 MiB by default).</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>415</code></td><td>The body was sent with a Content-Type other than JSON.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
@@ -246,7 +246,7 @@ Content-Type: application/json; charset=utf-8
 <thead><tr><th>status</th><th>meaning</th><th>body</th></tr></thead>
 <tbody>
 <tr><td><code>200</code></td><td>Account created.</td><td><code>application/json</code>: <a href="#schema-registerresponse"><code>RegisterResponse</code></a></td></tr>
-<tr><td><code>400</code></td><td>The body is not valid JSON, a field is missing, of the wrong type or out of range, or a chat request has more messages or characters than the server allows; the message names it.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>400</code></td><td>The body is not valid JSON, a field is missing, of the wrong type or out of range, or a chat request has more messages or characters than the server allows; the message names it. On the chat routes, also a request the model backend refused (<code>upstream_rejected</code>, with the backend's message).</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>409</code></td><td>An account with this email exists already.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>413</code></td><td>The body is larger than the server's limit (HTTP_MAX_BODY_BYTES, 1 MiB by default).</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>415</code></td><td>The body was sent with a Content-Type other than JSON.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
@@ -275,7 +275,7 @@ Content-Type: application/json; charset=utf-8
 <thead><tr><th>status</th><th>meaning</th><th>body</th></tr></thead>
 <tbody>
 <tr><td><code>200</code></td><td>Key created.</td><td><code>application/json</code>: <a href="#schema-createdapikey"><code>CreatedApiKey</code></a></td></tr>
-<tr><td><code>400</code></td><td>The body is not valid JSON, a field is missing, of the wrong type or out of range, or a chat request has more messages or characters than the server allows; the message names it.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>400</code></td><td>The body is not valid JSON, a field is missing, of the wrong type or out of range, or a chat request has more messages or characters than the server allows; the message names it. On the chat routes, also a request the model backend refused (<code>upstream_rejected</code>, with the backend's message).</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>401</code></td><td>Missing, invalid, expired or revoked credentials, or wrong email or password.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>403</code></td><td>An API key was used where only the session token is accepted.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>409</code></td><td>The user already holds the most active keys allowed (<code>API_KEYS_PER_USER</code>, code <code>api_key_limit</code>); revoke one first.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
@@ -316,7 +316,7 @@ Content-Type: application/json; charset=utf-8
 <thead><tr><th>status</th><th>meaning</th><th>body</th></tr></thead>
 <tbody>
 <tr><td><code>200</code></td><td>The caller's keys.</td><td><code>application/json</code>: array of <a href="#schema-apikeysummary"><code>ApiKeySummary</code></a></td></tr>
-<tr><td><code>400</code></td><td>The body is not valid JSON, a field is missing, of the wrong type or out of range, or a chat request has more messages or characters than the server allows; the message names it.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>400</code></td><td>The body is not valid JSON, a field is missing, of the wrong type or out of range, or a chat request has more messages or characters than the server allows; the message names it. On the chat routes, also a request the model backend refused (<code>upstream_rejected</code>, with the backend's message).</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>401</code></td><td>Missing, invalid, expired or revoked credentials, or wrong email or password.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>403</code></td><td>An API key was used where only the session token is accepted.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>404</code></td><td>The <code>cursor</code> names no key of the caller's (code <code>cursor_not_found</code>): follow the previous page's <code>Link</code> header.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
@@ -392,16 +392,17 @@ Content-Type: application/json; charset=utf-8
 <thead><tr><th>status</th><th>meaning</th><th>body</th></tr></thead>
 <tbody>
 <tr><td><code>200</code></td><td>The model's answer.</td><td><code>application/json</code>: <a href="#schema-chatresponse"><code>ChatResponse</code></a>; <code>text/event-stream</code>: string; <code>text/plain</code>: string</td></tr>
-<tr><td><code>400</code></td><td>The body is not valid JSON, a field is missing, of the wrong type or out of range, or a chat request has more messages or characters than the server allows; the message names it.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>400</code></td><td>The body is not valid JSON, a field is missing, of the wrong type or out of range, or a chat request has more messages or characters than the server allows; the message names it. On the chat routes, also a request the model backend refused (<code>upstream_rejected</code>, with the backend's message).</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>401</code></td><td>Missing, invalid, expired or revoked credentials, or wrong email or password.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>404</code></td><td>The model backend does not serve the model asked for (<code>model_not_found</code>, with the backend's message).</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>406</code></td><td>The Accept header allows neither application/json nor text/plain.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>413</code></td><td>The body is larger than the server's limit (HTTP_MAX_BODY_BYTES, 1 MiB by default).</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>415</code></td><td>The body was sent with a Content-Type other than JSON.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>429</code></td><td>Too many requests: a rate limit of this server (per client address for register and login, per user and per API key for chat), an email locked after repeated failed logins, too many invalid tokens or API keys from one address, or the model backend's own limit. Retry after <code>Retry-After</code> seconds.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>500</code></td><td>An unexpected failure; it is logged with the request id.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
-<tr><td><code>502</code></td><td>The model backend is unreachable, failed, or sent an answer that cannot be read.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>502</code></td><td>The model backend is unreachable, failed, refused this server's credentials (<code>upstream_auth_failed</code>), or sent an answer that cannot be read.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>503</code></td><td>The database is unavailable (locked, read-only or full), or, on register and login, the server is checking as many passwords as it allows (code password_check_busy, with Retry-After); retry later.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
-<tr><td><code>504</code></td><td>The model backend did not answer within UPSTREAM_TIMEOUT.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>504</code></td><td>The model backend did not finish its answer within UPSTREAM_TIMEOUT, or stayed silent longer than UPSTREAM_IDLE_TIMEOUT.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 </tbody>
 </table>
 <p><strong>Example</strong> (recorded):</p>
@@ -480,7 +481,7 @@ Content-Type: application/json; charset=utf-8
 <h2 id="tag-openai-compatible">OpenAI-compatible</h2>
 <p>The same chat in OpenAI's shapes, so the official OpenAI SDKs work with <code>base_url</code> set to this server's <code>/v1</code> and one of your API keys.</p>
 <h3 id="openAIChatCompletions">Chat completion, OpenAI-style: <code>POST /v1/chat/completions</code></h3>
-<p>OpenAI's chat completion request and answer. With <code>&quot;stream&quot;: true</code> the answer comes as <code>chat.completion.chunk</code> events (a role chunk, content chunks, a chunk with <code>finish_reason: &quot;stop&quot;</code>, then a usage chunk when <code>stream_options.include_usage</code> is true), ending with <code>data: [DONE]</code>; a backend failure part-way ends it with an <code>event: error</code>.</p>
+<p>OpenAI's chat completion request and answer. With <code>&quot;stream&quot;: true</code> the answer comes as <code>chat.completion.chunk</code> events (a role chunk, content chunks, a chunk with <code>finish_reason: &quot;stop&quot;</code>, then a usage chunk when <code>stream_options.include_usage</code> is true), ending with <code>data: [DONE]</code>; a backend failure part-way ends it with an <code>event: error</code> whose data is an <code>OpenAIError</code>, carrying the backend's message when it gave one.</p>
 <p><strong>Operation</strong> <code>openAIChatCompletions</code>. <strong>Authentication:</strong> <a href="#authentication"><code>apiKeyBearer</code></a> or <a href="#authentication"><code>sessionToken</code></a> or <a href="#authentication"><code>apiKey</code></a>.</p>
 <p><strong>Request body</strong> (<code>application/json</code>): <a href="#schema-chatrequest"><code>ChatRequest</code></a>.</p>
 <table>
@@ -498,15 +499,16 @@ Content-Type: application/json; charset=utf-8
 <thead><tr><th>status</th><th>meaning</th><th>body</th></tr></thead>
 <tbody>
 <tr><td><code>200</code></td><td>The model's answer.</td><td><code>application/json</code>: <a href="#schema-openaichatcompletion"><code>OpenAIChatCompletion</code></a>; <code>text/event-stream</code>: string</td></tr>
-<tr><td><code>400</code></td><td>Invalid JSON, or a field missing, of the wrong type or out of range (<code>param</code> names it).</td><td><code>application/json</code>: <a href="#schema-openaierror"><code>OpenAIError</code></a></td></tr>
+<tr><td><code>400</code></td><td>Invalid JSON, or a field missing, of the wrong type or out of range (<code>param</code> names it); or a request the model backend refused (<code>upstream_rejected</code>, with the backend's message).</td><td><code>application/json</code>: <a href="#schema-openaierror"><code>OpenAIError</code></a></td></tr>
 <tr><td><code>401</code></td><td>Missing, invalid or revoked credentials.</td><td><code>application/json</code>: <a href="#schema-openaierror"><code>OpenAIError</code></a></td></tr>
+<tr><td><code>404</code></td><td>The model backend does not serve the model asked for (<code>model_not_found</code>, with the backend's message).</td><td><code>application/json</code>: <a href="#schema-openaierror"><code>OpenAIError</code></a></td></tr>
 <tr><td><code>413</code></td><td>The body is larger than the server's limit.</td><td><code>application/json</code>: <a href="#schema-openaierror"><code>OpenAIError</code></a></td></tr>
 <tr><td><code>415</code></td><td>The body was not sent as JSON.</td><td><code>application/json</code>: <a href="#schema-openaierror"><code>OpenAIError</code></a></td></tr>
 <tr><td><code>429</code></td><td>Too many requests: this server's per-user and per-key limit, or the model backend's. Retry after <code>Retry-After</code> seconds.</td><td><code>application/json</code>: <a href="#schema-openaierror"><code>OpenAIError</code></a></td></tr>
 <tr><td><code>500</code></td><td>An unexpected failure.</td><td><code>application/json</code>: <a href="#schema-openaierror"><code>OpenAIError</code></a></td></tr>
-<tr><td><code>502</code></td><td>The model backend is unreachable or failed.</td><td><code>application/json</code>: <a href="#schema-openaierror"><code>OpenAIError</code></a></td></tr>
+<tr><td><code>502</code></td><td>The model backend is unreachable, failed, refused this server's credentials (<code>upstream_auth_failed</code>), or sent an answer that cannot be read.</td><td><code>application/json</code>: <a href="#schema-openaierror"><code>OpenAIError</code></a></td></tr>
 <tr><td><code>503</code></td><td>The database is unavailable.</td><td><code>application/json</code>: <a href="#schema-openaierror"><code>OpenAIError</code></a></td></tr>
-<tr><td><code>504</code></td><td>The model backend did not answer in time.</td><td><code>application/json</code>: <a href="#schema-openaierror"><code>OpenAIError</code></a></td></tr>
+<tr><td><code>504</code></td><td>The model backend did not finish its answer within UPSTREAM_TIMEOUT, or stayed silent longer than UPSTREAM_IDLE_TIMEOUT.</td><td><code>application/json</code>: <a href="#schema-openaierror"><code>OpenAIError</code></a></td></tr>
 </tbody>
 </table>
 <p><strong>Example:</strong></p>
@@ -1492,6 +1494,16 @@ steps:
           "401": {
             "$ref": "#/components/responses/Unauthorized"
           },
+          "404": {
+            "description": "The model backend does not serve the model asked for (`model_not_found`, with the backend's message).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
           "406": {
             "$ref": "#/components/responses/NotAcceptable"
           },
@@ -1676,7 +1688,7 @@ steps:
       "post": {
         "operationId": "openAIChatCompletions",
         "summary": "Chat completion, OpenAI-style",
-        "description": "OpenAI's chat completion request and answer. With `\"stream\": true` the answer comes as `chat.completion.chunk` events (a role chunk, content chunks, a chunk with `finish_reason: \"stop\"`, then a usage chunk when `stream_options.include_usage` is true), ending with `data: [DONE]`; a backend failure part-way ends it with an `event: error`.",
+        "description": "OpenAI's chat completion request and answer. With `\"stream\": true` the answer comes as `chat.completion.chunk` events (a role chunk, content chunks, a chunk with `finish_reason: \"stop\"`, then a usage chunk when `stream_options.include_usage` is true), ending with `data: [DONE]`; a backend failure part-way ends it with an `event: error` whose data is an `OpenAIError`, carrying the backend's message when it gave one.",
         "tags": [
           "OpenAI-compatible"
         ],
@@ -1725,7 +1737,7 @@ steps:
             }
           },
           "400": {
-            "description": "Invalid JSON, or a field missing, of the wrong type or out of range (`param` names it).",
+            "description": "Invalid JSON, or a field missing, of the wrong type or out of range (`param` names it); or a request the model backend refused (`upstream_rejected`, with the backend's message).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1736,6 +1748,16 @@ steps:
           },
           "401": {
             "description": "Missing, invalid or revoked credentials.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OpenAIError"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "The model backend does not serve the model asked for (`model_not_found`, with the backend's message).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1794,7 +1816,7 @@ steps:
             }
           },
           "502": {
-            "description": "The model backend is unreachable or failed.",
+            "description": "The model backend is unreachable, failed, refused this server's credentials (`upstream_auth_failed`), or sent an answer that cannot be read.",
             "content": {
               "application/json": {
                 "schema": {
@@ -1814,7 +1836,7 @@ steps:
             }
           },
           "504": {
-            "description": "The model backend did not answer in time.",
+            "description": "The model backend did not finish its answer within UPSTREAM_TIMEOUT, or stayed silent longer than UPSTREAM_IDLE_TIMEOUT.",
             "content": {
               "application/json": {
                 "schema": {
@@ -2646,7 +2668,7 @@ steps:
     },
     "responses": {
       "BadRequest": {
-        "description": "The body is not valid JSON, a field is missing, of the wrong type or out of range, or a chat request has more messages or characters than the server allows; the message names it.",
+        "description": "The body is not valid JSON, a field is missing, of the wrong type or out of range, or a chat request has more messages or characters than the server allows; the message names it. On the chat routes, also a request the model backend refused (`upstream_rejected`, with the backend's message).",
         "content": {
           "application/json": {
             "schema": {
@@ -2764,7 +2786,7 @@ steps:
         }
       },
       "BadGateway": {
-        "description": "The model backend is unreachable, failed, or sent an answer that cannot be read.",
+        "description": "The model backend is unreachable, failed, refused this server's credentials (`upstream_auth_failed`), or sent an answer that cannot be read.",
         "content": {
           "application/json": {
             "schema": {
@@ -2774,7 +2796,7 @@ steps:
         }
       },
       "GatewayTimeout": {
-        "description": "The model backend did not answer within UPSTREAM_TIMEOUT.",
+        "description": "The model backend did not finish its answer within UPSTREAM_TIMEOUT, or stayed silent longer than UPSTREAM_IDLE_TIMEOUT.",
         "content": {
           "application/json": {
             "schema": {

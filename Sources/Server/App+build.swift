@@ -29,16 +29,23 @@ func buildApplication<Responder: HTTPResponder>(
     let secret = try JWTSecret.resolve(configured: settings.jwtSecret, folder: secretFolder, logger: logger)
     // Made last: once it exists, only the application's service shuts it down.
     let upstreamClient = makeUpstreamClient(settings)
+    let users = SQLiteUserRepository(database: database)
+    let apiKeys = SQLiteAPIKeyRepository(database: database)
+    let tokens = await SessionTokenService(secret: secret, lifetime: TimeInterval(settings.jwtTTL))
+    let keyUsage = APIKeyUsageRecorder(repository: apiKeys, logger: logger)
     let dependencies = AppDependencies(
         database: database,
-        users: SQLiteUserRepository(database: database),
-        apiKeys: SQLiteAPIKeyRepository(database: database),
+        users: users,
+        apiKeys: apiKeys,
+        authenticator: Authenticator(
+            tokens: tokens, users: users, apiKeys: apiKeys, epoch: try SQLiteCredentialEpoch(path: settings.databasePath, database: database),
+            cache: settings.credentialCacheSize > 0 ? CredentialCache(capacity: settings.credentialCacheSize) : nil, usage: keyUsage),
         hasher: PasswordHasher(
             cost: settings.bcryptCost,
             gate: PasswordWorkGate(
                 concurrency: settings.passwordHashConcurrency, queueLimit: settings.passwordHashQueue,
                 maxWait: .seconds(settings.passwordHashMaxWaitSeconds))),
-        tokens: await SessionTokenService(secret: secret, lifetime: TimeInterval(settings.jwtTTL)),
+        tokens: tokens,
         backend: makeChatBackend(settings, client: upstreamClient, logger: logger),
         metrics: AppMetrics(),
         openAPIDocument: servedFile(settings.docsSpecPath, builtIn: "spec/openapi.json", logger: logger),
@@ -51,7 +58,7 @@ func buildApplication<Responder: HTTPResponder>(
         responder: responder(router.buildResponder()),
         server: .http1(configuration: .init(idleTimeout: .seconds(Int64(settings.idleTimeoutSeconds)))),
         configuration: .init(address: .hostname(host, port: port), serverName: "ai-worker"),
-        services: upstreamClient.map { [HTTPClientService(client: $0)] } ?? [],
+        services: [keyUsage] + (upstreamClient.map { [HTTPClientService(client: $0)] } ?? []),
         onServerRunning: { channel in
             startupLogger.notice(
                 "Listening",
@@ -70,6 +77,7 @@ struct AppDependencies: Sendable {
     let database: any DatabaseWriter
     let users: any UserRepository
     let apiKeys: any APIKeyRepository
+    let authenticator: Authenticator
     let hasher: PasswordHasher
     let tokens: SessionTokenService
     let backend: any ChatBackend
@@ -92,7 +100,11 @@ func servedFile(_ path: String?, builtIn: String, logger: Logger) -> ByteBuffer?
 /// The configured model backend, with its fallback if one is set; `client` serves the HTTP backends.
 func makeChatBackend(_ settings: AppSettings, client: HTTPClient?, logger: Logger) -> any ChatBackend {
     func backend(_ kind: ModelBackendKind) -> any ChatBackend {
-        let http = { (name: String) in UpstreamHTTP(client: client!, backend: name, timeout: .seconds(settings.upstreamTimeout)) }
+        let http = { (name: String) in
+            UpstreamHTTP(
+                client: client!, backend: name, timeout: .seconds(settings.upstreamTimeout),
+                idleTimeout: settings.upstreamIdleTimeout.map { .seconds($0) }, logger: logger)
+        }
         switch kind {
         case .mock:
             return MockChatBackend(delay: .milliseconds(settings.mockDelayMilliseconds))
@@ -137,7 +149,7 @@ func buildRouter(settings: AppSettings, dependencies: AppDependencies) -> Router
         : nil
     func authentication(_ policy: AuthenticationMiddleware.Policy) -> AuthenticationMiddleware {
         AuthenticationMiddleware(
-            policy: policy, tokens: dependencies.tokens, users: dependencies.users, apiKeys: dependencies.apiKeys, failureLimit: failureLimit)
+            policy: policy, authenticator: dependencies.authenticator, failureLimit: failureLimit)
     }
     OperationsController(
         database: dependencies.database, backend: dependencies.backend, metrics: dependencies.metrics,
@@ -155,7 +167,7 @@ func buildRouter(settings: AppSettings, dependencies: AppDependencies) -> Router
         maxBodyBytes: settings.maxBodyBytes
     ).addRoutes(to: router, limit: limit("auth", .clientAddress, perMinute: settings.authRequestsPerMinute))
     APIKeyController(
-        apiKeys: dependencies.apiKeys, authentication: authentication(.sessionTokenOnly), maxBodyBytes: settings.maxBodyBytes,
+        apiKeys: dependencies.apiKeys, usage: dependencies.authenticator.usage, authentication: authentication(.sessionTokenOnly), maxBodyBytes: settings.maxBodyBytes,
         maxActiveKeys: settings.apiKeysPerUser
     ).addRoutes(to: router.group("api-keys"))
     SessionController(users: dependencies.users, authentication: authentication(.sessionTokenOnly)).addRoutes(to: router)

@@ -28,11 +28,14 @@ struct AppRequestContext: RequestContext {
     }
 
     /// JSON without `\/` escapes, so model names such as `@cf/meta/...` read as sent.
-    var responseEncoder: JSONEncoder {
+    var responseEncoder: JSONEncoder { Self.encoder }
+
+    /// One encoder for every response: making one per response showed in profiles.
+    private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .withoutEscapingSlashes
         return encoder
-    }
+    }()
 
     /// The principal set by `AuthenticationMiddleware`; routes behind it can rely on it.
     func requirePrincipal() throws -> Principal {

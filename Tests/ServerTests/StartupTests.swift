@@ -81,7 +81,7 @@ struct StartupTests {
         let tables = try database.read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'grdb%' ORDER BY name")
         }
-        #expect(tables == ["api_keys", "revoked_sessions", "users"])
+        #expect(tables == ["api_keys", "credential_epoch", "revoked_sessions", "users"])
         let columns = try database.read { db in try db.columns(in: "api_keys").map(\.name) }
         #expect(Set(columns).isSuperset(of: ["key_hash", "prefix", "name", "active", "created_at", "last_used_at", "revoked_at"]))
         let journal = try database.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }

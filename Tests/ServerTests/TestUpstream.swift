@@ -18,6 +18,12 @@ final class TestUpstream: Sendable {
         case stream(events: Int, pause: Duration, cut: Bool)
         /// An OpenAI-shaped answer (a completion, or chunks when the request streams) ending with this reason.
         case openAI(finishReason: String)
+        /// Headers at once, then the body (a Workers AI answer) after `delay`.
+        case slowBody(delay: Duration)
+        /// This status with this body as JSON.
+        case error(status: Int, body: String)
+        /// One OpenAI chunk, then an error event in OpenAI's shape with this message.
+        case streamError(message: String)
     }
 
     let behaviour: Behaviour
@@ -65,6 +71,20 @@ final class TestUpstream: Sendable {
                 #"{"id":"up-1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{},"finish_reason":"\#(reason)"}]}"#,
             ]
             return Response(status: .ok, headers: [.contentType: "text/event-stream"], body: .init(byteBuffer: ByteBuffer(string: chunks.map { "data: \($0)\n\n" }.joined() + "data: [DONE]\n\n")))
+        case .slowBody(let delay):
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody { writer in
+                try await Task.sleep(for: delay)
+                try await writer.write(ByteBuffer(string: #"{"result":{"response":"late"},"success":true,"errors":[]}"#))
+                try await writer.finish(nil)
+            })
+        case .error(let status, let body):
+            return Response(status: .init(code: status), headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
+        case .streamError(let message):
+            let events = [
+                #"{"id":"up-1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"so far"},"finish_reason":null}]}"#,
+                #"{"error":{"message":"\#(message)","type":"server_error","code":null}}"#,
+            ]
+            return Response(status: .ok, headers: [.contentType: "text/event-stream"], body: .init(byteBuffer: ByteBuffer(string: events.map { "data: \($0)\n\n" }.joined())))
         case .stream(let count, let pause, let cut):
             return Response(status: .ok, headers: [.contentType: "text/event-stream"], body: ResponseBody { writer in
                 do {

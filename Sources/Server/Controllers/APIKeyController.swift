@@ -4,6 +4,8 @@ import Hummingbird
 /// Creating, listing and revoking API keys; only with the session token (see `AuthenticationMiddleware`).
 struct APIKeyController {
     let apiKeys: any APIKeyRepository
+    /// Uses of keys not yet written, shown in the list all the same.
+    let usage: APIKeyUsageRecorder
     let authentication: AuthenticationMiddleware
     let maxBodyBytes: Int
     /// Active keys a user may hold (`API_KEYS_PER_USER`).
@@ -128,7 +130,7 @@ struct APIKeyController {
             page = Array(keys.prefix(limit))
             headers[.link] = "</api-keys/list?limit=\(limit)&cursor=\(page[limit - 1].id)>; rel=\"next\""
         }
-        return EditedResponse(headers: headers, response: page.map(KeySummary.init))
+        return EditedResponse(headers: headers, response: usage.merge(page).map(KeySummary.init))
     }
 
     /// Revokes one of the caller's keys; 404 alike for an unknown key and another user's.

@@ -30,6 +30,11 @@ struct ChatController {
 
         func opening() -> [ServerSentEvent] { [] }
 
+        /// An `error` event with the API's own error body.
+        func failure(_ error: APIError) -> ServerSentEvent {
+            ServerSentEvent(event: "error", data: CompactJSON.encode(["error": error.message, "code": error.code]))
+        }
+
         func events(forDelta text: String) -> [ServerSentEvent] {
             [ServerSentEvent(data: CompactJSON.encode(Event(response: text, usage: nil)))]
         }

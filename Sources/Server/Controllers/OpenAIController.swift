@@ -99,6 +99,11 @@ struct OpenAIController {
             ServerSentEvent(data: CompactJSON.encode(Chunk(id: id, created: created, model: model, choices: choices, usage: usage)))
         }
 
+        /// An `error` event in OpenAI's error shape, which the SDKs raise with its message.
+        func failure(_ error: APIError) -> ServerSentEvent {
+            ServerSentEvent(event: "error", data: CompactJSON.encode(OpenAIErrorMiddleware.Body(error)))
+        }
+
         func opening() -> [ServerSentEvent] {
             [chunk([.init(index: 0, delta: .init(role: "assistant", content: ""), finish_reason: nil)])]
         }

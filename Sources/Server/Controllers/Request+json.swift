@@ -22,11 +22,14 @@ extension Request {
             throw APIError.badRequest("The request body is empty; send a JSON object.", code: "invalid_json")
         }
         do {
-            return try JSONDecoder().decode(Value.self, from: buffer)
+            return try Self.decoder.decode(Value.self, from: buffer)
         } catch let error as DecodingError {
             throw APIError(decoding: error)
         }
     }
+
+    /// One decoder for every request body.
+    private static let decoder = JSONDecoder()
 
     /// `application/json`, or any `+json` type, with any parameters.
     private static func isJSON(_ contentType: String) -> Bool {

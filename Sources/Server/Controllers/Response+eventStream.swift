@@ -31,11 +31,13 @@ protocol ChatEventFormat: Sendable {
     func events(forDelta text: String) -> [ServerSentEvent]
     /// Events after the last piece, with the usage and finish reason if the backend reported them.
     func closing(usage: TokenUsage?, finishReason: String?) -> [ServerSentEvent]
+    /// The event that ends a stream that failed part-way, in the route's error shape.
+    func failure(_ error: APIError) -> ServerSentEvent
 }
 
 extension AsyncThrowingStream where Element == ChatStreamEvent, Failure == any Error {
     /// The backend's pieces as server-sent events in `format`, then `data: [DONE]`; a failure part-way ends
-    /// the stream with an `error` event carrying the API's JSON error instead.
+    /// the stream with the format's `failure` event instead.
     func serverSentEvents(_ format: some ChatEventFormat, logger: Logger) -> AsyncStream<ServerSentEvent> {
         let source = self
         return AsyncStream { continuation in
@@ -57,7 +59,7 @@ extension AsyncThrowingStream where Element == ChatStreamEvent, Failure == any E
                 } catch {
                     let apiError = (error as? ChatBackendError)?.apiError ?? .internalError
                     logger.error("Stream failed part-way", metadata: ["code": "\(apiError.code)"])
-                    continuation.yield(ServerSentEvent(event: "error", data: CompactJSON.encode(["error": apiError.message, "code": apiError.code])))
+                    continuation.yield(format.failure(apiError))
                 }
                 continuation.finish()
             }

@@ -16,9 +16,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
     }
 
     let policy: Policy
-    let tokens: SessionTokenService
-    let users: any UserRepository
-    let apiKeys: any APIKeyRepository
+    let authenticator: Authenticator
     /// Failed authentications (an invalid token or key) allowed per client address; nil: unlimited.
     var failureLimit: FailureLimit?
 
@@ -61,38 +59,22 @@ struct AuthenticationMiddleware: RouterMiddleware {
         switch policy {
         case .sessionTokenOnly:
             if let bearer, !bearer.hasPrefix(APIKeyGenerator.keyPrefix) {
-                return try await session(bearer)
+                return try await authenticator.session(bearer)
             }
             if bearer != nil || headerKey != nil {
                 throw APIError.apiKeyNotAllowed
             }
         case .sessionTokenOrAPIKey:
             if let headerKey {
-                return try await apiKey(headerKey)
+                return try await authenticator.apiKey(headerKey)
             }
             if let bearer {
-                return try await bearer.hasPrefix(APIKeyGenerator.keyPrefix) ? apiKey(bearer) : session(bearer)
+                return try await bearer.hasPrefix(APIKeyGenerator.keyPrefix) ? authenticator.apiKey(bearer) : authenticator.session(bearer)
             }
         }
         throw APIError.unauthorized(
             "Authentication required. Send 'Authorization: Bearer <token>' with the token from /login"
                 + (policy == .sessionTokenOrAPIKey ? ", or an API key in 'X-API-Key'." : "."))
-    }
-
-    private func session(_ token: String) async throws -> Principal {
-        guard let verified = await tokens.verify(token),
-              try await users.acceptsSession(userId: verified.userId, jti: verified.jti, issuedAt: verified.issuedAt)
-        else {
-            throw APIError.unauthorized("The token is invalid or expired. Log in again to get a new one.", code: "invalid_token")
-        }
-        return Principal(userId: verified.userId, credential: .sessionToken(jti: verified.jti, expiresAt: verified.expiresAt))
-    }
-
-    private func apiKey(_ key: String) async throws -> Principal {
-        guard let found = try await apiKeys.authenticate(keyHash: APIKeyGenerator.hash(key)) else {
-            throw APIError.unauthorized("The API key is invalid or revoked.", code: "invalid_api_key")
-        }
-        return Principal(userId: found.userId, credential: .apiKey(id: found.keyId))
     }
 
     /// The token of an `Authorization: Bearer <token>` header; the scheme is case-insensitive (RFC 9110).

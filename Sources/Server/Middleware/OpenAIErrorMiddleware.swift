@@ -27,6 +27,12 @@ struct OpenAIErrorMiddleware: RouterMiddleware {
         }
 
         let error: Detail
+
+        init(_ apiError: APIError) {
+            error = .init(
+                message: apiError.message, type: OpenAIErrorMiddleware.type(of: apiError.status), param: OpenAIErrorMiddleware.param(of: apiError),
+                code: apiError.code)
+        }
     }
 
     /// The API's own mapping of errors to statuses and messages.
@@ -37,8 +43,7 @@ struct OpenAIErrorMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch {
             let apiError = errors.translate(error, context: context)
-            let body = Body(error: .init(message: apiError.message, type: Self.type(of: apiError.status), param: Self.param(of: apiError), code: apiError.code))
-            var response = try context.responseEncoder.encode(body, from: request, context: context)
+            var response = try context.responseEncoder.encode(Body(apiError), from: request, context: context)
             response.status = apiError.status
             response.headers.append(contentsOf: apiError.headers)
             return response

@@ -6,12 +6,29 @@ enum ChatBackendError: Error, Sendable {
     case timeout(backend: String)
     /// The backend asks to slow down, with its `Retry-After` if it gave one.
     case rateLimited(backend: String, retryAfter: String?)
-    /// The backend answered with an error status.
+    /// The backend refused the request itself (HTTP 400, 413, 422, or an error in its stream): the client's to fix.
+    case rejected(backend: String, reason: UpstreamErrorBody)
+    /// The backend does not serve the model asked for.
+    case modelNotFound(backend: String, reason: UpstreamErrorBody)
+    /// The backend refused this server's credentials (HTTP 401 or 403): the operator's to fix.
+    case credentialsRefused(backend: String, status: Int)
+    /// The backend answered with another error status (5xx, or a 4xx that is not the client's doing).
     case failed(backend: String, status: Int)
+    /// The backend reported an error in the middle of its streamed answer.
+    case reported(backend: String, reason: UpstreamErrorBody)
     /// The backend's answer could not be read.
     case invalidResponse(backend: String, detail: String)
 
-    /// The error a client sees: 502 for an unreachable or broken backend, 504 for a timeout, 429 passed on.
+    /// Whether another backend might answer: not when the request itself was refused.
+    var isClientError: Bool {
+        switch self {
+        case .rejected, .modelNotFound: true
+        default: false
+        }
+    }
+
+    /// The error a client sees: 400 or 404 with the backend's reason when it refused the request, 502 for an
+    /// unreachable, misconfigured or broken backend, 504 for a timeout, 429 passed on.
     var apiError: APIError {
         switch self {
         case .unreachable(let backend):
@@ -24,6 +41,22 @@ enum ChatBackendError: Error, Sendable {
                 message: "The model backend '\(backend)' is rate-limiting requests. Retry after the time in Retry-After.",
                 // The upstream's own hint when it gives one; otherwise a second, so every 429 says when to retry.
                 headers: [.retryAfter: retryAfter ?? "1"])
+        case .rejected(let backend, let reason):
+            APIError(
+                status: .badRequest, code: "upstream_rejected",
+                message: "The model backend '\(backend)' refused the request" + (reason.message.map { ": \($0)" } ?? "."))
+        case .modelNotFound(let backend, let reason):
+            APIError(
+                status: .notFound, code: "model_not_found",
+                message: "The model backend '\(backend)' does not serve this model" + (reason.message.map { ": \($0)" } ?? "."))
+        case .credentialsRefused(let backend, let status):
+            APIError(
+                status: .badGateway, code: "upstream_auth_failed",
+                message: "The model backend '\(backend)' refused this server's credentials (HTTP \(status)). The server's operator must fix its configuration.")
+        case .reported(let backend, let reason):
+            APIError(
+                status: .badGateway, code: "upstream_error",
+                message: "The model backend '\(backend)' reported an error" + (reason.message.map { ": \($0)" } ?? "."))
         case .failed(let backend, let status):
             APIError(status: .badGateway, code: "upstream_error", message: "The model backend '\(backend)' failed with HTTP \(status).")
         case .invalidResponse(let backend, _):

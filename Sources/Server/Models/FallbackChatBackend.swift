@@ -1,7 +1,8 @@
 import Logging
 
 /// Asks the primary backend, and the fallback when the primary cannot answer (unreachable, timeout,
-/// rate-limited, failed). A stream falls back only before it starts.
+/// rate-limited, failed); never when the request itself was refused, which another backend would refuse too. A
+/// stream falls back only before it starts.
 struct FallbackChatBackend: ChatBackend {
     let primary: any ChatBackend
     let fallback: any ChatBackend
@@ -12,7 +13,7 @@ struct FallbackChatBackend: ChatBackend {
     func complete(_ input: ChatCompletionInput) async throws -> ChatReply {
         do {
             return try await primary.complete(input)
-        } catch let error as ChatBackendError {
+        } catch let error as ChatBackendError where !error.isClientError {
             logger.warning("Primary model backend failed; using the fallback", metadata: ["backend": "\(primary.name)", "error": "\(error.apiError.code)"])
             return try await fallback.complete(input)
         }
@@ -21,7 +22,7 @@ struct FallbackChatBackend: ChatBackend {
     func stream(_ input: ChatCompletionInput) async throws -> AsyncThrowingStream<ChatStreamEvent, any Error> {
         do {
             return try await primary.stream(input)
-        } catch let error as ChatBackendError {
+        } catch let error as ChatBackendError where !error.isClientError {
             logger.warning("Primary model backend failed; using the fallback", metadata: ["backend": "\(primary.name)", "error": "\(error.apiError.code)"])
             return try await fallback.stream(input)
         }

@@ -1,48 +1,97 @@
 import AsyncHTTPClient
 import Foundation
+import Logging
 import NIOCore
 import NIOHTTP1
 import ServerSentEvents
 
-/// JSON over HTTP to a model backend: one POST with a bearer credential and a deadline, no redirects
-/// followed (the client is configured so), and every failure turned into a `ChatBackendError`.
+/// JSON over HTTP to a model backend: one POST with a bearer credential, no redirects followed (the client is
+/// configured so), the whole answer within `timeout` and no silence longer than `idleTimeout` in its body, and
+/// every failure turned into a `ChatBackendError`.
 struct UpstreamHTTP: Sendable {
     let client: HTTPClient
     /// The backend's name in errors.
     let backend: String
-    /// The most a whole answer may take.
+    /// The most a whole answer may take, from sending the request to its last byte.
     let timeout: Duration
+    /// The longest silence between two pieces of a body; nil: only `timeout` bounds it.
+    var idleTimeout: Duration? = nil
+    var logger = Logger(label: "ai-worker.upstream")
     static let maxBodyBytes = 8 << 20
+    /// The most of an upstream error body read, to find its reason.
+    static let maxErrorBodyBytes = 64 << 10
 
-    /// POSTs `body` and returns the response once its status says success.
-    func post(url: String, bearer: String?, body: some Encodable, stream: Bool) async throws -> HTTPClientResponse {
+    /// An upstream answer whose status says success, with the time it has left.
+    struct Answer: Sendable {
+        let response: HTTPClientResponse
+        let deadline: UpstreamDeadline
+    }
+
+    /// POSTs `body` and returns the answer once its status says success; an error status becomes the error a
+    /// client can act on, with the upstream's reason when it gives one.
+    func post(url: String, bearer: String?, body: some Encodable, stream: Bool) async throws -> Answer {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "Accept", value: stream ? "text/event-stream" : "application/json")
         if let bearer { request.headers.add(name: "Authorization", value: "Bearer \(bearer)") }
         request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(body)))
+        let deadline = UpstreamDeadline(timeout: timeout, idle: idleTimeout)
         let response: HTTPClientResponse
         do {
             response = try await client.execute(request, deadline: .now() + .nanoseconds(timeout.nanoseconds))
         } catch {
             throw map(error)
         }
-        switch response.status.code {
-        case 200..<300:
-            return response
-        case 429:
+        deadline.touch()
+        let status = Int(response.status.code)
+        if (200..<300).contains(status) { return Answer(response: response, deadline: deadline) }
+        if status == 429 {
             throw ChatBackendError.rateLimited(backend: backend, retryAfter: response.headers.first(name: "Retry-After"))
+        }
+        let reason = await errorBody(of: response, deadline: deadline, secret: bearer)
+        logger.warning(
+            "Model backend answered an error",
+            metadata: ["backend": "\(backend)", "status": "\(status)", "reason": "\(reason.message ?? "none")", "code": "\(reason.code ?? "none")"])
+        throw Self.error(status: status, reason: reason, backend: backend)
+    }
+
+    /// The error of an upstream status that is neither success nor 429.
+    static func error(status: Int, reason: UpstreamErrorBody, backend: String) -> ChatBackendError {
+        switch status {
+        case 400, 413, 422:
+            return reason.code == "model_not_found" ? .modelNotFound(backend: backend, reason: reason) : .rejected(backend: backend, reason: reason)
+        case 404 where reason.code == "model_not_found" || reason.message?.lowercased().contains("model") == true:
+            return .modelNotFound(backend: backend, reason: reason)
+        case 401, 403:
+            return .credentialsRefused(backend: backend, status: status)
         default:
-            throw ChatBackendError.failed(backend: backend, status: Int(response.status.code))
+            // Another 404 is a wrong base URL; 5xx and the rest are the backend's failure.
+            return .failed(backend: backend, status: status)
         }
     }
 
-    /// The whole body decoded as `Value`.
-    func decode<Value: Decodable>(_ type: Value.Type, from response: HTTPClientResponse) async throws -> Value {
+    /// The reason in an error answer's body, read within the answer's time; none when it cannot be read.
+    private func errorBody(of response: HTTPClientResponse, deadline: UpstreamDeadline, secret: String?) async -> UpstreamErrorBody {
+        let body = try? await deadline.enforce(backend: backend) { try await response.body.collect(upTo: Self.maxErrorBodyBytes) }
+        return body.map { UpstreamErrorBody(body: Array($0.readableBytesView), secret: secret) } ?? UpstreamErrorBody(message: nil, code: nil)
+    }
+
+    /// The whole body decoded as `Value`, within the answer's time.
+    func decode<Value: Decodable>(_ type: Value.Type, from answer: Answer) async throws -> Value {
         let body: ByteBuffer
         do {
-            body = try await response.body.collect(upTo: Self.maxBodyBytes)
+            body = try await answer.deadline.enforce(backend: backend) {
+                var collected = ByteBuffer()
+                for try await var piece in answer.response.body {
+                    answer.deadline.touch()
+                    guard collected.readableBytes + piece.readableBytes <= Self.maxBodyBytes else {
+                        throw ChatBackendError.invalidResponse(backend: backend, detail: "the answer is over \(Self.maxBodyBytes) bytes")
+                    }
+                    collected.writeBuffer(&piece)
+                }
+                return collected
+            }
         } catch {
             throw map(error)
         }
@@ -54,25 +103,25 @@ struct UpstreamHTTP: Sendable {
     }
 
     /// The body's server-sent events, each turned into stream events by `transform` (nil: skip, stop at
-    /// `[DONE]`), as a stream whose cancellation cancels the request.
+    /// `[DONE]`), within the answer's time, as a stream whose cancellation cancels the request.
     func events(
-        from response: HTTPClientResponse, transform: @escaping @Sendable (ServerSentEvent) throws -> [ChatStreamEvent]
+        from answer: Answer, transform: @escaping @Sendable (ServerSentEvent) throws -> [ChatStreamEvent]
     ) -> AsyncThrowingStream<ChatStreamEvent, any Error> {
         let backend = self.backend
         let mapError = self.map
         return AsyncThrowingStream { continuation in
             let task = Task {
-                var parser = ServerSentEventParser()
-                var finished = false
                 do {
-                    reading: for try await buffer in response.body {
-                        for event in parser.feed(buffer.readableBytesView) {
-                            if event.data == "[DONE]" {
-                                finished = true
-                                break reading
+                    let finished = try await answer.deadline.enforce(backend: backend) {
+                        var parser = ServerSentEventParser()
+                        for try await buffer in answer.response.body {
+                            answer.deadline.touch()
+                            for event in parser.feed(buffer.readableBytesView) {
+                                if event.data == "[DONE]" { return true }
+                                for item in try transform(event) { continuation.yield(item) }
                             }
-                            for item in try transform(event) { continuation.yield(item) }
                         }
+                        return false
                     }
                     guard finished else {
                         throw ChatBackendError.invalidResponse(backend: backend, detail: "the stream ended without [DONE]")

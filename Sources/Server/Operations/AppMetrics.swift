@@ -1,11 +1,13 @@
 import Metrics
 import Prometheus
+import Synchronization
 
 /// The server's metrics through swift-metrics, kept in a Prometheus registry of this application's own
 /// (not the process-wide `MetricsSystem`), so every application and every test counts separately.
 struct AppMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
+    private let requestHandles = RequestHandles()
 
     init() {
         registry = PrometheusCollectorRegistry()
@@ -19,10 +21,12 @@ struct AppMetrics: Sendable {
 
     /// One answered request, by route template (never the raw path, to keep label sets bounded).
     func requestFinished(route: String, method: String, status: Int, duration: Duration) {
-        Counter(label: "http_requests_total", dimensions: [("route", route), ("method", method), ("status", String(status))], factory: factory)
-            .increment()
-        Timer(label: "http_request_duration_seconds", dimensions: [("route", route), ("method", method)], factory: factory)
-            .recordNanoseconds(duration.nanoseconds)
+        let (counter, timer) = requestHandles.handles(route: route, method: method, status: status) {
+            (Counter(label: "http_requests_total", dimensions: [("route", route), ("method", method), ("status", String(status))], factory: factory),
+             Timer(label: "http_request_duration_seconds", dimensions: [("route", route), ("method", method)], factory: factory))
+        }
+        counter.increment()
+        timer.recordNanoseconds(duration.nanoseconds)
     }
 
     /// One call of the model backend.
@@ -51,6 +55,28 @@ struct AppMetrics: Sendable {
     /// The Prometheus text exposition of everything recorded.
     func exposition() -> String {
         registry.emitToString()
+    }
+}
+
+/// The request counter and timer of each label set, made once: making them on every request took the registry's
+/// lock and built its label strings each time.
+private final class RequestHandles: Sendable {
+    private struct Labels: Hashable {
+        let route: String
+        let method: String
+        let status: Int
+    }
+
+    private let table = Mutex<[Labels: (Metrics.Counter, Metrics.Timer)]>([:])
+
+    func handles(route: String, method: String, status: Int, make: () -> (Metrics.Counter, Metrics.Timer)) -> (Metrics.Counter, Metrics.Timer) {
+        let labels = Labels(route: route, method: method, status: status)
+        return table.withLock { table in
+            if let handles = table[labels] { return handles }
+            let handles = make()
+            table[labels] = handles
+            return handles
+        }
     }
 }
 

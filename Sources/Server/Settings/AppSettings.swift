@@ -32,6 +32,8 @@ struct AppSettings: Sendable {
     /// Seconds to connect to a model backend, and for its whole answer.
     var upstreamConnectTimeout = 5
     var upstreamTimeout = 60
+    /// Seconds a backend's answer may stay silent between two pieces; nil: only `upstreamTimeout` bounds it.
+    var upstreamIdleTimeout: Int? = nil
     /// The model used when a request names none.
     var defaultModel = "@cf/meta/llama-3-8b-instruct"
     /// The models a request may name besides the default; nil: any well-formed name.
@@ -51,6 +53,8 @@ struct AppSettings: Sendable {
     var chatRequestsPerMinute = 120
     /// Active API keys one user may hold.
     var apiKeysPerUser = 100
+    /// Accepted tokens and keys remembered in memory (`CredentialCache`); 0 turns the cache off.
+    var credentialCacheSize = 10_000
     /// Invalid tokens or API keys a client address may send per minute; 0 turns the limit off.
     var authFailuresPerMinute = 30
     /// Peers whose `X-Forwarded-For` names the client (exact addresses); empty: the peer is the client.
@@ -94,6 +98,9 @@ struct AppSettings: Sendable {
         workersAIAPIToken = reader.string(forKey: "workers.ai.apiToken", isSecret: true)
         upstreamConnectTimeout = try Self.integer(reader, "upstream.connectTimeout", default: upstreamConnectTimeout, in: 1...300)
         upstreamTimeout = try Self.integer(reader, "upstream.timeout", default: upstreamTimeout, in: 1...3_600)
+        if reader.string(forKey: "upstream.idleTimeout") != nil {
+            upstreamIdleTimeout = try Self.integer(reader, "upstream.idleTimeout", default: 0, in: 1...3_600)
+        }
         for kind in [modelBackend, modelFallback].compactMap({ $0 }) {
             if kind == .openai, openAIBaseURL == nil {
                 throw SettingsError(key: "openai.baseUrl", value: "", expected: "the OpenAI-compatible server's URL (e.g. http://127.0.0.1:8080/v1) when the openai backend is used")
@@ -124,6 +131,7 @@ struct AppSettings: Sendable {
         authRequestsPerMinute = try Self.integer(reader, "rateLimit.authPerMinute", default: authRequestsPerMinute, in: 0...1_000_000)
         chatRequestsPerMinute = try Self.integer(reader, "rateLimit.chatPerMinute", default: chatRequestsPerMinute, in: 0...1_000_000)
         apiKeysPerUser = try Self.integer(reader, "apiKeys.perUser", default: apiKeysPerUser, in: 1...100_000)
+        credentialCacheSize = try Self.integer(reader, "credentialCache.size", default: credentialCacheSize, in: 0...10_000_000)
         authFailuresPerMinute = try Self.integer(reader, "rateLimit.authFailuresPerMinute", default: authFailuresPerMinute, in: 0...1_000_000)
         if let proxies = reader.string(forKey: "http.trustedProxies") {
             trustedProxies = proxies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }

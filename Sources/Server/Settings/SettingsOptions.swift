@@ -42,6 +42,8 @@ struct SettingsOptions: ParsableArguments {
     var upstreamConnectTimeout: String?
     @Option(name: .customLong("upstream-timeout"), help: "Seconds a model backend may take for a whole answer. (UPSTREAM_TIMEOUT, default 60)")
     var upstreamTimeout: String?
+    @Option(name: .customLong("upstream-idle-timeout"), help: "Seconds a backend's answer may stay silent between two pieces, then 504 (or an error event mid-stream). (UPSTREAM_IDLE_TIMEOUT, default: only --upstream-timeout)")
+    var upstreamIdleTimeout: String?
     @Option(name: .customLong("model-name"), help: "Model used when a request names none. (MODEL_NAME, default @cf/meta/llama-3-8b-instruct)")
     var modelName: String?
     @Option(name: .customLong("mock-delay-ms"), help: "Delay of each mock answer in milliseconds. (MOCK_DELAY_MS, default 0)")
@@ -58,6 +60,8 @@ struct SettingsOptions: ParsableArguments {
     var rateLimitChatPerMinute: String?
     @Option(name: .customLong("api-keys-per-user"), help: "Active API keys one user may hold; more get 409. (API_KEYS_PER_USER, default 100)")
     var apiKeysPerUser: String?
+    @Option(name: .customLong("credential-cache-size"), help: "Accepted tokens and API keys remembered in memory, so repeated use skips the database; 0 turns it off. (CREDENTIAL_CACHE_SIZE, default 10000)")
+    var credentialCacheSize: String?
     @Option(name: .customLong("rate-limit-auth-failures-per-minute"), help: "Invalid tokens or API keys per client address per minute, then 429; 0 turns it off. (RATE_LIMIT_AUTH_FAILURES_PER_MINUTE, default 30)")
     var rateLimitAuthFailuresPerMinute: String?
     @Option(name: .customLong("trusted-proxies"), help: "Comma-separated peer addresses whose X-Forwarded-For names the client. (TRUSTED_PROXIES, default none)")
@@ -94,12 +98,12 @@ struct SettingsOptions: ParsableArguments {
             ("password.hashMaxWait", passwordHashMaxWait), ("model.backend", modelBackend), ("model.fallback", modelFallback),
             ("openai.baseUrl", openaiBaseUrl), ("openai.apiKey", openaiApiKey), ("workers.ai.baseUrl", workersAiBaseUrl),
             ("workers.ai.accountId", workersAiAccountId), ("workers.ai.apiToken", workersAiApiToken),
-            ("upstream.connectTimeout", upstreamConnectTimeout), ("upstream.timeout", upstreamTimeout), ("model.name", modelName), ("model.allowlist", modelAllowlist),
+            ("upstream.connectTimeout", upstreamConnectTimeout), ("upstream.timeout", upstreamTimeout), ("upstream.idleTimeout", upstreamIdleTimeout), ("model.name", modelName), ("model.allowlist", modelAllowlist),
             ("mock.delayMs", mockDelayMs), ("cors.origins", corsOrigins), ("chat.defaultFormat", chatDefaultFormat),
             ("http.maxBodyBytes", httpMaxBodyBytes), ("log.level", logLevel),
             ("rateLimit.authPerMinute", rateLimitAuthPerMinute), ("rateLimit.chatPerMinute", rateLimitChatPerMinute),
             ("rateLimit.authFailuresPerMinute", rateLimitAuthFailuresPerMinute), ("http.trustedProxies", trustedProxies),
-            ("apiKeys.perUser", apiKeysPerUser),
+            ("apiKeys.perUser", apiKeysPerUser), ("credentialCache.size", credentialCacheSize),
             ("login.lockoutFailures", loginLockoutFailures), ("login.lockoutSeconds", loginLockoutSeconds),
             ("http.idleTimeout", httpIdleTimeout), ("chat.maxMessages", chatMaxMessages), ("chat.maxCharacters", chatMaxCharacters), ("log.format", logFormat),
             ("metrics.token", metricsToken), ("docs.specPath", docsSpecPath), ("docs.htmlPath", docsHTMLPath),

@@ -19,8 +19,10 @@ protocol APIKeyRepository: Sendable {
     func list(userId: String, after: String?, limit: Int?) async throws -> [APIKey]
     /// Revokes the user's key; `false` when no key with this id belongs to the user. Revoking twice succeeds.
     func revoke(id: String, userId: String) async throws -> Bool
-    /// The active key with this hash whose user still exists, recording its use; `nil` otherwise.
+    /// The active key with this hash whose user still exists; `nil` otherwise.
     func authenticate(keyHash: String) async throws -> (keyId: String, userId: String)?
+    /// Records when keys were last used (key id to timestamp), in one transaction (`APIKeyUsageRecorder`).
+    func recordUse(_ lastUsed: [String: String]) async throws
 }
 
 enum APIKeyRepositoryError: Error {

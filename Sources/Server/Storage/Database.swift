@@ -65,6 +65,15 @@ enum Database {
                 CREATE INDEX revoked_sessions_expires_at ON revoked_sessions(expires_at);
                 """)
         }
+        migrator.registerMigration("v3: credential epoch") { db in
+            try db.execute(sql: """
+                CREATE TABLE credential_epoch (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    value INTEGER NOT NULL
+                );
+                INSERT INTO credential_epoch (id, value) VALUES (1, 0);
+                """)
+        }
         return migrator
     }
 

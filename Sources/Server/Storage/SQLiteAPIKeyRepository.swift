@@ -47,29 +47,30 @@ struct SQLiteAPIKeyRepository: APIKeyRepository {
             try db.execute(
                 sql: "UPDATE api_keys SET active = 0, revoked_at = COALESCE(revoked_at, ?) WHERE id = ? AND user_id = ?",
                 arguments: [Timestamp.now(), id, userId])
-            return db.changesCount > 0
+            guard db.changesCount > 0 else { return false }
+            try SQLiteCredentialEpoch.advance(db)
+            return true
         }
     }
 
     func authenticate(keyHash: String) async throws -> (keyId: String, userId: String)? {
-        let found = try await database.read { db in
+        try await database.read { db in
             try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT k.id, k.user_id, k.last_used_at FROM api_keys k JOIN users u ON u.id = k.user_id
+                db.cachedStatement(sql: """
+                    SELECT k.id, k.user_id FROM api_keys k JOIN users u ON u.id = k.user_id
                     WHERE k.key_hash = ? AND k.active = 1
-                    """,
+                    """),
                 arguments: [keyHash]
-            ).map { (keyId: $0["id"] as String, userId: $0["user_id"] as String, lastUsedAt: $0["last_used_at"] as String?) }
+            ).map { (keyId: $0[0] as String, userId: $0[1] as String) }
         }
-        guard let found else { return nil }
-        // Record use at most once a minute, so authenticating stays a read on the hot path.
-        let now = Timestamp.now()
-        if found.lastUsedAt.map({ $0 < Timestamp.string(from: .now.addingTimeInterval(-60)) }) ?? true {
-            try await database.write { db in
-                try db.execute(sql: "UPDATE api_keys SET last_used_at = ? WHERE id = ?", arguments: [now, found.keyId])
+    }
+
+    func recordUse(_ lastUsed: [String: String]) async throws {
+        try await database.write { db in
+            let statement = try db.cachedStatement(sql: "UPDATE api_keys SET last_used_at = ? WHERE id = ?")
+            for (keyId, timestamp) in lastUsed {
+                try statement.execute(arguments: [timestamp, keyId])
             }
         }
-        return (found.keyId, found.userId)
     }
 }

@@ -34,11 +34,10 @@ struct SQLiteUserRepository: UserRepository {
     func acceptsSession(userId: String, jti: String?, issuedAt: Int) async throws -> Bool {
         try await database.read { db in
             try Bool.fetchOne(
-                db,
-                sql: """
+                db.cachedStatement(sql: """
                     SELECT EXISTS (SELECT 1 FROM users WHERE id = ? AND (sessions_valid_after IS NULL OR sessions_valid_after <= ?))
                        AND NOT EXISTS (SELECT 1 FROM revoked_sessions WHERE jti = ?)
-                    """,
+                    """),
                 arguments: [userId, issuedAt, jti ?? ""]) ?? false
         }
     }
@@ -51,6 +50,7 @@ struct SQLiteUserRepository: UserRepository {
             try db.execute(
                 sql: "INSERT OR IGNORE INTO revoked_sessions (jti, user_id, expires_at) VALUES (?, ?, ?)",
                 arguments: [jti, userId, Int(expiresAt.timeIntervalSince1970.rounded(.up))])
+            try SQLiteCredentialEpoch.advance(db)
         }
     }
 
@@ -59,6 +59,7 @@ struct SQLiteUserRepository: UserRepository {
         let cutoff = Int(now.timeIntervalSince1970.rounded(.down)) + 1
         try await database.write { db in
             try db.execute(sql: "UPDATE users SET sessions_valid_after = ? WHERE id = ?", arguments: [cutoff, userId])
+            try SQLiteCredentialEpoch.advance(db)
         }
         return cutoff
     }

@@ -1,0 +1,145 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import Server
+
+/// What a real upstream does that the happy path does not: an answer that stalls after its headers, silence in
+/// the middle of a stream, errors with a reason in their body, an error in the middle of a stream.
+@Suite("Upstream answers")
+struct UpstreamAnswerTests {
+    static let streamed = #"{"stream":true,"messages":[{"role":"user","content":"x"}]}"#
+
+    static func openAI(port: Int, _ extra: [String: String] = [:]) -> [String: String] {
+        ["model.backend": "openai", "openai.baseUrl": "http://127.0.0.1:\(port)/v1", "openai.apiKey": ModelBackendTests.upstreamToken,
+         "upstream.timeout": "5"].merging(extra) { $1 }
+    }
+
+    private func events(_ text: String) -> [String] {
+        text.components(separatedBy: "\n\n").filter { !$0.isEmpty }
+    }
+
+    @Test func aBodyThatComesAfterTheDeadlineIs504() async throws {
+        try await TestUpstream(.slowBody(delay: .seconds(8))).run { port in
+            try await withApp(ModelBackendTests.workersAI(port: port, ["upstream.timeout": "1"])) { client in
+                let user = try await client.registerUser()
+                let start = ContinuousClock.now
+                let response = try await client.send(.post, "/chat/completions", json: helloChat, headers: bearer(user.token))
+                #expect(response.status == .gatewayTimeout)
+                #expect(try response.errorCode() == "upstream_timeout")
+                #expect(ContinuousClock.now - start < .seconds(4), "the deadline bounds the body, not only the headers")
+            }
+        }
+    }
+
+    @Test func aStreamThatStallsPastTheDeadlineEndsWithAnErrorAndNoDone() async throws {
+        try await TestUpstream(.stream(events: 3, pause: .seconds(6), cut: false)).run { port in
+            try await withApp(ModelBackendTests.workersAI(port: port, ["upstream.timeout": "1"])) { client in
+                let user = try await client.registerUser()
+                let start = ContinuousClock.now
+                let response = try await client.send(.post, "/chat/completions", json: Self.streamed, headers: bearer(user.token))
+                let events = events(response.text)
+                #expect(events.first == #"data: {"response":"piece0 "}"#)
+                #expect(events.last?.hasPrefix("event: error\n") == true)
+                #expect(events.last?.contains("upstream_timeout") == true)
+                #expect(!events.contains("data: [DONE]"))
+                #expect(ContinuousClock.now - start < .seconds(4))
+            }
+        }
+    }
+
+    @Test func silenceLongerThanTheIdleTimeoutEndsTheStream() async throws {
+        try await TestUpstream(.stream(events: 3, pause: .seconds(6), cut: false)).run { port in
+            let settings = ModelBackendTests.workersAI(port: port, ["upstream.timeout": "60", "upstream.idleTimeout": "1"])
+            try await withApp(settings) { client in
+                let user = try await client.registerUser()
+                let start = ContinuousClock.now
+                let response = try await client.send(.post, "/chat/completions", json: Self.streamed, headers: bearer(user.token))
+                #expect(events(response.text).last?.contains("upstream_timeout") == true)
+                #expect(ContinuousClock.now - start < .seconds(4), "the idle timeout, not the 60 s deadline, ended it")
+            }
+        }
+    }
+
+    @Test func aStreamWithPiecesInsideTheIdleTimeoutIsNotCut() async throws {
+        try await TestUpstream(.stream(events: 4, pause: .milliseconds(300), cut: false)).run { port in
+            let settings = ModelBackendTests.workersAI(port: port, ["upstream.timeout": "60", "upstream.idleTimeout": "1"])
+            try await withApp(settings) { client in
+                let user = try await client.registerUser()
+                let response = try await client.send(.post, "/chat/completions", json: Self.streamed, headers: bearer(user.token))
+                #expect(events(response.text).last == "data: [DONE]")
+            }
+        }
+    }
+
+    /// Upstream client errors become ours with the upstream's reason; its credentials never show.
+    @Test(arguments: [
+        (400, #"{"error":{"message":"Invalid model name passed in model=nope. Call `/v1/models` to view available models for your key.","type":"invalid_request_error","code":"400"}}"#,
+         400, "upstream_rejected", "Invalid model name passed in model=nope"),
+        (404, #"{"error":{"message":"The model `nope` does not exist","type":"invalid_request_error","code":"model_not_found"}}"#,
+         404, "model_not_found", "The model `nope` does not exist"),
+        (422, #"{"detail":"x","message":"max_tokens must be at most 4096"}"#, 400, "upstream_rejected", "max_tokens must be at most 4096"),
+        (401, #"{"error":{"message":"Incorrect API key provided: upstream-token-that-must-not-leak"}}"#, 502, "upstream_auth_failed", "credentials"),
+        (404, "<html>Not Found</html>", 502, "upstream_error", "HTTP 404"),
+        (400, #"{"error":"bad key sk-abcdefghijklmnop and Bearer abc.def and upstream-token-that-must-not-leak"}"#, 400, "upstream_rejected", "sk-[redacted]"),
+    ])
+    func upstreamClientErrorsKeepTheirReason(status: Int, body: String, ours: Int, code: String, says: String) async throws {
+        try await TestUpstream(.error(status: status, body: body)).run { port in
+            try await withApp(Self.openAI(port: port)) { client in
+                let user = try await client.registerUser()
+                let response = try await client.send(.post, "/chat/completions", json: helloChat, headers: bearer(user.token))
+                #expect(response.status.code == ours)
+                #expect(try response.errorCode() == code)
+                let message = try #require(try response.json()["error"] as? String)
+                #expect(message.contains(says), "\(message)")
+                #expect(!response.text.contains(ModelBackendTests.upstreamToken))
+                #expect(!response.text.contains("abcdefghijklmnop") && !response.text.contains("abc.def"))
+            }
+        }
+    }
+
+    @Test func onV1TheReasonComesInOpenAIsShapeAndIsNotRetriedOnTheFallback() async throws {
+        let body = #"{"error":{"message":"Invalid model name passed in model=nope","type":"invalid_request_error","code":"400"}}"#
+        try await TestUpstream(.error(status: 400, body: body)).run { port in
+            try await withApp(Self.openAI(port: port, ["model.fallback": "mock"])) { client in
+                let user = try await client.registerUser()
+                let response = try await client.send(.post, "/v1/chat/completions", json: helloChat, headers: bearer(user.token))
+                #expect(response.status == .badRequest, "a refused request is the client's: the fallback would refuse it too")
+                let error = try #require(try response.json()["error"] as? [String: Any])
+                #expect(error["code"] as? String == "upstream_rejected")
+                #expect(error["type"] as? String == "invalid_request_error")
+                #expect((error["message"] as? String)?.contains("Invalid model name") == true)
+            }
+        }
+    }
+
+    @Test func anErrorInTheMiddleOfAStreamKeepsItsMessageInEachRoutesShape() async throws {
+        try await TestUpstream(.streamError(message: "the model crashed")).run { port in
+            try await withApp(Self.openAI(port: port)) { client in
+                let user = try await client.registerUser()
+                let v1 = try await client.send(.post, "/v1/chat/completions", json: Self.streamed, headers: bearer(user.token))
+                let last = try #require(events(v1.text).last)
+                #expect(last.hasPrefix("event: error\ndata: "))
+                let data = try #require(last.components(separatedBy: "data: ").last?.data(using: .utf8))
+                let error = try #require((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["error"] as? [String: Any])
+                #expect((error["message"] as? String)?.contains("the model crashed") == true, "\(error)")
+                #expect(error["code"] as? String == "upstream_error")
+                #expect(error["type"] as? String == "api_error")
+                #expect(!v1.text.contains("[DONE]"))
+
+                let plain = try await client.send(.post, "/chat/completions", json: Self.streamed, headers: bearer(user.token))
+                #expect(events(plain.text).last?.contains(#""error":"The model backend 'openai' reported an error: the model crashed""#) == true, "\(plain.text)")
+            }
+        }
+    }
+
+    @Test func messagesAreSanitised() {
+        let secret = "my-upstream-secret"
+        let text = UpstreamErrorBody.sanitise("line\none\u{7}\tsk-ABCDEF123456 bearer tok.en== my-upstream-secret " + String(repeating: "x", count: 500), secret: secret)
+        #expect(text.hasPrefix("line one sk-[redacted] Bearer [redacted] [redacted] xxx"))
+        #expect(text.count == UpstreamErrorBody.maxLength)
+        #expect(UpstreamErrorBody(body: Array(#"{"errors":[{"message":"AiError: bad input"}],"success":false}"#.utf8), secret: nil).message == "AiError: bad input")
+        #expect(UpstreamErrorBody(body: Array("plain text failure".utf8), secret: nil).message == "plain text failure")
+    }
+}
