@@ -7,6 +7,8 @@ struct APIError: HTTPResponseError, Sendable {
     let code: String
     let message: String
     var headers: HTTPFields = [:]
+    /// The request field the error is about (`messages[0].content`), for OpenAI's `param`; nil when none.
+    var param: String? = nil
 
     private struct Body: Encodable {
         let error: String
@@ -22,14 +24,14 @@ struct APIError: HTTPResponseError, Sendable {
 }
 
 extension APIError {
-    static func badRequest(_ message: String, code: String = "invalid_request") -> APIError {
-        APIError(status: .badRequest, code: code, message: message)
+    static func badRequest(_ message: String, code: String = "invalid_request", param: String? = nil) -> APIError {
+        APIError(status: .badRequest, code: code, message: message, param: param)
     }
 
     static let invalidJSON = APIError.badRequest("The request body is not valid JSON.", code: "invalid_json")
 
     static let invalidMessages = APIError.badRequest(
-        "Invalid request format. Messages array is required.", code: "invalid_messages")
+        "Invalid request format. Messages array is required.", code: "invalid_messages", param: "messages")
 
     static func unauthorized(_ message: String, code: String = "authentication_required") -> APIError {
         APIError(

@@ -62,6 +62,8 @@ struct OpenAIRouteTests {
         ("", "Bearer nope", 401, "authentication_error", "invalid_token", nil as String?),
         (#"{"messages":[]}"#, "", 400, "invalid_request_error", "invalid_messages", "messages"),
         (#"{"messages":[{"role":"user","content":"x"}],"temperature":9}"#, "", 400, "invalid_request_error", "invalid_field", "temperature"),
+        (#"{"messages":[{"role":"user","content":"x"}],"model":"no 'quotes' here"}"#, "", 400, "invalid_request_error", "invalid_model", "model"),
+        (#"{"messages":[{"role":"robot","content":"x"}]}"#, "", 400, "invalid_request_error", "invalid_messages", "messages[0].role"),
     ])
     func errorsComeInOpenAIsShape(body: String, authorization: String, status: Int, type: String, code: String, param: String?) async throws {
         try await withApp { client in

@@ -32,6 +32,10 @@ final class TestUpstream: Sendable {
     let lastBody = Mutex<String?>(nil)
     /// Set when a stream's writer failed because the client had gone.
     let streamAbandoned = Mutex(false)
+    /// How often `GET /v1/models` was asked.
+    let modelListings = Mutex(0)
+    /// What `GET /v1/models` lists.
+    static let listedModels = ["up-model-a", "up-model-b", "@cf/meta/llama-3-8b-instruct"]
 
     init(_ behaviour: Behaviour) {
         self.behaviour = behaviour
@@ -41,6 +45,11 @@ final class TestUpstream: Sendable {
         let router = Router()
         router.post("accounts/:account/ai/run/**") { request, _ in try await self.answer(request) }
         router.post("v1/chat/completions") { request, _ in try await self.answer(request) }
+        router.get("v1/models") { _, _ in
+            self.modelListings.withLock { $0 += 1 }
+            let data = Self.listedModels.map { #"{"id":"\#($0)","object":"model","created":1,"owned_by":"up"}"# }.joined(separator: ",")
+            return Self.json(#"{"object":"list","data":[\#(data)]}"#)
+        }
         return Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
     }
 
@@ -64,7 +73,7 @@ final class TestUpstream: Sendable {
             return Response(status: .found, headers: [.location: "http://127.0.0.1:1/elsewhere"])
         case .openAI(let reason):
             guard lastBody.withLock({ $0 ?? "" }).contains(#""stream":true"#) else {
-                return Self.json(#"{"id":"up-1","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"cut sh"},"finish_reason":"\#(reason)"}],"usage":{"prompt_tokens":2,"completion_tokens":2}}"#)
+                return Self.json(#"{"id":"up-1","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"cut sh"},"finish_reason":"\#(reason)"}],"usage":{"prompt_tokens":2,"completion_tokens":2,"completion_tokens_details":{"reasoning_tokens":1,"note":"x"}}}"#)
             }
             let chunks = [
                 #"{"id":"up-1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"cut sh"},"finish_reason":null}]}"#,

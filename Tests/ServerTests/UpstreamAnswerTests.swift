@@ -109,6 +109,7 @@ struct UpstreamAnswerTests {
                 let error = try #require(try response.json()["error"] as? [String: Any])
                 #expect(error["code"] as? String == "upstream_rejected")
                 #expect(error["type"] as? String == "invalid_request_error")
+                #expect(error["param"] is NSNull, "a quoted backend name in the message is not a request field")
                 #expect((error["message"] as? String)?.contains("Invalid model name") == true)
             }
         }
@@ -141,5 +142,55 @@ struct UpstreamAnswerTests {
         #expect(text.count == UpstreamErrorBody.maxLength)
         #expect(UpstreamErrorBody(body: Array(#"{"errors":[{"message":"AiError: bad input"}],"success":false}"#.utf8), secret: nil).message == "AiError: bad input")
         #expect(UpstreamErrorBody(body: Array("plain text failure".utf8), secret: nil).message == "plain text failure")
+    }
+}
+
+/// What an OpenAI-compatible upstream says of itself reaches `/v1` clients: its models, its completion ids, its
+/// token breakdowns.
+@Suite("Upstream details")
+struct UpstreamDetailsTests {
+    @Test func theModelListIsTheUpstreamsWithinTheAllowListFetchedOnceAMinute() async throws {
+        let upstream = TestUpstream(.openAI(finishReason: "stop"))
+        try await upstream.run { port in
+            try await withApp(UpstreamAnswerTests.openAI(port: port)) { client in
+                let user = try await client.registerUser()
+                for _ in 0..<3 {
+                    let list = try await client.send(.get, "/v1/models", headers: bearer(user.token))
+                    let ids = try #require(try list.json()["data"] as? [[String: Any]]).compactMap { $0["id"] as? String }
+                    #expect(ids == ["@cf/meta/llama-3-8b-instruct", "up-model-a", "up-model-b"], "the default first, once")
+                }
+                #expect(upstream.modelListings.withLock { $0 } == 1)
+            }
+            try await withApp(UpstreamAnswerTests.openAI(port: port, ["model.allowlist": "up-model-b,elsewhere"])) { client in
+                let user = try await client.registerUser()
+                let list = try await client.send(.get, "/v1/models", headers: bearer(user.token))
+                let ids = try #require(try list.json()["data"] as? [[String: Any]]).compactMap { $0["id"] as? String }
+                #expect(ids == ["@cf/meta/llama-3-8b-instruct", "up-model-b"])
+            }
+        }
+    }
+
+    @Test func anUnreachableUpstreamsListIs502() async throws {
+        try await withApp(UpstreamAnswerTests.openAI(port: 1)) { client in
+            let user = try await client.registerUser()
+            let list = try await client.send(.get, "/v1/models", headers: bearer(user.token))
+            #expect(list.status == .badGateway)
+            #expect((try list.json()["error"] as? [String: Any])?["code"] as? String == "upstream_unreachable")
+        }
+    }
+
+    @Test func theCompletionIdAndTokenBreakdownsPassThrough() async throws {
+        try await TestUpstream(.openAI(finishReason: "stop")).run { port in
+            try await withApp(UpstreamAnswerTests.openAI(port: port)) { client in
+                let user = try await client.registerUser()
+                let plain = try await client.send(.post, "/v1/chat/completions", json: helloChat, headers: bearer(user.token))
+                #expect(try plain.json()["id"] as? String == "up-1")
+                let usage = try #require(try plain.json()["usage"] as? [String: Any])
+                #expect(usage["completion_tokens_details"] as? [String: Int] == ["reasoning_tokens": 1], "counts pass, other members do not")
+                let streamed = try await client.send(.post, "/v1/chat/completions", json: UpstreamAnswerTests.streamed, headers: bearer(user.token))
+                let chunks = streamed.text.components(separatedBy: "\n\n").filter { $0.hasPrefix("data: {") }
+                #expect(!chunks.isEmpty && chunks.allSatisfy { $0.contains(#""id":"up-1""#) }, "\(streamed.text)")
+            }
+        }
     }
 }

@@ -46,33 +46,33 @@ struct ChatCompletionRequest: Decodable {
             let index = messages.count
             guard let entry = try? list.decode(Entry.self) else {
                 throw APIError.badRequest(
-                    "messages[\(index)] must be an object with a string 'role' and a string 'content'.", code: "invalid_messages")
+                    "messages[\(index)] must be an object with a string 'role' and a string 'content'.", code: "invalid_messages", param: "messages")
             }
             guard let role = ChatMessage.Role(rawValue: entry.role) else {
                 let roles = ChatMessage.Role.allCases.map(\.rawValue).joined(separator: ", ")
-                throw APIError.badRequest("messages[\(index)].role must be one of \(roles).", code: "invalid_messages")
+                throw APIError.badRequest("messages[\(index)].role must be one of \(roles).", code: "invalid_messages", param: "messages[\(index)].role")
             }
             messages.append(ChatMessage(role: role, content: entry.content))
         }
         guard !messages.isEmpty else {
-            throw APIError.badRequest("messages must contain at least one message.", code: "invalid_messages")
+            throw APIError.badRequest("messages must contain at least one message.", code: "invalid_messages", param: "messages")
         }
         self.messages = messages
         model = try container.decodeIfPresent(String.self, forKey: .model)
         if let model, model.unicodeScalars.count > 200 || !Self.isModelName(model) {
             throw APIError.badRequest(
                 "Field 'model' must be a model name such as @cf/meta/llama-3-8b-instruct: at most 200 characters, letters, digits, '_', '.' and '-' in '/'-separated parts, none of them '.' or '..'.",
-                code: "invalid_model")
+                code: "invalid_model", param: "model")
         }
         maxTokens = try container.decodeIfPresent(Int.self, forKey: .maxTokens)
         if let maxTokens, !Self.maxTokensRange.contains(maxTokens) {
             throw APIError.badRequest(
                 "Field 'max_tokens' must be from \(Self.maxTokensRange.lowerBound) to \(Self.maxTokensRange.upperBound).",
-                code: "invalid_field")
+                code: "invalid_field", param: "max_tokens")
         }
         temperature = try container.decodeIfPresent(Double.self, forKey: .temperature)
         if let temperature, !Self.temperatureRange.contains(temperature) {
-            throw APIError.badRequest("Field 'temperature' must be from 0 to 2.", code: "invalid_field")
+            throw APIError.badRequest("Field 'temperature' must be from 0 to 2.", code: "invalid_field", param: "temperature")
         }
         stream = try container.decodeIfPresent(Bool.self, forKey: .stream) ?? false
         includeUsage = try container.decodeIfPresent(StreamOptions.self, forKey: .streamOptions)?.include_usage ?? false

@@ -16,11 +16,16 @@ struct OpenAIController {
         let prompt_tokens: Int
         let completion_tokens: Int
         let total_tokens: Int
+        /// The backend's breakdowns, when it gave them.
+        let prompt_tokens_details: [String: Int]?
+        let completion_tokens_details: [String: Int]?
 
         init(_ usage: TokenUsage) {
             prompt_tokens = usage.promptTokens
             completion_tokens = usage.completionTokens
             total_tokens = usage.totalTokens
+            prompt_tokens_details = usage.promptDetails
+            completion_tokens_details = usage.completionDetails
         }
     }
 
@@ -90,10 +95,15 @@ struct OpenAIController {
             let usage: Usage?
         }
 
-        let id: String
+        var id: String
         let created: Int
         let model: String
         let includeUsage: Bool
+
+        /// Chunks carry the backend's completion id when it gives one.
+        mutating func adopt(completionId: String) {
+            id = completionId
+        }
 
         private func chunk(_ choices: [Chunk.Choice], usage: Usage? = nil) -> ServerSentEvent {
             ServerSentEvent(data: CompactJSON.encode(Chunk(id: id, created: created, model: model, choices: choices, usage: usage)))
@@ -144,15 +154,17 @@ struct OpenAIController {
         }
         let reply = try await chat.complete(input)
         return try Completion(
-            id: id, object: "chat.completion", created: created, model: model,
+            id: reply.id ?? id, object: "chat.completion", created: created, model: model,
             choices: [.init(index: 0, message: .init(role: "assistant", content: reply.text), finish_reason: reply.finishReason ?? "stop")],
             usage: reply.usage.map(Usage.init)
         ).response(from: request, context: context)
     }
 
-    /// The model this server answers with by default.
+    /// The models a client may ask for: `MODEL_NAME` first, then those the backend lists (within
+    /// `MODEL_ALLOWLIST` when it is set), fetched at most once a minute.
     @Sendable func models(_ request: Request, context: AppRequestContext) async throws -> ModelList {
         _ = try context.requirePrincipal()
-        return ModelList(object: "list", data: [.init(id: chat.defaultModel, object: "model", created: 0, owned_by: chat.backend.name)])
+        let models = try await chat.models()
+        return ModelList(object: "list", data: models.map { .init(id: $0, object: "model", created: 0, owned_by: chat.backend.name) })
     }
 }

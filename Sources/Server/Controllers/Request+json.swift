@@ -43,15 +43,16 @@ extension APIError {
     init(decoding error: DecodingError) {
         switch error {
         case .keyNotFound(let key, let context):
-            self = .badRequest("Missing required field '\(Self.path(context.codingPath + [key]))'.", code: "missing_field")
+            let path = Self.path(context.codingPath + [key])
+            self = .badRequest("Missing required field '\(path)'.", code: "missing_field", param: path)
         case .valueNotFound(_, let context):
-            self = .badRequest("Field '\(Self.path(context.codingPath))' must not be null.", code: "invalid_field")
+            self = .badRequest("Field '\(Self.path(context.codingPath))' must not be null.", code: "invalid_field", param: Self.path(context.codingPath))
         case .typeMismatch(_, let context) where context.codingPath.isEmpty:
             self = .badRequest("The request body must be a JSON object.", code: "invalid_json")
         case .typeMismatch(let type, let context):
-            self = .badRequest("Field '\(Self.path(context.codingPath))' must be \(Self.describe(type)).", code: "invalid_field")
+            self = .badRequest("Field '\(Self.path(context.codingPath))' must be \(Self.describe(type)).", code: "invalid_field", param: Self.path(context.codingPath))
         case .dataCorrupted(let context) where !context.codingPath.isEmpty:
-            self = .badRequest("Field '\(Self.path(context.codingPath))' is invalid: \(context.debugDescription)", code: "invalid_field")
+            self = .badRequest("Field '\(Self.path(context.codingPath))' is invalid: \(context.debugDescription)", code: "invalid_field", param: Self.path(context.codingPath))
         default:
             self = .invalidJSON
         }

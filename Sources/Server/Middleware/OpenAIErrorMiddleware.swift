@@ -30,7 +30,7 @@ struct OpenAIErrorMiddleware: RouterMiddleware {
 
         init(_ apiError: APIError) {
             error = .init(
-                message: apiError.message, type: OpenAIErrorMiddleware.type(of: apiError.status), param: OpenAIErrorMiddleware.param(of: apiError),
+                message: apiError.message, type: OpenAIErrorMiddleware.type(of: apiError.status), param: apiError.param,
                 code: apiError.code)
         }
     }
@@ -60,13 +60,5 @@ struct OpenAIErrorMiddleware: RouterMiddleware {
         case 500...: "api_error"
         default: "invalid_request_error"
         }
-    }
-
-    /// The request field an error is about, when its message names one.
-    static func param(of error: APIError) -> String? {
-        if error.code == "invalid_messages" { return "messages" }
-        guard let start = error.message.range(of: "'"), let end = error.message[start.upperBound...].range(of: "'") else { return nil }
-        let name = String(error.message[start.upperBound..<end.lowerBound])
-        return name.allSatisfy { $0.isLetter || $0.isNumber || "_.[]".contains($0) } ? name : nil
     }
 }

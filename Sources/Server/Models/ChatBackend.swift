@@ -20,6 +20,10 @@ struct ChatCompletionInput: Sendable {
 struct TokenUsage: Sendable, Equatable {
     let promptTokens: Int
     let completionTokens: Int
+    /// The backend's breakdowns (OpenAI's `prompt_tokens_details`, `completion_tokens_details`: cached,
+    /// reasoning, audio tokens…), passed on as counts; nil when it gives none.
+    var promptDetails: [String: Int]? = nil
+    var completionDetails: [String: Int]? = nil
 
     var totalTokens: Int { promptTokens + completionTokens }
 }
@@ -32,6 +36,17 @@ struct ChatReply: Sendable, Equatable {
     /// Why the answer ended (`stop`, `length` when cut off by `max_tokens`, `content_filter`, `tool_calls`);
     /// nil when the backend does not say, which clients read as `stop`.
     var finishReason: String? = nil
+    /// The backend's id of the completion, when it gives a plain one (`ChatReply.completionId`).
+    var id: String? = nil
+
+    /// A backend's completion id if it is plain (letters, digits, `-_.:`, at most 128), so nothing else reaches
+    /// clients; nil otherwise.
+    static func completionId(_ reported: String?) -> String? {
+        guard let reported, (1...128).contains(reported.count),
+            reported.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.:".unicodeScalars.contains($0)) })
+        else { return nil }
+        return reported
+    }
 
     /// A backend's finish reason if it is a plain word (lower-case letters and `_`, at most 32), so nothing else
     /// an upstream sends reaches clients; nil otherwise.
@@ -49,6 +64,8 @@ enum ChatStreamEvent: Sendable, Equatable {
     case usage(TokenUsage)
     /// Why the answer ended, when the backend says.
     case finish(reason: String)
+    /// The backend's id of the completion, when it gives one; comes before the first piece.
+    case id(String)
 }
 
 /// A model that answers a conversation. One implementation per kind of backend.
@@ -60,4 +77,11 @@ protocol ChatBackend: Sendable {
     /// Starts the answer and returns it piece by piece as the model produces it. Fails (throws) before returning
     /// when the backend refuses the request; ending the iteration early cancels the request to the model.
     func stream(_ input: ChatCompletionInput) async throws -> AsyncThrowingStream<ChatStreamEvent, any Error>
+    /// The models the backend serves, for `GET /v1/models`; nil when it has no listing (only `MODEL_NAME` is
+    /// listed then).
+    func models() async throws -> [String]?
+}
+
+extension ChatBackend {
+    func models() async throws -> [String]? { nil }
 }

@@ -21,19 +21,27 @@ struct ChatService: Sendable {
         return try await timed { try await backend.stream(request.input(defaultModel: defaultModel)) }
     }
 
+    /// The models a client may ask for: the default first, then the backend's own list (only the allowed ones
+    /// when `MODEL_ALLOWLIST` is set); just the default when the backend has no listing.
+    func models() async throws -> [String] {
+        let listed = try await backend.models() ?? []
+        let offered = listed.filter { allowedModels?.contains($0) ?? true }
+        return [defaultModel] + offered.filter { $0 != defaultModel }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+    }
+
     /// A 400 naming the limit when the request has too many messages or characters.
     private func checkLimits(_ request: ChatCompletionRequest) throws {
         if let allowedModels, let model = request.model, model != defaultModel, !allowedModels.contains(model) {
             throw APIError.badRequest(
                 "Field 'model' names a model this server does not offer; it offers \(([defaultModel] + allowedModels.sorted()).joined(separator: ", ")).",
-                code: "model_not_allowed")
+                code: "model_not_allowed", param: "model")
         }
         if request.messages.count > maxMessages {
-            throw APIError.badRequest("messages has \(request.messages.count) entries; the limit is \(maxMessages).", code: "too_many_messages")
+            throw APIError.badRequest("messages has \(request.messages.count) entries; the limit is \(maxMessages).", code: "too_many_messages", param: "messages")
         }
         let characters = request.messages.reduce(0) { $0 + $1.content.count }
         if characters > maxCharacters {
-            throw APIError.badRequest("messages hold \(characters) characters; the limit is \(maxCharacters).", code: "messages_too_long")
+            throw APIError.badRequest("messages hold \(characters) characters; the limit is \(maxCharacters).", code: "messages_too_long", param: "messages")
         }
     }
 

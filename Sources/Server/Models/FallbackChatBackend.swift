@@ -19,6 +19,16 @@ struct FallbackChatBackend: ChatBackend {
         }
     }
 
+    /// The primary's list, or the fallback's when the primary cannot give one.
+    func models() async throws -> [String]? {
+        do {
+            return try await primary.models()
+        } catch let error as ChatBackendError where !error.isClientError {
+            logger.warning("Primary model backend failed; listing the fallback's models", metadata: ["backend": "\(primary.name)", "error": "\(error.apiError.code)"])
+            return try await fallback.models()
+        }
+    }
+
     func stream(_ input: ChatCompletionInput) async throws -> AsyncThrowingStream<ChatStreamEvent, any Error> {
         do {
             return try await primary.stream(input)

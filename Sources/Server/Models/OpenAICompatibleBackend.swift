@@ -27,8 +27,39 @@ struct OpenAICompatibleBackend: ChatBackend {
     struct Usage: Decodable {
         let prompt_tokens: Int
         let completion_tokens: Int
+        let prompt_tokens_details: TokenCounts?
+        let completion_tokens_details: TokenCounts?
 
-        var tokenUsage: TokenUsage { TokenUsage(promptTokens: prompt_tokens, completionTokens: completion_tokens) }
+        var tokenUsage: TokenUsage {
+            TokenUsage(
+                promptTokens: prompt_tokens, completionTokens: completion_tokens, promptDetails: prompt_tokens_details?.counts,
+                completionDetails: completion_tokens_details?.counts)
+        }
+    }
+
+    /// A breakdown of token counts: its integer members, whatever they are called (others are skipped).
+    struct TokenCounts: Decodable {
+        let counts: [String: Int]?
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: AnyKey.self)
+            let counts = container.allKeys.prefix(32).reduce(into: [String: Int]()) { counts, key in
+                if ChatReply.finishReason(key.stringValue) != nil, let value = try? container.decode(Int.self, forKey: key) { counts[key.stringValue] = value }
+            }
+            self.counts = counts.isEmpty ? nil : counts
+        }
+
+        struct AnyKey: CodingKey {
+            let stringValue: String
+            var intValue: Int? { nil }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+    }
+
+    struct ModelList: Decodable {
+        struct Model: Decodable { let id: String }
+        let data: [Model]
     }
 
     struct Completion: Decodable {
@@ -38,6 +69,7 @@ struct OpenAICompatibleBackend: ChatBackend {
             let finish_reason: String?
         }
 
+        let id: String?
         let choices: [Choice]
         let usage: Usage?
     }
@@ -49,9 +81,13 @@ struct OpenAICompatibleBackend: ChatBackend {
             let finish_reason: String?
         }
 
+        let id: String?
         let choices: [Choice]
         let usage: Usage?
     }
+
+    /// The upstream's model list, kept `ModelListCache.lifetime` so `GET /v1/models` does not hit it each time.
+    let modelList = ModelListCache()
 
     private func request(_ input: ChatCompletionInput, stream: Bool) -> Request {
         Request(
@@ -67,7 +103,15 @@ struct OpenAICompatibleBackend: ChatBackend {
             throw ChatBackendError.invalidResponse(backend: name, detail: "no choices[0].message.content")
         }
         return ChatReply(
-            text: text, usage: completion.usage?.tokenUsage, finishReason: ChatReply.finishReason(completion.choices.first?.finish_reason))
+            text: text, usage: completion.usage?.tokenUsage, finishReason: ChatReply.finishReason(completion.choices.first?.finish_reason),
+            id: ChatReply.completionId(completion.id))
+    }
+
+    func models() async throws -> [String]? {
+        try await modelList.models {
+            let answer = try await http.get(url: baseURL + "/models", bearer: apiKey)
+            return try await http.decode(ModelList.self, from: answer).data.map(\.id)
+        }
     }
 
     func stream(_ input: ChatCompletionInput) async throws -> AsyncThrowingStream<ChatStreamEvent, any Error> {
@@ -80,7 +124,9 @@ struct OpenAICompatibleBackend: ChatBackend {
             guard let chunk = try? JSONDecoder().decode(Chunk.self, from: Data(event.data.utf8)) else {
                 throw ChatBackendError.invalidResponse(backend: backend, detail: "an event is not a chat.completion.chunk")
             }
-            var items = chunk.choices.compactMap { $0.delta?.content }.filter { !$0.isEmpty }.map(ChatStreamEvent.delta)
+            var items: [ChatStreamEvent] = []
+            if let id = ChatReply.completionId(chunk.id) { items.append(.id(id)) }
+            items += chunk.choices.compactMap { $0.delta?.content }.filter { !$0.isEmpty }.map(ChatStreamEvent.delta)
             if let reason = ChatReply.finishReason(chunk.choices.first?.finish_reason) { items.append(.finish(reason: reason)) }
             if let usage = chunk.usage { items.append(.usage(usage.tokenUsage)) }
             return items

@@ -34,8 +34,20 @@ struct UpstreamHTTP: Sendable {
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "Accept", value: stream ? "text/event-stream" : "application/json")
-        if let bearer { request.headers.add(name: "Authorization", value: "Bearer \(bearer)") }
         request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(body)))
+        return try await send(request, bearer: bearer)
+    }
+
+    /// GETs `url` (a JSON listing) under the same rules as `post`.
+    func get(url: String, bearer: String?) async throws -> Answer {
+        var request = HTTPClientRequest(url: url)
+        request.headers.add(name: "Accept", value: "application/json")
+        return try await send(request, bearer: bearer)
+    }
+
+    private func send(_ request: HTTPClientRequest, bearer: String?) async throws -> Answer {
+        var request = request
+        if let bearer { request.headers.add(name: "Authorization", value: "Bearer \(bearer)") }
         let deadline = UpstreamDeadline(timeout: timeout, idle: idleTimeout)
         let response: HTTPClientResponse
         do {

@@ -1,0 +1,109 @@
+"""Checks the server's answers with the LiteLLM proxy as its upstream (run by scripts/check-litellm.sh).
+Arguments: the server with the right upstream key, one with a wrong key, the right key, LiteLLM's pid."""
+import json
+import os
+import signal
+import sys
+import time
+import urllib.error
+import urllib.request
+
+good, wrong, master, litellm_pid = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+failures = []
+
+
+def call(base, method, path, body=None, token=None, timeout=30):
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(base + path, data, headers, method=method)
+    start = time.monotonic()
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.read().decode(), time.monotonic() - start
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode(), time.monotonic() - start
+
+
+def check(name, condition, detail=""):
+    print(("ok   " if condition else "FAIL ") + name + ("" if condition else f": {detail[:400]}"))
+    if not condition:
+        failures.append(name)
+
+
+def token(base):
+    email = f"litellm-{time.time_ns()}@example.com"
+    status, text, _ = call(base, "POST", "/register", {"email": email, "password": "litellm password"})
+    assert status == 200, text
+    return json.loads(text)["token"]
+
+
+def events(text):
+    return [event for event in text.split("\n\n") if event.strip()]
+
+
+def chat(model, stream=False):
+    body = {"model": model, "messages": [{"role": "user", "content": "hi"}]}
+    if stream:
+        body["stream"] = True
+    return body
+
+
+user = token(good)
+status, text, _ = call(good, "POST", "/chat/completions", chat("mock-model"), user)
+check("normal answer", status == 200 and json.loads(text).get("response") == "Hello from LiteLLM, a real upstream", text)
+status, text, _ = call(good, "POST", "/v1/chat/completions", chat("mock-model"), user)
+body = json.loads(text) if status == 200 else {}
+check("normal answer on /v1, with LiteLLM's id and usage",
+      status == 200 and body["id"].startswith("chatcmpl-") and body["usage"]["total_tokens"] > 0
+      and body["choices"][0]["finish_reason"] == "stop", text)
+
+status, text, _ = call(good, "POST", "/v1/chat/completions", chat("mock-model", stream=True), user)
+chunks = [json.loads(event[len("data: "):]) for event in events(text) if event.startswith("data: {")]
+content = "".join((choice["delta"].get("content") or "") for chunk in chunks for choice in chunk["choices"])
+check("streamed on /v1, piece by piece, ending with [DONE]",
+      status == 200 and content == "Hello from LiteLLM, a real upstream" and len(chunks) > 5 and events(text)[-1] == "data: [DONE]", text)
+status, text, _ = call(good, "POST", "/chat/completions", chat("mock-model", stream=True), user)
+check("streamed in the Workers AI shape", status == 200 and events(text)[-1] == "data: [DONE]" and '"response":"Hel"' in text, text)
+
+status, text, _ = call(good, "POST", "/v1/chat/completions", chat("length-model"), user)
+body = json.loads(text) if status == 200 else {}
+check("a length finish reaches the client", status == 200 and body["choices"][0]["finish_reason"] == "length"
+      and body["id"] == "chatcmpl-litellm-length", text)
+
+status, text, _ = call(good, "POST", "/v1/chat/completions", chat("no-such-model"), user)
+error = json.loads(text).get("error", {}) if text.startswith("{") else {}
+check("an unknown model is 400 upstream_rejected with LiteLLM's reason, in OpenAI's shape",
+      status == 400 and error.get("code") == "upstream_rejected" and "Invalid model name" in error.get("message", ""), text)
+
+# LiteLLM without its database refuses every key but its master key with 400 "No connected db."
+status, text, _ = call(wrong, "POST", "/chat/completions", chat("mock-model"), token(wrong))
+check("a wrong upstream key is refused with LiteLLM's reason and never shown",
+      status in (400, 502) and "sk-wrong-upstream-key" not in text and master not in text
+      and json.loads(text).get("code") in ("upstream_rejected", "upstream_auth_failed"), text)
+
+status, text, elapsed = call(good, "POST", "/chat/completions", chat("slow-model"), user)
+check("slow headers are 504 within UPSTREAM_TIMEOUT", status == 504 and json.loads(text).get("code") == "upstream_timeout" and elapsed < 7,
+      f"{status} after {elapsed:.1f}s: {text}")
+
+status, text, elapsed = call(good, "POST", "/v1/chat/completions", chat("stall-model", stream=True), user)
+last = events(text)[-1] if events(text) else ""
+check("a stall mid-stream ends with an error event and no [DONE] within UPSTREAM_IDLE_TIMEOUT",
+      status == 200 and last.startswith("event: error") and "upstream_timeout" in last and "[DONE]" not in text and elapsed < 6,
+      f"after {elapsed:.1f}s: {text}")
+
+status, text, _ = call(good, "POST", "/v1/chat/completions", chat("error-model", stream=True), user)
+check("an upstream failure is 502 upstream_error", status == 502 and json.loads(text)["error"]["code"] == "upstream_error", text)
+
+status, text, _ = call(good, "GET", "/v1/models", None, user)
+ids = [model["id"] for model in json.loads(text).get("data", [])] if status == 200 else []
+check("/v1/models lists LiteLLM's models, the default first", ids[:1] == ["mock-model"] and "length-model" in ids, text)
+
+os.kill(litellm_pid, signal.SIGTERM)
+time.sleep(1.5)
+status, text, _ = call(good, "POST", "/chat/completions", chat("mock-model"), user)
+check("the upstream down is 502 upstream_unreachable", status == 502 and json.loads(text).get("code") == "upstream_unreachable", text)
+
+print(f"{len(failures)} of the LiteLLM checks failed" if failures else "every LiteLLM check passed")
+sys.exit(1 if failures else 0)
