@@ -103,8 +103,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("report"), help: "Also write a report: junit=PATH or json=PATH (repeatable).")
     var reports: [String] = []
 
-    @Option(name: .customLong("var"), help: "A variable for the scenarios: NAME=VALUE (repeatable), e.g. --var jwtSecret=...")
-    var variables: [String] = []
+    @OptionGroup var variables: VariableOptions
 
     func validate() throws {
         guard let url = URL(string: baseURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
@@ -117,9 +116,6 @@ struct RunCommand: AsyncParsableCommand {
             guard parts.count == 2, ["junit", "json"].contains(parts[0]) else {
                 throw ValidationError("--report takes junit=PATH or json=PATH, not '\(report)'")
             }
-        }
-        for variable in variables where !variable.contains("=") {
-            throw ValidationError("--var takes NAME=VALUE, not '\(variable)'")
         }
     }
 
@@ -137,10 +133,7 @@ struct RunCommand: AsyncParsableCommand {
         let console = ConsoleReport()
         print("Running \(scenarios.count) scenarios against \(base) (spec \(location.specName))")
         var run = ConformanceRun(spec: spec, scenarios: scenarios, baseURL: base)
-        run.variables = Dictionary(variables.map { variable in
-            let parts = variable.split(separator: "=", maxSplits: 1).map(String.init)
-            return (parts[0], parts[1])
-        }, uniquingKeysWith: { $1 })
+        run.variables = variables.values
         run.jobs = jobs
         run.timeout = timeout
         if let profile {

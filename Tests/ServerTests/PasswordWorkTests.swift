@@ -63,4 +63,22 @@ struct PasswordWorkTests {
             #expect(responses.allSatisfy { $0.0 == .ok || $0.0 == .serviceUnavailable }, "\(responses)")
         }
     }
+
+    @Test func loginsRefusedAsBusyDoNotCountTowardsTheLockout() async throws {
+        let overrides = ["bcrypt.cost": "13", "password.hashConcurrency": "1", "password.hashQueue": "0", "password.hashMaxWait": "3",
+                         "login.lockoutFailures": "2"]
+        try await withApp(overrides) { client in
+            let user = try await client.registerUser()
+            // A registration holds the only hashing slot while three logins come: each is refused as busy at once.
+            let registration = Task { try await client.send(.post, "/register", json: #"{"email":"slot@example.com","password":"correct horse"}"#).status }
+            try await Task.sleep(for: .milliseconds(100))
+            for _ in 0..<3 {
+                let refused = try await client.send(.post, "/login", json: #"{"email":"\#(user.email)","password":"wrong password"}"#)
+                try #require(refused.status == .serviceUnavailable, "the slot must still be taken for this test to mean anything")
+            }
+            #expect(try await registration.value == .ok)
+            let login = try await client.send(.post, "/login", json: #"{"email":"\#(user.email)","password":"\#(user.password)"}"#)
+            #expect(login.status == .ok, "three unchecked attempts are not three failures")
+        }
+    }
 }

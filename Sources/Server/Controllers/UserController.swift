@@ -75,8 +75,16 @@ struct UserController {
         case .allowed(let delay):
             delayOnFailure = delay
         }
-        let user = try await users.find(email: email)
-        let verification = try await hasher.verify(input.password, hash: user?.passwordHash)
+        let user: User?
+        let verification: PasswordHasher.Verification
+        do {
+            user = try await users.find(email: email)
+            verification = try await hasher.verify(input.password, hash: user?.passwordHash)
+        } catch {
+            // The password was never checked (the hash gate was busy, or the database failed): not an attempt.
+            await throttle.release(email: email, address: context.clientAddress)
+            throw error
+        }
         guard verification != .mismatch, let user else {
             context.logger.info("Login failed")
             metrics.loginFailed()

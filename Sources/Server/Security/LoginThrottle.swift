@@ -50,6 +50,14 @@ actor LoginThrottle {
         return .allowed(delayOnFailure: count > slowAfter ? .milliseconds(min(2_000, 250 * (count - slowAfter))) : .zero)
     }
 
+    /// Takes back an attempt `reserve` counted whose password was never checked.
+    func release(email: String, address: String) {
+        for key in [Self.key(email, address), Self.key(email, nil)] {
+            guard let record = failures[key] else { continue }
+            failures[key] = record.count > 1 ? (record.count - 1, record.last) : nil
+        }
+    }
+
     /// The attempt succeeded: the email's counts are cleared.
     func recordSuccess(email: String, address: String) {
         failures[Self.key(email, address)] = nil

@@ -40,8 +40,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Seconds one request may take.")
     var timeout = 30.0
 
-    @Option(name: .customLong("var"), help: "A variable for the scenario: NAME=VALUE (repeatable).")
-    var variables: [String] = []
+    @OptionGroup var variables: VariableOptions
 
     @Option(name: .customLong("report"), help: "Also write a report: json=PATH.")
     var reports: [String] = []
@@ -54,7 +53,6 @@ struct BenchCommand: AsyncParsableCommand {
         guard (1...256).contains(connections), duration > 0, duration <= 3_600, once >= 0, requests.map({ $0 > 0 }) ?? true,
               rate.map({ $0 > 0 && $0 <= 1_000_000 }) ?? true
         else { throw ValidationError("--connections 1...256, --duration 0...3600 s, --requests > 0, --rate > 0 and --once >= 0") }
-        for variable in variables where !variable.contains("=") { throw ValidationError("--var takes NAME=VALUE, not '\(variable)'") }
         for report in reports where !report.hasPrefix("json=") { throw ValidationError("--report takes json=PATH, not '\(report)'") }
     }
 
@@ -73,7 +71,7 @@ struct BenchCommand: AsyncParsableCommand {
         let base = try await ConformanceRun.reachableBase(baseURL)
         let executor = HTTPExecutor(maxConnections: connections)
         defer { Task { try? await executor.shutdown() } }
-        let given = Dictionary(variables.map { $0.split(separator: "=", maxSplits: 1).map(String.init) }.map { ($0[0], $0[1]) }, uniquingKeysWith: { $1 })
+        let given = variables.values
         let runner = ScenarioRunner(
             spec: spec, executor: executor, baseURL: base, variables: given, defaultTimeout: timeout, runId: Template.randomCharacters(6).lowercased())
         print("Load on \(base): \(scenario), \(connections) connections, " + (requests.map { "\($0) requests or " } ?? "")

@@ -23,8 +23,7 @@ struct FuzzCommand: AsyncParsableCommand {
     @Option(help: "A scenario (a path, or 'none') run first; its variables named after security schemes are the credentials. Default: the built-in spec/fuzz-setup.yaml with the built-in spec, none otherwise.")
     var setup: String?
 
-    @Option(name: .customLong("var"), help: "A credential or variable: SCHEME=VALUE (repeatable), e.g. --var sessionToken=eyJ...")
-    var variables: [String] = []
+    @OptionGroup var variables: VariableOptions
 
     @Option(help: "Only these operations (repeatable): an operationId or 'METHOD /path'.")
     var operation: [String] = []
@@ -61,7 +60,6 @@ struct FuzzCommand: AsyncParsableCommand {
         guard (1...1_000_000).contains(count), duration > 0, (1...64).contains(jobs) else {
             throw ValidationError("--count 1...1000000, --duration > 0 and --jobs 1...64")
         }
-        for variable in variables where !variable.contains("=") { throw ValidationError("--var takes NAME=VALUE, not '\(variable)'") }
         for report in reports where !report.hasPrefix("json=") && !report.hasPrefix("junit=") {
             throw ValidationError("--report takes json=PATH or junit=PATH, not '\(report)'")
         }
@@ -80,10 +78,7 @@ struct FuzzCommand: AsyncParsableCommand {
         let selected = try operations(of: spec)
         let setupScenario = try loadSetup()
         var known = try await runSetup(setupScenario, spec: spec, base: base)
-        for variable in variables {
-            let parts = variable.split(separator: "=", maxSplits: 1).map(String.init)
-            known[parts[0]] = parts[1]
-        }
+        known.merge(variables.values) { $1 }
         let schemes = Set((spec.document["components"]?["securitySchemes"]?.objectValue ?? [:]).keys)
         let credentials = known.filter { schemes.contains($0.key) }
         print("Fuzzing \(base) with seed \(seed)\(stateful ? " (stateful)" : ""): up to \(count) \(stateful ? "sequences" : "requests") in \(Int(duration)) s, \(jobs) at a time; "
@@ -149,7 +144,7 @@ struct FuzzCommand: AsyncParsableCommand {
     /// Runs the set-up scenario and returns its variables as text; its failure stops the run.
     private func runSetup(_ loaded: ScenarioLoader.Loaded?, spec: OpenAPISpec, base: String) async throws -> [String: String] {
         guard let loaded else { return [:] }
-        let given = Dictionary(variables.map { $0.split(separator: "=", maxSplits: 1).map(String.init) }.map { ($0[0], $0[1]) }, uniquingKeysWith: { $1 })
+        let given = variables.values
         do {
             return try await FuzzRun.variables(from: loaded.scenario, spec: spec, baseURL: base, given: given)
         } catch let error as SpecError {
@@ -165,7 +160,7 @@ struct FuzzCommand: AsyncParsableCommand {
         if let setup { parts.append("--setup \(setup)") }
         if stateful { parts.append("--stateful") }
         parts += operation.map { "--operation '\($0)'" } + exclude.map { "--exclude '\($0)'" }
-        parts += variables.map { "--var \($0.split(separator: "=", maxSplits: 1).first ?? "")=…" }
+        parts += variables.names.map { "--var \($0)=…" }
         parts += reports.map { "--report \($0)" }
         if let saveFailures { parts.append("--save-failures \(saveFailures)") }
         if allowRemote { parts.append("--allow-remote") }
