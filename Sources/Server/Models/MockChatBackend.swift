@@ -57,7 +57,19 @@ struct MockChatBackend: ChatBackend {
     }
 
     static func usage(_ input: ChatCompletionInput, _ text: String) -> TokenUsage {
-        let count = { (text: String) in text.split(whereSeparator: \.isWhitespace).count }
-        return TokenUsage(promptTokens: input.messages.reduce(0) { $0 + count($1.content) }, completionTokens: count(text))
+        TokenUsage(promptTokens: input.messages.reduce(0) { $0 + wordCount($1.content) }, completionTokens: wordCount(text))
+    }
+
+    /// Runs of non-whitespace. On the scalars rather than the characters: splitting by `Character` was a twentieth
+    /// of a chat request's CPU in profiles, for the same count (whitespace is never part of a grapheme's base).
+    static func wordCount(_ text: String) -> Int {
+        var count = 0
+        var inWord = false
+        for scalar in text.unicodeScalars {
+            let space = scalar.isASCII ? (scalar == " " || ("\t"..."\r").contains(scalar)) : scalar.properties.isWhitespace
+            if !space, !inWord { count += 1 }
+            inWord = !space
+        }
+        return count
     }
 }

@@ -7,7 +7,7 @@ import Synchronization
 struct AppMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
-    private let requestHandles = RequestHandles()
+    private let handles = MetricHandles()
 
     init() {
         registry = PrometheusCollectorRegistry()
@@ -21,7 +21,7 @@ struct AppMetrics: Sendable {
 
     /// One answered request, by route template (never the raw path, to keep label sets bounded).
     func requestFinished(route: String, method: String, status: Int, duration: Duration) {
-        let (counter, timer) = requestHandles.handles(route: route, method: method, status: status) {
+        let (counter, timer) = handles.pair(for: [route, method, String(status)]) {
             (Counter(label: "http_requests_total", dimensions: [("route", route), ("method", method), ("status", String(status))], factory: factory),
              Timer(label: "http_request_duration_seconds", dimensions: [("route", route), ("method", method)], factory: factory))
         }
@@ -31,11 +31,12 @@ struct AppMetrics: Sendable {
 
     /// One call of the model backend.
     func chatBackendCall(backend: String, duration: Duration, failed: Bool) {
-        Timer(label: "chat_backend_duration_seconds", dimensions: [("backend", backend)], factory: factory)
-            .recordNanoseconds(duration.nanoseconds)
-        if failed {
-            Counter(label: "chat_backend_errors_total", dimensions: [("backend", backend)], factory: factory).increment()
+        let (errors, timer) = handles.pair(for: ["backend", backend]) {
+            (Counter(label: "chat_backend_errors_total", dimensions: [("backend", backend)], factory: factory),
+             Timer(label: "chat_backend_duration_seconds", dimensions: [("backend", backend)], factory: factory))
         }
+        timer.recordNanoseconds(duration.nanoseconds)
+        if failed { errors.increment() }
     }
 
     func loginFailed() {
@@ -58,24 +59,17 @@ struct AppMetrics: Sendable {
     }
 }
 
-/// The request counter and timer of each label set, made once: making them on every request took the registry's
-/// lock and built its label strings each time.
-private final class RequestHandles: Sendable {
-    private struct Labels: Hashable {
-        let route: String
-        let method: String
-        let status: Int
-    }
+/// A counter and a timer for each label set, made once: making them on every request took the registry's lock
+/// and built its label strings each time.
+private final class MetricHandles: Sendable {
+    private let table = Mutex<[[String]: (Metrics.Counter, Metrics.Timer)]>([:])
 
-    private let table = Mutex<[Labels: (Metrics.Counter, Metrics.Timer)]>([:])
-
-    func handles(route: String, method: String, status: Int, make: () -> (Metrics.Counter, Metrics.Timer)) -> (Metrics.Counter, Metrics.Timer) {
-        let labels = Labels(route: route, method: method, status: status)
-        return table.withLock { table in
-            if let handles = table[labels] { return handles }
-            let handles = make()
-            table[labels] = handles
-            return handles
+    func pair(for labels: [String], make: () -> (Metrics.Counter, Metrics.Timer)) -> (Metrics.Counter, Metrics.Timer) {
+        table.withLock { table in
+            if let pair = table[labels] { return pair }
+            let pair = make()
+            table[labels] = pair
+            return pair
         }
     }
 }
