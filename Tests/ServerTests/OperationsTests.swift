@@ -81,5 +81,11 @@ struct OperationsTests {
         #expect(object == ["message": "Listening", "hb.request.id": "abc", "path": "/a b"])
         let logfmt = StructuredLogHandler(label: "t", format: .logfmt).render([("message", "say \"hi\""), ("id", "abc")])
         #expect(logfmt == #"message="say \"hi\"" id=abc"#)
+        let awkward = "quote \" backslash \\ newline \n tab \t bell \u{7} nul \u{0} é 🙂 \u{2028}"
+        let line = StructuredLogHandler(label: "t", format: .json).render([("message", awkward)])
+        #expect(!line.contains("\n") && !line.contains("\u{7}") && !line.contains("\u{0}"))
+        let parsed = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String])
+        #expect(parsed == ["message": awkward])
+        #expect(StructuredLogHandler.now().wholeMatch(of: #/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/#) != nil)
     }
 }

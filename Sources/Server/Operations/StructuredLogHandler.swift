@@ -39,21 +39,30 @@ struct StructuredLogHandler: LogHandler {
 
     func log(event: LogEvent) {
         var fields: [(String, String)] = [
-            ("time", Date.now.formatted(.iso8601.time(includingFractionalSeconds: true).year().month().day())),
-            ("level", event.level.rawValue), ("logger", label), ("message", event.message.description),
+            ("time", Self.now()), ("level", event.level.rawValue), ("logger", label), ("message", event.message.description),
         ]
         let merged = metadata.merging(event.metadata ?? [:]) { $1 }
         fields += merged.sorted { $0.key < $1.key }.map { ($0.key, $0.value.description) }
-        FileHandle.standardError.write(Data((render(fields) + "\n").utf8))
+        var line = Array((render(fields) + "\n").utf8)
+        // One write(2) per line, no lock: lines from concurrent requests neither wait for each other nor interleave
+        // (each is written whole, as pipes and files do for one write).
+        line.withUnsafeMutableBytes { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = write(2, bytes.baseAddress! + offset, bytes.count - offset)
+                if written <= 0 { if errno == EINTR { continue }; return }
+                offset += written
+            }
+        }
     }
 
+    /// The fields as one JSON object (keys sorted) or one logfmt line (in order). Written by hand: a
+    /// `JSONEncoder` and a date format style per line made logging a request cost more than answering it.
     func render(_ fields: [(String, String)]) -> String {
         switch format {
         case .json:
-            let object = Dictionary(fields, uniquingKeysWith: { $1 })
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            return (try? encoder.encode(object)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+            let sorted = Dictionary(fields, uniquingKeysWith: { $1 }).sorted { $0.key < $1.key }
+            return "{" + sorted.map { "\(Self.jsonString($0.key)):\(Self.jsonString($0.value))" }.joined(separator: ",") + "}"
         case .logfmt, .text:
             return fields.map { key, value in
                 let needsQuotes = value.isEmpty || value.contains { $0 == " " || $0 == "=" || $0 == "\"" }
@@ -62,5 +71,40 @@ struct StructuredLogHandler: LogHandler {
                 return "\(key)=\(needsQuotes ? "\"\(escaped)\"" : escaped)"
             }.joined(separator: " ")
         }
+    }
+
+    /// `text` as a JSON string: quotes, backslashes and control characters escaped, the rest as it is.
+    static func jsonString(_ text: String) -> String {
+        var out = "\""
+        out.reserveCapacity(text.utf8.count + 2)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar == "\u{2028}" || scalar == "\u{2029}":
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    /// Now in UTC with milliseconds, e.g. `2026-12-01T23:40:12.345Z`.
+    static func now() -> String {
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        var parts = tm()
+        var seconds = time.tv_sec
+        gmtime_r(&seconds, &parts)
+        func pad(_ value: Int32, _ width: Int) -> String {
+            let digits = String(value)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):"
+            + "\(pad(parts.tm_sec, 2)).\(pad(Int32(time.tv_nsec / 1_000_000), 3))Z"
     }
 }
