@@ -150,3 +150,23 @@ extension Sequence {
         return results
     }
 }
+
+/// `server bench-internals` runs every piece it names and prints a figure for each.
+@Suite("Internals benchmark harness")
+struct InternalsBenchTests {
+    @Test func everyPieceIsTimed() throws {
+        let process = Process()
+        process.executableURL = try ServerProcess.binary()
+        process.arguments = ["bench-internals", "--iterations", "3", "--rounds", "1"]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let rows = text.split(separator: "\n").dropFirst()
+        #expect(rows.count == 9, "\(text)")
+        #expect(rows.allSatisfy { $0.trimmingCharacters(in: .whitespaces).first?.isNumber == true }, "\(text)")
+        #expect(text.contains("credential cache hit") && text.contains("JWT verification"))
+    }
+}
