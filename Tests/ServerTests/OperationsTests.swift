@@ -26,6 +26,7 @@ struct OperationsTests {
         try await withApp { client in
             _ = try await client.send(.post, "/login", json: #"{"email":"nobody@example.com","password":"whatever1"}"#)
             _ = try await client.send(.get, "/nope")
+            for index in 0..<20 { _ = try await client.send(HTTPRequest.Method("INVENTED\(index)")!, "/nope") }
             let user = try await client.registerUser()
             _ = try await client.send(.post, "/chat/completions", json: helloChat, headers: bearer(user.token))
             let metrics = try await client.send(.get, "/metrics")
@@ -37,6 +38,8 @@ struct OperationsTests {
             #expect(text.contains("logins_failed_total 1"))
             #expect(text.contains(#"http_request_duration_seconds_bucket{route="/chat/completions",method="POST""#))
             #expect(text.contains(#"chat_backend_duration_seconds_count{backend="mock"} 1"#))
+            #expect(!text.contains("INVENTED"), "invented methods share one label")
+            #expect(text.contains(#"http_requests_total{route="NotFound",method="OTHER",status="404"} 20"#), "\(text)")
         }
     }
 

@@ -9,11 +9,20 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         var status = 500
         defer {
             metrics.requestFinished(
-                route: context.endpointPath ?? "unmatched", method: request.method.rawValue, status: status,
+                route: context.endpointPath ?? "unmatched", method: Self.label(request.method), status: status,
                 duration: ContinuousClock.now - start)
         }
         let response = try await next(request, context)
         status = response.status.code
         return response
+    }
+
+    /// The method as a metric label: one of the standard methods, or `OTHER`, so that clients inventing methods
+    /// cannot grow the label sets (and the handle table) without bound.
+    static func label(_ method: HTTPRequest.Method) -> String {
+        switch method {
+        case .get, .head, .post, .put, .delete, .connect, .options, .trace, .patch: method.rawValue
+        default: "OTHER"
+        }
     }
 }
