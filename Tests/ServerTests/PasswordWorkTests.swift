@@ -1,3 +1,4 @@
+import Glibc
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -80,5 +81,12 @@ struct PasswordWorkTests {
             let login = try await client.send(.post, "/login", json: #"{"email":"\#(user.email)","password":"\#(user.password)"}"#)
             #expect(login.status == .ok, "three unchecked attempts are not three failures")
         }
+    }
+
+    @Test func hashingRunsAtALowerPriorityThanRequestHandling() async throws {
+        let gate = PasswordWorkGate(concurrency: 2, queueLimit: 4, maxWait: .seconds(5))
+        let niceness = try await gate.run { getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0) }
+        #expect(niceness == PasswordWorkGate.niceness)
+        #expect(getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0) == 0, "the caller's thread keeps its priority")
     }
 }

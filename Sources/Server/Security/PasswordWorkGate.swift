@@ -1,11 +1,13 @@
+import Glibc
 import NIOCore
 import NIOPosix
 import Synchronization
 
-/// Admits password hashing onto NIO's thread pool: at most `concurrency` hashes at once, at most `queueLimit`
+/// Admits password hashing onto threads of its own: at most `concurrency` hashes at once, at most `queueLimit`
 /// waiting, and none waiting longer than `maxWait`. A login storm then costs the rest of the server at most
 /// `concurrency` threads, and a login that cannot start soon is refused at once (`PasswordWorkBusy`, answered
-/// 503 with `Retry-After`) instead of queueing without bound.
+/// 503 with `Retry-After`) instead of queueing without bound. The threads run at a lower scheduling priority
+/// (nice 10), so under a storm request handling wins the CPU and hashing takes what is left.
 final class PasswordWorkGate: Sendable {
     let concurrency: Int
     let queueLimit: Int
@@ -30,14 +32,29 @@ final class PasswordWorkGate: Sendable {
         self.maxWait = maxWait
     }
 
+    /// The nice value of the password threads (0 is the default; 19 the lowest priority).
+    static let niceness: Int32 = 10
+
+    /// As many threads as cores, for the process's lifetime: `concurrency` bounds how many are busy.
+    private static let threads: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: System.coreCount)
+        pool.start()
+        return pool
+    }()
+
     /// The default concurrency: every core but one, so request handling always keeps a core.
     static var defaultConcurrency: Int { max(1, System.coreCount - 1) }
 
-    /// Runs `body` on NIO's thread pool once admitted.
+    /// Runs `body` on the password threads once admitted.
     func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await acquire()
         defer { release() }
-        return try await NIOThreadPool.singleton.runIfActive(body)
+        return try await Self.threads.runIfActive {
+            // The calling thread only (on Linux, who 0 is the thread), and only ever lowered: an unprivileged
+            // process could not raise it back.
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, Self.niceness)
+            return try body()
+        }
     }
 
     /// The hashes running and waiting now, for tests and metrics.
