@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 bin=$1
 venv=${LITELLM_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/ai-worker-litellm-1.108.7}
 if [ ! -x "$venv/bin/litellm" ]; then
-  python3 -m venv "$venv"
+  python3 -m venv "$venv" 2>/dev/null || { apt-get update -qq && apt-get install -y -qq python3-venv && python3 -m venv "$venv"; }
   "$venv/bin/pip" install -q 'litellm[proxy]==1.108.7'
 fi
 work=$(mktemp -d)

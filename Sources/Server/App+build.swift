@@ -23,7 +23,7 @@ func buildApplication<Responder: HTTPResponder>(
 ) async throws -> some ApplicationProtocol where Responder.Context == AppRequestContext {
     var logger = Logger(label: "ai-worker")
     logger.logLevel = settings.logLevel
-    let database = try Database.open(path: settings.databasePath)
+    let database = try AppDatabase.open(path: settings.databasePath)
     let secretFolder = settings.databasePath == ":memory:"
         ? nil : URL(fileURLWithPath: settings.databasePath).deletingLastPathComponent()
     let secret = try JWTSecret.resolve(configured: settings.jwtSecret, folder: secretFolder, logger: logger)
@@ -44,7 +44,7 @@ func buildApplication<Responder: HTTPResponder>(
             cost: settings.bcryptCost,
             gate: PasswordWorkGate(
                 concurrency: settings.passwordHashConcurrency, queueLimit: settings.passwordHashQueue,
-                maxWait: .seconds(settings.passwordHashMaxWaitSeconds))),
+                maxWait: .seconds(settings.passwordHashMaxWaitSeconds), niceness: settings.passwordHashNice)),
         tokens: tokens,
         backend: makeChatBackend(settings, client: upstreamClient, logger: logger),
         metrics: AppMetrics(),
@@ -139,7 +139,7 @@ func buildRouter(settings: AppSettings, dependencies: AppDependencies) -> Router
     router.add(middleware: RequestMetricsMiddleware(metrics: dependencies.metrics))
     router.add(middleware: LogRequestsMiddleware(.info))
     router.add(middleware: ResponseHeadersMiddleware())
-    router.add(middleware: CORSMiddleware(origins: settings.corsOrigins))
+    router.add(middleware: CORSAllowListMiddleware(origins: settings.corsOrigins))
     router.add(middleware: ErrorMiddleware(maxBodyBytes: settings.maxBodyBytes))
 
     let limiter = RateLimiter()

@@ -90,7 +90,7 @@ struct CredentialCacheTests {
 
     @Test func keyUseIsWrittenInOneBatchAndOnShutdown() async throws {
         let path = try temporaryFolder().appendingPathComponent("usage.sqlite").path
-        let database = try Server.Database.open(path: path)
+        let database = try AppDatabase.open(path: path)
         let repository = SQLiteAPIKeyRepository(database: database)
         let users = SQLiteUserRepository(database: database)
         let user = try await users.create(email: "usage@example.com", passwordHash: "x")
@@ -121,7 +121,7 @@ struct CredentialCacheTests {
 
     @Test func aFullRecorderWritesWithoutWaitingForItsInterval() async throws {
         let path = try temporaryFolder().appendingPathComponent("full.sqlite").path
-        let database = try Server.Database.open(path: path)
+        let database = try AppDatabase.open(path: path)
         let repository = SQLiteAPIKeyRepository(database: database)
         let user = try await SQLiteUserRepository(database: database).create(email: "full@example.com", passwordHash: "x")
         let key = try await repository.create(userId: user.id, name: "k", keyHash: "h", prefix: "sk-", maxActive: 10)

@@ -37,7 +37,7 @@ struct D1ImportTests {
 
     static func fixture() throws -> Fixture {
         let path = try temporaryFolder().appendingPathComponent("import.sqlite").path
-        return Fixture(path: path, database: try Database.open(path: path))
+        return Fixture(path: path, database: try AppDatabase.open(path: path))
     }
 
     @Test func importsUsersAndKeysAndSaysWhatItSkipped() async throws {

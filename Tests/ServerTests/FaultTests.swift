@@ -208,10 +208,10 @@ struct StorageErrorMappingTests {
     /// at the mapping; full and locked databases are induced for real above.
     @Test(arguments: [ResultCode.SQLITE_READONLY, .SQLITE_FULL, .SQLITE_BUSY, .SQLITE_IOERR, .SQLITE_CANTOPEN])
     func unavailableDatabaseErrorsAre503(code: ResultCode) {
-        #expect(Database.isUnavailable(DatabaseError(resultCode: code, message: "x")))
+        #expect(AppDatabase.isUnavailable(DatabaseError(resultCode: code, message: "x")))
     }
 
     @Test func aConstraintErrorIsNotAnOutage() {
-        #expect(!Database.isUnavailable(DatabaseError(resultCode: .SQLITE_CONSTRAINT, message: "x")))
+        #expect(!AppDatabase.isUnavailable(DatabaseError(resultCode: .SQLITE_CONSTRAINT, message: "x")))
     }
 }

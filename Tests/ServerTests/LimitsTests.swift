@@ -290,7 +290,7 @@ struct ConnectionLimitTests {
 
     @Test func aSlowAnswerIsNotCutByTheIdleTimeout() async throws {
         let path = try temporaryFolder().appendingPathComponent("slow.sqlite").path
-        let user = try await SQLiteUserRepository(database: Database.open(path: path)).create(email: "slow@example.com", passwordHash: "x")
+        let user = try await SQLiteUserRepository(database: AppDatabase.open(path: path)).create(email: "slow@example.com", passwordHash: "x")
         let token = try await SessionTokenService(secret: testSecret, lifetime: 3600).issue(userId: user.id)
         let app = try await buildApplication(reader: testReader(["database.path": path, "http.idleTimeout": "1", "mock.delayMs": "2500"]))
         try await app.test(.live) { (client: any TestClientProtocol) async throws in

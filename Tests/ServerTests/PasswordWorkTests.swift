@@ -84,9 +84,11 @@ struct PasswordWorkTests {
     }
 
     @Test func hashingRunsAtALowerPriorityThanRequestHandling() async throws {
-        let gate = PasswordWorkGate(concurrency: 2, queueLimit: 4, maxWait: .seconds(5))
+        let gate = PasswordWorkGate(concurrency: 2, queueLimit: 4, maxWait: .seconds(5), niceness: 10)
         let niceness = try await gate.run { getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0) }
-        #expect(niceness == PasswordWorkGate.niceness)
+        #expect(niceness == 10)
+        let usual = PasswordWorkGate(concurrency: 2, queueLimit: 4, maxWait: .seconds(5), niceness: 0)
+        #expect(try await usual.run { getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0) } == 0, "threads of another niceness are not the lowered ones")
         #expect(getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0) == 0, "the caller's thread keeps its priority")
     }
 }

@@ -30,7 +30,7 @@ final class ServerProcess: @unchecked Sendable {
         process.executableURL = try Self.binary()
         process.environment = ProcessInfo.processInfo.environment.merging(
             ["HTTP_PORT": "0", "LOG_FORMAT": "logfmt", "LOG_LEVEL": "notice", "BCRYPT_COST": "10",
-             "RATE_LIMIT_AUTH_PER_MINUTE": "0", "RATE_LIMIT_CHAT_PER_MINUTE": "0", "RATE_LIMIT_AUTH_FAILURES_PER_MINUTE": "0", "PASSWORD_HASH_MAX_WAIT": "60", "JWT_SECRET": testSecret].merging(environment) { $1 }) { $1 }
+             "RATE_LIMIT_AUTH_PER_MINUTE": "0", "RATE_LIMIT_CHAT_PER_MINUTE": "0", "RATE_LIMIT_AUTH_FAILURES_PER_MINUTE": "0", "PASSWORD_HASH_MAX_WAIT": "60", "PASSWORD_HASH_NICE": "0", "JWT_SECRET": testSecret].merging(environment) { $1 }) { $1 }
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
         try process.run()

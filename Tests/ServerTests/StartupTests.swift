@@ -76,8 +76,8 @@ struct StartupTests {
 
     @Test func migrationsCreateTheSchemaAndRerunCleanly() throws {
         let path = try temporaryFolder().appendingPathComponent("nested/db.sqlite").path
-        _ = try Database.open(path: path)
-        let database = try Database.open(path: path)
+        _ = try AppDatabase.open(path: path)
+        let database = try AppDatabase.open(path: path)
         let tables = try database.read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'grdb%' ORDER BY name")
         }

@@ -96,7 +96,7 @@ struct UserRouteTests {
         try await app.test(.router) { client in
             _ = try await client.send(.post, "/register", json: #"{"email":"hash@example.com","password":"secret123"}"#)
         }
-        let database = try Database.open(path: path)
+        let database = try AppDatabase.open(path: path)
         let hash = try #require(try await SQLiteUserRepository(database: database).find(email: "hash@example.com")?.passwordHash)
         #expect(hash.hasPrefix("bcrypt-sha256:$2b$10$"))
         #expect(!hash.contains("secret123"))
@@ -119,7 +119,7 @@ struct LoginInputTests {
     @Test func anUnsaltedHashFromAnEarlierImportStillLogsInAndIsReplaced() async throws {
         let reader = try testReader()
         let path = try #require(reader.string(forKey: "database.path"))
-        let users = SQLiteUserRepository(database: try Database.open(path: path))
+        let users = SQLiteUserRepository(database: try AppDatabase.open(path: path))
         _ = try await users.create(email: "legacy@example.com", passwordHash: LegacyPassword.marker + PasswordHasher.prehash("secret123"))
         let app = try await buildApplication(reader: reader)
         try await app.test(.router) { client in
@@ -135,7 +135,7 @@ struct LoginInputTests {
     @Test func aHashOfAnotherCostIsRehashedAtTheConfiguredCostOnLogin() async throws {
         let reader = try testReader()
         let path = try #require(reader.string(forKey: "database.path"))
-        let users = SQLiteUserRepository(database: try Database.open(path: path))
+        let users = SQLiteUserRepository(database: try AppDatabase.open(path: path))
         let old = PasswordHasher.marker + Bcrypt.hash(PasswordHasher.prehash("secret123"), cost: 11)
         _ = try await users.create(email: "cost@example.com", passwordHash: old)
         let app = try await buildApplication(reader: reader)
@@ -151,7 +151,7 @@ struct LoginInputTests {
         let reader = try testReader()
         let path = try #require(reader.string(forKey: "database.path"))
         let app = try await buildApplication(reader: reader)
-        let database = try Database.open(path: path)
+        let database = try AppDatabase.open(path: path)
         let users = SQLiteUserRepository(database: database)
         let old = try await users.create(email: "old@example.com", passwordHash: Bcrypt.hash("secret123", cost: 10))
         try await app.test(.router) { client in

@@ -26,7 +26,7 @@ struct InternalsBenchCommand: AsyncParsableCommand {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bench-internals-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("bench.sqlite").path
-        let database = try Database.open(path: path)
+        let database = try AppDatabase.open(path: path)
         let users = SQLiteUserRepository(database: database)
         let apiKeys = SQLiteAPIKeyRepository(database: database)
         let user = try await users.create(email: "bench@example.com", passwordHash: "unused")

@@ -42,7 +42,7 @@ struct OperationsController {
     @Sendable func ready(_ request: Request, context: AppRequestContext) async throws -> Response {
         var checks = ["model_backend": backend.name]
         do {
-            let migrated = try await database.read { db in try Database.migrator.hasCompletedMigrations(db) }
+            let migrated = try await database.read { db in try AppDatabase.migrator.hasCompletedMigrations(db) }
             checks["database"] = "ok"
             checks["migrations"] = migrated ? "ok" : "pending"
         } catch {

@@ -32,7 +32,10 @@ extension Request {
     private static let decoder = JSONDecoder()
 
     /// `application/json`, or any `+json` type, with any parameters.
-    private static func isJSON(_ contentType: String) -> Bool {
+    static func isJSON(_ contentType: String) -> Bool {
+        // What nearly every client sends, checked without the trimming and lower-casing below (which showed as
+        // a twenty-fifth of a chat request's CPU).
+        if contentType == "application/json" || contentType == "application/json; charset=utf-8" { return true }
         let mediaType = contentType.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
         return mediaType == "application/json" || (mediaType.hasPrefix("application/") && mediaType.hasSuffix("+json"))
     }

@@ -7,11 +7,13 @@ import Synchronization
 /// waiting, and none waiting longer than `maxWait`. A login storm then costs the rest of the server at most
 /// `concurrency` threads, and a login that cannot start soon is refused at once (`PasswordWorkBusy`, answered
 /// 503 with `Retry-After`) instead of queueing without bound. The threads run at a lower scheduling priority
-/// (nice 10), so under a storm request handling wins the CPU and hashing takes what is left.
+/// (`niceness`, 10 by default), so under a storm request handling wins the CPU and hashing takes what is left.
 final class PasswordWorkGate: Sendable {
     let concurrency: Int
     let queueLimit: Int
     let maxWait: Duration
+    /// The nice value the hashing threads run at.
+    let niceness: Int32
 
     private struct Waiter {
         let id: UInt64
@@ -26,21 +28,29 @@ final class PasswordWorkGate: Sendable {
 
     private let state = Mutex(State())
 
-    init(concurrency: Int, queueLimit: Int, maxWait: Duration) {
+    init(concurrency: Int, queueLimit: Int, maxWait: Duration, niceness: Int32 = PasswordWorkGate.defaultNiceness) {
         self.concurrency = max(1, concurrency)
         self.queueLimit = max(0, queueLimit)
         self.maxWait = maxWait
+        self.niceness = min(19, max(0, niceness))
     }
 
-    /// The nice value of the password threads (0 is the default; 19 the lowest priority).
-    static let niceness: Int32 = 10
+    /// `PASSWORD_HASH_NICE`'s default (0 is the usual priority; 19 the lowest).
+    static let defaultNiceness: Int32 = 10
 
-    /// As many threads as cores, for the process's lifetime: `concurrency` bounds how many are busy.
-    private static let threads: NIOThreadPool = {
-        let pool = NIOThreadPool(numberOfThreads: System.coreCount)
-        pool.start()
-        return pool
-    }()
+    private static let pools = Mutex<[Int32: NIOThreadPool]>([:])
+
+    /// The threads of one niceness: as many as cores, for the process's lifetime (`concurrency` bounds how many
+    /// are busy).
+    private static func threads(niceness: Int32) -> NIOThreadPool {
+        pools.withLock { pools in
+            if let pool = pools[niceness] { return pool }
+            let pool = NIOThreadPool(numberOfThreads: System.coreCount)
+            pool.start()
+            pools[niceness] = pool
+            return pool
+        }
+    }
 
     /// The default concurrency: every core but one, so request handling always keeps a core.
     static var defaultConcurrency: Int { max(1, System.coreCount - 1) }
@@ -49,10 +59,11 @@ final class PasswordWorkGate: Sendable {
     func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await acquire()
         defer { release() }
-        return try await Self.threads.runIfActive {
-            // The calling thread only (on Linux, who 0 is the thread), and only ever lowered: an unprivileged
-            // process could not raise it back.
-            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, Self.niceness)
+        let niceness = self.niceness
+        return try await Self.threads(niceness: niceness).runIfActive {
+            // The calling thread only (on Linux, who 0 is the thread). Each niceness has threads of its own: an
+            // unprivileged process cannot raise a thread's priority back once lowered.
+            if niceness > 0 { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness) }
             return try body()
         }
     }

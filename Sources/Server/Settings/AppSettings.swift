@@ -20,6 +20,8 @@ struct AppSettings: Sendable {
     var passwordHashConcurrency = PasswordWorkGate.defaultConcurrency
     var passwordHashQueue = 32
     var passwordHashMaxWaitSeconds = 2
+    /// The nice value hashing threads run at (0 to 19): above 0, request handling wins the CPU from a login storm.
+    var passwordHashNice: Int32 = PasswordWorkGate.defaultNiceness
     var modelBackend = ModelBackendKind.mock
     /// Asked when the primary backend cannot answer.
     var modelFallback: ModelBackendKind?
@@ -139,6 +141,7 @@ struct AppSettings: Sendable {
         passwordHashConcurrency = try Self.integer(reader, "password.hashConcurrency", default: passwordHashConcurrency, in: 1...256)
         passwordHashQueue = try Self.integer(reader, "password.hashQueue", default: passwordHashQueue, in: 0...100_000)
         passwordHashMaxWaitSeconds = try Self.integer(reader, "password.hashMaxWait", default: passwordHashMaxWaitSeconds, in: 1...60)
+        passwordHashNice = Int32(try Self.integer(reader, "password.hashNice", default: Int(passwordHashNice), in: 0...19))
         loginLockoutFailures = try Self.integer(reader, "login.lockoutFailures", default: loginLockoutFailures, in: 1...1_000)
         loginLockoutSeconds = try Self.integer(reader, "login.lockoutSeconds", default: loginLockoutSeconds, in: 1...86_400)
         idleTimeoutSeconds = try Self.integer(reader, "http.idleTimeout", default: idleTimeoutSeconds, in: 1...3_600)

@@ -22,6 +22,8 @@ struct SettingsOptions: ParsableArguments {
     var passwordHashQueue: String?
     @Option(name: .customLong("password-hash-max-wait"), help: "Seconds one may wait for a hash slot before 503 with Retry-After. (PASSWORD_HASH_MAX_WAIT, default 2)")
     var passwordHashMaxWait: String?
+    @Option(name: .customLong("password-hash-nice"), help: "Nice value of the hashing threads, 0 to 19; above 0 a login storm yields the CPU to requests. (PASSWORD_HASH_NICE, default 10)")
+    var passwordHashNice: String?
     @Option(name: .customLong("model-allowlist"), help: "Comma-separated models a request may name besides MODEL_NAME; others get 400. (MODEL_ALLOWLIST, default any)")
     var modelAllowlist: String?
     @Option(name: .customLong("model-backend"), help: "Model backend: mock, openai or workers-ai. (MODEL_BACKEND, default mock)")
@@ -94,7 +96,7 @@ struct SettingsOptions: ParsableArguments {
         let pairs: [(String, String?)] = [
             ("http.host", httpHost), ("http.port", httpPort), ("database.path", databasePath), ("jwt.secret", jwtSecret),
             ("jwt.ttl", jwtTTL), ("bcrypt.cost", bcryptCost),
-            ("password.hashConcurrency", passwordHashConcurrency), ("password.hashQueue", passwordHashQueue),
+            ("password.hashConcurrency", passwordHashConcurrency), ("password.hashQueue", passwordHashQueue), ("password.hashNice", passwordHashNice),
             ("password.hashMaxWait", passwordHashMaxWait), ("model.backend", modelBackend), ("model.fallback", modelFallback),
             ("openai.baseUrl", openaiBaseUrl), ("openai.apiKey", openaiApiKey), ("workers.ai.baseUrl", workersAiBaseUrl),
             ("workers.ai.accountId", workersAiAccountId), ("workers.ai.apiToken", workersAiApiToken),

@@ -2,7 +2,7 @@ import Hummingbird
 
 /// CORS for browsers: `*` or a list of allowed origins, methods GET, POST and OPTIONS, and the headers
 /// Content-Type, Authorization (which the original worker forgot) and X-API-Key.
-struct CORSMiddleware<Context: RequestContext>: RouterMiddleware {
+struct CORSAllowListMiddleware<Context: RequestContext>: RouterMiddleware {
     /// Allowed origins; `["*"]` allows any.
     let origins: [String]
     static var allowedMethods: String { "GET, POST, OPTIONS" }

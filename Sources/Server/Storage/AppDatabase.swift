@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 
 /// Opens the SQLite database and brings its schema up to date.
-enum Database {
+enum AppDatabase {
     /// Opens `path` (creating its folder) as a WAL-mode `DatabasePool`, or an in-memory queue for `:memory:`,
     /// and runs the migrations.
     static func open(path: String) throws -> any DatabaseWriter {
@@ -83,26 +83,5 @@ enum Database {
         guard let error = error as? DatabaseError else { return false }
         let unavailable: [ResultCode] = [.SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_READONLY, .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_CANTOPEN]
         return unavailable.contains(error.resultCode)
-    }
-}
-
-/// The database cannot be opened or migrated: a start-up error that says where and what to check.
-struct DatabaseOpenError: StartupError {
-    let path: String
-    let underlying: String
-
-    var description: String {
-        "Cannot open the database at \(path) (\(underlying)). Check DATABASE_PATH, and that its folder exists or can be created and is writable."
-    }
-}
-
-/// Timestamps as the API shows them: RFC 3339 in UTC with whole seconds, e.g. `2026-11-29T06:56:40Z`.
-enum Timestamp {
-    static func now() -> String {
-        string(from: .now)
-    }
-
-    static func string(from date: Date) -> String {
-        date.formatted(.iso8601)
     }
 }

@@ -23,7 +23,7 @@ struct ImportD1Command: AsyncParsableCommand {
             let appSettings = try AppSettings(reader: try await settings.reader())
             let path = appSettings.databasePath
             let sql = try String(contentsOfFile: file, encoding: .utf8)
-            let summary = try await D1Importer(database: try Database.open(path: path), bcryptCost: appSettings.bcryptCost).importDump(sql)
+            let summary = try await D1Importer(database: try AppDatabase.open(path: path), bcryptCost: appSettings.bcryptCost).importDump(sql)
             print("\(file) -> \(path)")
             print(summary)
         } catch let error as any StartupError {

@@ -1,0 +1,66 @@
+import Foundation
+import Logging
+import ServerSentEvents
+
+/// How a chat route writes a streamed answer as server-sent events.
+protocol ChatEventFormat: Sendable {
+    /// Events before the first piece.
+    func opening() -> [ServerSentEvent]
+    /// The events for one piece of text.
+    func events(forDelta text: String) -> [ServerSentEvent]
+    /// Events after the last piece, with the usage and finish reason if the backend reported them.
+    func closing(usage: TokenUsage?, finishReason: String?) -> [ServerSentEvent]
+    /// The event that ends a stream that failed part-way, in the route's error shape.
+    func failure(_ error: APIError) -> ServerSentEvent
+    /// Takes the backend's id of the completion, which comes before the first piece.
+    mutating func adopt(completionId: String)
+}
+
+extension ChatEventFormat {
+    /// Formats without an id ignore it.
+    mutating func adopt(completionId: String) {}
+}
+
+extension AsyncThrowingStream where Element == ChatStreamEvent, Failure == any Error {
+    /// The backend's pieces as server-sent events in `format`, then `data: [DONE]`; a failure part-way ends
+    /// the stream with the format's `failure` event instead.
+    func serverSentEvents<Format: ChatEventFormat>(_ format: Format, logger: Logger) -> AsyncStream<ServerSentEvent> {
+        let source = self
+        return AsyncStream { continuation in
+            let task = Task {
+                var format = format
+                var opened = false
+                // The opening waits for the first piece, so that it carries the backend's completion id.
+                func open() {
+                    guard !opened else { return }
+                    opened = true
+                    format.opening().forEach { continuation.yield($0) }
+                }
+                do {
+                    var usage: TokenUsage?
+                    var finishReason: String?
+                    for try await item in source {
+                        switch item {
+                        case .id(let id): if !opened { format.adopt(completionId: id) }
+                        case .delta(let text):
+                            open()
+                            format.events(forDelta: text).forEach { continuation.yield($0) }
+                        case .usage(let reported): usage = reported
+                        case .finish(let reason): finishReason = reason
+                        }
+                    }
+                    open()
+                    format.closing(usage: usage, finishReason: finishReason).forEach { continuation.yield($0) }
+                    continuation.yield(ServerSentEvent(data: "[DONE]"))
+                } catch is CancellationError {
+                } catch {
+                    let apiError = (error as? ChatBackendError)?.apiError ?? .internalError
+                    logger.error("Stream failed part-way", metadata: ["code": "\(apiError.code)"])
+                    continuation.yield(format.failure(apiError))
+                }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+}
