@@ -58,22 +58,17 @@ struct CredentialCacheTests {
     }
 
     @Test func aKeyRevokedOnOneInstanceIsRefusedByAnotherOnItsNextRequest() async throws {
-        let database = try temporaryFolder().appendingPathComponent("shared.sqlite").path
-        let first = try await buildApplication(reader: testReader(["database.path": database]))
-        let second = try await buildApplication(reader: testReader(["database.path": database]))
-        try await first.test(.router) { a in
-            try await second.test(.router) { b in
-                let user = try await a.registerUser()
-                for _ in 0..<25 {
-                    let key = try await a.createKey(token: user.token)
-                    for _ in 0..<3 {
-                        #expect(try await b.send(.post, "/chat/completions", json: helloChat, headers: apiKeyHeader(key.key)).status == .ok)
-                    }
-                    #expect(try await a.send(.post, "/api-keys/revoke/\(key.id)", headers: bearer(user.token)).status == .ok)
-                    let refused = try await b.send(.post, "/chat/completions", json: helloChat, headers: apiKeyHeader(key.key))
-                    #expect(refused.status == .unauthorized)
-                    #expect(try refused.errorCode() == "invalid_api_key")
+        try await withTwoInstances { a, b in
+            let user = try await a.registerUser()
+            for _ in 0..<25 {
+                let key = try await a.createKey(token: user.token)
+                for _ in 0..<3 {
+                    #expect(try await b.send(.post, "/chat/completions", json: helloChat, headers: apiKeyHeader(key.key)).status == .ok)
                 }
+                #expect(try await a.send(.post, "/api-keys/revoke/\(key.id)", headers: bearer(user.token)).status == .ok)
+                let refused = try await b.send(.post, "/chat/completions", json: helloChat, headers: apiKeyHeader(key.key))
+                #expect(refused.status == .unauthorized)
+                #expect(try refused.errorCode() == "invalid_api_key")
             }
         }
     }

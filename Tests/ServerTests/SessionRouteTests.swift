@@ -77,16 +77,11 @@ struct SessionRouteTests {
     }
 
     @Test func aSessionEndedOnOneInstanceIsRefusedByAnotherOnTheSameDatabase() async throws {
-        let database = try temporaryFolder().appendingPathComponent("shared.sqlite").path
-        let first = try await buildApplication(reader: testReader(["database.path": database]))
-        let second = try await buildApplication(reader: testReader(["database.path": database]))
-        try await first.test(.router) { a in
-            try await second.test(.router) { b in
-                let user = try await a.registerUser()
-                #expect(try await b.send(.get, "/api-keys/list", headers: bearer(user.token)).status == .ok)
-                #expect(try await a.send(.post, "/logout", headers: bearer(user.token)).status == .ok)
-                #expect(try await b.send(.get, "/api-keys/list", headers: bearer(user.token)).status == .unauthorized)
-            }
+        try await withTwoInstances { a, b in
+            let user = try await a.registerUser()
+            #expect(try await b.send(.get, "/api-keys/list", headers: bearer(user.token)).status == .ok)
+            #expect(try await a.send(.post, "/logout", headers: bearer(user.token)).status == .ok)
+            #expect(try await b.send(.get, "/api-keys/list", headers: bearer(user.token)).status == .unauthorized)
         }
     }
 }

@@ -47,6 +47,18 @@ func withApp<Value>(
     return try await app.test(.router, body)
 }
 
+/// Runs `body` with two applications on one SQLite file, as two instances of one deployment.
+func withTwoInstances(
+    _ body: @Sendable (_ a: any TestClientProtocol, _ b: any TestClientProtocol) async throws -> Void
+) async throws {
+    let database = try temporaryFolder().appendingPathComponent("shared.sqlite").path
+    let first = try await buildApplication(reader: testReader(["database.path": database]))
+    let second = try await buildApplication(reader: testReader(["database.path": database]))
+    try await first.test(.router) { a in
+        try await second.test(.router) { b in try await body(a, b) }
+    }
+}
+
 extension TestClientProtocol {
     /// Sends `json` (any `Encodable`, or a raw string) with `Content-Type: application/json`.
     func send(

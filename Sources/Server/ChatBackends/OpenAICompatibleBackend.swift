@@ -118,9 +118,6 @@ struct OpenAICompatibleBackend: ChatBackend {
         let response = try await http.post(url: baseURL + "/chat/completions", bearer: apiKey, body: request(input, stream: true), stream: true)
         let backend = name
         return http.events(from: response) { event in
-            // An error instead of a chunk: its reason reaches the client.
-            let reported = UpstreamErrorBody(body: Array(event.data.utf8), secret: apiKey)
-            if event.data.contains("\"error\""), reported.message != nil { throw ChatBackendError.reported(backend: backend, reason: reported) }
             guard let chunk = try? JSONDecoder().decode(Chunk.self, from: Data(event.data.utf8)) else {
                 throw ChatBackendError.invalidResponse(backend: backend, detail: "an event is not a chat.completion.chunk")
             }

@@ -25,6 +25,8 @@ struct UpstreamHTTP: Sendable {
     struct Answer: Sendable {
         let response: HTTPClientResponse
         let deadline: UpstreamDeadline
+        /// The credential sent, redacted from any upstream message passed on.
+        let secret: String?
     }
 
     /// POSTs `body` and returns the answer once its status says success; an error status becomes the error a
@@ -57,7 +59,7 @@ struct UpstreamHTTP: Sendable {
         }
         deadline.touch()
         let status = Int(response.status.code)
-        if (200..<300).contains(status) { return Answer(response: response, deadline: deadline) }
+        if (200..<300).contains(status) { return Answer(response: response, deadline: deadline, secret: bearer) }
         if status == 429 {
             throw ChatBackendError.rateLimited(backend: backend, retryAfter: response.headers.first(name: "Retry-After"))
         }
@@ -115,7 +117,8 @@ struct UpstreamHTTP: Sendable {
     }
 
     /// The body's server-sent events, each turned into stream events by `transform` (nil: skip, stop at
-    /// `[DONE]`), within the answer's time, as a stream whose cancellation cancels the request.
+    /// `[DONE]`), within the answer's time, as a stream whose cancellation cancels the request. An event that
+    /// is an error (`{"error": ...}` in OpenAI's or Workers AI's shape) ends the stream with its reason.
     func events(
         from answer: Answer, transform: @escaping @Sendable (ServerSentEvent) throws -> [ChatStreamEvent]
     ) -> AsyncThrowingStream<ChatStreamEvent, any Error> {
@@ -130,6 +133,9 @@ struct UpstreamHTTP: Sendable {
                             answer.deadline.touch()
                             for event in parser.feed(buffer.readableBytesView) {
                                 if event.data == "[DONE]" { return true }
+                                if event.data.contains("\"error"), let message = UpstreamErrorBody(body: Array(event.data.utf8), secret: answer.secret).message {
+                                    throw ChatBackendError.reported(backend: backend, reason: .init(message: message, code: nil))
+                                }
                                 for item in try transform(event) { continuation.yield(item) }
                             }
                         }

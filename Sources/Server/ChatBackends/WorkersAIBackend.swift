@@ -72,8 +72,6 @@ struct WorkersAIBackend: ChatBackend {
         let response = try await http.post(url: url(input.model), bearer: apiToken, body: request(input, stream: true), stream: true)
         let backend = name
         return http.events(from: response) { event in
-            let reported = UpstreamErrorBody(body: Array(event.data.utf8), secret: apiToken)
-            if event.data.contains("\"error"), reported.message != nil { throw ChatBackendError.reported(backend: backend, reason: reported) }
             guard let decoded = try? JSONDecoder().decode(Event.self, from: Data(event.data.utf8)) else {
                 throw ChatBackendError.invalidResponse(backend: backend, detail: "an event is not {\"response\": ...}")
             }
