@@ -31,15 +31,25 @@ struct AppRequestContext: RequestContext {
     var responseEncoder: JSONEncoder { Self.encoder }
 
     /// One encoder for every response: making one per response showed in profiles.
-    private static let encoder: JSONEncoder = {
+    static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .withoutEscapingSlashes
         return encoder
     }()
+}
 
-    /// The principal set by `AuthenticationMiddleware`; routes behind it can rely on it.
-    func requirePrincipal() throws -> Principal {
-        guard let principal else { throw APIError.unauthorized("Authentication required") }
-        return principal
+/// The context of the routes behind `AuthenticationMiddleware` (mounted with `group(context:)`): its principal is
+/// not optional, so a handler that forgets authentication cannot be written.
+struct AuthenticatedContext: ChildRequestContext {
+    var coreContext: CoreRequestContextStorage
+    let principal: Principal
+
+    init(context: AppRequestContext) throws {
+        // Only reachable when the middleware before the group did not authenticate: a wiring mistake, refused.
+        guard let principal = context.principal else { throw APIError.unauthorized("Authentication required") }
+        coreContext = context.coreContext
+        self.principal = principal
     }
+
+    var responseEncoder: JSONEncoder { AppRequestContext.encoder }
 }

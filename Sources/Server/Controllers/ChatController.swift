@@ -51,12 +51,11 @@ struct ChatController {
         group.rejectOtherMethods("completions", allowed: [.post])
         group.add(middleware: authentication)
         if let limit { group.add(middleware: limit) }
-        group.post("completions", use: complete)
+        group.group(context: AuthenticatedContext.self).post("completions", use: complete)
     }
 
     /// Answers a conversation with the configured model backend.
-    @Sendable func complete(_ request: Request, context: AppRequestContext) async throws -> Response {
-        _ = try context.requirePrincipal()
+    @Sendable func complete(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         var request = request
         let input = try await request.decodeJSON(as: ChatCompletionRequest.self, limit: maxBodyBytes)
         if input.stream {

@@ -135,13 +135,13 @@ struct OpenAIController {
         group.rejectOtherMethods("models", allowed: [.get])
         group.add(middleware: authentication)
         if let limit { group.add(middleware: limit) }
-        group.post("chat/completions", use: complete)
-        group.get("models", use: models)
+        let authenticated = group.group(context: AuthenticatedContext.self)
+        authenticated.post("chat/completions", use: complete)
+        authenticated.get("models", use: models)
     }
 
     /// A chat completion in OpenAI's shape, or a stream of chunks with `"stream": true`.
-    @Sendable func complete(_ request: Request, context: AppRequestContext) async throws -> Response {
-        _ = try context.requirePrincipal()
+    @Sendable func complete(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         var request = request
         let input = try await request.decodeJSON(as: ChatCompletionRequest.self, limit: maxBodyBytes)
         let id = "chatcmpl-" + RandomID.make(length: 24)
@@ -162,8 +162,7 @@ struct OpenAIController {
 
     /// The models a client may ask for: `MODEL_NAME` first, then those the backend lists (within
     /// `MODEL_ALLOWLIST` when it is set), fetched at most once a minute.
-    @Sendable func models(_ request: Request, context: AppRequestContext) async throws -> ModelList {
-        _ = try context.requirePrincipal()
+    @Sendable func models(_ request: Request, context: AuthenticatedContext) async throws -> ModelList {
         let models = try await chat.models()
         return ModelList(object: "list", data: models.map { .init(id: $0, object: "model", created: 0, owned_by: chat.backend.name) })
     }

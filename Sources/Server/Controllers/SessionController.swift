@@ -21,14 +21,14 @@ struct SessionController {
     func addRoutes(to router: some RouterMethods<AppRequestContext>) {
         router.rejectOtherMethods("logout", allowed: [.post])
         router.rejectOtherMethods("sessions/revoke-all", allowed: [.post])
-        let group = router.group().add(middleware: authentication)
-        group.post("logout", use: logout)
-        group.post("sessions/revoke-all", use: revokeAll)
+        let authenticated = router.group().add(middleware: authentication).group(context: AuthenticatedContext.self)
+        authenticated.post("logout", use: logout)
+        authenticated.post("sessions/revoke-all", use: revokeAll)
     }
 
     /// Ends the presented session; a token issued before sessions had ids can only be ended with all the others.
-    @Sendable func logout(_ request: Request, context: AppRequestContext) async throws -> LogoutResponse {
-        let principal = try context.requirePrincipal()
+    @Sendable func logout(_ request: Request, context: AuthenticatedContext) async throws -> LogoutResponse {
+        let principal = context.principal
         guard case .sessionToken(let jti, let expiresAt) = principal.credential else { throw APIError.apiKeyNotAllowed }
         guard let jti else {
             _ = try await users.revokeAllSessions(userId: principal.userId, now: .now)
@@ -41,8 +41,8 @@ struct SessionController {
     }
 
     /// Ends every session of the user issued until now, the one presented included.
-    @Sendable func revokeAll(_ request: Request, context: AppRequestContext) async throws -> RevokeAllResponse {
-        let principal = try context.requirePrincipal()
+    @Sendable func revokeAll(_ request: Request, context: AuthenticatedContext) async throws -> RevokeAllResponse {
+        let principal = context.principal
         let cutoff = try await users.revokeAllSessions(userId: principal.userId, now: .now)
         context.logger.info("Sessions revoked", metadata: ["user_id": "\(principal.userId)"])
         return RevokeAllResponse(
