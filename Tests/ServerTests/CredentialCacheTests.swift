@@ -137,15 +137,6 @@ struct CredentialCacheTests {
     }
 }
 
-extension Sequence {
-    /// `map` with an async transform, in order.
-    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
-        var results: [T] = []
-        for element in self { try await results.append(transform(element)) }
-        return results
-    }
-}
-
 /// `server bench-internals` runs every piece it names and prints a figure for each.
 @Suite("Internals benchmark harness")
 struct InternalsBenchTests {

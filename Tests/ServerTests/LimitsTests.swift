@@ -314,15 +314,6 @@ struct ConnectionLimitTests {
     }
 }
 
-extension Sequence {
-    /// `map` with an async transform, in order.
-    func asyncMap<T>(_ transform: (Element) async -> T) async -> [T] {
-        var results: [T] = []
-        for element in self { results.append(await transform(element)) }
-        return results
-    }
-}
-
 @Suite("Failed authentications and client addresses")
 struct FailedAuthenticationTests {
     @Test func invalidCredentialsFromOneAddressAreLimitedBeforeAnyLookup() async throws {

@@ -132,3 +132,12 @@ let isRootOnLinux = geteuid() == 0
 #else
 let isRootOnLinux = false
 #endif
+
+extension Sequence {
+    /// `map` with an async transform, in order.
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var results: [T] = []
+        for element in self { try await results.append(transform(element)) }
+        return results
+    }
+}
