@@ -517,7 +517,7 @@ Content-Type: application/json; charset=utf-8
   -H 'Content-Type: application/json' \
   -d '{&quot;messages&quot;:[{&quot;content&quot;:&quot;be nice&quot;,&quot;role&quot;:&quot;system&quot;},{&quot;content&quot;:&quot;Hello there&quot;,&quot;role&quot;:&quot;user&quot;}]}'</code></pre>
 <h3 id="openAIListModels">Models, OpenAI-style: <code>GET /v1/models</code></h3>
-<p>The model this server answers with when a request names none.</p>
+<p>The models a client may ask for: MODEL_NAME first, then those the <code>openai</code> backend's own <code>GET /models</code> lists (only those in MODEL_ALLOWLIST when it is set), fetched at most once a minute. With the mock or Workers AI backend, only MODEL_NAME.</p>
 <p><strong>Operation</strong> <code>openAIListModels</code>. <strong>Authentication:</strong> <a href="#authentication"><code>apiKeyBearer</code></a> or <a href="#authentication"><code>sessionToken</code></a> or <a href="#authentication"><code>apiKey</code></a>.</p>
 <table>
 <thead><tr><th>status</th><th>meaning</th><th>body</th></tr></thead>
@@ -526,7 +526,9 @@ Content-Type: application/json; charset=utf-8
 <tr><td><code>401</code></td><td>Missing, invalid or revoked credentials.</td><td><code>application/json</code>: <a href="#schema-openaierror"><code>OpenAIError</code></a></td></tr>
 <tr><td><code>429</code></td><td>Too many requests: a rate limit of this server (per client address for register and login, per user and per API key for chat), an email locked after repeated failed logins, too many invalid tokens or API keys from one address, or the model backend's own limit. Retry after <code>Retry-After</code> seconds.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>500</code></td><td>An unexpected failure.</td><td><code>application/json</code>: <a href="#schema-openaierror"><code>OpenAIError</code></a></td></tr>
+<tr><td><code>502</code></td><td>The model backend's own model list could not be fetched: it is unreachable, failed, refused this server's credentials, or sent a list that cannot be read.</td><td><code>application/json</code>: <a href="#schema-openaierror"><code>OpenAIError</code></a></td></tr>
 <tr><td><code>503</code></td><td>The database is unavailable.</td><td><code>application/json</code>: <a href="#schema-openaierror"><code>OpenAIError</code></a></td></tr>
+<tr><td><code>504</code></td><td>The model backend did not send its model list within UPSTREAM_TIMEOUT.</td><td><code>application/json</code>: <a href="#schema-openaierror"><code>OpenAIError</code></a></td></tr>
 </tbody>
 </table>
 <p><strong>Example:</strong></p>
@@ -1852,7 +1854,7 @@ steps:
       "get": {
         "operationId": "openAIListModels",
         "summary": "Models, OpenAI-style",
-        "description": "The model this server answers with when a request names none.",
+        "description": "The models a client may ask for: MODEL_NAME first, then those the `openai` backend's own `GET /models` lists (only those in MODEL_ALLOWLIST when it is set), fetched at most once a minute. With the mock or Workers AI backend, only MODEL_NAME.",
         "tags": [
           "OpenAI-compatible"
         ],
@@ -1888,8 +1890,21 @@ steps:
               }
             }
           },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
+          },
           "500": {
             "description": "An unexpected failure.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OpenAIError"
+                }
+              }
+            }
+          },
+          "502": {
+            "description": "The model backend's own model list could not be fetched: it is unreachable, failed, refused this server's credentials, or sent a list that cannot be read.",
             "content": {
               "application/json": {
                 "schema": {
@@ -1908,8 +1923,15 @@ steps:
               }
             }
           },
-          "429": {
-            "$ref": "#/components/responses/TooManyRequests"
+          "504": {
+            "description": "The model backend did not send its model list within UPSTREAM_TIMEOUT.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OpenAIError"
+                }
+              }
+            }
           }
         }
       }
