@@ -2415,6 +2415,13 @@ steps:
                   "pending"
                 ]
               },
+              "notifications": {
+                "enum": [
+                  "ok",
+                  "down"
+                ],
+                "description": "PostgreSQL only (DATABASE_URL): whether this instance hears other instances' revocations through LISTEN/NOTIFY. While down, every credential is checked against the database, so nothing revoked is accepted; it does not make the instance unready."
+              },
               "model_backend": {
                 "type": "string"
               }

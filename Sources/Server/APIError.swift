@@ -87,5 +87,5 @@ extension APIError {
 
     static let serviceUnavailable = APIError(
         status: .serviceUnavailable, code: "storage_unavailable",
-        message: "The database is unavailable right now. Try again shortly.")
+        message: "The database is unavailable right now. Try again shortly.", headers: [.retryAfter: "1"])
 }

@@ -1,7 +1,6 @@
 import AsyncHTTPClient
 import Configuration
 import Foundation
-import GRDB
 import Hummingbird
 import Logging
 import ProjectFiles
@@ -23,22 +22,20 @@ func buildApplication<Responder: HTTPResponder>(
 ) async throws -> some ApplicationProtocol where Responder.Context == AppRequestContext {
     var logger = Logger(label: "ai-worker")
     logger.logLevel = settings.logLevel
-    let database = try AppDatabase.open(path: settings.databasePath)
-    let secretFolder = settings.databasePath == ":memory:"
+    let metrics = AppMetrics()
+    let storage = try await openStorage(settings, metrics: metrics, logger: logger)
+    // With PostgreSQL the secret is configured (the same on every instance); with SQLite it may be kept beside the file.
+    let secretFolder = settings.databaseURL != nil || settings.databasePath == ":memory:"
         ? nil : URL(fileURLWithPath: settings.databasePath).deletingLastPathComponent()
     let secret = try JWTSecret.resolve(configured: settings.jwtSecret, folder: secretFolder, logger: logger)
     // Made last: once it exists, only the application's service shuts it down.
     let upstreamClient = makeUpstreamClient(settings)
-    let users = SQLiteUserRepository(database: database)
-    let apiKeys = SQLiteAPIKeyRepository(database: database)
     let tokens = await SessionTokenService(secret: secret, lifetime: TimeInterval(settings.jwtTTL))
-    let keyUsage = APIKeyUsageRecorder(repository: apiKeys, logger: logger)
+    let keyUsage = APIKeyUsageRecorder(repository: storage.apiKeys, logger: logger)
     let dependencies = AppDependencies(
-        database: database,
-        users: users,
-        apiKeys: apiKeys,
+        storage: storage,
         authenticator: Authenticator(
-            tokens: tokens, users: users, apiKeys: apiKeys, epoch: try SQLiteCredentialEpoch(path: settings.databasePath, database: database),
+            tokens: tokens, users: storage.users, apiKeys: storage.apiKeys, epoch: storage.epoch,
             cache: settings.credentialCacheSize > 0 ? CredentialCache(capacity: settings.credentialCacheSize) : nil, usage: keyUsage),
         hasher: PasswordHasher(
             cost: settings.bcryptCost,
@@ -47,7 +44,7 @@ func buildApplication<Responder: HTTPResponder>(
                 maxWait: .seconds(settings.passwordHashMaxWaitSeconds), niceness: settings.passwordHashNice)),
         tokens: tokens,
         backend: makeChatBackend(settings, client: upstreamClient, logger: logger),
-        metrics: AppMetrics(),
+        metrics: metrics,
         openAPIDocument: servedFile(settings.docsSpecPath, builtIn: "spec/openapi.json", logger: logger),
         htmlReference: servedFile(settings.docsHTMLPath, builtIn: "docs/index.html", logger: logger))
     let router = buildRouter(settings: settings, dependencies: dependencies)
@@ -58,13 +55,14 @@ func buildApplication<Responder: HTTPResponder>(
         responder: responder(router.buildResponder()),
         server: .http1(configuration: .init(idleTimeout: .seconds(Int64(settings.idleTimeoutSeconds)))),
         configuration: .init(address: .hostname(host, port: port), serverName: "ai-worker"),
-        services: [keyUsage] + (upstreamClient.map { [HTTPClientService(client: $0)] } ?? []),
+        // The storage's services first: they start before, and stop after, the ones that use them.
+        services: storage.services + [keyUsage] + (upstreamClient.map { [HTTPClientService(client: $0)] } ?? []),
         onServerRunning: { channel in
             startupLogger.notice(
                 "Listening",
                 metadata: [
                     "address": "http://\(host):\(channel.localAddress?.port ?? port)",
-                    "database": "\(settings.databasePath)",
+                    "database": "\(dependencies.storage.displayName)",
                     "model_backend": "\(dependencies.backend.name)",
                     "model": "\(settings.defaultModel)",
                 ])
@@ -74,9 +72,7 @@ func buildApplication<Responder: HTTPResponder>(
 
 /// What the controllers need, built once.
 struct AppDependencies: Sendable {
-    let database: any DatabaseWriter
-    let users: any UserRepository
-    let apiKeys: any APIKeyRepository
+    let storage: any AppStorage
     let authenticator: Authenticator
     let hasher: PasswordHasher
     let tokens: SessionTokenService
@@ -142,7 +138,7 @@ func buildRouter(settings: AppSettings, dependencies: AppDependencies) -> Router
     router.add(middleware: CORSAllowListMiddleware(origins: settings.corsOrigins))
     router.add(middleware: ErrorMiddleware(maxBodyBytes: settings.maxBodyBytes))
 
-    let limiter = RateLimiter()
+    let limiter = RateLimiter(store: dependencies.storage.limits)
     let failureLimit = settings.authFailuresPerMinute > 0
         ? AuthenticationMiddleware.FailureLimit(
             limiter: limiter, policy: .init(capacity: settings.authFailuresPerMinute, period: .seconds(60)), metrics: dependencies.metrics)
@@ -152,7 +148,7 @@ func buildRouter(settings: AppSettings, dependencies: AppDependencies) -> Router
             policy: policy, authenticator: dependencies.authenticator, failureLimit: failureLimit)
     }
     OperationsController(
-        database: dependencies.database, backend: dependencies.backend, metrics: dependencies.metrics,
+        storage: dependencies.storage, backend: dependencies.backend, metrics: dependencies.metrics,
         metricsToken: settings.metricsToken, openAPIDocument: dependencies.openAPIDocument, htmlReference: dependencies.htmlReference
     ).addRoutes(to: router)
     func limit(_ scope: String, _ key: RateLimitMiddleware.Key, perMinute: Int) -> RateLimitMiddleware? {
@@ -162,15 +158,16 @@ func buildRouter(settings: AppSettings, dependencies: AppDependencies) -> Router
     }
     let chatLimit = limit("chat", .principal, perMinute: settings.chatRequestsPerMinute)
     UserController(
-        users: dependencies.users, hasher: dependencies.hasher, tokens: dependencies.tokens, metrics: dependencies.metrics,
-        throttle: LoginThrottle(lockAfter: settings.loginLockoutFailures, lockout: .seconds(settings.loginLockoutSeconds)),
+        users: dependencies.storage.users, hasher: dependencies.hasher, tokens: dependencies.tokens, metrics: dependencies.metrics,
+        throttle: LoginThrottle(
+            lockAfter: settings.loginLockoutFailures, lockout: .seconds(settings.loginLockoutSeconds), store: dependencies.storage.limits),
         maxBodyBytes: settings.maxBodyBytes
     ).addRoutes(to: router, limit: limit("auth", .clientAddress, perMinute: settings.authRequestsPerMinute))
     APIKeyController(
-        apiKeys: dependencies.apiKeys, usage: dependencies.authenticator.usage, authentication: authentication(.sessionTokenOnly), maxBodyBytes: settings.maxBodyBytes,
+        apiKeys: dependencies.storage.apiKeys, usage: dependencies.authenticator.usage, authentication: authentication(.sessionTokenOnly), maxBodyBytes: settings.maxBodyBytes,
         maxActiveKeys: settings.apiKeysPerUser
     ).addRoutes(to: router.group("api-keys"))
-    SessionController(users: dependencies.users, authentication: authentication(.sessionTokenOnly)).addRoutes(to: router)
+    SessionController(users: dependencies.storage.users, authentication: authentication(.sessionTokenOnly)).addRoutes(to: router)
     let chat = ChatService(
         backend: dependencies.backend, metrics: dependencies.metrics, defaultModel: settings.defaultModel,
         maxMessages: settings.chatMaxMessages, maxCharacters: settings.chatMaxCharacters, allowedModels: settings.modelAllowlist)

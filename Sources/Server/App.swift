@@ -15,7 +15,7 @@ struct ServerCommand: AsyncParsableCommand {
             working directory, else its default. No setting is needed to start.
             """,
         version: ProjectFiles.versionLine,
-        subcommands: [ImportD1Command.self, InternalsBenchCommand.self])
+        subcommands: [MigrateCommand.self, ImportD1Command.self, InternalsBenchCommand.self])
 
     @OptionGroup var settings: SettingsOptions
 

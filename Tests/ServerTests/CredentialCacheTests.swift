@@ -84,16 +84,14 @@ struct CredentialCacheTests {
     }
 
     @Test func keyUseIsWrittenInOneBatchAndOnShutdown() async throws {
-        let path = try temporaryFolder().appendingPathComponent("usage.sqlite").path
-        let database = try AppDatabase.open(path: path)
-        let repository = SQLiteAPIKeyRepository(database: database)
-        let users = SQLiteUserRepository(database: database)
-        let user = try await users.create(email: "usage@example.com", passwordHash: "x")
+        try await withStorage(try await testReader()) { storage async throws in
+        let repository = storage.apiKeys
+        let user = try await storage.users.create(email: "usage@example.com", passwordHash: "x")
         let keys = try await (0..<3).asyncMap { index in
             try await repository.create(userId: user.id, name: "k\(index)", keyHash: "hash\(index)", prefix: "sk-", maxActive: 10)
         }
-        func lastUsed() async throws -> [String?] {
-            try await database.read { db in try String?.fetchAll(db, sql: "SELECT last_used_at FROM api_keys ORDER BY name") }
+        @Sendable func lastUsed() async throws -> [String?] {
+            try await repository.list(userId: user.id, after: nil, limit: nil).map(\.lastUsedAt)
         }
         let recorder = APIKeyUsageRecorder(repository: repository, interval: .seconds(3_600), logger: Logger(label: "test"))
         recorder.record(keys[0].id, at: 1_800_000_000)
@@ -112,13 +110,13 @@ struct CredentialCacheTests {
             try await tasks.waitForAll()
         }
         #expect(try await lastUsed() == ["2027-01-15T08:01:00Z", "2027-01-15T08:02:00Z", nil], "written on shutdown")
+        }
     }
 
     @Test func aFullRecorderWritesWithoutWaitingForItsInterval() async throws {
-        let path = try temporaryFolder().appendingPathComponent("full.sqlite").path
-        let database = try AppDatabase.open(path: path)
-        let repository = SQLiteAPIKeyRepository(database: database)
-        let user = try await SQLiteUserRepository(database: database).create(email: "full@example.com", passwordHash: "x")
+        try await withStorage(try await testReader()) { storage async throws in
+        let repository = storage.apiKeys
+        let user = try await storage.users.create(email: "full@example.com", passwordHash: "x")
         let key = try await repository.create(userId: user.id, name: "k", keyHash: "h", prefix: "sk-", maxActive: 10)
         let recorder = APIKeyUsageRecorder(repository: repository, interval: .seconds(3_600), capacity: 1, logger: Logger(label: "test"))
         let group = ServiceGroup(services: [recorder], logger: Logger(label: "test"))
@@ -128,11 +126,12 @@ struct CredentialCacheTests {
             var written: String?
             for _ in 0..<100 where written == nil {
                 try await Task.sleep(for: .milliseconds(20))
-                written = try await database.read { db in try String.fetchOne(db, sql: "SELECT last_used_at FROM api_keys") }
+                written = try await repository.list(userId: user.id, after: nil, limit: nil).first?.lastUsedAt
             }
             #expect(written == "2027-01-15T08:00:00Z")
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
+        }
         }
     }
 }

@@ -42,7 +42,7 @@ struct D1ImportTests {
 
     @Test func importsUsersAndKeysAndSaysWhatItSkipped() async throws {
         let fixture = try Self.fixture()
-        let summary = try await D1Importer(database: fixture.database, bcryptCost: 10).importDump(Self.wranglerExport)
+        let summary = try await D1Importer(target: SQLiteImportTarget(database: fixture.database), bcryptCost: 10).importDump(Self.wranglerExport)
         #expect(summary.usersImported == 2)
         #expect(summary.keysImported == 2)
         #expect(summary.skipped.count == 2)
@@ -60,7 +60,7 @@ struct D1ImportTests {
         }
         let dump = Self.wranglerExport + "\n" + rows.joined(separator: "\n")
             + "\n" + #"INSERT INTO "api_keys" ("id","user_id","key","name","active") VALUES('k-short','\#(user)','sk-abc','k',1);"#
-        let summary = try await D1Importer(database: fixture.database, bcryptCost: 10).importDump(dump)
+        let summary = try await D1Importer(target: SQLiteImportTarget(database: fixture.database), bcryptCost: 10).importDump(dump)
         #expect(summary.skipped.contains { $0.contains("k-short") && $0.contains("32 characters") })
         let active = try await fixture.database.read { db in
             try String.fetchAll(db, sql: "SELECT id FROM api_keys WHERE active AND id LIKE 'k-%' ORDER BY id")
@@ -70,7 +70,7 @@ struct D1ImportTests {
 
     @Test func importedUsersLogInWithOldPasswordsAndNoUnsaltedHashIsStored() async throws {
         let fixture = try Self.fixture()
-        _ = try await D1Importer(database: fixture.database, bcryptCost: 10).importDump(Self.wranglerExport)
+        _ = try await D1Importer(target: SQLiteImportTarget(database: fixture.database), bcryptCost: 10).importDump(Self.wranglerExport)
         let imported = try await fixture.database.read { db in try String.fetchAll(db, sql: "SELECT password_hash FROM users") }
         #expect(imported.allSatisfy { $0.hasPrefix("bcrypt-sha256:$2") && !$0.contains(Self.legacyHash("secret123")) && !$0.contains(Self.legacyHash("hunter2")) })
         let app = try await buildApplication(reader: testReader(["database.path": fixture.path]))
@@ -96,7 +96,7 @@ struct D1ImportTests {
 
     @Test func importedKeysKeepWorkingAndRevokedOnesStayRevoked() async throws {
         let fixture = try Self.fixture()
-        _ = try await D1Importer(database: fixture.database, bcryptCost: 10).importDump(Self.wranglerExport)
+        _ = try await D1Importer(target: SQLiteImportTarget(database: fixture.database), bcryptCost: 10).importDump(Self.wranglerExport)
         let app = try await buildApplication(reader: testReader(["database.path": fixture.path]))
         try await app.test(.router) { client in
             #expect(try await client.send(.post, "/chat/completions", json: helloChat, headers: apiKeyHeader(Self.aliceKey)).status == .ok)
@@ -111,9 +111,9 @@ struct D1ImportTests {
 
     @Test func importingTwiceChangesNothing() async throws {
         let fixture = try Self.fixture()
-        _ = try await D1Importer(database: fixture.database, bcryptCost: 10).importDump(Self.wranglerExport)
+        _ = try await D1Importer(target: SQLiteImportTarget(database: fixture.database), bcryptCost: 10).importDump(Self.wranglerExport)
         let before = try await fixture.database.read { db in try Row.fetchAll(db, sql: "SELECT * FROM users ORDER BY id").description + Row.fetchAll(db, sql: "SELECT * FROM api_keys ORDER BY id").description }
-        let again = try await D1Importer(database: fixture.database, bcryptCost: 10).importDump(Self.wranglerExport)
+        let again = try await D1Importer(target: SQLiteImportTarget(database: fixture.database), bcryptCost: 10).importDump(Self.wranglerExport)
         #expect(again.usersImported == 0 && again.keysImported == 0)
         #expect(again.skipped.filter { $0.contains("already imported") }.count == 4)
         let after = try await fixture.database.read { db in try Row.fetchAll(db, sql: "SELECT * FROM users ORDER BY id").description + Row.fetchAll(db, sql: "SELECT * FROM api_keys ORDER BY id").description }
@@ -128,7 +128,7 @@ struct D1ImportTests {
     func corruptFileIsRefusedNamingTheLineAndImportsNothing(sql: String, line: String, message: String) async throws {
         let fixture = try Self.fixture()
         await #expect {
-            try await D1Importer(database: fixture.database, bcryptCost: 10).importDump(sql)
+            try await D1Importer(target: SQLiteImportTarget(database: fixture.database), bcryptCost: 10).importDump(sql)
         } throws: { error in
             "\(error)".contains(line) && "\(error)".contains(message)
         }
@@ -161,7 +161,7 @@ struct D1ImportTests {
         #expect(dump.contains("INSERT INTO users VALUES"))
 
         let fixture = try Self.fixture()
-        let summary = try await D1Importer(database: fixture.database, bcryptCost: 10).importDump(dump)
+        let summary = try await D1Importer(target: SQLiteImportTarget(database: fixture.database), bcryptCost: 10).importDump(dump)
         #expect(summary.usersImported == 1 && summary.keysImported == 1 && summary.skipped.isEmpty)
         let name = try await fixture.database.read { db in try String.fetchOne(db, sql: "SELECT name FROM api_keys") }
         #expect(name == "carol's key; with a semicolon")

@@ -201,9 +201,9 @@ struct ModelBackendTests {
         }
     }
 
-    @Test func backendSettingsAreChecked() throws {
-        #expect(throws: SettingsError.self) { try AppSettings(reader: testReader(["model.backend": "openai"])) }
-        #expect(throws: SettingsError.self) { try AppSettings(reader: testReader(["model.backend": "workers-ai"])) }
-        #expect(throws: SettingsError.self) { try AppSettings(reader: testReader(["model.backend": "openai", "openai.baseUrl": "ftp://x"])) }
+    @Test func backendSettingsAreChecked() async throws {
+        await #expect(throws: SettingsError.self) { try AppSettings(reader: await testReader(["model.backend": "openai"])) }
+        await #expect(throws: SettingsError.self) { try AppSettings(reader: await testReader(["model.backend": "workers-ai"])) }
+        await #expect(throws: SettingsError.self) { try AppSettings(reader: await testReader(["model.backend": "openai", "openai.baseUrl": "ftp://x"])) }
     }
 }

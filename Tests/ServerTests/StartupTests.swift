@@ -21,8 +21,9 @@ struct StartupTests {
     }
 
     @Test(arguments: [("http.port", "eighty"), ("http.port", "70000"), ("bcrypt.cost", "9"), ("model.backend", "gpt"), ("chat.defaultFormat", "xml")])
-    func invalidSettingIsRefusedNamingIt(key: String, value: String) throws {
-        let error = try #require(throws: SettingsError.self) { try AppSettings(reader: testReader([key: value])) }
+    func invalidSettingIsRefusedNamingIt(key: String, value: String) async throws {
+        let reader = try await testReader([key: value])
+        let error = try #require(throws: SettingsError.self) { try AppSettings(reader: reader) }
         #expect(error.description.contains(SettingsError.environmentName(key)))
         #expect(error.description.contains(value))
     }
@@ -64,11 +65,11 @@ struct StartupTests {
 
     @Test func tokensSurviveARestartWithTheGeneratedSecret() async throws {
         let path = try temporaryFolder().appendingPathComponent("db.sqlite").path
-        let reader = try testReaderWithoutSecret(databasePath: path)
+        let reader = try await testReaderWithoutSecret(databasePath: path)
         let token = try await buildApplication(reader: reader).test(.router) { client in
             try await client.registerUser().token
         }
-        let again = try await buildApplication(reader: try testReaderWithoutSecret(databasePath: path)).test(.router) { client in
+        let again = try await buildApplication(reader: try await testReaderWithoutSecret(databasePath: path)).test(.router) { client in
             try await client.send(.post, "/chat/completions", json: helloChat, headers: bearer(token)).status
         }
         #expect(again == .ok)
@@ -109,6 +110,6 @@ struct StartupTests {
 }
 
 /// Like `testReader`, but with no JWT secret so the server makes and keeps one.
-private func testReaderWithoutSecret(databasePath: String) throws -> ConfigReader {
-    try testReader(["database.path": databasePath, "jwt.secret": ""])
+private func testReaderWithoutSecret(databasePath: String) async throws -> ConfigReader {
+    try await testReader(["database.path": databasePath, "jwt.secret": ""])
 }

@@ -3,6 +3,8 @@ import Configuration
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Logging
+import PostgresNIO
 import Testing
 
 @testable import Server
@@ -17,12 +19,41 @@ func temporaryFolder() throws -> URL {
     return url
 }
 
-/// A reader with test defaults (port 0, a new SQLite file, a fixed secret, the cheapest allowed bcrypt cost)
-/// and the given overrides; an empty override removes the default.
-func testReader(_ overrides: [String: String] = [:]) throws -> ConfigReader {
+/// The engine the tests run on. SQLite files by default; when `TEST_DATABASE_URL` names a PostgreSQL server
+/// (`postgres://USER@HOST:PORT/DATABASE`), every test that does not ask for a SQLite file by its path gets a new,
+/// empty PostgreSQL database of its own there instead. CI runs the suite both ways (`.ci/run`).
+enum TestDatabase {
+    static let serverURL = ProcessInfo.processInfo.environment["TEST_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+
+    static var isPostgres: Bool { serverURL != nil }
+
+    /// A new empty database on the test server; its URL.
+    static func makePostgres() async throws -> String {
+        let server = try PostgresURL(try #require(serverURL))
+        let name = "test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        var configuration = try server.connectionConfiguration()
+        configuration.tls = .disable
+        let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: Logger(label: "test-database"))
+        try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: Logger(label: "test-database"))
+        try await connection.close()
+        return "postgres://\(server.username)\(server.password.map { ":" + $0 } ?? "")@\(server.host):\(server.port)/\(name)?sslmode=disable"
+    }
+
+    /// The settings of a new database of the engine under test.
+    static func fresh() async throws -> [String: String] {
+        isPostgres
+            ? ["database.url": try await makePostgres()]
+            : ["database.path": try temporaryFolder().appendingPathComponent("test.sqlite").path]
+    }
+}
+
+/// A reader with test defaults (port 0, a new database of the engine under test, a fixed secret, the cheapest
+/// allowed bcrypt cost) and the given overrides; an empty override removes the default. An override of
+/// `database.path` keeps the test on that SQLite file whatever the engine under test.
+func testReader(_ overrides: [String: String] = [:]) async throws -> ConfigReader {
+    let database = overrides["database.path"] != nil || overrides["database.url"] != nil ? [:] : try await TestDatabase.fresh()
     var values: [String: String] = [
         "http.port": "0",
-        "database.path": try temporaryFolder().appendingPathComponent("test.sqlite").path,
         "jwt.secret": testSecret,
         "bcrypt.cost": "10",
         "log.level": "warning",
@@ -31,7 +62,11 @@ func testReader(_ overrides: [String: String] = [:]) throws -> ConfigReader {
         "password.hashMaxWait": "60", "password.hashQueue": "10000",
         // At the usual priority: suites fill both cores, and a lowered hash would starve behind them.
         "password.hashNice": "0",
+        // On PostgreSQL, two hundred suites at once on two cores can keep one query waiting longer than the
+        // production bound; the bound itself is tested in ScaleOutTests.
+        "database.timeout": "60",
     ]
+    values.merge(database) { $1 }
     values.merge(overrides) { $1 }
     values = values.filter { !$0.value.isEmpty }
     return ConfigReader(
@@ -47,15 +82,27 @@ func withApp<Value>(
     return try await app.test(.router, body)
 }
 
-/// Runs `body` with two applications on one SQLite file, as two instances of one deployment.
+/// Runs `body` with two applications on one database (a SQLite file, or a PostgreSQL database), as two instances
+/// of one deployment.
 func withTwoInstances(
-    _ body: @Sendable (_ a: any TestClientProtocol, _ b: any TestClientProtocol) async throws -> Void
+    _ overrides: [String: String] = [:], _ body: @Sendable (_ a: any TestClientProtocol, _ b: any TestClientProtocol) async throws -> Void
 ) async throws {
-    let database = try temporaryFolder().appendingPathComponent("shared.sqlite").path
-    let first = try await buildApplication(reader: testReader(["database.path": database]))
-    let second = try await buildApplication(reader: testReader(["database.path": database]))
+    let database = try await TestDatabase.fresh().merging(overrides) { $1 }
+    let first = try await buildApplication(reader: testReader(database))
+    let second = try await buildApplication(reader: testReader(database))
     try await first.test(.router) { a in
         try await second.test(.router) { b in try await body(a, b) }
+    }
+}
+
+/// Runs `body` with the storage of `reader`'s settings, its services running (PostgreSQL's pool and listener);
+/// they are cancelled when `body` returns, which stops them whether or not they had started.
+func withStorage<Value: Sendable>(_ reader: ConfigReader, _ body: @Sendable (any AppStorage) async throws -> Value) async throws -> Value {
+    let storage = try await openStorage(AppSettings(reader: reader), metrics: AppMetrics(), logger: Logger(label: "test-storage"))
+    return try await withThrowingTaskGroup(of: Void.self) { tasks in
+        for service in storage.services { tasks.addTask { try await service.run() } }
+        defer { tasks.cancelAll() }
+        return try await body(storage)
     }
 }
 
@@ -77,7 +124,7 @@ extension TestClientProtocol {
     {
         let response = try await send(.post, "/register", json: #"{"email":"\#(email)","password":"\#(password)"}"#)
         #expect(response.status == .ok)
-        return (email, password, try response.json()["token"] as! String)
+        return (email, password, try #require(try response.json()["token"] as? String))
     }
 
     /// Creates an API key with the session token and returns the key and its id.

@@ -90,14 +90,12 @@ struct UserRouteTests {
     }
 
     @Test func passwordsAreStoredAsBcryptHashes() async throws {
-        let reader = try testReader()
-        let path = try #require(reader.string(forKey: "database.path"))
+        let reader = try await testReader()
         let app = try await buildApplication(reader: reader)
         try await app.test(.router) { client in
             _ = try await client.send(.post, "/register", json: #"{"email":"hash@example.com","password":"secret123"}"#)
         }
-        let database = try AppDatabase.open(path: path)
-        let hash = try #require(try await SQLiteUserRepository(database: database).find(email: "hash@example.com")?.passwordHash)
+        let hash = try #require(try await withStorage(reader) { try await $0.users.find(email: "hash@example.com")?.passwordHash })
         #expect(hash.hasPrefix("bcrypt-sha256:$2b$10$"))
         #expect(!hash.contains("secret123"))
     }
@@ -117,10 +115,10 @@ struct LoginInputTests {
     }
 
     @Test func anUnsaltedHashFromAnEarlierImportStillLogsInAndIsReplaced() async throws {
-        let reader = try testReader()
-        let path = try #require(reader.string(forKey: "database.path"))
-        let users = SQLiteUserRepository(database: try AppDatabase.open(path: path))
-        _ = try await users.create(email: "legacy@example.com", passwordHash: LegacyPassword.marker + PasswordHasher.prehash("secret123"))
+        let reader = try await testReader()
+        _ = try await withStorage(reader) {
+            try await $0.users.create(email: "legacy@example.com", passwordHash: LegacyPassword.marker + PasswordHasher.prehash("secret123"))
+        }
         let app = try await buildApplication(reader: reader)
         try await app.test(.router) { client in
             let wrong = try await client.send(.post, "/login", json: #"{"email":"legacy@example.com","password":"secret124"}"#)
@@ -128,40 +126,37 @@ struct LoginInputTests {
             let login = try await client.send(.post, "/login", json: #"{"email":"legacy@example.com","password":"secret123"}"#)
             #expect(login.status == .ok)
         }
-        let hash = try #require(try await users.find(email: "legacy@example.com")?.passwordHash)
+        let hash = try #require(try await withStorage(reader) { try await $0.users.find(email: "legacy@example.com")?.passwordHash })
         #expect(hash.hasPrefix(PasswordHasher.marker))
     }
 
     @Test func aHashOfAnotherCostIsRehashedAtTheConfiguredCostOnLogin() async throws {
-        let reader = try testReader()
-        let path = try #require(reader.string(forKey: "database.path"))
-        let users = SQLiteUserRepository(database: try AppDatabase.open(path: path))
+        let reader = try await testReader()
         let old = PasswordHasher.marker + Bcrypt.hash(PasswordHasher.prehash("secret123"), cost: 11)
-        _ = try await users.create(email: "cost@example.com", passwordHash: old)
+        _ = try await withStorage(reader) { try await $0.users.create(email: "cost@example.com", passwordHash: old) }
         let app = try await buildApplication(reader: reader)
         try await app.test(.router) { client in
             let login = try await client.send(.post, "/login", json: #"{"email":"cost@example.com","password":"secret123"}"#)
             #expect(login.status == .ok)
         }
-        let hash = try #require(try await users.find(email: "cost@example.com")?.passwordHash)
+        let hash = try #require(try await withStorage(reader) { try await $0.users.find(email: "cost@example.com")?.passwordHash })
         #expect(hash.hasPrefix(PasswordHasher.marker) && PasswordHasher.cost(of: String(hash.dropFirst(PasswordHasher.marker.count))) == 10)
     }
 
     @Test func aPlainBcryptHashStillLogsInAndIsReplaced() async throws {
-        let reader = try testReader()
-        let path = try #require(reader.string(forKey: "database.path"))
+        let reader = try await testReader()
         let app = try await buildApplication(reader: reader)
-        let database = try AppDatabase.open(path: path)
-        let users = SQLiteUserRepository(database: database)
-        let old = try await users.create(email: "old@example.com", passwordHash: Bcrypt.hash("secret123", cost: 10))
-        try await app.test(.router) { client in
-            let long = String(repeating: "s", count: 72)
-            try await users.replacePasswordHash(id: old.id, old: old.passwordHash, new: Bcrypt.hash(long, cost: 10))
+        let long = String(repeating: "s", count: 72)
+        try await withStorage(reader) { storage async throws in
+            let old = try await storage.users.create(email: "old@example.com", passwordHash: Bcrypt.hash("secret123", cost: 10))
+            try await storage.users.replacePasswordHash(id: old.id, old: old.passwordHash, new: Bcrypt.hash(long, cost: 10))
+        }
+        try await app.test(.router) { client async throws in
             // Plain bcrypt reads 72 bytes: a longer password sharing them must not pass.
             #expect(try await client.send(.post, "/login", json: #"{"email":"old@example.com","password":"\#(long)x"}"#).status == .unauthorized)
             #expect(try await client.send(.post, "/login", json: #"{"email":"old@example.com","password":"\#(long)"}"#).status == .ok)
         }
-        let hash = try #require(try await users.find(email: "old@example.com")?.passwordHash)
+        let hash = try #require(try await withStorage(reader) { try await $0.users.find(email: "old@example.com")?.passwordHash })
         #expect(hash.hasPrefix(PasswordHasher.marker))
     }
 

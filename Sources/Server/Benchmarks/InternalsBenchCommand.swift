@@ -37,7 +37,7 @@ struct InternalsBenchCommand: AsyncParsableCommand {
         let epoch = try SQLiteCredentialEpoch(path: path, database: database)
         let cache = CredentialCache(capacity: 10_000)
         let cacheKey = CredentialCache.key(made.key)
-        cache.insert(cacheKey, .init(principal: Principal(userId: user.id, credential: .apiKey(id: "k")), expiresAt: nil), epoch: try epoch.current())
+        cache.insert(cacheKey, .init(principal: Principal(userId: user.id, credential: .apiKey(id: "k")), expiresAt: nil), epoch: try epoch.current() ?? 0)
         let body = ByteBuffer(string: #"{"messages":[{"role":"system","content":"be brief"},{"role":"user","content":"Hello there"}]}"#)
         let decoder = JSONDecoder()
         let encoder = JSONEncoder()
@@ -47,7 +47,7 @@ struct InternalsBenchCommand: AsyncParsableCommand {
         print("ns per call, median of \(rounds) rounds of \(iterations) (a release build gives the meaningful figures)")
         try await measure("API key hash (SHA-256, hex)") { _ = APIKeyGenerator.hash(made.key) }
         try await measure("credential epoch read (SQLite, own connection)") { _ = try epoch.current() }
-        try await measure("credential cache hit (epoch read, SHA-256 of the key, lookup)") { _ = cache.lookup(CredentialCache.key(made.key), epoch: try epoch.current()) }
+        try await measure("credential cache hit (epoch read, SHA-256 of the key, lookup)") { _ = cache.lookup(CredentialCache.key(made.key), epoch: try epoch.current() ?? 0) }
         try await measure("API key lookup in the database (pool read)") { _ = try await apiKeys.authenticate(keyHash: made.hash) }
         try await measure("JWT verification (jwt-kit, HS256)") { _ = await tokens.verify(token) }
         try await measure("chat body decode (JSONDecoder)") { _ = try decoder.decode(ChatCompletionRequest.self, from: body) }

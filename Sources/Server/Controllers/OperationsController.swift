@@ -1,10 +1,9 @@
 import Foundation
-import GRDB
 import Hummingbird
 
 /// Routes for operators: liveness, readiness, Prometheus metrics, and the spec and HTML reference.
 struct OperationsController {
-    let database: any DatabaseWriter
+    let storage: any AppStorage
     let backend: any ChatBackend
     let metrics: AppMetrics
     /// When set, `/metrics` needs `Authorization: Bearer <token>`.
@@ -38,18 +37,14 @@ struct OperationsController {
         Health(status: "ok")
     }
 
-    /// Readiness: the database answers with every migration applied, and a model backend is configured.
+    /// Readiness: the storage's checks (the database answers with every migration applied; on PostgreSQL, also
+    /// whether revocations are heard), and the model backend configured.
     @Sendable func ready(_ request: Request, context: AppRequestContext) async throws -> Response {
-        var checks = ["model_backend": backend.name]
-        do {
-            let migrated = try await database.read { db in try AppDatabase.migrator.hasCompletedMigrations(db) }
-            checks["database"] = "ok"
-            checks["migrations"] = migrated ? "ok" : "pending"
-        } catch {
-            context.logger.error("Readiness check failed", metadata: ["error": "\(error)"])
-            checks["database"] = "unavailable"
-        }
-        let ready = checks["database"] == "ok" && checks["migrations"] == "ok"
+        let (storageChecks, required) = await storage.readiness()
+        var checks = storageChecks
+        checks["model_backend"] = backend.name
+        let ready = required.allSatisfy { checks[$0] == "ok" }
+        if !ready { context.logger.error("Not ready", metadata: ["checks": "\(checks)"]) }
         var response = try Readiness(status: ready ? "ready" : "not_ready", checks: checks).response(from: request, context: context)
         response.status = ready ? .ok : .serviceUnavailable
         return response

@@ -64,7 +64,7 @@ struct UserController {
         }
         let email = input.email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         let delayOnFailure: Duration
-        switch await throttle.reserve(email: email, address: context.clientAddress) {
+        switch try await throttle.reserve(email: email, address: context.clientAddress) {
         case .locked(let retryAfter):
             metrics.rateLimited(scope: "login")
             throw APIError(
@@ -82,7 +82,7 @@ struct UserController {
             verification = try await hasher.verify(input.password, hash: user?.passwordHash)
         } catch {
             // The password was never checked (the hash gate was busy, or the database failed): not an attempt.
-            await throttle.release(email: email, address: context.clientAddress)
+            try? await throttle.release(email: email, address: context.clientAddress)
             throw error
         }
         guard verification != .mismatch, let user else {
@@ -91,7 +91,7 @@ struct UserController {
             try await Task.sleep(for: delayOnFailure)
             throw APIError.invalidCredentials
         }
-        await throttle.recordSuccess(email: email, address: context.clientAddress)
+        try await throttle.recordSuccess(email: email, address: context.clientAddress)
         if verification == .matchNeedsUpgrade {
             // An older kind of hash (an imported unsalted one, or plain bcrypt): replaced now, never needed again.
             try await users.replacePasswordHash(id: user.id, old: user.passwordHash, new: try await hasher.hash(input.password))

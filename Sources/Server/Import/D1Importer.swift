@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import HummingbirdBcrypt
 
 /// Imports the users and API keys of the original worker's D1 database from its SQL export, in one
@@ -24,7 +23,8 @@ struct D1Importer {
         }
     }
 
-    let database: any DatabaseWriter
+    /// The database imported into.
+    let target: any ImportTarget
     /// The bcrypt cost of the hashes the import stores (the server's `BCRYPT_COST`).
     let bcryptCost: Int
 
@@ -45,80 +45,122 @@ struct D1Importer {
                 if table == "users" { users.append((statement.line, named)) } else { keys.append((statement.line, named)) }
             }
         }
-        let now = Timestamp.now()
-        let (userRows, keyRows) = (users, keys)
-        return try await database.write { db in
-            var summary = Summary()
-            for (line, row) in userRows {
-                if let reason = try importUser(row, db: db, now: now) {
-                    summary.skipped.append("line \(line): user \(row["id"].map(Self.text) ?? "?"): \(reason)")
-                } else {
-                    summary.usersImported += 1
-                }
-            }
-            for (line, row) in keyRows {
-                if let reason = try Self.importKey(row, db: db, now: now) {
-                    summary.skipped.append("line \(line): API key \(row["id"].map(Self.text) ?? "?"): \(reason)")
-                } else {
-                    summary.keysImported += 1
-                }
-            }
-            return summary
+        let wanted = ImportWanted(
+            userIds: Set((users.map { $0.row["id"] } + keys.map { $0.row["user_id"] }).compactMap { $0.map(Self.text) }),
+            emails: Set(users.compactMap { Self.email($0.row) }),
+            keyIds: Set(keys.compactMap { $0.row["id"].map(Self.text) }),
+            keyHashes: Set(keys.compactMap { row in Self.key(row.row).map(APIKeyGenerator.hash) }))
+        // bcrypt is slow: the new users' hashes are made before the transaction, which then only checks and inserts.
+        let before = try await target.existing(wanted)
+        var hashes: [String: String] = [:]
+        for (_, row) in users {
+            guard case .text(let legacy) = row["password"] ?? .null, LegacyPassword.isHash(legacy),
+                let id = row["id"].map(Self.text), !before.userIds.contains(id), hashes[id] == nil
+            else { continue }
+            // By user, not by password: two users with one password get two salts.
+            hashes[id] = Self.storedHash(ofLegacy: legacy, cost: bcryptCost)
         }
+        let (userRows, keyRows, cost, now, made) = (users, keys, bcryptCost, Timestamp.now(), hashes)
+        return try await target.importRows(wanted) { existing in
+            Self.plan(users: userRows, keys: keyRows, existing: existing, now: now) { id, legacy in
+                made[id] ?? Self.storedHash(ofLegacy: legacy, cost: cost)
+            }
+        }.summary
     }
 
     /// The original's unsalted base64 SHA-256 under bcrypt: exactly the server's own `bcrypt-sha256:` format (bcrypt
     /// over the password's base64 SHA-256), so the old password works and no unsalted hash is ever stored.
-    private func storedHash(ofLegacy legacy: String) throws -> String {
-        PasswordHasher.marker + Bcrypt.hash(legacy, cost: UInt8(bcryptCost))
+    static func storedHash(ofLegacy legacy: String, cost: Int) -> String {
+        PasswordHasher.marker + Bcrypt.hash(legacy, cost: UInt8(cost))
     }
 
-    /// Inserts one user; the reason it was left out otherwise.
-    private func importUser(_ row: [String: SQLDump.Value], db: GRDB.Database, now: String) throws -> String? {
-        guard let id = row["id"].map(Self.text), !id.isEmpty else { return "no id" }
-        guard case .text(let rawEmail) = row["email"] ?? .null else { return "no email" }
-        let email = rawEmail.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-        guard CredentialRules.isEmailSyntax(email) else { return "'\(rawEmail)' is not an email address" }
+    /// What to insert, given what the database holds: every row checked in order, each insert counted as held for
+    /// the rows after it (so a dump that repeats a row imports it once).
+    static func plan(
+        users: [(line: Int, row: [String: SQLDump.Value])], keys: [(line: Int, row: [String: SQLDump.Value])],
+        existing: ImportExisting, now: String, hash: (_ userId: String, _ legacy: String) -> String
+    ) -> ImportPlan {
+        var plan = ImportPlan()
+        var existing = existing
+        for (line, row) in users {
+            switch user(row, existing: existing, now: now, hash: hash) {
+            case .success(let user):
+                plan.users.append(user)
+                existing.userIds.insert(user.id)
+                existing.userIdByEmail[user.email] = user.id
+                plan.summary.usersImported += 1
+            case .failure(let reason):
+                plan.summary.skipped.append("line \(line): user \(row["id"].map(Self.text) ?? "?"): \(reason.text)")
+            }
+        }
+        for (line, row) in keys {
+            switch key(row, existing: existing, now: now) {
+            case .success(let key):
+                plan.keys.append(key)
+                existing.keyIds.insert(key.id)
+                existing.keyIdByHash[key.keyHash] = key.id
+                plan.summary.keysImported += 1
+            case .failure(let reason):
+                plan.summary.skipped.append("line \(line): API key \(row["id"].map(Self.text) ?? "?"): \(reason.text)")
+            }
+        }
+        return plan
+    }
+
+    /// Why a row is left out.
+    struct Skip: Error {
+        let text: String
+    }
+
+    /// The user to insert, or why not.
+    private static func user(
+        _ row: [String: SQLDump.Value], existing: ImportExisting, now: String, hash: (_ userId: String, _ legacy: String) -> String
+    ) -> Result<User, Skip> {
+        guard let id = row["id"].map(Self.text), !id.isEmpty else { return .failure(Skip(text: "no id")) }
+        guard case .text(let rawEmail) = row["email"] ?? .null, let email = Self.email(row) else { return .failure(Skip(text: "no email")) }
+        guard CredentialRules.isEmailSyntax(email) else { return .failure(Skip(text: "'\(rawEmail)' is not an email address")) }
         guard case .text(let password) = row["password"] ?? .null, LegacyPassword.isHash(password) else {
-            return "the password is not the original's base64 SHA-256 hash"
+            return .failure(Skip(text: "the password is not the original's base64 SHA-256 hash"))
         }
-        if let existing = try Row.fetchOne(db, sql: "SELECT id, email FROM users WHERE id = ? OR email = ?", arguments: [id, email]) {
-            return existing["id"] == id ? "already imported" : "the email \(email) is already registered here"
-        }
-        try db.execute(
-            sql: "INSERT INTO users (id, email, password_hash, created_at) VALUES (?, ?, ?, ?)",
-            arguments: [id, email, try storedHash(ofLegacy: password), Self.timestamp(row["created_at"]) ?? now])
-        return nil
+        if existing.userIds.contains(id) { return .failure(Skip(text: "already imported")) }
+        if existing.userIdByEmail[email] != nil { return .failure(Skip(text: "the email \(email) is already registered here")) }
+        return .success(User(id: id, email: email, passwordHash: hash(id, password), createdAt: Self.timestamp(row["created_at"]) ?? now))
     }
 
-    /// Inserts one key (its hash, never the key); the reason it was left out otherwise.
-    private static func importKey(_ row: [String: SQLDump.Value], db: GRDB.Database, now: String) throws -> String? {
-        guard let id = row["id"].map(text), !id.isEmpty else { return "no id" }
-        guard let userId = row["user_id"].map(text), try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM users WHERE id = ?)", arguments: [userId]) == true else {
-            return "its user is not in this database"
+    /// The key to insert (its hash, never the key), or why not.
+    private static func key(_ row: [String: SQLDump.Value], existing: ImportExisting, now: String) -> Result<ImportedKey, Skip> {
+        guard let id = row["id"].map(text), !id.isEmpty else { return .failure(Skip(text: "no id")) }
+        guard let userId = row["user_id"].map(text), existing.userIds.contains(userId) else {
+            return .failure(Skip(text: "its user is not in this database"))
         }
-        guard case .text(let key) = row["key"] ?? .null, Self.isOriginalKey(key) else {
-            return "the key is not the original's 'sk-' and 32 characters of [A-Za-z0-9_-]"
+        guard let key = Self.key(row) else {
+            return .failure(Skip(text: "the key is not the original's 'sk-' and 32 characters of [A-Za-z0-9_-]"))
         }
         let hash = APIKeyGenerator.hash(key)
-        if let existing = try String.fetchOne(db, sql: "SELECT id FROM api_keys WHERE id = ? OR key_hash = ?", arguments: [id, hash]) {
-            return existing == id ? "already imported" : "the same key is already here under id \(existing)"
-        }
+        if existing.keyIds.contains(id) { return .failure(Skip(text: "already imported")) }
+        if let other = existing.keyIdByHash[hash] { return .failure(Skip(text: "the same key is already here under id \(other)")) }
         // Only what plainly says active is: anything else ('false', 0.0, null, a missing column) fails closed.
         let active = switch row["active"] {
         case .integer(1)?, .real(1)?: true
         case .text(let text)? where ["1", "true"].contains(text.lowercased()): true
         default: false
         }
-        let created = timestamp(row["created_at"]) ?? now
-        try db.execute(
-            sql: """
-                INSERT INTO api_keys (id, user_id, key_hash, prefix, name, active, created_at, revoked_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [id, userId, hash, String(key.prefix(APIKeyGenerator.displayPrefixLength)), row["name"].map(text) ?? "imported key",
-                        active, created, active ? nil : now])
-        return nil
+        return .success(ImportedKey(
+            id: id, userId: userId, keyHash: hash, prefix: String(key.prefix(APIKeyGenerator.displayPrefixLength)),
+            name: row["name"].map(text) ?? "imported key", active: active, createdAt: timestamp(row["created_at"]) ?? now,
+            revokedAt: active ? nil : now))
+    }
+
+    /// The row's email, trimmed and in lower case, if it has one.
+    private static func email(_ row: [String: SQLDump.Value]) -> String? {
+        guard case .text(let raw) = row["email"] ?? .null else { return nil }
+        return raw.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+    }
+
+    /// The row's key if it has the original's shape.
+    private static func key(_ row: [String: SQLDump.Value]) -> String? {
+        guard case .text(let key) = row["key"] ?? .null, isOriginalKey(key) else { return nil }
+        return key
     }
 
     /// The original's key shape: `sk-` and a 32-character nanoid.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 
 /// `server import-d1 FILE`: moves the users and API keys of the original worker into this server's database.
 struct ImportD1Command: AsyncParsableCommand {
@@ -21,11 +22,23 @@ struct ImportD1Command: AsyncParsableCommand {
     func run() async throws {
         do {
             let appSettings = try AppSettings(reader: try await settings.reader())
-            let path = appSettings.databasePath
             let sql = try String(contentsOfFile: file, encoding: .utf8)
-            let summary = try await D1Importer(database: try AppDatabase.open(path: path), bcryptCost: appSettings.bcryptCost).importDump(sql)
-            print("\(file) -> \(path)")
-            print(summary)
+            let cost = appSettings.bcryptCost
+            if let text = appSettings.databaseURL {
+                let url = try PostgresURL(text)
+                let logger = Logger(label: "ai-worker.import")
+                try await PostgresStorage.migrate(url, logger: logger)
+                let summary = try await PostgresStorage.withPool(url, timeout: PostgresStorage.migrationTimeout, logger: logger) { pool in
+                    try await D1Importer(target: PostgresImportTarget(pool: pool), bcryptCost: cost).importDump(sql)
+                }
+                print("\(file) -> \(url.redacted)")
+                print(summary)
+            } else {
+                let path = appSettings.databasePath
+                let summary = try await D1Importer(target: SQLiteImportTarget(database: try AppDatabase.open(path: path)), bcryptCost: cost).importDump(sql)
+                print("\(file) -> \(path)")
+                print(summary)
+            }
         } catch let error as any StartupError {
             FileHandle.standardError.write(Data("server import-d1: \(error.description)\n".utf8))
             throw ExitCode(2)

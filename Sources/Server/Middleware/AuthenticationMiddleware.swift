@@ -32,13 +32,13 @@ struct AuthenticationMiddleware: RouterMiddleware {
         var context = context
         let bucket = "auth-failures:address:\(context.clientAddress)"
         if let failureLimit {
-            let state = failureLimit.limiter.peek(bucket, policy: failureLimit.policy)
+            let state = try await failureLimit.limiter.peek(bucket, policy: failureLimit.policy)
             if !state.allowed { throw Self.tooManyFailures(state, failureLimit) }
         }
         do {
             context.principal = try await authenticate(request)
         } catch let error as APIError where ["invalid_token", "invalid_api_key"].contains(error.code) {
-            if let failureLimit { _ = failureLimit.limiter.take([bucket], policy: failureLimit.policy) }
+            if let failureLimit { _ = try await failureLimit.limiter.take([bucket], policy: failureLimit.policy) }
             throw error
         }
         return try await next(request, context)

@@ -34,7 +34,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         case let error as PasswordWorkBusy:
             context.logger.warning("Password work queue full", metadata: ["retry_after": "\(error.retryAfterSeconds)"])
             return .passwordWorkBusy(retryAfterSeconds: error.retryAfterSeconds)
-        case _ where AppDatabase.isUnavailable(error):
+        case _ where StorageUnavailable.matches(error):
             context.logger.error("Database unavailable", metadata: ["error": "\(error)"])
             return .serviceUnavailable
         default:

@@ -22,7 +22,7 @@ struct RateLimitMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let keys = buckets(context).map { "\(scope):\($0)" }
-        let tightest = keys.isEmpty ? nil : limiter.take(keys, policy: policy)
+        let tightest = keys.isEmpty ? nil : try await limiter.take(keys, policy: policy)
         if let tightest, !tightest.allowed {
             metrics.rateLimited(scope: scope)
             var error = APIError(

@@ -48,6 +48,17 @@ struct AppMetrics: Sendable {
         Counter(label: "rate_limit_rejections_total", dimensions: [("scope", scope)], factory: factory).increment()
     }
 
+    /// The database's notification channel was lost (`PostgresCredentialEpoch`): until it is back, credentials
+    /// are checked against the database on every request.
+    func notificationChannelLost() {
+        Counter(label: "credential_notifications_lost_total", factory: factory).increment()
+    }
+
+    /// Whether the notification channel is up now (1) or down (0).
+    var notificationChannelUp: Metrics.Gauge {
+        Metrics.Gauge(label: "credential_notifications_up", factory: factory)
+    }
+
     /// Streams open now.
     var activeStreams: Meter {
         Meter(label: "chat_active_streams", factory: factory)

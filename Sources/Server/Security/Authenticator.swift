@@ -38,8 +38,7 @@ struct Authenticator: Sendable {
 
     /// The cached principal of `credential`, or the one `check` finds, cached for next time.
     private func cached(_ credential: String, check: () async throws -> CredentialCache.Entry) async throws -> Principal {
-        guard let cache else { return try await check().principal }
-        let epoch = try epoch.current()
+        guard let cache, let epoch = try epoch.current() else { return try await check().principal }
         let key = CredentialCache.key(credential)
         if let principal = cache.lookup(key, epoch: epoch) { return principal }
         let entry = try await check()

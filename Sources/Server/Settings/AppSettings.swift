@@ -11,6 +11,10 @@ struct AppSettings: Sendable {
     var port = 8787
     /// SQLite file, or `:memory:` for an ephemeral database.
     var databasePath = "data/ai-worker.sqlite"
+    /// `postgres://…`: PostgreSQL instead of the SQLite file, for several instances on one database.
+    var databaseURL: String?
+    /// Seconds a PostgreSQL operation of a request may take before the request gets 503.
+    var databaseTimeout = 5
     /// HS256 secret; `nil` means "load or create one next to the database".
     var jwtSecret: String?
     /// Lifetime of issued tokens in seconds.
@@ -86,7 +90,16 @@ struct AppSettings: Sendable {
         host = reader.string(forKey: "http.host", default: host)
         port = try Self.integer(reader, "http.port", default: port, in: 0...65_535)
         databasePath = reader.string(forKey: "database.path", default: databasePath)
+        if let url = reader.string(forKey: "database.url", isSecret: true), !url.isEmpty {
+            _ = try PostgresURL(url)
+            databaseURL = url
+        }
+        databaseTimeout = try Self.integer(reader, "database.timeout", default: databaseTimeout, in: 1...300)
         jwtSecret = reader.string(forKey: "jwt.secret", isSecret: true)
+        if databaseURL != nil, jwtSecret == nil {
+            // Each instance would make a secret of its own, and refuse the tokens of every other.
+            throw SettingsError(key: "jwt.secret", value: "", expected: "a secret of at least 32 bytes, the same on every instance, when DATABASE_URL is set")
+        }
         jwtTTL = try Self.integer(reader, "jwt.ttl", default: jwtTTL, in: 60...31_536_000)
         bcryptCost = try Self.integer(reader, "bcrypt.cost", default: bcryptCost, in: Self.minimumBcryptCost...31)
         modelBackend = try Self.choice(reader, "model.backend", default: modelBackend)

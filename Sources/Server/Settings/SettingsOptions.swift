@@ -10,6 +10,10 @@ struct SettingsOptions: ParsableArguments {
     var httpPort: String?
     @Option(name: .customLong("database-path"), help: "SQLite file, created if missing, or :memory:. (DATABASE_PATH, default data/ai-worker.sqlite)")
     var databasePath: String?
+    @Option(name: .customLong("database-url"), help: "postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=disable|prefer|require]: PostgreSQL instead of the SQLite file, for several instances; needs JWT_SECRET. (DATABASE_URL)")
+    var databaseUrl: String?
+    @Option(name: .customLong("database-timeout"), help: "Seconds a PostgreSQL operation may take before the request gets 503; the server also ends such a statement. (DATABASE_TIMEOUT, default 5)")
+    var databaseTimeout: String?
     @Option(name: .customLong("jwt-secret"), help: "HS256 secret, at least 32 bytes; prefer the environment variable. Unset: generated once and kept beside the database. (JWT_SECRET)")
     var jwtSecret: String?
     @Option(name: .customLong("jwt-ttl"), help: "Token lifetime in seconds. (JWT_TTL, default 86400)")
@@ -89,12 +93,12 @@ struct SettingsOptions: ParsableArguments {
     @Option(name: .customLong("docs-html-path"), help: "HTML reference served at /docs. (DOCS_HTML_PATH, default: the copy built into the binary)")
     var docsHTMLPath: String?
 
-    static let secretKeys: Set<String> = ["jwt.secret", "metrics.token", "openai.apiKey", "workers.ai.apiToken"]
+    static let secretKeys: Set<String> = ["database.url", "jwt.secret", "metrics.token", "openai.apiKey", "workers.ai.apiToken"]
 
     /// The flags given, as configuration keys.
     var flagValues: [AbsoluteConfigKey: ConfigValue] {
         let pairs: [(String, String?)] = [
-            ("http.host", httpHost), ("http.port", httpPort), ("database.path", databasePath), ("jwt.secret", jwtSecret),
+            ("http.host", httpHost), ("http.port", httpPort), ("database.path", databasePath), ("database.url", databaseUrl), ("database.timeout", databaseTimeout), ("jwt.secret", jwtSecret),
             ("jwt.ttl", jwtTTL), ("bcrypt.cost", bcryptCost),
             ("password.hashConcurrency", passwordHashConcurrency), ("password.hashQueue", passwordHashQueue), ("password.hashNice", passwordHashNice),
             ("password.hashMaxWait", passwordHashMaxWait), ("model.backend", modelBackend), ("model.fallback", modelFallback),
@@ -116,7 +120,7 @@ struct SettingsOptions: ParsableArguments {
             })
     }
 
-    static let secretEnvironmentNames: Set<String> = ["JWT_SECRET", "METRICS_TOKEN", "OPENAI_API_KEY", "WORKERS_AI_API_TOKEN"]
+    static let secretEnvironmentNames: Set<String> = ["DATABASE_URL", "JWT_SECRET", "METRICS_TOKEN", "OPENAI_API_KEY", "WORKERS_AI_API_TOKEN"]
 
     /// Flags, then environment variables, then `.env` in the working directory.
     func reader() async throws -> ConfigReader {

@@ -5,8 +5,10 @@ import GRDB
 /// under and empty themselves when it moves, so a revocation made by any process on the database is seen on the
 /// next request.
 protocol CredentialEpoch: Sendable {
-    /// The epoch now. Called on every authenticated request: it must be cheap.
-    func current() throws -> Int64
+    /// The epoch now, or nil when it cannot be known (the instance would not hear of other instances'
+    /// revocations): then no credential is taken from or put in a cache. Called on every authenticated request:
+    /// it must be cheap.
+    func current() throws -> Int64?
 }
 
 /// `CredentialEpoch` on SQLite: one single-row read on a connection of its own, made synchronously, which costs
@@ -25,7 +27,7 @@ final class SQLiteCredentialEpoch: CredentialEpoch {
         }
     }
 
-    func current() throws -> Int64 {
+    func current() throws -> Int64? {
         try reader.unsafeReentrantRead { db in
             try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM credential_epoch")) ?? 0
         }

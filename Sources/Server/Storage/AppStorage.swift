@@ -1,0 +1,42 @@
+import Logging
+import ServiceLifecycle
+
+/// The storage engine the server runs on: SQLite in one file (`SQLiteStorage`, the default) or PostgreSQL shared
+/// by several instances (`PostgresStorage`, when `DATABASE_URL` is set). Everything an instance must agree on with
+/// the others lives here; the rest of the server only sees these protocols.
+protocol AppStorage: Sendable {
+    var users: any UserRepository { get }
+    var apiKeys: any APIKeyRepository { get }
+    var epoch: any CredentialEpoch { get }
+    /// Where rate limits and failed logins are counted: in this process for SQLite, in the database for
+    /// PostgreSQL, so that N instances do not multiply a client's allowance.
+    var limits: any LimitStore { get }
+    /// What must run for as long as the application does (a connection pool, a notification listener).
+    var services: [any Service] { get }
+    /// The database as logs show it, without credentials.
+    var displayName: String { get }
+    /// The checks `/ready` reports, by name: `"ok"` or what is wrong. `required` names those that make the
+    /// instance unready when they are not `"ok"`.
+    func readiness() async -> (checks: [String: String], required: Set<String>)
+}
+
+/// The database cannot be used right now (it is down, restarting, out of connections, or did not answer in
+/// time), as opposed to a bug or bad input: answered with 503 and `Retry-After`.
+struct StorageUnavailable: Error, CustomStringConvertible {
+    let reason: String
+
+    var description: String { "storage unavailable: \(reason)" }
+
+    /// Whether `error` means the storage is unavailable, whichever engine threw it.
+    static func matches(_ error: any Error) -> Bool {
+        error is StorageUnavailable || AppDatabase.isUnavailable(error)
+    }
+}
+
+/// Opens the storage `settings` name: PostgreSQL when `DATABASE_URL` is set, the SQLite file otherwise.
+func openStorage(_ settings: AppSettings, metrics: AppMetrics, logger: Logger) async throws -> any AppStorage {
+    if let url = settings.databaseURL {
+        return try await PostgresStorage.open(url: url, timeout: .seconds(settings.databaseTimeout), metrics: metrics, logger: logger)
+    }
+    return try SQLiteStorage(path: settings.databasePath)
+}

@@ -1,0 +1,32 @@
+import ArgumentParser
+import Foundation
+import Logging
+
+/// `server migrate`: brings the database's schema up to date and exits, for deployments that migrate before they
+/// start (or roll out) the instances. Starting an instance migrates too; either way, instances that migrate at the
+/// same time do it one after the other (SQLite's write lock, PostgreSQL's advisory lock).
+struct MigrateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "migrate",
+        abstract: "Apply the database's pending schema migrations (DATABASE_URL's PostgreSQL, else DATABASE_PATH's SQLite) and exit.")
+
+    @OptionGroup(title: "Settings (the database is the one the server uses)")
+    var settings: SettingsOptions
+
+    func run() async throws {
+        do {
+            let appSettings = try AppSettings(reader: try await settings.reader())
+            if let text = appSettings.databaseURL {
+                let url = try PostgresURL(text)
+                let applied = try await PostgresStorage.migrate(url, logger: Logger(label: "ai-worker.migrate"))
+                print("\(url.redacted): " + (applied.isEmpty ? "up to date" : "applied migrations \(applied.map(String.init).joined(separator: ", "))"))
+            } else {
+                _ = try AppDatabase.open(path: appSettings.databasePath)
+                print("\(appSettings.databasePath): up to date")
+            }
+        } catch let error as any StartupError {
+            FileHandle.standardError.write(Data("server migrate: \(error.description)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+}

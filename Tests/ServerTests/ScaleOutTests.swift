@@ -1,0 +1,137 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import PostgresNIO
+import Testing
+
+@testable import Server
+
+/// Several instances on one database, on the engine under test (`TestDatabase`): what one instance does, the
+/// others see at once, and what must be unique stays unique.
+@Suite("Several instances on one database")
+struct ScaleOutTests {
+    @Test func fiftyConcurrentRegistrationsOfOneEmailAcrossTwoInstancesCreateOneAccount() async throws {
+        try await withTwoInstances { a, b in
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for index in 0..<50 {
+                    let client = index.isMultiple(of: 2) ? a : b
+                    // The case differs: the email is one account however it is written.
+                    let email = index.isMultiple(of: 3) ? "Same@Example.COM" : "same@example.com"
+                    group.addTask {
+                        try await client.send(.post, "/register", json: #"{"email":"\#(email)","password":"correct horse"}"#).status
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .ok }.count == 1, "\(statuses)")
+            #expect(statuses.filter { $0 == .conflict }.count == 49, "\(statuses)")
+            for client in [a, b] {
+                let login = try await client.send(.post, "/login", json: #"{"email":"SAME@example.com","password":"correct horse"}"#)
+                #expect(login.status == .ok)
+            }
+        }
+    }
+
+    @Test func aKeyCreatedOnOneInstanceWorksOnTheOtherAtOnce() async throws {
+        try await withTwoInstances { a, b in
+            let user = try await a.registerUser()
+            for _ in 0..<10 {
+                let key = try await a.createKey(token: user.token)
+                #expect(try await b.send(.post, "/chat/completions", json: helloChat, headers: apiKeyHeader(key.key)).status == .ok)
+            }
+            let listed = try await b.send(.get, "/api-keys/list", headers: bearer(user.token))
+            #expect(try listed.jsonArray().count == 10)
+        }
+    }
+
+    @Test func aLogoutOnOneInstanceEndsTheSessionOnTheOther() async throws {
+        try await withTwoInstances { a, b in
+            for _ in 0..<10 {
+                let user = try await a.registerUser()
+                #expect(try await b.send(.get, "/api-keys/list", headers: bearer(user.token)).status == .ok)
+                #expect(try await a.send(.post, "/logout", headers: bearer(user.token)).status == .ok)
+                #expect(try await b.send(.get, "/api-keys/list", headers: bearer(user.token)).status == .unauthorized)
+            }
+        }
+    }
+
+    @Test func instancesStartingTogetherMigrateOnce() async throws {
+        let database = try await TestDatabase.fresh()
+        let apps = try await withThrowingTaskGroup(of: (any ApplicationProtocol).self) { group in
+            for _ in 0..<4 { group.addTask { try await buildApplication(reader: testReader(database)) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(apps.count == 4)
+        try await withStorage(try await testReader(database)) { storage async throws in
+            let (checks, _) = await storage.readiness()
+            #expect(checks["migrations"] == "ok")
+            _ = try await storage.users.create(email: "after@example.com", passwordHash: "x")
+        }
+    }
+
+    @Test func theLoginLockoutIsSharedSoInstancesDoNotMultiplyGuesses() async throws {
+        try await withTwoInstances(["login.lockoutFailures": "4"]) { a, b in
+            let user = try await a.registerUser()
+            var statuses: [HTTPResponse.Status] = []
+            for index in 0..<8 {
+                let client = index.isMultiple(of: 2) ? a : b
+                statuses.append(try await client.send(.post, "/login", json: #"{"email":"\#(user.email)","password":"wrong password"}"#).status)
+            }
+            if TestDatabase.isPostgres {
+                #expect(statuses.filter { $0 == .unauthorized }.count == 4, "four guesses in all: \(statuses)")
+            } else {
+                // SQLite: each process counts its own (the README says so).
+                #expect(statuses.filter { $0 == .unauthorized }.count == 8, "\(statuses)")
+            }
+        }
+    }
+}
+
+/// PostgreSQL only: the notification channel that carries revocations between instances.
+@Suite("Revocations across instances on PostgreSQL", .enabled(if: TestDatabase.isPostgres, "needs TEST_DATABASE_URL"))
+struct NotificationChannelTests {
+    /// Ends the listening connections of the test's database, as a PostgreSQL restart or a network cut would.
+    static func cutListeners(_ url: String) async throws {
+        let server = try PostgresURL(try #require(TestDatabase.serverURL))
+        let database = try PostgresURL(url).database
+        let connection = try await PostgresConnection.connect(configuration: server.connectionConfiguration(), id: 2, logger: Logger(label: "test"))
+        try await connection.query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = \(database) AND query LIKE 'LISTEN%'",
+            logger: Logger(label: "test"))
+        try await connection.close()
+    }
+
+    @Test func whileTheChannelIsDownEveryCredentialIsCheckedAndTheLossIsCounted() async throws {
+        let database = try await TestDatabase.fresh()
+        let app = try await buildApplication(reader: testReader(database))
+        let other = try await buildApplication(reader: testReader(database))
+        try await app.test(.router) { a in
+            try await other.test(.router) { b in
+                let user = try await a.registerUser()
+                let key = try await a.createKey(token: user.token)
+                #expect(try await b.send(.post, "/chat/completions", json: helloChat, headers: apiKeyHeader(key.key)).status == .ok)
+                try await Self.cutListeners(try #require(database["database.url"]))
+                var lost = false
+                for _ in 0..<200 where !lost {
+                    try await Task.sleep(for: .milliseconds(10))
+                    lost = try await b.send(.get, "/metrics").text.contains("credential_notifications_lost_total 1")
+                }
+                #expect(lost, "the loss is counted")
+                // Down or already back: either way, a revocation on A is refused by B on the next request.
+                #expect(try await a.send(.post, "/api-keys/revoke/\(key.id)", headers: bearer(user.token)).status == .ok)
+                #expect(try await b.send(.post, "/chat/completions", json: helloChat, headers: apiKeyHeader(key.key)).status == .unauthorized)
+                // The listener comes back by itself.
+                var back = false
+                for _ in 0..<200 where !back {
+                    try await Task.sleep(for: .milliseconds(25))
+                    let checks = try await b.send(.get, "/ready").json()["checks"] as? [String: String]
+                    back = checks?["notifications"] == "ok"
+                }
+                #expect(back)
+                #expect(try await b.send(.get, "/metrics").text.contains("credential_notifications_up 1"))
+            }
+        }
+    }
+}
