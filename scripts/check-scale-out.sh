@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Two instances of the installed server on one PostgreSQL database, behind nginx (round robin, loopback), checked
 # by the installed specrunner: every scenario and the stateful fuzz pass go through the balancer, so consecutive
-# requests of one scenario land on different instances. Then the faults: PostgreSQL restarted while both serve,
+# requests of one scenario land on different instances. Then the faults: PostgreSQL down for a while as both serve,
 # and one instance SIGKILLed during a write burst (scripts/scale-out/faults.py).
 #
 #   scripts/check-scale-out.sh BIN_DIR POSTGRES_URL
@@ -23,6 +23,7 @@ cleanup() {
 trap cleanup EXIT
 
 command -v nginx >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq nginx-light >/dev/null; }
+command -v psql >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq postgresql-client >/dev/null; }
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
 
 psql "$admin_url" -qc "DROP DATABASE IF EXISTS scale_out" -c "CREATE DATABASE scale_out"
@@ -31,8 +32,8 @@ secret=$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')
 ports=()
 
 start_instance() { # NAME PORT
-  DATABASE_URL="$database_url" HTTP_PORT="$2" JWT_SECRET="$secret" BCRYPT_COST=10 PASSWORD_HASH_MAX_WAIT=60 PASSWORD_HASH_NICE=0 \
-    RATE_LIMIT_AUTH_PER_MINUTE=0 RATE_LIMIT_CHAT_PER_MINUTE=0 RATE_LIMIT_AUTH_FAILURES_PER_MINUTE=0 HTTP_TRUSTED_PROXIES=127.0.0.1 \
+  DATABASE_URL="$database_url" DATABASE_TIMEOUT=2 HTTP_PORT="$2" JWT_SECRET="$secret" BCRYPT_COST=10 PASSWORD_HASH_MAX_WAIT=60 PASSWORD_HASH_NICE=0 \
+    RATE_LIMIT_AUTH_PER_MINUTE=0 RATE_LIMIT_CHAT_PER_MINUTE=0 RATE_LIMIT_AUTH_FAILURES_PER_MINUTE=0 TRUSTED_PROXIES=127.0.0.1 \
     LOG_FORMAT=json "$bin/server" >>"$work/$1.log" 2>&1 &
   pids+=($!)
   echo $! >"$work/$1.pid"
@@ -53,6 +54,8 @@ done
 for port in "${ports[@]}"; do wait_ready "http://127.0.0.1:$port"; done
 
 balancer=$(free_port)
+# nginx's workers run as an unprivileged user: they read the config and write temporary files here.
+chmod 755 "$work"
 cat >"$work/nginx.conf" <<CONF
 worker_processes 1;
 pid $work/nginx.pid;
@@ -72,8 +75,11 @@ http {
   }
   server {
     listen 127.0.0.1:$balancer;
-    client_max_body_size 2m;
+    # The instances judge bodies (413 past HTTP_MAX_BODY_BYTES): nginx streams them through, unbuffered.
+    client_max_body_size 0;
+    client_body_buffer_size 4m;
     location / {
+      proxy_request_buffering off;
       proxy_pass http://instances;
       proxy_http_version 1.1;
       proxy_set_header Connection "";

@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import Testing
 
 @testable import Server
@@ -165,5 +166,47 @@ struct D1ImportTests {
         #expect(summary.usersImported == 1 && summary.keysImported == 1 && summary.skipped.isEmpty)
         let name = try await fixture.database.read { db in try String.fetchOne(db, sql: "SELECT name FROM api_keys") }
         #expect(name == "carol's key; with a semicolon")
+    }
+}
+
+/// The same import into PostgreSQL (`server import-d1` with `DATABASE_URL`), checked through the routes.
+@Suite("Import from the original's D1 export into PostgreSQL", .enabled(if: TestDatabase.isPostgres, "needs TEST_DATABASE_URL"))
+struct D1ImportIntoPostgresTests {
+    static func importDump(_ sql: String, into database: [String: String]) async throws -> D1Importer.Summary {
+        let url = try PostgresURL(try #require(database["database.url"]))
+        try await PostgresStorage.migrate(url, logger: Logger(label: "test-import"))
+        return try await PostgresStorage.withPool(url, timeout: .seconds(60), logger: Logger(label: "test-import")) { pool in
+            try await D1Importer(target: PostgresImportTarget(pool: pool), bcryptCost: 10).importDump(sql)
+        }
+    }
+
+    @Test func usersLogInKeysWorkRevokedKeysStayRevokedAndASecondImportChangesNothing() async throws {
+        let database = try await TestDatabase.fresh()
+        let summary = try await Self.importDump(D1ImportTests.wranglerExport, into: database)
+        #expect(summary.usersImported == 2 && summary.keysImported == 2 && summary.skipped.count == 2)
+        let again = try await Self.importDump(D1ImportTests.wranglerExport, into: database)
+        #expect(again.usersImported == 0 && again.keysImported == 0)
+        #expect(again.skipped.filter { $0.contains("already imported") }.count == 4)
+        try await withApp(database) { client in
+            #expect(try await client.send(.post, "/chat/completions", json: helloChat, headers: apiKeyHeader(D1ImportTests.aliceKey)).status == .ok)
+            #expect(try await client.send(.post, "/chat/completions", json: helloChat, headers: apiKeyHeader(D1ImportTests.revokedKey)).status == .unauthorized)
+            let login = try await client.send(.post, "/login", json: #"{"email":"alice@example.com","password":"secret123"}"#)
+            #expect(login.status == .ok)
+            let token = try #require(try login.json()["token"] as? String)
+            let keys = try await client.send(.get, "/api-keys/list", headers: bearer(token)).jsonArray()
+            #expect(keys.map { $0["active"] as? Bool } == [true, false])
+            #expect(try await client.send(.post, "/login", json: #"{"email":"BOB@example.com","password":"hunter2"}"#).status == .ok)
+            // The imported email is taken whatever its case.
+            let taken = try await client.send(.post, "/register", json: #"{"email":"Alice@Example.com","password":"another one"}"#)
+            #expect(taken.status == .conflict)
+        }
+    }
+
+    @Test func aCorruptFileImportsNothing() async throws {
+        let database = try await TestDatabase.fresh()
+        let sql = "INSERT INTO users VALUES('a','a@example.com','\(D1ImportTests.legacyHash("x"))','2026-01-01 00:00:00');\nINSERT INTO users VALUES('b','b@example.com"
+        await #expect(throws: SQLDump.ParseError.self) { try await Self.importDump(sql, into: database) }
+        let valid = "INSERT INTO users VALUES('a','a@example.com','\(D1ImportTests.legacyHash("x"))','2026-01-01 00:00:00');"
+        #expect(try await Self.importDump(valid, into: database).usersImported == 1, "nothing of the corrupt file was kept")
     }
 }

@@ -98,7 +98,7 @@ struct NotificationChannelTests {
         let database = try PostgresURL(url).database
         let connection = try await PostgresConnection.connect(configuration: server.connectionConfiguration(), id: 2, logger: Logger(label: "test"))
         try await connection.query(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = \(database) AND query LIKE 'LISTEN%'",
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = \(database) AND application_name = \(PostgresCredentialEpoch.applicationName)",
             logger: Logger(label: "test"))
         try await connection.close()
     }
@@ -132,6 +132,33 @@ struct NotificationChannelTests {
                 #expect(back)
                 #expect(try await b.send(.get, "/metrics").text.contains("credential_notifications_up 1"))
             }
+        }
+    }
+
+    @Test func aQueryPastTheDatabaseTimeoutIs503WithRetryAfterAndTheInstanceRecovers() async throws {
+        let database = try await TestDatabase.fresh()
+        try await withApp(database.merging(["database.timeout": "2"]) { $1 }) { client in
+            // Another session holds the users table: registrations wait for it.
+            let server = try PostgresURL(try #require(database["database.url"]))
+            var configuration = try server.connectionConfiguration()
+            configuration.tls = .disable
+            let holder = try await PostgresConnection.connect(configuration: configuration, id: 3, logger: Logger(label: "test"))
+            try await holder.query("BEGIN", logger: Logger(label: "test"))
+            try await holder.query("LOCK TABLE users IN ACCESS EXCLUSIVE MODE", logger: Logger(label: "test"))
+            let start = ContinuousClock.now
+            let waiting = try await client.send(.post, "/register", json: #"{"email":"second@example.com","password":"correct horse"}"#)
+            #expect(waiting.status == .serviceUnavailable)
+            #expect(try waiting.errorCode() == "storage_unavailable")
+            #expect(waiting.headers[.retryAfter] != nil)
+            #expect(ContinuousClock.now - start < .seconds(10), "bounded by DATABASE_TIMEOUT, with the bcrypt hash before it")
+            try await holder.query("ROLLBACK", logger: Logger(label: "test"))
+            try await holder.close()
+            // Back at once (on a loaded machine, within a few attempts).
+            var status = HTTPResponse.Status.serviceUnavailable
+            for attempt in 0..<10 where status != .ok {
+                status = try await client.send(.post, "/register", json: #"{"email":"after\#(attempt)@example.com","password":"correct horse"}"#).status
+            }
+            #expect(status == .ok)
         }
     }
 }

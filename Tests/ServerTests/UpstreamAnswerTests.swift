@@ -21,20 +21,21 @@ struct UpstreamAnswerTests {
     }
 
     @Test func aBodyThatComesAfterTheDeadlineIs504() async throws {
-        try await TestUpstream(.slowBody(delay: .seconds(8))).run { port in
+        try await TestUpstream(.slowBody(delay: .seconds(10))).run { port in
             try await withApp(ModelBackendTests.workersAI(port: port, ["upstream.timeout": "1"])) { client in
                 let user = try await client.registerUser()
                 let start = ContinuousClock.now
                 let response = try await client.send(.post, "/chat/completions", json: helloChat, headers: bearer(user.token))
                 #expect(response.status == .gatewayTimeout)
                 #expect(try response.errorCode() == "upstream_timeout")
-                #expect(ContinuousClock.now - start < .seconds(4), "the deadline bounds the body, not only the headers")
+                // Well under the body's 10 s, with room for a loaded machine's scheduling.
+                #expect(ContinuousClock.now - start < .seconds(8), "the deadline bounds the body, not only the headers")
             }
         }
     }
 
     @Test func aStreamThatStallsPastTheDeadlineEndsWithAnErrorAndNoDone() async throws {
-        try await TestUpstream(.stream(events: 3, pause: .seconds(6), cut: false)).run { port in
+        try await TestUpstream(.stream(events: 3, pause: .seconds(10), cut: false)).run { port in
             try await withApp(ModelBackendTests.workersAI(port: port, ["upstream.timeout": "1"])) { client in
                 let user = try await client.registerUser()
                 let start = ContinuousClock.now
@@ -44,21 +45,21 @@ struct UpstreamAnswerTests {
                 #expect(events.last?.hasPrefix("event: error\n") == true)
                 #expect(events.last?.contains("upstream_timeout") == true)
                 #expect(!events.contains("data: [DONE]"))
-                // Under the 6 s pause, with room for a loaded machine's scheduling.
-                #expect(ContinuousClock.now - start < .seconds(5.5))
+                // Under the 10 s pause, with room for a loaded machine's scheduling.
+                #expect(ContinuousClock.now - start < .seconds(8))
             }
         }
     }
 
     @Test func silenceLongerThanTheIdleTimeoutEndsTheStream() async throws {
-        try await TestUpstream(.stream(events: 3, pause: .seconds(6), cut: false)).run { port in
+        try await TestUpstream(.stream(events: 3, pause: .seconds(10), cut: false)).run { port in
             let settings = ModelBackendTests.workersAI(port: port, ["upstream.timeout": "60", "upstream.idleTimeout": "1"])
             try await withApp(settings) { client in
                 let user = try await client.registerUser()
                 let start = ContinuousClock.now
                 let response = try await client.send(.post, "/chat/completions", json: Self.streamed, headers: bearer(user.token))
                 #expect(events(response.text).last?.contains("upstream_timeout") == true)
-                #expect(ContinuousClock.now - start < .seconds(5.5), "the idle timeout, not the pause or the 60 s deadline, ended it")
+                #expect(ContinuousClock.now - start < .seconds(8), "the idle timeout, not the pause or the 60 s deadline, ended it")
             }
         }
     }

@@ -148,7 +148,7 @@ struct AppSettings: Sendable {
         apiKeysPerUser = try Self.integer(reader, "apiKeys.perUser", default: apiKeysPerUser, in: 1...100_000)
         credentialCacheSize = try Self.integer(reader, "credentialCache.size", default: credentialCacheSize, in: 0...10_000_000)
         authFailuresPerMinute = try Self.integer(reader, "rateLimit.authFailuresPerMinute", default: authFailuresPerMinute, in: 0...1_000_000)
-        if let proxies = reader.string(forKey: "http.trustedProxies") {
+        if let proxies = reader.string(forKey: "trusted.proxies") {
             trustedProxies = proxies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }
         passwordHashConcurrency = try Self.integer(reader, "password.hashConcurrency", default: passwordHashConcurrency, in: 1...256)

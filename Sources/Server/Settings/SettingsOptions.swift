@@ -108,7 +108,7 @@ struct SettingsOptions: ParsableArguments {
             ("mock.delayMs", mockDelayMs), ("cors.origins", corsOrigins), ("chat.defaultFormat", chatDefaultFormat),
             ("http.maxBodyBytes", httpMaxBodyBytes), ("log.level", logLevel),
             ("rateLimit.authPerMinute", rateLimitAuthPerMinute), ("rateLimit.chatPerMinute", rateLimitChatPerMinute),
-            ("rateLimit.authFailuresPerMinute", rateLimitAuthFailuresPerMinute), ("http.trustedProxies", trustedProxies),
+            ("rateLimit.authFailuresPerMinute", rateLimitAuthFailuresPerMinute), ("trusted.proxies", trustedProxies),
             ("apiKeys.perUser", apiKeysPerUser), ("credentialCache.size", credentialCacheSize),
             ("login.lockoutFailures", loginLockoutFailures), ("login.lockoutSeconds", loginLockoutSeconds),
             ("http.idleTimeout", httpIdleTimeout), ("chat.maxMessages", chatMaxMessages), ("chat.maxCharacters", chatMaxCharacters), ("log.format", logFormat),

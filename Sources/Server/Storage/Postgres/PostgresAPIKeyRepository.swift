@@ -68,7 +68,7 @@ struct PostgresAPIKeyRepository: APIKeyRepository {
             return try await PostgresCredentialEpoch.advance(connection, logger: logger)
         }
         guard let value else { return false }
-        await epoch.awaitHeard(value)
+        await epoch.awaitAcknowledged(value)
         return true
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import PostgresNIO
 import ServiceLifecycle
@@ -7,31 +8,38 @@ import Synchronization
 /// row and sends `NOTIFY credential_epoch` in its transaction (`advance`); each instance listens on a connection of
 /// its own (`run`), and every notification moves its local epoch, which empties its credential cache.
 ///
-/// A revocation is answered only once this instance's own listener has heard its notification (`awaitHeard`):
-/// PostgreSQL delivers a notification to every listener when the transaction commits, so by the time the client
-/// learns that a key is revoked, the notice is on its way to every instance, and is read before any request that
-/// the client sends after. While the channel is down (PostgreSQL restarting, the connection lost), `current` is
-/// nil, and every credential is checked against the database: no instance serves from a cache it cannot keep true.
-/// Each loss is logged and counted (`credential_notifications_lost_total`); the listener reconnects by itself.
+/// Each listening instance also acknowledges, in its row of `instance_epochs`, the highest epoch it has applied,
+/// and refreshes the row every second. A revocation is answered only once every instance whose row is fresh has
+/// acknowledged it (`awaitAcknowledged`), so by the time the client learns that a key is revoked, no instance
+/// still serves it from a cache, however late a notice reaches one of them. An instance that stops refreshing
+/// (killed, or cut off from the database) drops out after `staleAfter`; while its channel is down, `current` is
+/// nil and it uses no cache at all, so it cannot serve what it has not heard revoked. Each loss is logged and
+/// counted (`credential_notifications_lost_total`); the listener reconnects by itself.
 final class PostgresCredentialEpoch: CredentialEpoch, Service {
     static let channel = "credential_epoch"
+    /// The listener connection's `application_name`, as `pg_stat_activity` shows it.
+    static let applicationName = "ai-worker-listener"
+    /// How long an instance's acknowledgement row counts without being refreshed.
+    static let staleAfter = Duration.seconds(3)
 
     private struct State {
         /// Moves with every notification and every reconnection; nil while not listening.
         var local: Int64?
         /// What `local` last was: it only grows, so a value is never used twice.
         var generation: Int64 = 0
-        /// The highest epoch value a notification carried.
-        var heard: Int64 = 0
     }
 
     private let state = Mutex(State())
     private let url: PostgresURL
+    private let pool: PostgresPool
     private let metrics: AppMetrics
     private let logger: Logger
+    /// This process's row in `instance_epochs`.
+    let instanceId = RandomID.make()
 
-    init(url: PostgresURL, metrics: AppMetrics, logger: Logger) {
+    init(url: PostgresURL, pool: PostgresPool, metrics: AppMetrics, logger: Logger) {
         self.url = url
+        self.pool = pool
         self.metrics = metrics
         self.logger = logger
         metrics.notificationChannelUp.record(0)
@@ -53,16 +61,27 @@ final class PostgresCredentialEpoch: CredentialEpoch, Service {
         return value
     }
 
-    /// Waits (at most `limit`) until this instance has heard the notification of epoch `value`, or has stopped
-    /// listening (then no cache is used, so nothing stale can be served).
-    func awaitHeard(_ value: Int64, limit: Duration = .seconds(2)) async {
+    /// Waits (at most `limit`) until every live instance has acknowledged epoch `value`; past it, logs which did
+    /// not and returns (the revocation itself is committed either way).
+    func awaitAcknowledged(_ value: Int64, limit: Duration = .seconds(3)) async {
         let deadline = ContinuousClock.now + limit
-        while ContinuousClock.now < deadline {
-            let (heard, listening) = state.withLock { ($0.heard >= value, $0.local != nil) }
-            if heard || !listening { return }
-            try? await Task.sleep(for: .milliseconds(1))
-        }
-        logger.warning("A revocation's notification was not heard back in time", metadata: ["epoch": "\(value)"])
+        let stale = Int(Self.staleAfter.components.seconds)
+        var behind = 0
+        repeat {
+            behind = (try? await pool.run { client in
+                var count = 0
+                for try await pending in try await client.query(
+                    """
+                    SELECT COUNT(*)::INTEGER FROM instance_epochs
+                    WHERE heard < \(value) AND seen_at > now() - make_interval(secs => \(stale))
+                    """
+                ).decode(Int.self) { count = pending }
+                return count
+            }) ?? 1
+            if behind == 0 { return }
+            try? await Task.sleep(for: .milliseconds(2))
+        } while ContinuousClock.now < deadline
+        logger.warning("A revocation was not acknowledged by every instance in time", metadata: ["epoch": "\(value)", "instances_behind": "\(behind)"])
     }
 
     /// Listens until the application shuts down, reconnecting after each loss (after 0.1 s, doubling to 2 s).
@@ -86,30 +105,61 @@ final class PostgresCredentialEpoch: CredentialEpoch, Service {
             }
         }
         stopListening()
+        // Leaving: revocations need not wait for this instance any more.
+        let id = instanceId
+        _ = try? await pool.run { client in try await client.query("DELETE FROM instance_epochs WHERE id = \(id)") }
     }
 
-    /// One connection's life: LISTEN, then every notification until the connection ends.
+    /// One connection's life: LISTEN, acknowledge the epoch now, then every notification (acknowledged each) and a
+    /// refresh of the row every second, until the connection ends.
     private func listenOnce(connected: () -> Void) async throws {
-        let connection = try await PostgresConnection.connect(configuration: url.connectionConfiguration(), id: 0, logger: logger)
+        var configuration = try url.connectionConfiguration()
+        configuration.options.additionalStartupParameters = [("application_name", Self.applicationName)]
+        let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
         defer { Task { try? await connection.close() } }
+        let (id, logger) = (instanceId, logger)
         try await connection.listen(on: Self.channel) { notifications in
-            // Anything revoked while nobody listened is covered: the local epoch moves on (re)connecting.
-            state.withLock { state in
-                state.generation += 1
-                state.local = state.generation
-            }
+            // Anything revoked while nobody listened is covered: the local epoch moves on (re)connecting, and the
+            // epoch acknowledged is the one in the database now that the notices are being heard.
+            advanceLocal()
+            try await connection.query(
+                """
+                INSERT INTO instance_epochs (id, heard, seen_at) SELECT \(id), value, now() FROM credential_epoch
+                ON CONFLICT (id) DO UPDATE SET heard = EXCLUDED.heard, seen_at = now()
+                """, logger: logger)
+            // Rows of instances gone for an hour are nobody's.
+            try await connection.query("DELETE FROM instance_epochs WHERE seen_at < now() - interval '1 hour'", logger: logger)
             metrics.notificationChannelUp.record(1)
             connected()
-            for try await notification in notifications {
-                let value = Int64(notification.payload) ?? 0
-                state.withLock { state in
-                    state.heard = max(state.heard, value)
-                    state.generation += 1
-                    state.local = state.generation
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    while true {
+                        try await Task.sleep(for: .seconds(1))
+                        try await connection.query("UPDATE instance_epochs SET seen_at = now() WHERE id = \(id)", logger: logger)
+                    }
                 }
+                group.addTask {
+                    for try await notification in notifications {
+                        let value = Int64(notification.payload) ?? 0
+                        self.advanceLocal()
+                        try await connection.query(
+                            "UPDATE instance_epochs SET heard = GREATEST(heard, \(value)), seen_at = now() WHERE id = \(id)", logger: logger)
+                    }
+                    throw StorageUnavailable(reason: "the notification connection closed")
+                }
+                try await group.next()
+                group.cancelAll()
             }
         }
         throw StorageUnavailable(reason: "the notification connection closed")
+    }
+
+    /// Moves the local epoch: the credential cache empties itself at its next lookup.
+    private func advanceLocal() {
+        state.withLock { state in
+            state.generation += 1
+            state.local = state.generation
+        }
     }
 
     private func stopListening() {

@@ -80,8 +80,10 @@ struct PostgresPool: Sendable {
             return StorageUnavailable(reason: "\(error.code)")
         case .server:
             let state = error.serverInfo?[.sqlState] ?? ""
-            // 08: connection exception; 57P01-03: shutting down or starting up; 53: out of resources.
-            guard state.hasPrefix("08") || ["57P01", "57P02", "57P03"].contains(state) || state.hasPrefix("53") else { return nil }
+            // 08: connection exception; 57P01-03: shutting down or starting up; 53: out of resources; 57014: ended
+            // by statement_timeout; 55P03: a lock not available.
+            let transient = ["57P01", "57P02", "57P03", "57014", "55P03"]
+            guard state.hasPrefix("08") || state.hasPrefix("53") || transient.contains(state) else { return nil }
             return StorageUnavailable(reason: "SQLSTATE \(state)")
         default:
             return nil

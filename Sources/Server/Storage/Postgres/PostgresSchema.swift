@@ -55,6 +55,9 @@ enum PostgresSchema {
             """,
             "CREATE INDEX limit_records_expires ON limit_records (expires)",
         ]),
+        (3, "instances' acknowledged epochs", [
+            "CREATE TABLE instance_epochs (id TEXT PRIMARY KEY, heard BIGINT NOT NULL, seen_at TIMESTAMPTZ NOT NULL)",
+        ]),
     ]
 
     /// The lock every migrating instance takes first (`pg_advisory_xact_lock`), so that instances starting together

@@ -29,7 +29,7 @@ struct PostgresStorage: AppStorage {
     /// `timeout` bounds each operation of a request (`DATABASE_TIMEOUT`).
     init(url: PostgresURL, timeout: Duration, metrics: AppMetrics, logger: Logger) {
         pool = Self.pool(url, timeout: timeout, serverLimits: true, logger: logger)
-        listener = PostgresCredentialEpoch(url: url, metrics: metrics, logger: logger)
+        listener = PostgresCredentialEpoch(url: url, pool: pool, metrics: metrics, logger: logger)
         users = PostgresUserRepository(pool: pool, epoch: listener)
         apiKeys = PostgresAPIKeyRepository(pool: pool, epoch: listener)
         limits = PostgresLimitStore(pool: pool)
@@ -70,11 +70,11 @@ struct PostgresStorage: AppStorage {
     private static func pool(_ url: PostgresURL, timeout: Duration, serverLimits: Bool = false, logger: Logger) -> PostgresPool {
         var configuration = url.clientConfiguration
         configuration.options.connectTimeout = .seconds(5)
+        configuration.options.additionalStartupParameters = [("application_name", "ai-worker")]
         if serverLimits {
             let milliseconds = timeout.components.seconds * 1_000
-            configuration.options.additionalStartupParameters = [
-                ("options", "-c statement_timeout=\(milliseconds) -c idle_in_transaction_session_timeout=\(2 * milliseconds)")
-            ]
+            configuration.options.additionalStartupParameters.append(
+                ("options", "-c statement_timeout=\(milliseconds) -c idle_in_transaction_session_timeout=\(2 * milliseconds)"))
         }
         return PostgresPool(client: PostgresClient(configuration: configuration, backgroundLogger: logger), timeout: timeout, logger: logger)
     }

@@ -55,7 +55,7 @@ struct PostgresUserRepository: UserRepository {
                 logger: logger)
             return try await PostgresCredentialEpoch.advance(connection, logger: logger)
         }
-        await epoch.awaitHeard(value)
+        await epoch.awaitAcknowledged(value)
     }
 
     func revokeAllSessions(userId: String, now: Date) async throws -> Int {
@@ -66,7 +66,7 @@ struct PostgresUserRepository: UserRepository {
             try await connection.query("UPDATE users SET sessions_valid_after = \(cutoff) WHERE id = \(userId)", logger: logger)
             return try await PostgresCredentialEpoch.advance(connection, logger: logger)
         }
-        await epoch.awaitHeard(value)
+        await epoch.awaitAcknowledged(value)
         return cutoff
     }
 
