@@ -57,6 +57,49 @@ struct ScaleOutTests {
         }
     }
 
+    @Test func theChatLimitIsSharedSoInstancesDoNotMultiplyIt() async throws {
+        try await withTwoInstances(["rateLimit.chatPerMinute": "4"]) { a, b in
+            let user = try await a.registerUser()
+            var statuses: [HTTPResponse.Status] = []
+            for index in 0..<8 {
+                let client = index.isMultiple(of: 2) ? a : b
+                statuses.append(try await client.send(.post, "/chat/completions", json: helloChat, headers: bearer(user.token)).status)
+            }
+            let allowed = statuses.filter { $0 == .ok }.count
+            // PostgreSQL: one allowance for both; SQLite: each process has its own (the README says so).
+            #expect(allowed == (TestDatabase.isPostgres ? 4 : 8), "\(statuses)")
+        }
+    }
+
+    @Test func serverMigrateAppliesTheSchemaOnceAndThenFindsItUpToDate() async throws {
+        let database = try await TestDatabase.fresh()
+        func migrate() throws -> (status: Int32, output: String) {
+            let process = Process()
+            process.executableURL = try ServerProcess.binary()
+            process.arguments = ["migrate"]
+            var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("DATABASE_") }
+            environment["DATABASE_URL"] = database["database.url"]
+            environment["DATABASE_PATH"] = database["database.path"]
+            environment["JWT_SECRET"] = testSecret
+            process.environment = environment
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = output
+            try process.run()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, text)
+        }
+        let first = try migrate()
+        #expect(first.status == 0, "\(first.output)")
+        if TestDatabase.isPostgres {
+            #expect(first.output.contains("applied migrations 1, 2, 3"), "\(first.output)")
+            #expect(!first.output.contains(testSecret))
+        }
+        let second = try migrate()
+        #expect(second.status == 0 && second.output.contains("up to date"), "\(second.output)")
+    }
+
     @Test func instancesStartingTogetherMigrateOnce() async throws {
         let database = try await TestDatabase.fresh()
         let apps = try await withThrowingTaskGroup(of: (any ApplicationProtocol).self) { group in
