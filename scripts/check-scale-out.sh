@@ -69,6 +69,11 @@ http {
   fastcgi_temp_path $work/fastcgi;
   uwsgi_temp_path $work/uwsgi;
   scgi_temp_path $work/scgi;
+  # nginx closes a client's keep-alive connection after 1,000 requests by default; a runner whose next request is
+  # already on its way then meets a closed connection (seen once in the stateful fuzz pass), which says nothing about
+  # the instances behind. Connections stay open for the whole run instead.
+  keepalive_requests 1000000;
+  keepalive_timeout 300s;
   upstream instances {
     server 127.0.0.1:${ports[0]} max_fails=0;
     server 127.0.0.1:${ports[1]} max_fails=0;
