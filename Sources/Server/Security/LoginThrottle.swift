@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// Failed logins, counted per email and client address together, and per email from every address: after
@@ -67,10 +66,7 @@ struct LoginThrottle: Sendable {
     /// The pair's key, then the email's alone.
     private static func keys(_ email: String, _ address: String) -> [String] {
         let email = email.lowercased()
-        return ["login:" + hex(email + "\u{0}" + address), "login:" + hex(email)]
-    }
-
-    private static func hex(_ text: String) -> String {
-        SHA256.hash(data: Array(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        // The same hex SHA-256 as an API key's hash.
+        return ["login:" + APIKeyGenerator.hash(email + "\u{0}" + address), "login:" + APIKeyGenerator.hash(email)]
     }
 }
