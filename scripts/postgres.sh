@@ -34,7 +34,7 @@ serve() {
   # Throwaway data: durability is traded for speed (fsync off), which a real deployment must not do. A fast stop
   # (the restart above) still writes everything committed.
   as_owner "$bin/pg_ctl" -D "$state/data" -l "$state/server.log" -w \
-    -o "-h 127.0.0.1 -p $(cat "$state/port") -k $state -c fsync=off -c max_connections=300" start >/dev/null \
+    -o "-h 127.0.0.1 -p $(cat "$state/port") -k $state -c fsync=off -c max_connections=1000" start >/dev/null \
     || { cat "$state/server.log"; exit 1; }
 }
 
