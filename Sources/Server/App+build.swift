@@ -41,7 +41,7 @@ func buildApplication<Responder: HTTPResponder>(
             cost: settings.bcryptCost,
             gate: PasswordWorkGate(
                 concurrency: settings.passwordHashConcurrency, queueLimit: settings.passwordHashQueue,
-                maxWait: .seconds(settings.passwordHashMaxWaitSeconds), niceness: settings.passwordHashNice)),
+                maxWait: .seconds(settings.passwordHashMaxWaitSeconds), niceness: Int32(settings.passwordHashNice))),
         tokens: tokens,
         backend: makeChatBackend(settings, client: upstreamClient, logger: logger),
         metrics: metrics,

@@ -3,25 +3,30 @@ import Foundation
 import Hummingbird
 import ProjectFiles
 
-/// `server`: runs the AI Worker API with the settings of `SettingsOptions`; `server import-d1` migrates
-/// accounts and keys from the original worker.
+/// `server`: runs the AI Worker API with the settings of `Setting.all`; `server migrate` applies the schema,
+/// `server import-d1` migrates accounts and keys from the original worker.
 @main
 struct ServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "server",
         abstract: "The AI Worker API reference server: accounts, API keys and chat completions.",
-        discussion: """
-            Each setting is read from its flag, else its environment variable, else a .env file in the \
-            working directory, else its default. No setting is needed to start.
-            """,
+        discussion: "No setting is needed to start.\n\n" + SettingsSources.help,
         version: ProjectFiles.versionLine,
         subcommands: [MigrateCommand.self, ImportD1Command.self, InternalsBenchCommand.self])
 
-    @OptionGroup var settings: SettingsOptions
+    /// Takes the settings' flags out of the command line (they are read by `SettingsSources.reader`), and lets
+    /// ArgumentParser parse the rest.
+    static func main() async {
+        do {
+            await main(try SettingsSources.split(Array(CommandLine.arguments.dropFirst())).rest)
+        } catch {
+            exit(withError: error)
+        }
+    }
 
     func run() async throws {
         do {
-            let appSettings = try AppSettings(reader: try await settings.reader())
+            let appSettings = try AppSettings(reader: try await SettingsSources.reader())
             appSettings.logFormat.bootstrap(level: appSettings.logLevel)
             let app = try await buildApplication(settings: appSettings)
             try await app.runService()

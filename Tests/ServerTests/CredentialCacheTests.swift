@@ -140,15 +140,8 @@ struct CredentialCacheTests {
 @Suite("Internals benchmark harness")
 struct InternalsBenchTests {
     @Test func everyPieceIsTimed() throws {
-        let process = Process()
-        process.executableURL = try ServerProcess.binary()
-        process.arguments = ["bench-internals", "--iterations", "3", "--rounds", "1"]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let (status, text) = try ServerProcess.run(["bench-internals", "--iterations", "3", "--rounds", "1"])
+        #expect(status == 0, "\(text)")
         let rows = text.split(separator: "\n").dropFirst()
         #expect(rows.count == 9, "\(text)")
         #expect(rows.allSatisfy { $0.trimmingCharacters(in: .whitespaces).first?.isNumber == true }, "\(text)")

@@ -74,21 +74,10 @@ struct ScaleOutTests {
     @Test func serverMigrateAppliesTheSchemaOnceAndThenFindsItUpToDate() async throws {
         let database = try await TestDatabase.fresh()
         func migrate() throws -> (status: Int32, output: String) {
-            let process = Process()
-            process.executableURL = try ServerProcess.binary()
-            process.arguments = ["migrate"]
-            var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("DATABASE_") }
+            var environment = ["JWT_SECRET": testSecret]
             environment["DATABASE_URL"] = database["database.url"]
             environment["DATABASE_PATH"] = database["database.path"]
-            environment["JWT_SECRET"] = testSecret
-            process.environment = environment
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = output
-            try process.run()
-            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            return (process.terminationStatus, text)
+            return try ServerProcess.run(["migrate"], environment: environment)
         }
         let first = try migrate()
         #expect(first.status == 0, "\(first.output)")

@@ -25,6 +25,22 @@ final class ServerProcess: @unchecked Sendable {
         return try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }, "cannot build the server binary")
     }
 
+    /// Runs the binary with `arguments` to its end, with this process's environment less its `DATABASE_` variables
+    /// and with `environment`; its exit status and everything it printed.
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = try binary()
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("DATABASE_") }.merging(environment) { $1 }
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
+    }
+
     /// Starts the server on a free loopback port with `environment` and waits until it listens.
     init(environment: [String: String]) async throws {
         process.executableURL = try Self.binary()

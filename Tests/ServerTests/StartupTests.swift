@@ -24,13 +24,30 @@ struct StartupTests {
     func invalidSettingIsRefusedNamingIt(key: String, value: String) async throws {
         let reader = try await testReader([key: value])
         let error = try #require(throws: SettingsError.self) { try AppSettings(reader: reader) }
-        #expect(error.description.contains(SettingsError.environmentName(key)))
+        #expect(error.description.contains(Setting.environmentName(key)))
         #expect(error.description.contains(value))
     }
 
     @Test func environmentNamesFollowSwiftConfiguration() {
-        #expect(SettingsError.environmentName("http.maxBodyBytes") == "HTTP_MAX_BODY_BYTES")
-        #expect(SettingsError.flagName("chat.defaultFormat") == "chat-default-format")
+        #expect(Setting.environmentName("http.maxBodyBytes") == "HTTP_MAX_BODY_BYTES")
+        #expect(Setting.flag("chat.defaultFormat") == "--chat-default-format")
+    }
+
+    @Test func flagsAreTakenInBothSpellingsUpToTheTerminator() throws {
+        let split = try SettingsSources.split(["--http-port", "0", "migrate", "--database-path=/tmp/x.sqlite", "--", "--jwt-ttl", "5"])
+        #expect(split.values == ["http.port": "0", "database.path": "/tmp/x.sqlite"])
+        #expect(split.rest == ["migrate", "--", "--jwt-ttl", "5"])
+        #expect(throws: (any Error).self, "a flag without its value") { try SettingsSources.split(["migrate", "--jwt-ttl"]) }
+    }
+
+    @Test func theBinaryTakesSettingsAsFlagsAndRefusesUnknownOnes() throws {
+        let path = try temporaryFolder().appendingPathComponent("flags.sqlite").path
+        let migrated = try ServerProcess.run(["migrate", "--database-path", path])
+        #expect(migrated.status == 0 && migrated.output.contains("\(path): up to date"), "\(migrated.output)")
+        let bad = try ServerProcess.run(["--http-port=70000", "--database-path", path])
+        #expect(bad.status == 2 && bad.output.contains("HTTP_PORT (--http-port) = '70000'"), "\(bad.output)")
+        let unknown = try ServerProcess.run(["--no-such-setting", "1"])
+        #expect(unknown.status != 0 && unknown.output.contains("--no-such-setting"), "\(unknown.output)")
     }
 
     @Test(arguments: ["short-secret", "your-secret-key"])

@@ -65,6 +65,8 @@ func testReader(_ overrides: [String: String] = [:]) async throws -> ConfigReade
         // On PostgreSQL, two hundred suites at once on two cores can keep one query waiting longer than the
         // production bound; the bound itself is tested in ScaleOutTests.
         "database.timeout": "60",
+        // A few connections per instance: a couple of hundred tests run at once against one PostgreSQL server.
+        "database.maxConnections": "4",
     ]
     values.merge(database) { $1 }
     values.merge(overrides) { $1 }

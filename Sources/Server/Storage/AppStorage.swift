@@ -36,7 +36,8 @@ struct StorageUnavailable: Error, CustomStringConvertible {
 /// Opens the storage `settings` name: PostgreSQL when `DATABASE_URL` is set, the SQLite file otherwise.
 func openStorage(_ settings: AppSettings, metrics: AppMetrics, logger: Logger) async throws -> any AppStorage {
     if let url = settings.databaseURL {
-        return try await PostgresStorage.open(url: url, timeout: .seconds(settings.databaseTimeout), metrics: metrics, logger: logger)
+        return try await PostgresStorage.open(
+            url: url, timeout: .seconds(settings.databaseTimeout), maxConnections: settings.databaseMaxConnections, metrics: metrics, logger: logger)
     }
     return try SQLiteStorage(path: settings.databasePath)
 }

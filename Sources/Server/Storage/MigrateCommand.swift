@@ -8,14 +8,12 @@ import Logging
 struct MigrateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "migrate",
-        abstract: "Apply the database's pending schema migrations (DATABASE_URL's PostgreSQL, else DATABASE_PATH's SQLite) and exit.")
-
-    @OptionGroup(title: "Settings (the database is the one the server uses)")
-    var settings: SettingsOptions
+        abstract: "Apply the database's pending schema migrations (DATABASE_URL's PostgreSQL, else DATABASE_PATH's SQLite) and exit.",
+        discussion: "The database is the one the server uses.\n\n" + SettingsSources.help)
 
     func run() async throws {
         do {
-            let appSettings = try AppSettings(reader: try await settings.reader())
+            let appSettings = try AppSettings(reader: try await SettingsSources.reader())
             if let text = appSettings.databaseURL {
                 let url = try PostgresURL(text)
                 let applied = try await PostgresStorage.migrate(url, logger: Logger(label: "ai-worker.migrate"))

@@ -19,16 +19,17 @@ struct PostgresStorage: AppStorage {
     static let migrationTimeout = Duration.seconds(60)
 
     /// Migrates the database and returns the storage; its `services` must run for it to work.
-    static func open(url text: String, timeout: Duration, metrics: AppMetrics, logger: Logger) async throws -> PostgresStorage {
+    static func open(url text: String, timeout: Duration, maxConnections: Int, metrics: AppMetrics, logger: Logger) async throws -> PostgresStorage {
         let url = try PostgresURL(text)
         try await migrate(url, logger: logger)
-        return PostgresStorage(url: url, timeout: timeout, metrics: metrics, logger: logger)
+        return PostgresStorage(url: url, timeout: timeout, maxConnections: maxConnections, metrics: metrics, logger: logger)
     }
 
     /// The storage, not yet connected: every connection is made by the pool's `run`.
-    /// `timeout` bounds each operation of a request (`DATABASE_TIMEOUT`).
-    init(url: PostgresURL, timeout: Duration, metrics: AppMetrics, logger: Logger) {
-        pool = Self.pool(url, timeout: timeout, serverLimits: true, logger: logger)
+    /// `timeout` bounds each operation of a request (`DATABASE_TIMEOUT`); the pool opens at most `maxConnections`
+    /// (`DATABASE_MAX_CONNECTIONS`), and the listener one more.
+    init(url: PostgresURL, timeout: Duration, maxConnections: Int, metrics: AppMetrics, logger: Logger) {
+        pool = Self.pool(url, timeout: timeout, maxConnections: maxConnections, serverLimits: true, logger: logger)
         listener = PostgresCredentialEpoch(url: url, pool: pool, metrics: metrics, logger: logger)
         users = PostgresUserRepository(pool: pool, epoch: listener)
         apiKeys = PostgresAPIKeyRepository(pool: pool, epoch: listener)
@@ -53,7 +54,8 @@ struct PostgresStorage: AppStorage {
     static func withPool<Value: Sendable>(
         _ url: PostgresURL, timeout: Duration, logger: Logger, _ body: @escaping @Sendable (PostgresPool) async throws -> Value
     ) async throws -> Value {
-        let pool = pool(url, timeout: timeout, logger: logger)
+        // Start-up work and commands run one transaction at a time.
+        let pool = pool(url, timeout: timeout, maxConnections: 2, logger: logger)
         return try await withThrowingTaskGroup(of: Value?.self) { group in
             group.addTask {
                 await pool.client.run()
@@ -67,9 +69,10 @@ struct PostgresStorage: AppStorage {
     /// A pool whose operations the caller abandons after `timeout`. With `serverLimits` (the serving pool), the
     /// server ends a statement that runs past the timeout and a session left idle in a transaction, so nothing
     /// abandoned can hold a connection for long.
-    private static func pool(_ url: PostgresURL, timeout: Duration, serverLimits: Bool = false, logger: Logger) -> PostgresPool {
+    private static func pool(_ url: PostgresURL, timeout: Duration, maxConnections: Int, serverLimits: Bool = false, logger: Logger) -> PostgresPool {
         var configuration = url.clientConfiguration
         configuration.options.connectTimeout = .seconds(5)
+        configuration.options.maximumConnections = maxConnections
         configuration.options.additionalStartupParameters = [("application_name", "ai-worker")]
         if serverLimits {
             let milliseconds = timeout.components.seconds * 1_000

@@ -1,0 +1,143 @@
+import Foundation
+
+/// One setting of the server, declared once in `Setting.all`: its key (which names its flag and environment
+/// variable), what it means, its default as users read it, whether it is a secret, and how its text is parsed
+/// into `AppSettings`. `--help`, the README's table (checked by a test), flag parsing and reading come from it.
+struct Setting: Sendable {
+    /// The configuration key, e.g. `http.maxBodyBytes`.
+    let key: String
+    /// What it means, as Markdown (`code` spans) in the README's words.
+    let meaning: String
+    /// The default as Markdown, e.g. `` `8787` `` or `unset`.
+    let defaultText: String
+    /// Kept out of logs and errors (swift-configuration redacts it).
+    let isSecret: Bool
+    /// Parses a given, non-empty value into the settings; throws `SettingsError` naming this setting.
+    let apply: @Sendable (_ text: String, _ settings: inout AppSettings) throws -> Void
+
+    /// `http.maxBodyBytes` -> `HTTP_MAX_BODY_BYTES`, the way swift-configuration maps keys to environment variables.
+    var environmentName: String { Self.environmentName(key) }
+
+    /// `http.maxBodyBytes` -> `--http-max-body-bytes`.
+    var flag: String { Self.flag(key) }
+
+    static func flag(_ key: String) -> String {
+        "--" + words(key).joined(separator: "-").lowercased()
+    }
+
+    static func environmentName(_ key: String) -> String {
+        words(key).joined(separator: "_").uppercased()
+    }
+
+    /// The key's words: split at dots and before capitals (`rateLimit.authPerMinute` -> rate, Limit, auth, Per, Minute).
+    private static func words(_ key: String) -> [String] {
+        var words: [String] = []
+        for component in key.split(separator: ".") {
+            var word = ""
+            for character in component {
+                if character.isUppercase, !word.isEmpty {
+                    words.append(word)
+                    word = ""
+                }
+                word.append(character)
+            }
+            words.append(word)
+        }
+        return words
+    }
+}
+
+// The kinds of value a setting holds; each reads the default from `AppSettings()`, so it is written only there.
+extension Setting {
+    /// Default texts that are not a value.
+    static let unset = "unset"
+
+    static func text(_ key: String, _ path: WritableKeyPath<AppSettings, String> & Sendable, _ meaning: String) -> Setting {
+        Setting(key: key, meaning: meaning, defaultText: "`\(AppSettings()[keyPath: path])`", isSecret: false) { text, settings in
+            settings[keyPath: path] = text
+        }
+    }
+
+    static func optionalText(
+        _ key: String, _ path: WritableKeyPath<AppSettings, String?> & Sendable, secret: Bool = false, default defaultText: String = unset,
+        _ meaning: String
+    ) -> Setting {
+        Setting(key: key, meaning: meaning, defaultText: defaultText, isSecret: secret) { text, settings in
+            settings[keyPath: path] = text
+        }
+    }
+
+    static func integer(
+        _ key: String, _ path: WritableKeyPath<AppSettings, Int> & Sendable, in range: ClosedRange<Int>, default defaultText: String? = nil,
+        _ meaning: String
+    ) -> Setting {
+        Setting(key: key, meaning: meaning, defaultText: defaultText ?? "`\(AppSettings()[keyPath: path])`", isSecret: false) { text, settings in
+            settings[keyPath: path] = try integer(key, text, in: range)
+        }
+    }
+
+    static func optionalInteger(
+        _ key: String, _ path: WritableKeyPath<AppSettings, Int?> & Sendable, in range: ClosedRange<Int>, default defaultText: String,
+        _ meaning: String
+    ) -> Setting {
+        Setting(key: key, meaning: meaning, defaultText: defaultText, isSecret: false) { text, settings in
+            settings[keyPath: path] = try integer(key, text, in: range)
+        }
+    }
+
+    static func choice<T: RawRepresentable & CaseIterable & Sendable>(
+        _ key: String, _ path: WritableKeyPath<AppSettings, T> & Sendable, _ meaning: String
+    ) -> Setting where T.RawValue == String {
+        Setting(key: key, meaning: meaning, defaultText: "`\(AppSettings()[keyPath: path].rawValue)`", isSecret: false) { text, settings in
+            settings[keyPath: path] = try choice(key, text)
+        }
+    }
+
+    static func optionalChoice<T: RawRepresentable & CaseIterable & Sendable>(
+        _ key: String, _ path: WritableKeyPath<AppSettings, T?> & Sendable, _ meaning: String
+    ) -> Setting where T.RawValue == String {
+        Setting(key: key, meaning: meaning, defaultText: unset, isSecret: false) { text, settings in
+            settings[keyPath: path] = try choice(key, text) as T
+        }
+    }
+
+    /// An http(s) URL, kept without a trailing slash.
+    static func url(_ key: String, _ path: WritableKeyPath<AppSettings, String?> & Sendable, default defaultText: String = unset, _ meaning: String) -> Setting {
+        Setting(key: key, meaning: meaning, defaultText: defaultText, isSecret: false) { text, settings in
+            settings[keyPath: path] = try url(key, text)
+        }
+    }
+
+    /// `text` as an http(s) URL without a trailing slash.
+    static func url(_ key: String, _ text: String) throws -> String {
+        guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+            throw SettingsError(key: key, value: text, expected: "an http or https URL")
+        }
+        return text.hasSuffix("/") ? String(text.dropLast()) : text
+    }
+
+    /// A comma-separated list, its items trimmed.
+    static func list(
+        _ key: String, default defaultText: String, _ meaning: String,
+        apply: @escaping @Sendable (_ items: [String], _ text: String, _ settings: inout AppSettings) throws -> Void
+    ) -> Setting {
+        Setting(key: key, meaning: meaning, defaultText: defaultText, isSecret: false) { text, settings in
+            let items = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            try apply(items, text, &settings)
+        }
+    }
+
+    private static func integer(_ key: String, _ text: String, in range: ClosedRange<Int>) throws -> Int {
+        guard let number = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(number) else {
+            throw SettingsError(key: key, value: text, expected: "a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number
+    }
+
+    private static func choice<T: RawRepresentable & CaseIterable>(_ key: String, _ text: String) throws -> T where T.RawValue == String {
+        guard let choice = T(rawValue: text.lowercased()) else {
+            throw SettingsError(key: key, value: text, expected: "one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return choice
+    }
+}
