@@ -50,7 +50,7 @@ struct APIKeyRouteTests {
                 try await client.send(.post, "/api-keys/revoke/\(key.id)", headers: bearer(user.token)),
             ]
             answers.append(try await client.send(.post, "/register", json: #"{"email":"\#(user.email)","password":"correct horse battery"}"#))
-            let hash = APIKeyGenerator.hash(key.key)
+            let hash = APIKeySecret.hash(key.key)
             for answer in answers {
                 #expect(!answer.text.contains("correct horse battery"))
                 #expect(!answer.text.contains("$2b$") && !answer.text.contains(hash))

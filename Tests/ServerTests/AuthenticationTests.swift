@@ -13,12 +13,12 @@ struct AuthenticationTests {
     /// A token with the given header and payload, signed with HMAC-SHA256 under `secret` (or unsigned).
     static func token(header: [String: Any], payload: [String: Any], secret: String? = testSecret) throws -> String {
         func part(_ object: [String: Any]) throws -> String {
-            APIKeyGenerator.base64URL(Array(try JSONSerialization.data(withJSONObject: object)))
+            APIKeySecret.base64URL(Array(try JSONSerialization.data(withJSONObject: object)))
         }
         let input = "\(try part(header)).\(try part(payload))"
         guard let secret else { return input + "." }
         let signature = HMAC<SHA256>.authenticationCode(for: Data(input.utf8), using: SymmetricKey(data: Data(secret.utf8)))
-        return input + "." + APIKeyGenerator.base64URL(Array(signature))
+        return input + "." + APIKeySecret.base64URL(Array(signature))
     }
 
     static func claims(userId: String, issuedAt: Date = .now, lifetime: TimeInterval = 3600) -> [String: Any] {

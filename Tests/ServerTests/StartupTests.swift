@@ -107,11 +107,11 @@ struct StartupTests {
     }
 
     @Test func generatedKeysAreRandomAndStoredOnlyAsHashes() {
-        let first = APIKeyGenerator.make()
-        let second = APIKeyGenerator.make()
+        let first = APIKeySecret.make()
+        let second = APIKeySecret.make()
         #expect(first.key != second.key)
         #expect(first.key.hasPrefix("sk-") && first.key.count == 46)
-        #expect(first.hash == APIKeyGenerator.hash(first.key))
+        #expect(first.hash == APIKeySecret.hash(first.key))
         #expect(first.hash.count == 64 && !first.hash.contains(first.key))
         #expect(first.prefix == String(first.key.prefix(10)))
     }

@@ -30,7 +30,7 @@ struct InternalsBenchCommand: AsyncParsableCommand {
         let users = SQLiteUserRepository(database: database)
         let apiKeys = SQLiteAPIKeyRepository(database: database)
         let user = try await users.create(email: "bench@example.com", passwordHash: "unused")
-        let made = APIKeyGenerator.make()
+        let made = APIKeySecret.make()
         _ = try await apiKeys.create(userId: user.id, name: "bench", keyHash: made.hash, prefix: made.prefix, maxActive: 10)
         let tokens = await SessionTokenService(secret: String(repeating: "s", count: 48), lifetime: 3_600)
         let token = try await tokens.issue(userId: user.id)
@@ -45,7 +45,7 @@ struct InternalsBenchCommand: AsyncParsableCommand {
         let answer = ChatController.ChatResponse(response: "[mock @cf/meta/llama-3-8b-instruct] You said: Hello there")
 
         print("ns per call, median of \(rounds) rounds of \(iterations) (a release build gives the meaningful figures)")
-        try await measure("API key hash (SHA-256, hex)") { _ = APIKeyGenerator.hash(made.key) }
+        try await measure("API key hash (SHA-256, hex)") { _ = APIKeySecret.hash(made.key) }
         try await measure("credential epoch read (SQLite, own connection)") { _ = try epoch.current() }
         try await measure("credential cache hit (epoch read, SHA-256 of the key, lookup)") { _ = cache.lookup(CredentialCache.key(made.key), epoch: try epoch.current() ?? 0) }
         try await measure("API key lookup in the database (pool read)") { _ = try await apiKeys.authenticate(keyHash: made.hash) }

@@ -85,7 +85,7 @@ struct APIKeyController {
         guard (1...Self.maxNameLength).contains(name.unicodeScalars.count) else {
             throw APIError.badRequest("Field 'name' must be 1 to \(Self.maxNameLength) characters.", code: "invalid_field")
         }
-        let generated = APIKeyGenerator.make()
+        let generated = APIKeySecret.make()
         let key: APIKey
         do {
             key = try await apiKeys.create(

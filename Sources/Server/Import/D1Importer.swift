@@ -49,7 +49,7 @@ struct D1Importer {
             userIds: Set((users.map { $0.row["id"] } + keys.map { $0.row["user_id"] }).compactMap { $0.map(Self.text) }),
             emails: Set(users.compactMap { Self.email($0.row) }),
             keyIds: Set(keys.compactMap { $0.row["id"].map(Self.text) }),
-            keyHashes: Set(keys.compactMap { row in Self.key(row.row).map(APIKeyGenerator.hash) }))
+            keyHashes: Set(keys.compactMap { row in Self.key(row.row).map(APIKeySecret.hash) }))
         // bcrypt is slow: the new users' hashes are made before the transaction, which then only checks and inserts.
         let before = try await target.existing(wanted)
         var hashes: [String: String] = [:]
@@ -136,7 +136,7 @@ struct D1Importer {
         guard let key = Self.key(row) else {
             return .failure(Skip(text: "the key is not the original's 'sk-' and 32 characters of [A-Za-z0-9_-]"))
         }
-        let hash = APIKeyGenerator.hash(key)
+        let hash = APIKeySecret.hash(key)
         if existing.keyIds.contains(id) { return .failure(Skip(text: "already imported")) }
         if let other = existing.keyIdByHash[hash] { return .failure(Skip(text: "the same key is already here under id \(other)")) }
         // Only what plainly says active is: anything else ('false', 0.0, null, a missing column) fails closed.
@@ -146,7 +146,7 @@ struct D1Importer {
         default: false
         }
         return .success(ImportedKey(
-            id: id, userId: userId, keyHash: hash, prefix: String(key.prefix(APIKeyGenerator.displayPrefixLength)),
+            id: id, userId: userId, keyHash: hash, prefix: String(key.prefix(APIKeySecret.displayPrefixLength)),
             name: row["name"].map(text) ?? "imported key", active: active, createdAt: timestamp(row["created_at"]) ?? now,
             revokedAt: active ? nil : now))
     }

@@ -58,7 +58,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
         let headerKey = request.headers[.xAPIKey]
         switch policy {
         case .sessionTokenOnly:
-            if let bearer, !bearer.hasPrefix(APIKeyGenerator.keyPrefix) {
+            if let bearer, !bearer.hasPrefix(APIKeySecret.keyPrefix) {
                 return try await authenticator.session(bearer)
             }
             if bearer != nil || headerKey != nil {
@@ -69,7 +69,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
                 return try await authenticator.apiKey(headerKey)
             }
             if let bearer {
-                return try await bearer.hasPrefix(APIKeyGenerator.keyPrefix) ? authenticator.apiKey(bearer) : authenticator.session(bearer)
+                return try await bearer.hasPrefix(APIKeySecret.keyPrefix) ? authenticator.apiKey(bearer) : authenticator.session(bearer)
             }
         }
         throw APIError.unauthorized(

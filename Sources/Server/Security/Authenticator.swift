@@ -27,7 +27,7 @@ struct Authenticator: Sendable {
 
     func apiKey(_ key: String) async throws -> Principal {
         let principal = try await cached(key) {
-            guard let found = try await apiKeys.authenticate(keyHash: APIKeyGenerator.hash(key)) else {
+            guard let found = try await apiKeys.authenticate(keyHash: APIKeySecret.hash(key)) else {
                 throw APIError.unauthorized("The API key is invalid or revoked.", code: "invalid_api_key")
             }
             return .init(principal: Principal(userId: found.userId, credential: .apiKey(id: found.keyId)), expiresAt: nil)

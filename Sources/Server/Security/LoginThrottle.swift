@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// Failed logins, counted per email and client address together, and per email from every address: after
@@ -66,7 +67,6 @@ struct LoginThrottle: Sendable {
     /// The pair's key, then the email's alone.
     private static func keys(_ email: String, _ address: String) -> [String] {
         let email = email.lowercased()
-        // The same hex SHA-256 as an API key's hash.
-        return ["login:" + APIKeyGenerator.hash(email + "\u{0}" + address), "login:" + APIKeyGenerator.hash(email)]
+        return ["login:" + SHA256.hex(email + "\u{0}" + address), "login:" + SHA256.hex(email)]
     }
 }

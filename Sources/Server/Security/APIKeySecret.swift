@@ -1,8 +1,8 @@
 import Crypto
 import Foundation
 
-/// Makes API keys and the hashes they are stored and looked up by.
-enum APIKeyGenerator {
+/// An API key's secret: how a key is made and written, and the hash it is stored and looked up by.
+enum APIKeySecret {
     /// Keys start with this, like the original's and OpenAI's.
     static let keyPrefix = "sk-"
     /// Characters of a key shown in listings so a person can tell keys apart.
@@ -14,22 +14,10 @@ enum APIKeyGenerator {
         return (key, String(key.prefix(displayPrefixLength)), hash(key))
     }
 
-    /// Hex SHA-256 of the key: what the database holds instead of the key. On every API-key request, so written
-    /// straight into the string (formatting each byte with `String(format:)` was a tenth of a chat request's CPU).
+    /// Hex SHA-256 of the key: what the database holds instead of the key.
     static func hash(_ key: String) -> String {
-        let digest = SHA256.hash(data: Array(key.utf8))
-        return String(unsafeUninitializedCapacity: SHA256.byteCount * 2) { text in
-            var index = 0
-            for byte in digest {
-                text[index] = hexDigits[Int(byte >> 4)]
-                text[index + 1] = hexDigits[Int(byte & 0x0F)]
-                index += 2
-            }
-            return index
-        }
+        SHA256.hex(key)
     }
-
-    private static let hexDigits = Array("0123456789abcdef".utf8)
 
     static func base64URL(_ bytes: [UInt8]) -> String {
         Data(bytes).base64EncodedString()
