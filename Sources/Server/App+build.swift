@@ -131,12 +131,14 @@ func makeUpstreamClient(_ settings: AppSettings) -> HTTPClient? {
 /// Every route and the middleware around them.
 func buildRouter(settings: AppSettings, dependencies: AppDependencies) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
+    router.add(middleware: BodyLimitMiddleware(maxBytes: settings.maxBodyBytes))
     if !settings.trustedProxies.isEmpty { router.add(middleware: ClientAddressMiddleware(trustedProxies: Set(settings.trustedProxies))) }
     router.add(middleware: RequestMetricsMiddleware(metrics: dependencies.metrics))
     router.add(middleware: LogRequestsMiddleware(.info))
     router.add(middleware: ResponseHeadersMiddleware())
     router.add(middleware: CORSAllowListMiddleware(origins: settings.corsOrigins))
-    router.add(middleware: ErrorMiddleware(maxBodyBytes: settings.maxBodyBytes))
+    router.add(middleware: ErrorMiddleware())
+    router.add(middleware: OpenAIErrorMiddleware())
 
     let limiter = RateLimiter(store: dependencies.storage.limits)
     let failureLimit = settings.authFailuresPerMinute > 0
@@ -160,11 +162,10 @@ func buildRouter(settings: AppSettings, dependencies: AppDependencies) -> Router
     UserController(
         users: dependencies.storage.users, hasher: dependencies.hasher, tokens: dependencies.tokens, metrics: dependencies.metrics,
         throttle: LoginThrottle(
-            lockAfter: settings.loginLockoutFailures, lockout: .seconds(settings.loginLockoutSeconds), store: dependencies.storage.limits),
-        maxBodyBytes: settings.maxBodyBytes
+            lockAfter: settings.loginLockoutFailures, lockout: .seconds(settings.loginLockoutSeconds), store: dependencies.storage.limits)
     ).addRoutes(to: router, limit: limit("auth", .clientAddress, perMinute: settings.authRequestsPerMinute))
     APIKeyController(
-        apiKeys: dependencies.storage.apiKeys, usage: dependencies.authenticator.usage, authentication: authentication(.sessionTokenOnly), maxBodyBytes: settings.maxBodyBytes,
+        apiKeys: dependencies.storage.apiKeys, usage: dependencies.authenticator.usage, authentication: authentication(.sessionTokenOnly),
         maxActiveKeys: settings.apiKeysPerUser
     ).addRoutes(to: router.group("api-keys"))
     SessionController(users: dependencies.storage.users, authentication: authentication(.sessionTokenOnly)).addRoutes(to: router)
@@ -172,10 +173,10 @@ func buildRouter(settings: AppSettings, dependencies: AppDependencies) -> Router
         backend: dependencies.backend, metrics: dependencies.metrics, defaultModel: settings.defaultModel,
         maxMessages: settings.chatMaxMessages, maxCharacters: settings.chatMaxCharacters, allowedModels: settings.modelAllowlist)
     ChatController(
-        chat: chat, authentication: authentication(.sessionTokenOrAPIKey), limit: chatLimit, defaultFormat: settings.chatDefaultFormat,
-        maxBodyBytes: settings.maxBodyBytes
+        chat: chat, authentication: authentication(.sessionTokenOrAPIKey), limit: chatLimit, defaultFormat: settings.chatDefaultFormat
     ).addRoutes(to: router.group("chat"))
-    OpenAIController(chat: chat, authentication: authentication(.sessionTokenOrAPIKey), limit: chatLimit, maxBodyBytes: settings.maxBodyBytes)
+    OpenAIController(chat: chat, authentication: authentication(.sessionTokenOrAPIKey), limit: chatLimit)
         .addRoutes(to: router.group("v1"))
+    router.rejectOtherMethods()
     return router
 }

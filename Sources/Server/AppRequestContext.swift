@@ -20,12 +20,17 @@ struct AppRequestContext: RequestContext {
     /// The client's IP address, what unauthenticated requests and failed authentications are limited by: the
     /// peer's, or the one a trusted proxy forwarded (`ClientAddressMiddleware`).
     var clientAddress: String
+    /// The largest request body accepted (`HTTP_MAX_BODY_BYTES`, set by `BodyLimitMiddleware`).
+    var maxUploadSize: Int
 
     init(source: Source) {
         coreContext = .init(source: source)
         principal = nil
         clientAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
+        maxUploadSize = AppSettings().maxBodyBytes
     }
+
+    var requestDecoder: JSONRequestDecoder { JSONRequestDecoder() }
 
     /// JSON without `\/` escapes, so model names such as `@cf/meta/...` read as sent.
     var responseEncoder: JSONEncoder { Self.encoder }
@@ -43,13 +48,16 @@ struct AppRequestContext: RequestContext {
 struct AuthenticatedContext: ChildRequestContext {
     var coreContext: CoreRequestContextStorage
     let principal: Principal
+    let maxUploadSize: Int
 
     init(context: AppRequestContext) throws {
         // Only reachable when the middleware before the group did not authenticate: a wiring mistake, refused.
         guard let principal = context.principal else { throw APIError.unauthorized("Authentication required") }
         coreContext = context.coreContext
         self.principal = principal
+        maxUploadSize = context.maxUploadSize
     }
 
+    var requestDecoder: JSONRequestDecoder { JSONRequestDecoder() }
     var responseEncoder: JSONEncoder { AppRequestContext.encoder }
 }

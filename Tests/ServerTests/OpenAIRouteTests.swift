@@ -58,6 +58,20 @@ struct OpenAIRouteTests {
         }
     }
 
+    @Test func aWrongMethodOrUnknownPathUnderV1IsInOpenAIsShapeToo() async throws {
+        try await withApp { client in
+            let wrongMethod = try await client.send(.post, "/v1/models")
+            #expect(wrongMethod.status == .methodNotAllowed && wrongMethod.headers[.allow] == "GET, HEAD")
+            let unknown = try await client.send(.get, "/v1/nope")
+            #expect(unknown.status == .notFound)
+            for (response, type) in [(wrongMethod, "invalid_request_error"), (unknown, "not_found_error")] {
+                let error = try #require(try response.json()["error"] as? [String: Any])
+                #expect(error["type"] as? String == type, "\(error)")
+                #expect(error["message"] is String)
+            }
+        }
+    }
+
     @Test(arguments: [
         ("", "Bearer nope", 401, "authentication_error", "invalid_token", nil as String?),
         (#"{"messages":[]}"#, "", 400, "invalid_request_error", "invalid_messages", "messages"),

@@ -7,7 +7,6 @@ struct APIKeyController {
     /// Uses of keys not yet written, shown in the list all the same.
     let usage: APIKeyUsageRecorder
     let authentication: AuthenticationMiddleware
-    let maxBodyBytes: Int
     /// Active keys a user may hold (`API_KEYS_PER_USER`).
     let maxActiveKeys: Int
 
@@ -66,9 +65,6 @@ struct APIKeyController {
     }
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.rejectOtherMethods("create", allowed: [.post])
-        group.rejectOtherMethods("list", allowed: [.get])
-        group.rejectOtherMethods("revoke/:keyId", allowed: [.post])
         let authenticated = group.add(middleware: authentication).group(context: AuthenticatedContext.self)
         authenticated.post("create", use: create)
         authenticated.get("list", use: list)
@@ -78,8 +74,7 @@ struct APIKeyController {
     /// Creates a key; the key itself is in this answer only.
     @Sendable func create(_ request: Request, context: AuthenticatedContext) async throws -> CreateResponse {
         let principal = context.principal
-        var request = request
-        let input = try await request.decodeJSON(as: CreateRequest.self, limit: maxBodyBytes)
+        let input = try await request.decode(as: CreateRequest.self, context: context)
         // Exactly the spec's rule (1 to 100 characters, as JSON Schema counts them): kept as written.
         let name = input.name
         guard (1...Self.maxNameLength).contains(name.unicodeScalars.count) else {

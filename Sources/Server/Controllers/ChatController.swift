@@ -9,7 +9,6 @@ struct ChatController {
     /// The per-user and per-key rate limit, when on.
     let limit: RateLimitMiddleware?
     let defaultFormat: ChatFormat
-    let maxBodyBytes: Int
 
     struct ChatResponse: ResponseEncodable {
         let response: String
@@ -48,7 +47,6 @@ struct ChatController {
     }
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.rejectOtherMethods("completions", allowed: [.post])
         group.add(middleware: authentication)
         if let limit { group.add(middleware: limit) }
         group.group(context: AuthenticatedContext.self).post("completions", use: complete)
@@ -56,8 +54,7 @@ struct ChatController {
 
     /// Answers a conversation with the configured model backend.
     @Sendable func complete(_ request: Request, context: AuthenticatedContext) async throws -> Response {
-        var request = request
-        let input = try await request.decodeJSON(as: ChatCompletionRequest.self, limit: maxBodyBytes)
+        let input = try await request.decode(as: ChatCompletionRequest.self, context: context)
         if input.stream {
             let stream = try await chat.stream(input)
             return .eventStream(stream.serverSentEvents(WorkersAIEvents(), logger: context.logger), metrics: chat.metrics)

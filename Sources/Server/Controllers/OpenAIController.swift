@@ -10,7 +10,6 @@ struct OpenAIController {
     let authentication: AuthenticationMiddleware
     /// The per-user and per-key rate limit, when on (shared with `/chat/completions`).
     let limit: RateLimitMiddleware?
-    let maxBodyBytes: Int
 
     struct Usage: Codable, Sendable {
         let prompt_tokens: Int
@@ -130,9 +129,6 @@ struct OpenAIController {
     }
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.add(middleware: OpenAIErrorMiddleware(errors: ErrorMiddleware(maxBodyBytes: maxBodyBytes)))
-        group.rejectOtherMethods("chat/completions", allowed: [.post])
-        group.rejectOtherMethods("models", allowed: [.get])
         group.add(middleware: authentication)
         if let limit { group.add(middleware: limit) }
         let authenticated = group.group(context: AuthenticatedContext.self)
@@ -142,8 +138,7 @@ struct OpenAIController {
 
     /// A chat completion in OpenAI's shape, or a stream of chunks with `"stream": true`.
     @Sendable func complete(_ request: Request, context: AuthenticatedContext) async throws -> Response {
-        var request = request
-        let input = try await request.decodeJSON(as: ChatCompletionRequest.self, limit: maxBodyBytes)
+        let input = try await request.decode(as: ChatCompletionRequest.self, context: context)
         let id = "chatcmpl-" + RandomID.make(length: 24)
         let created = Int(Date().timeIntervalSince1970)
         let model = input.model ?? chat.defaultModel

@@ -22,9 +22,6 @@ struct OperationsController {
     }
 
     func addRoutes(to router: some RouterMethods<AppRequestContext>) {
-        for path in ["health", "ready", "metrics", "openapi.json", "docs"] {
-            router.rejectOtherMethods(RouterPath(stringLiteral: path), allowed: [.get])
-        }
         router.get("health", use: health)
         router.get("ready", use: ready)
         router.get("metrics", use: metricsText)

@@ -19,8 +19,6 @@ struct SessionController {
     }
 
     func addRoutes(to router: some RouterMethods<AppRequestContext>) {
-        router.rejectOtherMethods("logout", allowed: [.post])
-        router.rejectOtherMethods("sessions/revoke-all", allowed: [.post])
         let authenticated = router.group().add(middleware: authentication).group(context: AuthenticatedContext.self)
         authenticated.post("logout", use: logout)
         authenticated.post("sessions/revoke-all", use: revokeAll)

@@ -8,7 +8,6 @@ struct UserController {
     let tokens: SessionTokenService
     let metrics: AppMetrics
     let throttle: LoginThrottle
-    let maxBodyBytes: Int
 
     struct Credentials: Decodable {
         let email: String
@@ -26,22 +25,18 @@ struct UserController {
 
     /// Adds the routes; `limit` is the per-address rate limit, when on.
     func addRoutes(to router: some RouterMethods<AppRequestContext>, limit: RateLimitMiddleware?) {
-        for prefix in ["", "users/"] {
-            router.rejectOtherMethods("\(prefix)register", allowed: [.post])
-            router.rejectOtherMethods("\(prefix)login", allowed: [.post])
-        }
         let group = router.group()
         if let limit { group.add(middleware: limit) }
-        for prefix in ["", "users/"] {
-            group.post("\(prefix)register", use: register)
-            group.post("\(prefix)login", use: login)
-        }
+        group.post("register", use: register)
+        group.post("login", use: login)
+        // The original worker's paths.
+        group.post("users/register", use: register)
+        group.post("users/login", use: login)
     }
 
     /// Creates an account and returns a session token.
     @Sendable func register(_ request: Request, context: AppRequestContext) async throws -> RegisterResponse {
-        var request = request
-        let input = try await request.decodeJSON(as: Credentials.self, limit: maxBodyBytes)
+        let input = try await request.decode(as: Credentials.self, context: context)
         let email = try CredentialRules.normalizedEmail(input.email)
         try CredentialRules.checkPassword(input.password)
         let hash = try await hasher.hash(input.password)
@@ -56,8 +51,7 @@ struct UserController {
 
     /// Exchanges email and password for a session token; one answer for a wrong password and an unknown email.
     @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> LoginResponse {
-        var request = request
-        let input = try await request.decodeJSON(as: Credentials.self, limit: maxBodyBytes)
+        let input = try await request.decode(as: Credentials.self, context: context)
         guard CredentialRules.canLogIn(email: input.email, password: input.password) else {
             metrics.loginFailed()
             throw APIError.invalidCredentials

@@ -4,18 +4,22 @@ import Logging
 /// Turns every error into the API's JSON error shape, so no handler, router or framework error
 /// reaches a client as plain text, a stack trace or SQL.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
-    let maxBodyBytes: Int
-
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch {
-            return try translate(error, context: context).response(from: request, context: context)
+            return try APIError(translating: error, context: context).response(from: request, context: context)
         }
     }
+}
 
-    /// Maps an error to the `APIError` a client sees; unexpected errors are logged, never shown.
-    func translate(_ error: any Error, context: Context) -> APIError {
+extension APIError {
+    /// The `APIError` a client sees for any error; unexpected errors are logged, never shown.
+    init(translating error: any Error, context: some RequestContext) {
+        self = Self.translate(error, context: context)
+    }
+
+    private static func translate(_ error: any Error, context: some RequestContext) -> APIError {
         switch error {
         case let error as APIError:
             return error
@@ -25,7 +29,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         case let error as any HTTPResponseError:
             switch error.status {
             case .notFound: return .routeNotFound
-            case .contentTooLarge: return .bodyTooLarge(limit: maxBodyBytes)
+            case .contentTooLarge: return .bodyTooLarge(limit: context.maxUploadSize)
             case .unsupportedMediaType: return .unsupportedMediaType
             default:
                 context.logger.error("Unhandled HTTP error", metadata: ["status": "\(error.status.code)"])

@@ -1,7 +1,8 @@
 import Hummingbird
 
-/// Writes errors under `/v1` in OpenAI's shape, `{"error": {"message", "type", "param", "code"}}`, so OpenAI
-/// SDKs raise their usual exceptions. The status and message are those of the API's own error.
+/// Writes errors under `/v1/` in OpenAI's shape, `{"error": {"message", "type", "param", "code"}}`, so OpenAI
+/// SDKs raise their usual exceptions: a route's errors, and a wrong method's 405 or an unknown path's 404 there.
+/// The status and message are those of the API's own error. Other paths' errors pass through.
 struct OpenAIErrorMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
 
@@ -35,14 +36,12 @@ struct OpenAIErrorMiddleware: RouterMiddleware {
         }
     }
 
-    /// The API's own mapping of errors to statuses and messages.
-    let errors: ErrorMiddleware<AppRequestContext>
-
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard request.uri.path.hasPrefix("/v1/") else { return try await next(request, context) }
         do {
             return try await next(request, context)
         } catch {
-            let apiError = errors.translate(error, context: context)
+            let apiError = APIError(translating: error, context: context)
             var response = try context.responseEncoder.encode(Body(apiError), from: request, context: context)
             response.status = apiError.status
             response.headers.append(contentsOf: apiError.headers)
