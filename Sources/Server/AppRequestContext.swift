@@ -1,6 +1,8 @@
 import Foundation
 import Hummingbird
 
+// The request contexts (every route's, and the authenticated routes' child context) and the Principal they carry.
+
 /// Who a request acts for, once authenticated.
 struct Principal: Sendable {
     enum Credential: Sendable {

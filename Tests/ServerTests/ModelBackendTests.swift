@@ -133,10 +133,13 @@ struct ModelBackendTests {
         }
     }
 
-    @Test func onlyPlainWordsPassAsFinishReasons() {
-        #expect(ChatReply.finishReason("content_filter") == "content_filter")
-        #expect(ChatReply.finishReason("<script>") == nil && ChatReply.finishReason("") == nil && ChatReply.finishReason(nil) == nil)
-        #expect(ChatReply.finishReason(String(repeating: "a", count: 33)) == nil)
+    @Test func onlyPlainWordsAndIdsPassFromAnUpstream() {
+        #expect(UpstreamValue.word("content_filter") == "content_filter")
+        #expect(UpstreamValue.word("<script>") == nil && UpstreamValue.word("") == nil && UpstreamValue.word(nil) == nil)
+        #expect(UpstreamValue.word(String(repeating: "a", count: 33)) == nil)
+        #expect(UpstreamValue.id("chatcmpl-A1_b.2:c") == "chatcmpl-A1_b.2:c")
+        #expect(UpstreamValue.id("id with spaces") == nil && UpstreamValue.id("id\u{0}") == nil && UpstreamValue.id("é") == nil)
+        #expect(UpstreamValue.id(String(repeating: "a", count: 129)) == nil)
     }
 
     @Test func unreachableUpstreamIs502AndTheFallbackAnswers() async throws {

@@ -1,3 +1,5 @@
+// The ChatBackend protocol and the values it takes and returns, together: one vocabulary every backend speaks.
+
 /// One message of a conversation; encoded as `{"role", "content"}`, as both kinds of upstream take it.
 struct ChatMessage: Sendable, Equatable, Encodable {
     enum Role: String, Sendable, CaseIterable, Encodable {
@@ -36,24 +38,8 @@ struct ChatReply: Sendable, Equatable {
     /// Why the answer ended (`stop`, `length` when cut off by `max_tokens`, `content_filter`, `tool_calls`);
     /// nil when the backend does not say, which clients read as `stop`.
     var finishReason: String? = nil
-    /// The backend's id of the completion, when it gives a plain one (`ChatReply.completionId`).
+    /// The backend's id of the completion, when it gives a plain one (`UpstreamValue.id`).
     var id: String? = nil
-
-    /// A backend's completion id if it is plain (letters, digits, `-_.:`, at most 128), so nothing else reaches
-    /// clients; nil otherwise.
-    static func completionId(_ reported: String?) -> String? {
-        guard let reported, (1...128).contains(reported.count),
-            reported.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.:".unicodeScalars.contains($0)) })
-        else { return nil }
-        return reported
-    }
-
-    /// A backend's finish reason if it is a plain word (lower-case letters and `_`, at most 32), so nothing else
-    /// an upstream sends reaches clients; nil otherwise.
-    static func finishReason(_ reported: String?) -> String? {
-        guard let reported, (1...32).contains(reported.count), reported.allSatisfy({ ("a"..."z").contains($0) || $0 == "_" }) else { return nil }
-        return reported
-    }
 }
 
 /// A piece of a streamed answer.

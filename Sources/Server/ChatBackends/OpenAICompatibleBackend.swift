@@ -44,7 +44,7 @@ struct OpenAICompatibleBackend: ChatBackend {
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: AnyKey.self)
             let counts = container.allKeys.prefix(32).reduce(into: [String: Int]()) { counts, key in
-                if ChatReply.finishReason(key.stringValue) != nil, let value = try? container.decode(Int.self, forKey: key) { counts[key.stringValue] = value }
+                if UpstreamValue.word(key.stringValue) != nil, let value = try? container.decode(Int.self, forKey: key) { counts[key.stringValue] = value }
             }
             self.counts = counts.isEmpty ? nil : counts
         }
@@ -103,8 +103,8 @@ struct OpenAICompatibleBackend: ChatBackend {
             throw ChatBackendError.invalidResponse(backend: name, detail: "no choices[0].message.content")
         }
         return ChatReply(
-            text: text, usage: completion.usage?.tokenUsage, finishReason: ChatReply.finishReason(completion.choices.first?.finish_reason),
-            id: ChatReply.completionId(completion.id))
+            text: text, usage: completion.usage?.tokenUsage, finishReason: UpstreamValue.word(completion.choices.first?.finish_reason),
+            id: UpstreamValue.id(completion.id))
     }
 
     func models() async throws -> [String]? {
@@ -122,9 +122,9 @@ struct OpenAICompatibleBackend: ChatBackend {
                 throw ChatBackendError.invalidResponse(backend: backend, detail: "an event is not a chat.completion.chunk")
             }
             var items: [ChatStreamEvent] = []
-            if let id = ChatReply.completionId(chunk.id) { items.append(.id(id)) }
+            if let id = UpstreamValue.id(chunk.id) { items.append(.id(id)) }
             items += chunk.choices.compactMap { $0.delta?.content }.filter { !$0.isEmpty }.map(ChatStreamEvent.delta)
-            if let reason = ChatReply.finishReason(chunk.choices.first?.finish_reason) { items.append(.finish(reason: reason)) }
+            if let reason = UpstreamValue.word(chunk.choices.first?.finish_reason) { items.append(.finish(reason: reason)) }
             if let usage = chunk.usage { items.append(.usage(usage.tokenUsage)) }
             return items
         }

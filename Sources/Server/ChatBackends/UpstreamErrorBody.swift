@@ -24,7 +24,7 @@ struct UpstreamErrorBody: Sendable, Equatable {
             ?? object?["errors"]?.array?.first?["message"]?.string
             ?? (object == nil ? String(decoding: body.prefix(4_096), as: UTF8.self) : nil)
         message = text.map { Self.sanitise($0, secret: secret) }.flatMap { $0.isEmpty ? nil : $0 }
-        code = (error?["code"]?.string ?? error?["type"]?.string).flatMap(ChatReply.finishReason)
+        code = (error?["code"]?.string ?? error?["type"]?.string).flatMap(UpstreamValue.word)
     }
 
     /// `text` fit to show a client and to log.

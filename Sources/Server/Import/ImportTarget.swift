@@ -1,3 +1,5 @@
+// The ImportTarget protocol and the values an import exchanges with its target, together.
+
 /// What an import names, for the database to say which of it it holds already.
 struct ImportWanted: Sendable {
     var userIds: Set<String>

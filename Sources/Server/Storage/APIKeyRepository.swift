@@ -1,3 +1,5 @@
+// The APIKeyRepository protocol with the APIKey it stores and the errors it throws.
+
 /// An API key as listed: never the key itself nor its hash.
 struct APIKey: Sendable {
     let id: String

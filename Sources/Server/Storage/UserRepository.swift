@@ -1,5 +1,7 @@
 import Foundation
 
+// The UserRepository protocol with the User it stores and the errors it throws.
+
 /// A registered user as stored.
 struct User: Sendable {
     let id: String

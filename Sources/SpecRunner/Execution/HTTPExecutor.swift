@@ -4,6 +4,8 @@ import NIOCore
 import NIOHTTP1
 import ServerSentEvents
 
+// The HTTP executor with the request and response records it returns.
+
 /// A request as sent, kept for reports.
 struct SentRequest: Sendable {
     let method: String

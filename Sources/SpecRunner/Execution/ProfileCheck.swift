@@ -1,3 +1,5 @@
+// A profile judged against responses (ProfileCheck), with the entries and deviations it reports.
+
 /// One entry of a profile, as reports name it: `overlay 3: $.components.schemas.Error`, `matcher body /code`,
 /// `override readme-flow / chat with the key as Bearer`, `path register`.
 struct ProfileEntry: Sendable, Hashable {

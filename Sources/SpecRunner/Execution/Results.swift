@@ -1,3 +1,5 @@
+// The results of running scenarios, step to run, together: every report reads all of them.
+
 /// How a step, scenario or run ended.
 enum Outcome: String, Sendable, Codable {
     case passed, failed, skipped
