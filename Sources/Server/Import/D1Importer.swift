@@ -128,7 +128,7 @@ struct D1Importer {
     }
 
     /// The key to insert (its hash, never the key), or why not.
-    private static func key(_ row: [String: SQLDump.Value], existing: ImportExisting, now: String) -> Result<ImportedKey, Skip> {
+    private static func key(_ row: [String: SQLDump.Value], existing: ImportExisting, now: String) -> Result<StoredAPIKey, Skip> {
         guard let id = row["id"].map(text), !id.isEmpty else { return .failure(Skip(text: "no id")) }
         guard let userId = row["user_id"].map(text), existing.userIds.contains(userId) else {
             return .failure(Skip(text: "its user is not in this database"))
@@ -145,7 +145,7 @@ struct D1Importer {
         case .text(let text)? where ["1", "true"].contains(text.lowercased()): true
         default: false
         }
-        return .success(ImportedKey(
+        return .success(StoredAPIKey(
             id: id, userId: userId, keyHash: hash, prefix: String(key.prefix(APIKeySecret.displayPrefixLength)),
             name: row["name"].map(text) ?? "imported key", active: active, createdAt: timestamp(row["created_at"]) ?? now,
             revokedAt: active ? nil : now))

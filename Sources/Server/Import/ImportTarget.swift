@@ -17,22 +17,10 @@ struct ImportExisting: Sendable {
     var keyIdByHash: [String: String] = [:]
 }
 
-/// An API key as imported: its hash, never the key.
-struct ImportedKey: Sendable {
-    let id: String
-    let userId: String
-    let keyHash: String
-    let prefix: String
-    let name: String
-    let active: Bool
-    let createdAt: String
-    let revokedAt: String?
-}
-
 /// What an import inserts, and what it says it did.
 struct ImportPlan: Sendable {
     var users: [User] = []
-    var keys: [ImportedKey] = []
+    var keys: [StoredAPIKey] = []
     var summary = D1Importer.Summary()
 }
 

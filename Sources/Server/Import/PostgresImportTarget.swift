@@ -16,18 +16,8 @@ struct PostgresImportTarget: ImportTarget {
         return try await pool.transaction { connection in
             try await connection.query("LOCK TABLE users, api_keys IN SHARE ROW EXCLUSIVE MODE", logger: logger)
             let decided = try plan(try await Self.lookUp(wanted, connection, logger: logger))
-            for user in decided.users {
-                try await connection.query(
-                    "INSERT INTO users (id, email, password_hash, created_at) VALUES (\(user.id), \(user.email), \(user.passwordHash), \(user.createdAt))",
-                    logger: logger)
-            }
-            for key in decided.keys {
-                try await connection.query(
-                    """
-                    INSERT INTO api_keys (id, user_id, key_hash, prefix, name, active, created_at, revoked_at)
-                    VALUES (\(key.id), \(key.userId), \(key.keyHash), \(key.prefix), \(key.name), \(key.active), \(key.createdAt), \(key.revokedAt))
-                    """, logger: logger)
-            }
+            for user in decided.users { try await connection.query(PostgresUserRepository.insert(user), logger: logger) }
+            for key in decided.keys { try await connection.query(PostgresAPIKeyRepository.insert(key), logger: logger) }
             return decided
         }
     }

@@ -11,19 +11,8 @@ struct SQLiteImportTarget: ImportTarget {
     func importRows(_ wanted: ImportWanted, plan: @escaping @Sendable (ImportExisting) throws -> ImportPlan) async throws -> ImportPlan {
         try await database.write { db in
             let decided = try plan(try Self.lookUp(wanted, db))
-            for user in decided.users {
-                try db.execute(
-                    sql: "INSERT INTO users (id, email, password_hash, created_at) VALUES (?, ?, ?, ?)",
-                    arguments: [user.id, user.email, user.passwordHash, user.createdAt])
-            }
-            for key in decided.keys {
-                try db.execute(
-                    sql: """
-                        INSERT INTO api_keys (id, user_id, key_hash, prefix, name, active, created_at, revoked_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [key.id, key.userId, key.keyHash, key.prefix, key.name, key.active, key.createdAt, key.revokedAt])
-            }
+            for user in decided.users { try SQLiteUserRepository.insert(user, db) }
+            for key in decided.keys { try SQLiteAPIKeyRepository.insert(key, db) }
             return decided
         }
     }

@@ -1,4 +1,4 @@
-// The APIKeyRepository protocol with the APIKey it stores and the errors it throws.
+// The APIKeyRepository protocol with the key it lists, the row it stores and the errors it throws.
 
 /// An API key as listed: never the key itself nor its hash.
 struct APIKey: Sendable {
@@ -9,6 +9,18 @@ struct APIKey: Sendable {
     let active: Bool
     let createdAt: String
     let lastUsedAt: String?
+}
+
+/// An API key's row as stored (by the repositories and by `server import-d1`): its hash, never the key.
+struct StoredAPIKey: Sendable {
+    let id: String
+    let userId: String
+    let keyHash: String
+    let prefix: String
+    let name: String
+    let active: Bool
+    let createdAt: String
+    let revokedAt: String?
 }
 
 /// Where API keys live. Only a SHA-256 hash of each key is stored.

@@ -11,11 +11,22 @@ struct SQLiteAPIKeyRepository: APIKeyRepository {
         try await database.write { db in
             let active = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM api_keys WHERE user_id = ? AND active = 1", arguments: [userId]) ?? 0
             guard active < maxActive else { throw APIKeyRepositoryError.limitReached }
-            try db.execute(
-                sql: "INSERT INTO api_keys (id, user_id, key_hash, prefix, name, active, created_at) VALUES (?, ?, ?, ?, ?, 1, ?)",
-                arguments: [key.id, key.userId, keyHash, key.prefix, key.name, key.createdAt])
+            try Self.insert(
+                StoredAPIKey(
+                    id: key.id, userId: userId, keyHash: keyHash, prefix: prefix, name: name, active: true, createdAt: key.createdAt,
+                    revokedAt: nil), db)
         }
         return key
+    }
+
+    /// Inserts the key's row (creation, and `server import-d1`).
+    static func insert(_ key: StoredAPIKey, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO api_keys (id, user_id, key_hash, prefix, name, active, created_at, revoked_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [key.id, key.userId, key.keyHash, key.prefix, key.name, key.active, key.createdAt, key.revokedAt])
     }
 
     func list(userId: String, after: String?, limit: Int?) async throws -> [APIKey] {

@@ -8,15 +8,18 @@ struct SQLiteUserRepository: UserRepository {
     func create(email: String, passwordHash: String) async throws -> User {
         let user = User(id: RandomID.make(), email: email, passwordHash: passwordHash, createdAt: Timestamp.now())
         do {
-            try await database.write { db in
-                try db.execute(
-                    sql: "INSERT INTO users (id, email, password_hash, created_at) VALUES (?, ?, ?, ?)",
-                    arguments: [user.id, user.email, user.passwordHash, user.createdAt])
-            }
+            try await database.write { db in try Self.insert(user, db) }
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
             throw UserRepositoryError.emailTaken
         }
         return user
+    }
+
+    /// Inserts the user's row (registration, and `server import-d1`).
+    static func insert(_ user: User, _ db: Database) throws {
+        try db.execute(
+            sql: "INSERT INTO users (id, email, password_hash, created_at) VALUES (?, ?, ?, ?)",
+            arguments: [user.id, user.email, user.passwordHash, user.createdAt])
     }
 
     func find(email: String) async throws -> User? {

@@ -18,13 +18,19 @@ struct PostgresAPIKeyRepository: APIKeyRepository {
                 "SELECT COUNT(*)::INTEGER FROM api_keys WHERE user_id = \(userId) AND active", logger: logger
             ).decode(Int.self) { active = count }
             guard active < maxActive else { throw APIKeyRepositoryError.limitReached }
-            try await connection.query(
-                """
-                INSERT INTO api_keys (id, user_id, key_hash, prefix, name, active, created_at)
-                VALUES (\(key.id), \(key.userId), \(keyHash), \(key.prefix), \(key.name), TRUE, \(key.createdAt))
-                """, logger: logger)
+            let row = StoredAPIKey(
+                id: key.id, userId: userId, keyHash: keyHash, prefix: prefix, name: name, active: true, createdAt: key.createdAt, revokedAt: nil)
+            try await connection.query(Self.insert(row), logger: logger)
         }
         return key
+    }
+
+    /// The statement that inserts the key's row (creation, and `server import-d1`).
+    static func insert(_ key: StoredAPIKey) -> PostgresQuery {
+        """
+        INSERT INTO api_keys (id, user_id, key_hash, prefix, name, active, created_at, revoked_at)
+        VALUES (\(key.id), \(key.userId), \(key.keyHash), \(key.prefix), \(key.name), \(key.active), \(key.createdAt), \(key.revokedAt))
+        """
     }
 
     func list(userId: String, after: String?, limit: Int?) async throws -> [APIKey] {

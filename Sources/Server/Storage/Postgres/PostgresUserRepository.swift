@@ -10,14 +10,16 @@ struct PostgresUserRepository: UserRepository {
     func create(email: String, passwordHash: String) async throws -> User {
         let user = User(id: RandomID.make(), email: email, passwordHash: passwordHash, createdAt: Timestamp.now())
         do {
-            try await pool.run { client in
-                try await client.query(
-                    "INSERT INTO users (id, email, password_hash, created_at) VALUES (\(user.id), \(user.email), \(user.passwordHash), \(user.createdAt))")
-            }
+            try await pool.run { client in _ = try await client.query(Self.insert(user)) }
         } catch where PostgresPool.isUniqueViolation(error) {
             throw UserRepositoryError.emailTaken
         }
         return user
+    }
+
+    /// The statement that inserts the user's row (registration, and `server import-d1`).
+    static func insert(_ user: User) -> PostgresQuery {
+        "INSERT INTO users (id, email, password_hash, created_at) VALUES (\(user.id), \(user.email), \(user.passwordHash), \(user.createdAt))"
     }
 
     func find(email: String) async throws -> User? {
@@ -72,7 +74,7 @@ struct PostgresUserRepository: UserRepository {
 
     func replacePasswordHash(id: String, old: String, new: String) async throws {
         try await pool.run { client in
-            try await client.query("UPDATE users SET password_hash = \(new) WHERE id = \(id) AND password_hash = \(old)")
+            _ = try await client.query("UPDATE users SET password_hash = \(new) WHERE id = \(id) AND password_hash = \(old)")
         }
     }
 }
