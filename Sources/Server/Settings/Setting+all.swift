@@ -13,7 +13,7 @@ extension Setting {
         .integer("database.maxConnections", \.databaseMaxConnections, in: 1...1_000,
                  "PostgreSQL connections one instance opens at most (each instance's share of the server's `max_connections`)"),
         Setting(key: "database.url", meaning: """
-            `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=disable|prefer|require]`: PostgreSQL instead of the \
+            `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`, with `?sslmode=disable|prefer|require`: PostgreSQL instead of the \
             SQLite file, for several instances on one database (see [Scaling out](#scaling-out-on-postgresql)); needs \
             `JWT_SECRET`; a secret, never logged
             """, defaultText: unset, isSecret: true) { text, settings in

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Configuration
 
 /// Where the settings of `Setting.all` come from: their flags, else their environment variables, else a `.env`
@@ -47,12 +48,14 @@ enum SettingsSources {
         ])
     }
 
-    /// The settings as `--help` lists them: each flag with its meaning, environment variable and default.
+    /// The settings as `--help` lists them: each flag with its meaning, environment variable and default, as
+    /// plain text (Markdown's code spans and links undone) wrapped to 78 columns under the flag.
     static let help: String = {
         let lines = Setting.all.map { setting in
-            let meaning = setting.meaning.replacingOccurrences(of: "`", with: "")
-            let defaultText = setting.defaultText == Setting.unset ? "" : ", default " + setting.defaultText.replacingOccurrences(of: "`", with: "")
-            return "  \(setting.flag) <value>\n        \(meaning.prefix(1).uppercased() + meaning.dropFirst()). (\(setting.environmentName)\(defaultText))"
+            let defaultText = setting.defaultText == Setting.unset ? "" : ", default " + plain(setting.defaultText)
+            var meaning = plain(setting.meaning)
+            if !setting.meaning.hasPrefix("`") { meaning = meaning.prefix(1).uppercased() + meaning.dropFirst() }
+            return "  \(setting.flag) <value>\n" + wrapped("\(meaning). (\(setting.environmentName)\(defaultText))", indent: 8, width: 78)
         }
         return """
             SETTINGS: each is read from its flag, else its environment variable, else a .env file in the working \
@@ -60,4 +63,26 @@ enum SettingsSources {
 
             """ + lines.joined(separator: "\n")
     }()
+
+    /// Markdown as plain text: `code` loses its backticks, [text](#anchor) keeps its text.
+    private static func plain(_ markdown: String) -> String {
+        markdown.replacingOccurrences(of: "`", with: "")
+            .replacingOccurrences(of: #"\[([^\]]+)\]\([^)]*\)"#, with: "$1 in the README", options: .regularExpression)
+    }
+
+    /// `text` in lines of at most `width` columns (a longer word stands alone), each indented by `indent`.
+    private static func wrapped(_ text: String, indent: Int, width: Int) -> String {
+        let margin = String(repeating: " ", count: indent)
+        var lines: [String] = []
+        var line = ""
+        for word in text.split(separator: " ") {
+            if !line.isEmpty, margin.count + line.count + 1 + word.count > width {
+                lines.append(margin + line)
+                line = ""
+            }
+            line += line.isEmpty ? word : " " + word
+        }
+        if !line.isEmpty { lines.append(margin + line) }
+        return lines.joined(separator: "\n")
+    }
 }
