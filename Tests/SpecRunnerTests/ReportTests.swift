@@ -15,7 +15,8 @@ struct ReportTests {
         let failed = StepResult(
             name: "log <in>", operation: "login", outcome: .failed, failures: ["status: expected 200, got 500"],
             request: Redaction.request(request), status: 500, responseExcerpt: "{}", seconds: 0.1, isFinally: false)
-        let passed = StepResult(name: "ok", operation: "login", outcome: .passed, failures: [], seconds: 0.1, isFinally: false)
+        var passed = StepResult(name: "ok", operation: "login", outcome: .passed, failures: [], seconds: 0.1, isFinally: false)
+        passed.notes = [ScenarioRunner.resentNote]
         let calls = [OperationCall(operation: "login", status: 500, passed: false, documented: true)]
         let scenario = ScenarioResult(name: "flow", file: "flow.yaml", tags: [], outcome: .failed, steps: [passed, failed], seconds: 0.2, calls: calls)
         return RunResult(baseURL: "http://127.0.0.1:8787", scenarios: [scenario], seconds: 0.2, coverage: CoverageMatrix(spec: try ScenarioTests.spec(), calls: calls))
@@ -44,6 +45,14 @@ struct ReportTests {
             method: "GET", url: "http://x/notes?api_key=k123456789&page=2", headers: [("X-Session-Id", "abc"), ("Cookie", "sid=1")], body: nil))
         #expect(request.url == "http://x/notes?api_key=«redacted»&page=2")
         #expect(request.headers.map(\.value) == ["«redacted»", "«redacted»"])
+    }
+
+    @Test func aStepsNotesAreInEveryReport() throws {
+        let run = try Self.sampleRun()
+        #expect(ConsoleReport().scenarioFinished(run.scenarios[0]).contains("note: step 'ok': \(ScenarioRunner.resentNote)"))
+        #expect(MachineReports.junit(run).contains("<system-out>\(ScenarioRunner.resentNote)</system-out>"))
+        let json = try JSONValue.parse(MachineReports.json(run))
+        #expect(json["scenarios"]?.arrayValue?.first?["steps"]?.arrayValue?.first?["notes"] == .array([.string(ScenarioRunner.resentNote)]))
     }
 
     @Test func junitHasASuitePerScenarioAndACasePerStep() throws {

@@ -23,6 +23,9 @@ struct ReceivedResponse: Sendable {
     let body: Data
     /// For `text/event-stream`: the events, read as they arrived.
     var events: [ServerSentEvent]?
+    /// Whether the request was sent a second time, on a new connection, because the first connection closed
+    /// before any answer (a kept-alive connection the server or a balancer closed as the request went out).
+    var resent = false
 
     /// The first value of a header, by case-insensitive name.
     func header(_ name: String) -> String? {
@@ -68,13 +71,32 @@ final class HTTPExecutor: Sendable {
             outgoing.body = .bytes(ByteBuffer(string: body))
         }
         let deadline = TimeAmount.milliseconds(Int64(timeout * 1000))
-        let response = try await client.execute(outgoing, timeout: deadline)
-        let headers = response.headers.map { ($0.name, $0.value) }
-        if response.headers.first(name: "Content-Type")?.lowercased().hasPrefix("text/event-stream") == true {
-            return try await readEvents(response, status: Int(response.status.code), headers: headers)
+        let response: HTTPClientResponse
+        var resent = false
+        do {
+            response = try await client.execute(outgoing, timeout: deadline)
+        } catch where Self.closedBeforeAnswer(error) {
+            // AsyncHTTPClient does not resend (swift-server/async-http-client#715). Once, and the step says so.
+            resent = true
+            response = try await client.execute(outgoing, timeout: deadline)
         }
-        let body = try await response.body.collect(upTo: Self.maxResponseBytes)
-        return ReceivedResponse(status: Int(response.status.code), headers: headers, body: Data(body.readableBytesView))
+        let headers = response.headers.map { ($0.name, $0.value) }
+        var received: ReceivedResponse
+        if response.headers.first(name: "Content-Type")?.lowercased().hasPrefix("text/event-stream") == true {
+            received = try await readEvents(response, status: Int(response.status.code), headers: headers)
+        } else {
+            let body = try await response.body.collect(upTo: Self.maxResponseBytes)
+            received = ReceivedResponse(status: Int(response.status.code), headers: headers, body: Data(body.readableBytesView))
+        }
+        received.resent = resent
+        return received
+    }
+
+    /// Whether an error means the connection closed before any byte of an answer came.
+    static func closedBeforeAnswer(_ error: any Error) -> Bool {
+        if let error = error as? HTTPClientError, error == .remoteConnectionClosed { return true }
+        if case ChannelError.ioOnClosedChannel = error { return true }
+        return false
     }
 
     /// The most events read from one stream; past it the stream is abandoned.

@@ -24,6 +24,8 @@ struct StepResult: Sendable {
     var deviation: ObservedDeviation?
     /// Profile entries that say this step differs, although the deployment now meets the contract here.
     var fixed: [ProfileEntry] = []
+    /// What a reader should know although the step passed or failed on its own (a request sent again).
+    var notes: [String] = []
     /// The exchange as sent and received, secrets included: only for recording documentation, never reported.
     var exchange: RecordedExchange?
 }

@@ -2,6 +2,9 @@ import Foundation
 
 /// Runs scenarios against a deployment and checks every response against the expectations and the spec.
 struct ScenarioRunner: Sendable {
+    /// The note of a step whose request went twice (`ReceivedResponse.resent`).
+    static let resentNote = "the request was sent again on a new connection: the first closed before any answer"
+
     let spec: OpenAPISpec
     let executor: HTTPExecutor
     /// The deployment, e.g. `http://127.0.0.1:8787`, without a trailing slash.
@@ -95,6 +98,7 @@ struct ScenarioRunner: Sendable {
                 result.request = Redaction.request(request)
                 let response = try await executor.send(request, timeout: step.timeout ?? defaultTimeout)
                 cookies.store(response)
+                if response.resent { result.notes.append(Self.resentNote) }
                 result.exchange = RecordedExchange(request: request, response: response)
                 result.status = response.status
                 result.responseExcerpt = Redaction.excerpt(of: response)

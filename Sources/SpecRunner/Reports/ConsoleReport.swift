@@ -39,6 +39,9 @@ struct ConsoleReport: Sendable {
             }
             for failure in step.failures { lines.append("      - \(failure)") }
         }
+        for step in result.steps {
+            for note in step.notes { lines.append("    note: step '\(step.name)': \(note)") }
+        }
         return lines.joined(separator: "\n")
     }
 

@@ -34,6 +34,7 @@ enum MachineReports {
                         xml.append("      <system-out>fixed since the profile (the deployment now meets the contract):\n\(escape(entries))</system-out>")
                     }
                 }
+                if !step.notes.isEmpty { xml.append("      <system-out>\(escape(step.notes.joined(separator: "\n")))</system-out>") }
                 xml.append("    </testcase>")
             }
             xml.append("  </testsuite>")
@@ -62,7 +63,7 @@ enum MachineReports {
                         "outcome": .string(step.outcome.rawValue), "finally": .bool(step.isFinally),
                         "status": step.status.map { .number(Double($0)) } ?? .null, "seconds": .number(step.seconds),
                         "failures": .array(step.failures.map(JSONValue.string)), "request": request(step.request),
-                        "fixed": .array(step.fixed.map { .string($0.label) }),
+                        "fixed": .array(step.fixed.map { .string($0.label) }), "notes": .array(step.notes.map(JSONValue.string)),
                     ])
                 }),
             ])

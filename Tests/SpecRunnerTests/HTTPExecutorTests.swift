@@ -1,0 +1,32 @@
+import Foundation
+import Testing
+
+@testable import SpecRunner
+
+/// The executor against a server that closes kept-alive connections as a request arrives: the request goes once
+/// more on a new connection, and the result says so; a server that never answers is still an error.
+@Suite("HTTP executor")
+struct HTTPExecutorTests {
+    @Test func aRequestMetByAClosedKeptAliveConnectionIsSentOnceMoreAndSaysSo() async throws {
+        let server = try KeepAliveDropServer(answersPerConnection: 1)
+        defer { server.stop() }
+        let executor = HTTPExecutor(maxConnections: 1)
+        let request = SentRequest(method: "GET", url: "http://127.0.0.1:\(server.port)/health", headers: [], body: nil)
+        let first = try await executor.send(request, timeout: 10)
+        #expect(first.status == 200 && !first.resent)
+        // The pool keeps the first connection; the server closes it on this request, which goes again on a new one.
+        let second = try await executor.send(request, timeout: 10)
+        #expect(second.status == 200 && second.resent)
+        try await executor.shutdown()
+    }
+
+    @Test func aServerThatClosesEveryConnectionUnansweredIsAnError() async throws {
+        let server = try KeepAliveDropServer(answersPerConnection: 0)
+        defer { server.stop() }
+        let executor = HTTPExecutor(maxConnections: 1)
+        let request = SentRequest(method: "POST", url: "http://127.0.0.1:\(server.port)/register", headers: [], body: "{}")
+        let error = await #expect(throws: (any Error).self) { try await executor.send(request, timeout: 10) }
+        #expect(error.map(HTTPExecutor.closedBeforeAnswer) == true, "\(String(describing: error))")
+        try await executor.shutdown()
+    }
+}
