@@ -33,6 +33,20 @@ struct StartupTests {
         #expect(Setting.flag("chat.defaultFormat") == "--chat-default-format")
     }
 
+    @Test func anEmptyValueIsRefusedWhereOneIsNeededAndUnsetWhereTheSettingSaysSo() throws {
+        func settings(_ values: [String: String]) throws -> AppSettings {
+            try AppSettings(reader: ConfigReader(provider: InMemoryProvider(values: Dictionary(uniqueKeysWithValues: values.map {
+                (AbsoluteConfigKey(stringLiteral: $0), ConfigValue(.string($1), isSecret: false))
+            }))))
+        }
+        for key in ["cors.origins", "http.host", "database.path", "model.name", "http.port", "model.backend", "model.fallback", "upstream.idleTimeout"] {
+            #expect(throws: SettingsError.self, "\(key)") { try settings([key: ""]) }
+        }
+        let unset = try settings(["metrics.token": "", "docs.specPath": "", "openai.baseUrl": "", "database.url": "", "trusted.proxies": ""])
+        #expect(unset.metricsToken == nil && unset.docsSpecPath == nil && unset.openAIBaseURL == nil && unset.databaseURL == nil)
+        #expect(unset.corsOrigins == ["*"] && unset.trustedProxies.isEmpty)
+    }
+
     @Test func flagsAreTakenInBothSpellingsUpToTheTerminator() throws {
         let split = try SettingsSources.split(["--http-port", "0", "migrate", "--database-path=/tmp/x.sqlite", "--", "--jwt-ttl", "5"])
         #expect(split.values == ["http.port": "0", "database.path": "/tmp/x.sqlite"])

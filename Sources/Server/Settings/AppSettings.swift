@@ -88,11 +88,12 @@ struct AppSettings: Sendable {
 
     init() {}
 
-    /// Reads every setting of `Setting.all` that is given (an empty value counts as not given), then checks the
-    /// ones that depend on each other; throws `SettingsError` naming the first bad one.
+    /// Reads every setting of `Setting.all` that is given, then checks the ones that depend on each other; throws
+    /// `SettingsError` naming the first bad one. An empty value is a value: refused where one is needed (a number,
+    /// a choice, the CORS origins), unset only where the setting says so (URLs, the metrics token, the docs paths).
     init(reader: ConfigReader) throws {
         for setting in Setting.all {
-            guard let text = reader.string(forKey: ConfigKey(setting.key), isSecret: setting.isSecret), !text.isEmpty else { continue }
+            guard let text = reader.string(forKey: ConfigKey(setting.key), isSecret: setting.isSecret) else { continue }
             try setting.apply(text, &self)
         }
         try checkCombinations()

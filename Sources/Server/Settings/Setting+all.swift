@@ -17,6 +17,7 @@ extension Setting {
             SQLite file, for several instances on one database (see [Scaling out](#scaling-out-on-postgresql)); needs \
             `JWT_SECRET`; a secret, never logged
             """, defaultText: unset, isSecret: true) { text, settings in
+            guard !text.isEmpty else { return }
             _ = try PostgresURL(text)
             settings.databaseURL = text
         },
@@ -84,9 +85,9 @@ extension Setting {
         .integer("chat.maxCharacters", \.chatMaxCharacters, in: 1...(64 << 20), "most characters across them"),
         .choice("log.level", \.logLevel, "`trace` … `critical`"),
         .choice("log.format", \.logFormat, "`text`, `json` or `logfmt`, one line per event with the request id"),
-        .optionalText("metrics.token", \.metricsToken, secret: true, "Bearer token `/metrics` requires; unset leaves it open"),
-        .optionalText("docs.specPath", \.docsSpecPath, default: "the built-in copy", "document served at `/openapi.json`"),
-        .optionalText("docs.htmlPath", \.docsHTMLPath, default: "the built-in copy", "reference served at `/docs`"),
+        .optionalText("metrics.token", \.metricsToken, secret: true, emptyIsUnset: true, "Bearer token `/metrics` requires; unset leaves it open"),
+        .optionalText("docs.specPath", \.docsSpecPath, emptyIsUnset: true, default: "the built-in copy", "document served at `/openapi.json`"),
+        .optionalText("docs.htmlPath", \.docsHTMLPath, emptyIsUnset: true, default: "the built-in copy", "reference served at `/docs`"),
     ]
 
     /// The setting each flag names.

@@ -12,7 +12,7 @@ struct Setting: Sendable {
     let defaultText: String
     /// Kept out of logs and errors (swift-configuration redacts it).
     let isSecret: Bool
-    /// Parses a given, non-empty value into the settings; throws `SettingsError` naming this setting.
+    /// Parses a given value into the settings; throws `SettingsError` naming this setting.
     let apply: @Sendable (_ text: String, _ settings: inout AppSettings) throws -> Void
 
     /// `http.maxBodyBytes` -> `HTTP_MAX_BODY_BYTES`, the way swift-configuration maps keys to environment variables.
@@ -54,16 +54,18 @@ extension Setting {
 
     static func text(_ key: String, _ path: WritableKeyPath<AppSettings, String> & Sendable, _ meaning: String) -> Setting {
         Setting(key: key, meaning: meaning, defaultText: "`\(AppSettings()[keyPath: path])`", isSecret: false) { text, settings in
+            guard !text.trimmingCharacters(in: .whitespaces).isEmpty else { throw SettingsError(key: key, value: text, expected: "a value") }
             settings[keyPath: path] = text
         }
     }
 
+    /// `emptyIsUnset`: an empty value leaves the setting unset (else it is kept, for the setting's own check).
     static func optionalText(
-        _ key: String, _ path: WritableKeyPath<AppSettings, String?> & Sendable, secret: Bool = false, default defaultText: String = unset,
-        _ meaning: String
+        _ key: String, _ path: WritableKeyPath<AppSettings, String?> & Sendable, secret: Bool = false, emptyIsUnset: Bool = false,
+        default defaultText: String = unset, _ meaning: String
     ) -> Setting {
         Setting(key: key, meaning: meaning, defaultText: defaultText, isSecret: secret) { text, settings in
-            settings[keyPath: path] = text
+            settings[keyPath: path] = text.isEmpty && emptyIsUnset ? nil : text
         }
     }
 
@@ -101,10 +103,10 @@ extension Setting {
         }
     }
 
-    /// An http(s) URL, kept without a trailing slash.
+    /// An http(s) URL, kept without a trailing slash; empty leaves it unset.
     static func url(_ key: String, _ path: WritableKeyPath<AppSettings, String?> & Sendable, default defaultText: String = unset, _ meaning: String) -> Setting {
         Setting(key: key, meaning: meaning, defaultText: defaultText, isSecret: false) { text, settings in
-            settings[keyPath: path] = try url(key, text)
+            settings[keyPath: path] = text.isEmpty ? nil : try url(key, text)
         }
     }
 
