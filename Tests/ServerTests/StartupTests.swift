@@ -45,6 +45,8 @@ struct StartupTests {
         let unset = try settings(["metrics.token": "", "docs.specPath": "", "openai.baseUrl": "", "database.url": "", "trusted.proxies": ""])
         #expect(unset.metricsToken == nil && unset.docsSpecPath == nil && unset.openAIBaseURL == nil && unset.databaseURL == nil)
         #expect(unset.corsOrigins == ["*"] && unset.trustedProxies.isEmpty)
+        #expect(try settings(["workers.ai.baseUrl": ""]).workersAIBaseURL == AppSettings().workersAIBaseURL)
+        #expect(throws: SettingsError.self, "an empty account id") { try settings(["model.backend": "workers-ai", "workers.ai.accountId": ""]) }
     }
 
     @Test func flagsAreTakenInBothSpellingsUpToTheTerminator() throws {

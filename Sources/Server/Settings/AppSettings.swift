@@ -108,7 +108,7 @@ struct AppSettings: Sendable {
             if kind == .openai, openAIBaseURL == nil {
                 throw SettingsError(key: "openai.baseUrl", value: "", expected: "the OpenAI-compatible server's URL (e.g. http://127.0.0.1:8080/v1) when the openai backend is used")
             }
-            if kind == .workersAI, workersAIAccountId == nil {
+            if kind == .workersAI, workersAIAccountId?.isEmpty ?? true {
                 throw SettingsError(key: "workers.ai.accountId", value: "", expected: "your Cloudflare account id when the workers-ai backend is used")
             }
         }

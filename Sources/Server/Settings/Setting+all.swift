@@ -40,7 +40,7 @@ extension Setting {
         .url("openai.baseUrl", \.openAIBaseURL, "OpenAI-compatible server, e.g. `http://127.0.0.1:8080/v1`"),
         .optionalText("openai.apiKey", \.openAIAPIKey, secret: true, "its bearer key"),
         Setting(key: "workers.ai.baseUrl", meaning: "Workers AI REST base", defaultText: "`\(AppSettings().workersAIBaseURL)`", isSecret: false) { text, settings in
-            settings.workersAIBaseURL = try url("workers.ai.baseUrl", text)
+            if !text.isEmpty { settings.workersAIBaseURL = try url("workers.ai.baseUrl", text) }
         },
         .optionalText("workers.ai.accountId", \.workersAIAccountId, "Cloudflare account id"),
         .optionalText("workers.ai.apiToken", \.workersAIAPIToken, secret: true, "Cloudflare API token"),
