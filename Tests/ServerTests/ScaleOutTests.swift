@@ -182,7 +182,9 @@ struct NotificationChannelTests {
             #expect(waiting.status == .serviceUnavailable)
             #expect(try waiting.errorCode() == "storage_unavailable")
             #expect(waiting.headers[.retryAfter] != nil)
-            #expect(ContinuousClock.now - start < .seconds(10), "bounded by DATABASE_TIMEOUT, with the bcrypt hash before it")
+            // The 503 came while the lock is still held, so the timeout ended the wait. The bound tells 2 s from the
+            // tests' usual 60 s; it is loose because two hundred tests share two cores here (a full local run once took 12.8 s).
+            #expect(ContinuousClock.now - start < .seconds(30), "bounded by DATABASE_TIMEOUT, with the bcrypt hash before it")
             try await holder.query("ROLLBACK", logger: Logger(label: "test"))
             try await holder.close()
             // Back at once (on a loaded machine, within a few attempts).

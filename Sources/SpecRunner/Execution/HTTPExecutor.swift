@@ -92,10 +92,12 @@ final class HTTPExecutor: Sendable {
         return received
     }
 
-    /// Whether an error means the connection closed before any byte of an answer came.
+    /// Whether an error means the connection closed before any byte of an answer came: closed cleanly, or reset
+    /// (a socket closed with the request unread answers with a reset, or the write meets a broken pipe).
     static func closedBeforeAnswer(_ error: any Error) -> Bool {
         if let error = error as? HTTPClientError, error == .remoteConnectionClosed { return true }
         if case ChannelError.ioOnClosedChannel = error { return true }
+        if let error = error as? IOError, [ECONNRESET, EPIPE].contains(error.errnoCode) { return true }
         return false
     }
 
