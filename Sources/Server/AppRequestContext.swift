@@ -29,8 +29,11 @@ struct AppRequestContext: RequestContext {
         coreContext = .init(source: source)
         principal = nil
         clientAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
-        maxUploadSize = AppSettings().maxBodyBytes
+        maxUploadSize = Self.defaultMaxUploadSize
     }
+
+    /// The default limit, read once: a context is made for every request.
+    private static let defaultMaxUploadSize = AppSettings().maxBodyBytes
 
     var requestDecoder: JSONRequestDecoder { JSONRequestDecoder() }
 
