@@ -39,7 +39,7 @@ extension Setting {
         .optionalChoice("model.fallback", \.modelFallback, "backend asked when the first cannot answer"),
         .url("openai.baseUrl", \.openAIBaseURL, "OpenAI-compatible server, e.g. `http://127.0.0.1:8080/v1`"),
         .optionalText("openai.apiKey", \.openAIAPIKey, secret: true, "its bearer key"),
-        Setting(key: "workers.ai.baseUrl", meaning: "Workers AI REST base", defaultText: "`\(AppSettings().workersAIBaseURL)`", isSecret: false) { text, settings in
+        Setting(key: "workers.ai.baseUrl", meaning: "Workers AI REST base", defaultText: "`\(defaults.workersAIBaseURL)`", isSecret: false) { text, settings in
             if !text.isEmpty { settings.workersAIBaseURL = try url("workers.ai.baseUrl", text) }
         },
         .optionalText("workers.ai.accountId", \.workersAIAccountId, "Cloudflare account id"),

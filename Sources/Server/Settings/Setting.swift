@@ -52,8 +52,11 @@ extension Setting {
     /// Default texts that are not a value.
     static let unset = "unset"
 
+    /// The defaults every entry of `all` shows, made once.
+    static let defaults = AppSettings()
+
     static func text(_ key: String, _ path: WritableKeyPath<AppSettings, String> & Sendable, _ meaning: String) -> Setting {
-        Setting(key: key, meaning: meaning, defaultText: "`\(AppSettings()[keyPath: path])`", isSecret: false) { text, settings in
+        Setting(key: key, meaning: meaning, defaultText: "`\(defaults[keyPath: path])`", isSecret: false) { text, settings in
             guard !text.trimmingCharacters(in: .whitespaces).isEmpty else { throw SettingsError(key: key, value: text, expected: "a value") }
             settings[keyPath: path] = text
         }
@@ -73,7 +76,7 @@ extension Setting {
         _ key: String, _ path: WritableKeyPath<AppSettings, Int> & Sendable, in range: ClosedRange<Int>, default defaultText: String? = nil,
         _ meaning: String
     ) -> Setting {
-        Setting(key: key, meaning: meaning, defaultText: defaultText ?? "`\(AppSettings()[keyPath: path])`", isSecret: false) { text, settings in
+        Setting(key: key, meaning: meaning, defaultText: defaultText ?? "`\(defaults[keyPath: path])`", isSecret: false) { text, settings in
             settings[keyPath: path] = try integer(key, text, in: range)
         }
     }
@@ -90,7 +93,7 @@ extension Setting {
     static func choice<T: RawRepresentable & CaseIterable & Sendable>(
         _ key: String, _ path: WritableKeyPath<AppSettings, T> & Sendable, _ meaning: String
     ) -> Setting where T.RawValue == String {
-        Setting(key: key, meaning: meaning, defaultText: "`\(AppSettings()[keyPath: path].rawValue)`", isSecret: false) { text, settings in
+        Setting(key: key, meaning: meaning, defaultText: "`\(defaults[keyPath: path].rawValue)`", isSecret: false) { text, settings in
             settings[keyPath: path] = try choice(key, text)
         }
     }
