@@ -145,8 +145,8 @@ final class PostgresCredentialEpoch: CredentialEpoch, Service {
                         try await connection.query(
                             "UPDATE instance_epochs SET heard = GREATEST(heard, \(value)), seen_at = now() WHERE id = \(id)", logger: logger)
                     }
-                    throw StorageUnavailable(reason: "the notification connection closed")
                 }
+                // The notifications end with the connection (the refresh never ends by itself): stop refreshing.
                 try await group.next()
                 group.cancelAll()
             }
