@@ -57,13 +57,21 @@ struct ScaleOutTests {
         }
     }
 
+    /// `times` requests one after the other, to `a`, `b`, `a`, …; their statuses in order.
+    static func alternately(
+        _ a: any TestClientProtocol, _ b: any TestClientProtocol, times: Int,
+        _ send: (any TestClientProtocol) async throws -> HTTPResponse.Status
+    ) async throws -> [HTTPResponse.Status] {
+        var statuses: [HTTPResponse.Status] = []
+        for index in 0..<times { statuses.append(try await send(index.isMultiple(of: 2) ? a : b)) }
+        return statuses
+    }
+
     @Test func theChatLimitIsSharedSoInstancesDoNotMultiplyIt() async throws {
         try await withTwoInstances(["rateLimit.chatPerMinute": "4"]) { a, b in
             let user = try await a.registerUser()
-            var statuses: [HTTPResponse.Status] = []
-            for index in 0..<8 {
-                let client = index.isMultiple(of: 2) ? a : b
-                statuses.append(try await client.send(.post, "/chat/completions", json: helloChat, headers: bearer(user.token)).status)
+            let statuses = try await Self.alternately(a, b, times: 8) {
+                try await $0.send(.post, "/chat/completions", json: helloChat, headers: bearer(user.token)).status
             }
             let allowed = statuses.filter { $0 == .ok }.count
             // PostgreSQL: one allowance for both; SQLite: each process has its own (the README says so).
@@ -106,10 +114,8 @@ struct ScaleOutTests {
     @Test func theLoginLockoutIsSharedSoInstancesDoNotMultiplyGuesses() async throws {
         try await withTwoInstances(["login.lockoutFailures": "4"]) { a, b in
             let user = try await a.registerUser()
-            var statuses: [HTTPResponse.Status] = []
-            for index in 0..<8 {
-                let client = index.isMultiple(of: 2) ? a : b
-                statuses.append(try await client.send(.post, "/login", json: #"{"email":"\#(user.email)","password":"wrong password"}"#).status)
+            let statuses = try await Self.alternately(a, b, times: 8) {
+                try await $0.send(.post, "/login", json: #"{"email":"\#(user.email)","password":"wrong password"}"#).status
             }
             if TestDatabase.isPostgres {
                 #expect(statuses.filter { $0 == .unauthorized }.count == 4, "four guesses in all: \(statuses)")
