@@ -58,6 +58,17 @@ struct OpenAIRouteTests {
         }
     }
 
+    @Test func theModelListsRateLimitIsInOpenAIsShape() async throws {
+        try await withApp(["rateLimit.chatPerMinute": "1"]) { client in
+            let key = try await client.createKey(token: client.registerUser().token)
+            #expect(try await client.send(.get, "/v1/models", headers: bearer(key.key)).status == .ok)
+            let limited = try await client.send(.get, "/v1/models", headers: bearer(key.key))
+            #expect(limited.status == .tooManyRequests && limited.headers[.retryAfter] != nil)
+            let error = try #require(try limited.json()["error"] as? [String: Any])
+            #expect(error["type"] as? String == "rate_limit_error" && error["message"] is String, "\(error)")
+        }
+    }
+
     @Test func aWrongMethodOrUnknownPathUnderV1IsInOpenAIsShapeToo() async throws {
         try await withApp { client in
             let wrongMethod = try await client.send(.post, "/v1/models")
