@@ -3408,28 +3408,39 @@ overrides:
         },
         "path": {
           "type": "object",
-          "description": "Path parameters.",
+          "description": "Path parameters; an array or object is written as the parameter's style and explode say (simple, label, matrix).",
           "additionalProperties": {
             "type": [
               "string",
-              "number"
+              "number",
+              "boolean",
+              "array",
+              "object"
             ]
           }
         },
         "query": {
           "type": "object",
+          "description": "Query parameters; an array or object is written as the parameter's style and explode say (form, spaceDelimited, pipeDelimited, deepObject).",
           "additionalProperties": {
             "type": [
               "string",
               "number",
-              "boolean"
+              "boolean",
+              "array",
+              "object"
             ]
           }
         },
         "headers": {
           "type": "object",
+          "description": "Headers; for a header parameter of the operation, an array or object is written in its simple style.",
           "additionalProperties": {
-            "type": "string"
+            "type": [
+              "string",
+              "array",
+              "object"
+            ]
           }
         },
         "auth": {

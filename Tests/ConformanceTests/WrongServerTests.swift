@@ -88,7 +88,10 @@ struct WrongServerTests {
         #expect(steps[2].failures == ["not run: id was never captured (an earlier step failed)"])
     }
 
-    @Test func unreachableTargetIsDetected() async throws {
-        #expect(await ConformanceRun.isReachable("http://127.0.0.1:1") == false)
+    @Test func unreachableTargetIsDetectedAndSaysWhyInWords() async throws {
+        let refused = try #require(await ConformanceRun.unreachableReason("http://127.0.0.1:1"))
+        #expect(refused.contains("connection refused"), "\(refused)")
+        let unresolvable = try #require(await ConformanceRun.unreachableReason("http://no-such-host.invalid:8787"))
+        #expect(unresolvable == "the host name does not resolve (DNS)")
     }
 }

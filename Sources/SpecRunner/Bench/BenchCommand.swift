@@ -42,6 +42,8 @@ struct BenchCommand: AsyncParsableCommand {
 
     @OptionGroup var variables: VariableOptions
 
+    @OptionGroup var headers: HeaderOptions
+
     @Option(name: .customLong("report"), help: "Also write a report: json=PATH.")
     var reports: [String] = []
 
@@ -69,7 +71,7 @@ struct BenchCommand: AsyncParsableCommand {
             throw Failure.invalidInput("--once \(once) leaves none of the \(chosen.steps.count) steps of \(scenario) to repeat")
         }
         let base = try await ConformanceRun.reachableBase(baseURL)
-        let executor = HTTPExecutor(maxConnections: connections)
+        let executor = HTTPExecutor(maxConnections: connections, extraHeaders: headers.values)
         defer { Task { try? await executor.shutdown() } }
         let given = variables.values
         let runner = ScenarioRunner(

@@ -24,6 +24,10 @@ struct DocsCommand: AsyncParsableCommand {
     @Option(help: "The address shown in examples. Default: the spec's first servers URL, else http://127.0.0.1:8787 for the built-in spec, else --base-url.")
     var shownBaseURL: String?
 
+    @OptionGroup var variables: VariableOptions
+
+    @OptionGroup var headers: HeaderOptions
+
     /// The scenario to record: the one named, or the project's usage flow, or the first tagged `flow`.
     private func recordedScenario(in loaded: [ScenarioLoader.Loaded]) throws -> Scenario {
         if let scenario {
@@ -58,6 +62,8 @@ struct DocsCommand: AsyncParsableCommand {
                 let base = try await ConformanceRun.reachableBase(baseURL)
                 var run = ConformanceRun(spec: spec, scenarios: [flow], baseURL: base)
                 run.jobs = 1
+                run.variables = variables.values
+                run.headers = headers.values
                 let result = await run.run()
                 guard let flowResult = result.scenarios.first, flowResult.outcome == .passed else {
                     let details = result.scenarios.first.map { ConsoleReport(colour: false).scenarioFinished($0) } ?? ""

@@ -8,13 +8,15 @@ struct ConformanceRun: Sendable {
     var variables: [String: String] = [:]
     var jobs = 4
     var timeout = 10.0
+    /// Headers for every request (`--header`).
+    var headers: [(name: String, value: String)] = []
     /// The deployment's profile, ready to judge responses.
     var profile: ProfileCheck?
 
     /// Runs every scenario, at most `jobs` at once, calling `progress` as each finishes; results keep file order.
     func run(progress: @Sendable (ScenarioResult) -> Void = { _ in }) async -> RunResult {
         let start = ContinuousClock.now
-        let executor = HTTPExecutor()
+        let executor = HTTPExecutor(extraHeaders: headers)
         let runner = ScenarioRunner(
             spec: spec, executor: executor, baseURL: baseURL,
             variables: (profile?.profile.variables ?? [:]).merging(variables) { $1 }, defaultTimeout: timeout,
@@ -43,24 +45,25 @@ struct ConformanceRun: Sendable {
             coverage: CoverageMatrix(spec: spec, calls: finished.flatMap(\.calls)), profile: profile?.profile)
     }
 
-    /// `url` without a trailing slash, once something answers HTTP there; otherwise `Failure.unreachable` (exit 3).
+    /// `url` without a trailing slash, once something answers HTTP there; otherwise `Failure.unreachable` (exit 3)
+    /// saying why in words (refused, a name that does not resolve, no answer).
     static func reachableBase(_ url: String) async throws -> String {
         let base = url.hasSuffix("/") ? String(url.dropLast()) : url
-        guard await isReachable(base) else {
-            throw Failure.unreachable("nothing answers at \(base); start the server or check --base-url")
+        if let reason = await unreachableReason(base) {
+            throw Failure.unreachable("nothing answers at \(base): \(reason); start the server or check --base-url")
         }
         return base
     }
 
-    /// Whether anything answers HTTP at `baseURL` (any status will do).
-    static func isReachable(_ baseURL: String) async -> Bool {
+    /// Why nothing answers HTTP at `baseURL`, or nil when something does (any status will do).
+    static func unreachableReason(_ baseURL: String) async -> String? {
         let executor = HTTPExecutor()
         defer { Task { try? await executor.shutdown() } }
         do {
             _ = try await executor.send(SentRequest(method: "GET", url: baseURL + "/", headers: [], body: nil), timeout: 5)
-            return true
+            return nil
         } catch {
-            return !HTTPExecutor.isUnreachable(error)
+            return HTTPExecutor.isUnreachable(error) ? HTTPExecutor.words(for: error, timeout: 5) : nil
         }
     }
 }

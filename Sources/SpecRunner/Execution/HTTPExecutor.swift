@@ -26,6 +26,8 @@ struct ReceivedResponse: Sendable {
     /// Whether the request was sent a second time, on a new connection, because the first connection closed
     /// before any answer (a kept-alive connection the server or a balancer closed as the request went out).
     var resent = false
+    /// The answers that said "busy, retry after" (429 or 503 with `Retry-After`) and were waited on before this one.
+    var waits: [RetryAfterWait] = []
 
     /// The first value of a header, by case-insensitive name.
     func header(_ name: String) -> String? {
@@ -45,14 +47,30 @@ struct ReceivedResponse: Sendable {
     var text: String { String(decoding: body, as: UTF8.self) }
 }
 
+/// A 429 or 503 with `Retry-After` that the runner waited on before sending the request again.
+struct RetryAfterWait: Sendable, Equatable {
+    let status: Int
+    let seconds: Double
+    /// The answer's `code` (or `error.code`, OpenAI's shape) when it has one, for the note.
+    let code: String?
+
+    var note: String {
+        "waited \(seconds.formatted(.number.precision(.fractionLength(0...1)))) s as Retry-After asked, after \(status)\(code.map { " \($0)" } ?? ""), and sent the request again"
+    }
+}
+
 /// Sends requests over AsyncHTTPClient: no redirects followed, a deadline per request, bodies capped.
 final class HTTPExecutor: Sendable {
     static let maxResponseBytes = 16 << 20
 
     private let client: HTTPClient
+    /// Headers added to every request that does not set them itself (`--header`); never recorded in a `SentRequest`.
+    private let extraHeaders: [(name: String, value: String)]
 
-    /// `maxConnections`: connections kept to one host at once (a load needs one per virtual user).
-    init(maxConnections: Int = 8) {
+    /// `maxConnections`: connections kept to one host at once (a load needs one per virtual user); `extraHeaders`:
+    /// headers every request gets unless it sets the same header.
+    init(maxConnections: Int = 8, extraHeaders: [(name: String, value: String)] = []) {
+        self.extraHeaders = extraHeaders
         var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5)))
         configuration.httpVersion = .http1Only
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: maxConnections)
@@ -63,6 +81,9 @@ final class HTTPExecutor: Sendable {
         var outgoing = HTTPClientRequest(url: request.url)
         outgoing.method = HTTPMethod(rawValue: request.method)
         for header in request.headers {
+            outgoing.headers.add(name: header.name, value: header.value)
+        }
+        for header in extraHeaders where !outgoing.headers.contains(name: header.name) {
             outgoing.headers.add(name: header.name, value: header.value)
         }
         if let bytes = request.bytes {
@@ -90,6 +111,38 @@ final class HTTPExecutor: Sendable {
         }
         received.resent = resent
         return received
+    }
+
+    /// Sends `request`; while the answer is 429 or 503 with a `Retry-After` (seconds or an HTTP date) and the status
+    /// is not one of `expected`, waits as asked and sends it again, as long as the waits fit within `budget` seconds
+    /// in all. The answer lists the waits. A deployment that is busy for a moment is not a failing one.
+    func send(_ request: SentRequest, timeout: Double, retryAfterBudget budget: Double, unless expected: Set<Int> = []) async throws -> ReceivedResponse {
+        var waits: [RetryAfterWait] = []
+        var spent = 0.0
+        while true {
+            var response = try await send(request, timeout: timeout)
+            guard [429, 503].contains(response.status), !expected.contains(response.status),
+                  let seconds = response.header("Retry-After").flatMap(Self.retryAfterSeconds), spent + seconds <= budget
+            else {
+                response.waits = waits
+                return response
+            }
+            let json = response.json
+            waits.append(RetryAfterWait(status: response.status, seconds: seconds, code: json?["code"]?.stringValue ?? json?["error"]?["code"]?.stringValue))
+            spent += max(seconds, 0.1)
+            try await Task.sleep(for: .seconds(max(seconds, 0.1)))
+        }
+    }
+
+    /// A `Retry-After` value in seconds: a count of seconds, or an HTTP date (RFC 9110 §10.2.3) from now.
+    static func retryAfterSeconds(_ value: String) -> Double? {
+        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        if let seconds = Int(trimmed), seconds >= 0 { return Double(seconds) }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        return formatter.date(from: trimmed).map { max(0, $0.timeIntervalSinceNow) }
     }
 
     /// Whether an error means the connection closed before any byte of an answer came: closed cleanly, or reset
@@ -125,8 +178,61 @@ final class HTTPExecutor: Sendable {
     /// Whether an error means nothing answered at the address (refused, unresolvable, connect timeout).
     static func isUnreachable(_ error: any Error) -> Bool {
         if let error = error as? HTTPClientError, error == .connectTimeout { return true }
+        if isUnresolvable(error) { return true }
         let text = String(describing: error).lowercased()
-        return ["connection refused", "connectionrefused", "connect timeout", "connecttimeout", "no such host", "could not resolve",
-                "unresolved", "networkunreachable"].contains { text.contains($0) }
+        return ["connection refused", "connectionrefused", "connect timeout", "connecttimeout", "networkunreachable"].contains { text.contains($0) }
+    }
+
+    /// Whether an error means the host name does not resolve (a DNS failure).
+    static func isUnresolvable(_ error: any Error) -> Bool {
+        let text = String(describing: error).lowercased()
+        return ["no such host", "could not resolve", "unresolved", "name or service not known", "nodename nor servname", "temporary failure in name resolution", "getaddrinfo"]
+            .contains { text.contains($0) }
+    }
+
+    /// Why the runner's own HTTP client refused to send a request, if it did: a header name or value it will not
+    /// write, an unusable URL. Such a request never reached the server, so the server cannot be blamed for it.
+    static func refusedToSend(_ error: any Error) -> String? {
+        guard let error = error as? HTTPClientError else { return nil }
+        let refusals: [(HTTPClientError, String)] = [
+            (.invalidURL, "the URL is not valid"), (.emptyHost, "the URL has no host"), (.emptyScheme, "the URL has no scheme"),
+            (.traceRequestWithBody, "a TRACE request may not carry a body"), (.bodyLengthMismatch, "the body's length differs from Content-Length"),
+            (.identityCodingIncorrectlyPresent, "it names the identity transfer coding"),
+        ]
+        if let reason = refusals.first(where: { $0.0 == error })?.1 { return reason }
+        let text = error.description
+        if text.contains("invalidHeaderFieldNames") { return "a header name is not a valid token" }
+        if text.contains("invalidHeaderFieldValues") { return "a header value holds characters HTTP does not allow" }
+        if text.contains("unsupportedScheme") { return "the URL's scheme is not http or https" }
+        return nil
+    }
+
+    /// An error as words a person reads: what happened, not the client's type name.
+    static func words(for error: any Error, timeout: Double? = nil) -> String {
+        let within = timeout.map { " within \($0.formatted(.number.precision(.fractionLength(0...1)))) s" } ?? ""
+        if let refusal = refusedToSend(error) { return "not sent: \(refusal)" }
+        if isUnresolvable(error) { return "the host name does not resolve (DNS)" }
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .deadlineExceeded, .readTimeout: return "no answer\(within)"
+            case .connectTimeout: return "the connection was not accepted\(within.isEmpty ? " in time" : within)"
+            case .remoteConnectionClosed: return "the server closed the connection before answering"
+            case .writeTimeout: return "the request could not be written\(within.isEmpty ? " in time" : within)"
+            case .tlsHandshakeTimeout: return "the TLS handshake did not finish in time"
+            case .cancelled: return "the request was cancelled"
+            default: return error.shortDescription.lowercased()
+            }
+        }
+        if let error = error as? IOError {
+            switch error.errnoCode {
+            case ECONNREFUSED: return "connection refused (nothing listens there)"
+            case ECONNRESET: return "the connection was reset"
+            case EPIPE: return "the connection broke while the request was being written"
+            default: break
+            }
+        }
+        let text = String(describing: error)
+        if text.lowercased().contains("connection refused") || text.contains("connectionRefused") { return "connection refused (nothing listens there)" }
+        return text
     }
 }

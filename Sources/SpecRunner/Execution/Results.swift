@@ -26,6 +26,8 @@ struct StepResult: Sendable {
     var fixed: [ProfileEntry] = []
     /// What a reader should know although the step passed or failed on its own (a request sent again).
     var notes: [String] = []
+    /// The busy answers (429 or 503 with `Retry-After`) waited on before the step's answer.
+    var waits: [RetryAfterWait] = []
     /// The exchange as sent and received, secrets included: only for recording documentation, never reported.
     var exchange: RecordedExchange?
 }

@@ -32,6 +32,8 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var variables: VariableOptions
 
+    @OptionGroup var headers: HeaderOptions
+
     func validate() throws {
         guard let url = URL(string: baseURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
             throw ValidationError("--base-url must be an http or https URL such as http://127.0.0.1:8787")
@@ -61,6 +63,7 @@ struct RunCommand: AsyncParsableCommand {
         print("Running \(scenarios.count) scenarios against \(base) (spec \(location.specName))")
         var run = ConformanceRun(spec: spec, scenarios: scenarios, baseURL: base)
         run.variables = variables.values
+        run.headers = headers.values
         run.jobs = jobs
         run.timeout = timeout
         if let profile {

@@ -91,14 +91,19 @@ struct ScenarioRunner: Sendable {
         let attempts = max(1, step.retry?.attempts ?? 1)
         for attempt in 1...attempts {
             result.failures = []
+            result.waits = []
             result.deviation = nil
             result.fixed = []
             do {
                 let request = try buildRequest(step, template: template, cookies: cookies)
                 result.request = Redaction.request(request)
-                let response = try await executor.send(request, timeout: step.timeout ?? defaultTimeout)
+                // A busy answer the step does not expect (429 or 503 with Retry-After) is waited on within the step's time.
+                let timeout = step.timeout ?? defaultTimeout
+                let response = try await executor.send(request, timeout: timeout, retryAfterBudget: timeout, unless: Set(step.expect.status))
                 cookies.store(response)
                 if response.resent { result.notes.append(Self.resentNote) }
+                result.waits += response.waits
+                result.notes += response.waits.map(\.note)
                 result.exchange = RecordedExchange(request: request, response: response)
                 result.status = response.status
                 result.responseExcerpt = Redaction.excerpt(of: response)
@@ -126,7 +131,8 @@ struct ScenarioRunner: Sendable {
             } catch let error as SpecError {
                 result.failures = [error.description]
             } catch {
-                result.failures = [HTTPExecutor.isUnreachable(error) ? "cannot reach \(baseURL): \(error)" : "request failed: \(error)"]
+                let words = HTTPExecutor.words(for: error, timeout: step.timeout ?? defaultTimeout)
+                result.failures = [HTTPExecutor.isUnreachable(error) ? "cannot reach \(baseURL): \(words)" : "request failed: \(words)"]
             }
             if result.failures.isEmpty || attempt == attempts { break }
             try? await Task.sleep(for: .seconds(step.retry?.delay ?? 1))
@@ -140,28 +146,40 @@ struct ScenarioRunner: Sendable {
     func buildRequest(_ step: Step, template: Template, cookies: CookieJar = CookieJar()) throws -> SentRequest {
         let method: String
         var path: String
+        var operation: OpenAPISpec.Operation?
         if let operationId = step.operation {
-            guard let operation = spec.operation(named: operationId) else {
+            guard let found = spec.operation(named: operationId) else {
                 throw SpecError("operation '\(operationId)' is not in \(spec.source)")
             }
-            method = operation.method
-            path = profile?.profile.paths[operationId]?.path ?? operation.path
+            operation = found
+            method = found.method
+            path = profile?.profile.paths[operationId]?.path ?? found.path
         } else {
             method = step.request!.method.uppercased()
             path = step.request!.path
         }
+        // Parameters the spec describes are written as their style says (arrays and objects included); others as text.
+        func style(_ location: String, _ name: String) -> ParameterStyle {
+            operation.flatMap { spec.parameter(of: $0, in: location, named: name)?.style } ?? ParameterStyle(location: location, style: "form", explode: true)
+        }
+        let pathSegment = CharacterSet.urlPathAllowed.subtracting(CharacterSet(charactersIn: "/;,="))
         for (name, value) in step.path {
-            let text = try template.render(value).displayText
-            path = path.replacingOccurrences(of: "{\(name)}", with: text.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? text)
+            let text = style("path", name).text(name: name, value: try template.render(value)) { $0.addingPercentEncoding(withAllowedCharacters: pathSegment) ?? $0 }
+            path = path.replacingOccurrences(of: "{\(name)}", with: text)
         }
         path = try template.renderString(path)
-        var query = try step.query.sorted { $0.key < $1.key }.map { ($0.key, try template.render($0.value).displayText) }
-        var headers: [(name: String, value: String)] = try step.headers.sorted { $0.key < $1.key }.map { ($0.key, try template.render($0.value).displayText) }
+        let styledQuery = try step.query.sorted { $0.key < $1.key }.flatMap { try style("query", $0.key).items(name: $0.key, value: template.render($0.value)) }
+        var query: [(String, String)] = []
+        var headers: [(name: String, value: String)] = try step.headers.sorted { $0.key < $1.key }.map { entry in
+            let value = try template.render(entry.value)
+            return (entry.key, operation.flatMap { spec.parameter(of: $0, in: "header", named: entry.key) }.map { $0.style.text(name: entry.key, value: value) } ?? value.displayText)
+        }
         if let auth = step.auth {
             try credentials(auth, template: template, headers: &headers, query: &query)
         }
         cookies.apply(to: &headers)
-        if !query.isEmpty { path += "?" + FormEncoding.encode(query) }
+        let items = styledQuery + query.map { FormEncoding.encode([$0]) }
+        if !items.isEmpty { path += "?" + items.joined(separator: "&") }
         var body: String?
         if let form = step.form {
             body = FormEncoding.encode(try form.sorted { $0.key < $1.key }.map { ($0.key, try template.render($0.value).displayText) })
@@ -214,7 +232,7 @@ struct ScenarioRunner: Sendable {
                 throw SpecError("step '\(step.name)': schema '\(schema)' is not in \(spec.source)")
             }
             if let json = response.json {
-                failures += spec.validator.validate(json, schemaAt: pointer).map { "schema: \($0)" }
+                failures += spec.validator.validate(json, schemaAt: pointer, direction: .response).map { "schema: \($0)" }
             } else {
                 failures.append("schema: expected a JSON body matching \(schema), got \(response.mediaType ?? "no content type"): \(response.text.prefix(100))")
             }

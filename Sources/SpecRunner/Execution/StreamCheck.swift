@@ -21,7 +21,7 @@ enum StreamCheck {
                 failures.append("stream: \(label) event \(index) is not JSON: \(event.data.prefix(100))")
                 continue
             }
-            failures += validator.validate(json, schemaAt: schema).map { "stream: \(label) event \(index) \($0)" }
+            failures += validator.validate(json, schemaAt: schema, direction: .response).map { "stream: \(label) event \(index) \($0)" }
         }
         if let terminator = spec.terminator, events.last?.event != "error", events.last?.data != terminator {
             failures.append("stream: \(label) must end with data: \(terminator), but \(events.isEmpty ? "has no events" : "ends with \(events.last!.data.prefix(100))")")

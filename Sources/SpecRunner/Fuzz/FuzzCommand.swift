@@ -25,6 +25,8 @@ struct FuzzCommand: AsyncParsableCommand {
 
     @OptionGroup var variables: VariableOptions
 
+    @OptionGroup var headers: HeaderOptions
+
     @Option(help: "Only these operations (repeatable): an operationId or 'METHOD /path'.")
     var operation: [String] = []
 
@@ -73,12 +75,16 @@ struct FuzzCommand: AsyncParsableCommand {
         let (spec, _) = try location.load()
         let base = try await ConformanceRun.reachableBase(baseURL)
         let seed = self.seed ?? UInt64.random(in: 1...UInt64(UInt32.max))
-        let executor = HTTPExecutor()
+        // A --header that carries a security scheme's credential is that scheme's credential (so that the fuzzer can
+        // also leave it out or break it); the other headers go with every request.
+        let split = spec.credentials(in: headers.values)
+        let executor = HTTPExecutor(extraHeaders: split.others)
         defer { Task { try? await executor.shutdown() } }
         let selected = try operations(of: spec)
         let setupScenario = try loadSetup()
-        var known = try await runSetup(setupScenario, spec: spec, base: base)
+        var known = try await runSetup(setupScenario, spec: spec, base: base, headers: split.others)
         known.merge(variables.values) { $1 }
+        known.merge(split.credentials) { $1 }
         let schemes = Set((spec.document["components"]?["securitySchemes"]?.objectValue ?? [:]).keys)
         let credentials = known.filter { schemes.contains($0.key) }
         print("Fuzzing \(base) with seed \(seed)\(stateful ? " (stateful)" : ""): up to \(count) \(stateful ? "sequences" : "requests") in \(Int(duration)) s, \(jobs) at a time; "
@@ -107,7 +113,7 @@ struct FuzzCommand: AsyncParsableCommand {
             }
         }
         print("Repeat with: \(repeatCommand(base: base, seed: seed))")
-        print("Fuzz: \(report.sent - report.failedCount) passed, \(report.failedCount) failed")
+        print("Fuzz: \(report.passedCount) passed, \(report.failedCount) failed")
         if report.failedCount > 0 { throw Failure.conformance }
     }
 
@@ -142,11 +148,13 @@ struct FuzzCommand: AsyncParsableCommand {
     }
 
     /// Runs the set-up scenario and returns its variables as text; its failure stops the run.
-    private func runSetup(_ loaded: ScenarioLoader.Loaded?, spec: OpenAPISpec, base: String) async throws -> [String: String] {
+    private func runSetup(
+        _ loaded: ScenarioLoader.Loaded?, spec: OpenAPISpec, base: String, headers: [(name: String, value: String)]
+    ) async throws -> [String: String] {
         guard let loaded else { return [:] }
         let given = variables.values
         do {
-            return try await FuzzRun.variables(from: loaded.scenario, spec: spec, baseURL: base, given: given)
+            return try await FuzzRun.variables(from: loaded.scenario, spec: spec, baseURL: base, given: given, headers: headers)
         } catch let error as SpecError {
             throw Failure.invalidInput(error.description)
         }
@@ -160,7 +168,7 @@ struct FuzzCommand: AsyncParsableCommand {
         if let setup { parts.append("--setup \(setup)") }
         if stateful { parts.append("--stateful") }
         parts += operation.map { "--operation '\($0)'" } + exclude.map { "--exclude '\($0)'" }
-        parts += variables.names.map { "--var \($0)=…" }
+        parts += variables.names.map { "--var \($0)=…" } + headers.values.map { "--header '\($0.name): …'" }
         parts += reports.map { "--report \($0)" }
         if let saveFailures { parts.append("--save-failures \(saveFailures)") }
         if allowRemote { parts.append("--allow-remote") }

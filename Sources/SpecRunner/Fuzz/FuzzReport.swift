@@ -21,6 +21,36 @@ struct FuzzReport: Sendable {
     var entries: [Entry] = []
     /// Things to know that are not findings (a finding that could not be saved, say).
     var notes: [String] = []
+    /// Per operation: requests answered, and answered 2xx (how often the fuzzer reached its success path).
+    var reached: [String: (answered: Int, succeeded: Int)] = [:]
+    /// Generated requests the runner's HTTP client would not send, by reason: not sent, so not the server's doing.
+    var notSent: [String: Int] = [:]
+    /// Requests that met a busy answer (429 or 503 with `Retry-After`) and were sent again after the wait.
+    var waited = 0
+
+    /// Requests answered with no finding.
+    var passedCount: Int { sent - failedCount - notSent.values.reduce(0, +) }
+
+    /// Counts one request's outcome.
+    mutating func count(_ finding: Fuzzer.Finding) {
+        sent += 1
+        waited += finding.waits > 0 ? 1 : 0
+        if let reason = finding.notSent {
+            notSent[reason, default: 0] += 1
+            return
+        }
+        statuses[finding.status ?? 0, default: 0] += 1
+        if let status = finding.status {
+            reached[finding.plan.operation.id, default: (0, 0)].answered += 1
+            if (200..<300).contains(status) { reached[finding.plan.operation.id, default: (0, 0)].succeeded += 1 }
+        }
+    }
+
+    /// `operation 2xx/answered` for every operation, least reached first.
+    var reachLine: String {
+        reached.sorted { ($0.value.succeeded, $0.key) < ($1.value.succeeded, $1.key) }
+            .map { "\($0.key) \($0.value.succeeded)/\($0.value.answered)" }.joined(separator: ", ")
+    }
 
     /// The report for the terminal: statuses, then findings grouped by operation and class (five shown per group).
     func console() -> String {
@@ -38,6 +68,11 @@ struct FuzzReport: Sendable {
                 if let saved = entry.saved { lines.append("      saved as \(saved)") }
             }
             if group.count > 5 { lines.append("    … and \(group.count - 5) more (all in --report json=PATH)") }
+        }
+        if !reached.isEmpty { lines.append("Success paths reached (2xx of answered): " + reachLine) }
+        if waited > 0 { lines.append("\(waited) requests met a busy answer (429 or 503 with Retry-After), waited as asked and were sent again") }
+        for (reason, count) in notSent.sorted(by: { $0.key < $1.key }) {
+            lines.append("\(count) generated request\(count == 1 ? " was" : "s were") not sent (the runner's HTTP client refuses them: \(reason)); not a finding")
         }
         let byClass = Dictionary(grouping: entries, by: \.kind).mapValues(\.count).sorted { $0.key < $1.key }
         if !byClass.isEmpty { lines.append("Findings by class: " + byClass.map { "\($0.key) \($0.value)" }.joined(separator: ", ")) }
@@ -62,6 +97,9 @@ struct FuzzReport: Sendable {
                 })
             }),
             "notes": .array(notes.map(JSONValue.string)),
+            "reached": .object(reached.mapValues { .object(["answered": .integer(Int64($0.answered)), "succeeded": .integer(Int64($0.succeeded))]) }),
+            "waitedForRetryAfter": .integer(Int64(waited)),
+            "notSent": .object(notSent.mapValues { .integer(Int64($0)) }),
         ]).jsonText + "\n"
     }
 
@@ -120,8 +158,7 @@ struct FuzzRun: Sendable {
             }
             for _ in 0..<jobs { startNext() }
             while let finding = await group.next() {
-                report.sent += 1
-                report.statuses[finding.status ?? 0, default: 0] += 1
+                report.count(finding)
                 if !finding.problems.isEmpty { findings.append(finding) }
                 if report.sent % 250 == 0 { print("  \(report.sent) sent, \(findings.count) with findings") }
                 startNext()
@@ -156,8 +193,11 @@ struct FuzzRun: Sendable {
     }
 
     /// The variables a set-up scenario ends with (as text), or `SpecError` with its report when it fails.
-    static func variables(from setup: Scenario, spec: OpenAPISpec, baseURL: String, given: [String: String]) async throws -> [String: String] {
+    static func variables(
+        from setup: Scenario, spec: OpenAPISpec, baseURL: String, given: [String: String], headers: [(name: String, value: String)] = []
+    ) async throws -> [String: String] {
         var run = ConformanceRun(spec: spec, scenarios: [setup], baseURL: baseURL)
+        run.headers = headers
         run.jobs = 1
         run.timeout = 30
         run.variables = given
@@ -169,13 +209,19 @@ struct FuzzRun: Sendable {
         return scenario.variables.mapValues(\.displayText)
     }
 
+    /// Seconds a request may spend waiting on busy answers (429 or 503 with `Retry-After`) before its answer counts.
+    static let retryAfterBudget = 10.0
+
     private func send(_ plan: Fuzzer.Plan) async -> Fuzzer.Finding {
         do {
-            let get = plan.expectation == .likeGet ? try await executor.send(plan.asGet.request, timeout: 30) : nil
-            let response = try await executor.send(plan.request, timeout: 30)
-            return Fuzzer.Finding(plan: plan, status: response.status, problems: fuzzer.check(response, for: plan, get: get))
+            let get = plan.expectation == .likeGet ? try await executor.send(plan.asGet.request, timeout: 30, retryAfterBudget: Self.retryAfterBudget) : nil
+            let response = try await executor.send(plan.request, timeout: 30, retryAfterBudget: Self.retryAfterBudget)
+            return Fuzzer.Finding(plan: plan, status: response.status, problems: fuzzer.check(response, for: plan, get: get), waits: response.waits.count)
         } catch {
-            return Fuzzer.Finding(plan: plan, status: nil, problems: [(.serverError, "no answer: \(error)")])
+            if let reason = HTTPExecutor.refusedToSend(error) {
+                return Fuzzer.Finding(plan: plan, status: nil, problems: [], notSent: reason)
+            }
+            return Fuzzer.Finding(plan: plan, status: nil, problems: [(.serverError, "no answer: \(HTTPExecutor.words(for: error, timeout: 30))")])
         }
     }
 }

@@ -63,6 +63,10 @@ struct Fuzzer: Sendable {
         let plan: Plan
         let status: Int?
         let problems: [(FindingClass, String)]
+        /// Busy answers waited on before this one.
+        var waits = 0
+        /// Why the runner's HTTP client would not send the request, if it would not (then nothing was sent).
+        var notSent: String?
     }
 
     let spec: OpenAPISpec
@@ -122,40 +126,47 @@ struct Fuzzer: Sendable {
         var headers: [(name: String, value: String)] = []
         var query: [(String, String)] = []
         var path = operation.path
-        var parameterValues: [(location: String, name: String, value: String)] = []
-        for parameter in parameters(of: operation) {
-            guard let name = parameter["name"]?.stringValue, let location = parameter["in"]?.stringValue else { continue }
-            let required = parameter["required"] == .bool(true) || location == "path"
-            guard required || Bool.random(using: &random) else { continue }
-            let schema = parameter.pointer.appending("schema")
+        var parameterValues: [(parameter: OpenAPISpec.Parameter, value: JSONValue)] = []
+        var styledQuery: [String] = []
+        for parameter in spec.parameters(of: operation) {
+            guard let name = parameter.name, parameter.location != nil else { continue }
+            guard parameter.isRequired || Bool.random(using: &random) else { continue }
             // A value the run made earlier (a set-up capture named like the parameter) three times in four, so that
             // requests reach real resources; otherwise one generated from the schema. DELETE gets generated values
             // only, so the resource stays there for the rest of the run.
             let known = operation.method == "DELETE" ? nil : knownValues[name].flatMap { random.next() % 4 == 0 ? nil : $0 }
-            let value = known ?? (schema.resolve(in: spec.document) == nil ? "x" : (sampler.valid(at: schema)?.displayText ?? "x"))
-            parameterValues.append((location, name, value))
+            let value = known.map { Self.parameterValue($0, schemaAt: parameter.schema, sampler: sampler) }
+                ?? (parameter.schema.resolve(in: spec.document) == nil ? .string("x") : (sampler.valid(at: parameter.schema) ?? .string("x")))
+            parameterValues.append((parameter, value))
         }
         if fuzzCase == .schemaViolation, bodyPointer == nil || random.next() % 3 == 0 {
             // Break one keyword of one parameter's schema instead of the body.
             let candidates = parameterValues.indices.flatMap { index -> [(Int, SchemaSampler.Violation)] in
                 let entry = parameterValues[index]
-                guard let pointer = parameterSchemas(of: operation)[entry.location + "/" + entry.name] else { return [] }
-                let value = Self.parameterValue(entry.value, schemaAt: pointer, sampler: sampler)
-                return sampler.violations(of: value, at: pointer).filter { Self.encodable($0.value) }.map { (index, $0) }
+                guard entry.parameter.schema.resolve(in: spec.document) != nil else { return [] }
+                return sampler.violations(of: entry.value, at: entry.parameter.schema)
+                    .filter { Self.serializable($0, as: entry.value) }.map { (index, $0) }
             }
             if let keyword = Self.pick(candidates.map(\.1), using: &random)?.keyword,
                let (index, violation) = candidates.filter({ $0.1.keyword == keyword }).randomElement(using: &random) {
-                parameterValues[index].value = violation.value.displayText
-                detail = "\(violation.keyword) of the \(parameterValues[index].location) parameter \(parameterValues[index].name)"
+                parameterValues[index].value = violation.value
+                let parameter = parameterValues[index].parameter
+                detail = "\(violation.keyword) of the \(parameter.location ?? "") parameter \(parameter.name ?? "")"
                 parameterViolated = true
             }
         }
-        for entry in parameterValues {
-            switch entry.location {
-            case "path": path = path.replacingOccurrences(of: "{\(entry.name)}", with: FormEncoding.component(entry.value))
-            case "query": query.append((entry.name, entry.value))
-            case "header": headers.append((entry.name, entry.value))
-            case "cookie": CookieJar.add(name: entry.name, value: FormEncoding.component(entry.value), to: &headers)
+        for (parameter, value) in parameterValues {
+            guard let name = parameter.name else { continue }
+            let style = parameter.style
+            switch parameter.location {
+            case "path": path = path.replacingOccurrences(of: "{\(name)}", with: style.text(name: name, value: value, encode: FormEncoding.component))
+            case "query": styledQuery += style.items(name: name, value: value)
+            case "header": headers.append((name, style.text(name: name, value: value)))
+            case "cookie":
+                for item in style.items(name: name, value: value) {
+                    let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+                    CookieJar.add(name: parts[0], value: parts.count > 1 ? parts[1] : "", to: &headers)
+                }
             default: break
             }
         }
@@ -206,10 +217,10 @@ struct Fuzzer: Sendable {
                 // The odd string wherever the schema allows it, so the request still reaches the handler.
                 value = Self.stringPointers(in: value ?? .object([:])).reduce(value ?? .object([:])) { body, pointer in
                     let changed = body.editing(at: pointer) { _ in .string(odd) }
-                    return spec.validator.validate(changed, schemaAt: bodyPointer).isEmpty ? changed : body
+                    return spec.validator.validate(changed, schemaAt: bodyPointer, direction: .request).isEmpty ? changed : body
                 }
                 detail = "odd string \(JSONValue.string(odd).jsonText.prefix(24))"
-                if let value, spec.validator.validate(value, schemaAt: bodyPointer).isEmpty { expectation = .allowed }
+                if let value, spec.validator.validate(value, schemaAt: bodyPointer, direction: .request).isEmpty { expectation = .allowed }
             default:
                 break
             }
@@ -233,7 +244,8 @@ struct Fuzzer: Sendable {
         var method = operation.method
         if fuzzCase == .unlistedMethod { method = unlistedMethods(operation).randomElement(using: &random)! }
         if fuzzCase == .headLikeGet { method = "HEAD" }
-        if !query.isEmpty { path += "?" + FormEncoding.encode(query) }
+        let items = styledQuery + query.map { FormEncoding.encode([$0]) }
+        if !items.isEmpty { path += "?" + items.joined(separator: "&") }
         return Plan(
             index: index, operation: operation, fuzzCase: fuzzCase, detail: detail,
             request: SentRequest(method: method, url: baseURL + path, headers: headers, body: bytes == nil ? body : nil, bytes: bytes),
@@ -244,7 +256,9 @@ struct Fuzzer: Sendable {
     func check(_ response: ReceivedResponse, for plan: Plan, get: ReceivedResponse? = nil) -> [(FindingClass, String)] {
         var problems: [(FindingClass, String)] = []
         let status = response.status
-        if status >= 500 { problems.append((.serverError, "server error \(status): \(response.text.prefix(200))")) }
+        // A documented 503 with Retry-After that stayed busy past the wait is the deployment saying "later", not failing.
+        let busy = status == 503 && response.header("Retry-After") != nil && spec.response(for: plan.operation, status: 503) != nil
+        if status >= 500, !busy { problems.append((.serverError, "server error \(status): \(response.text.prefix(200))")) }
         switch plan.expectation {
         case .methodNotAllowed(let allow):
             if status != 405 {
@@ -309,17 +323,23 @@ struct Fuzzer: Sendable {
     /// Keywords whose violation a form can carry (its values are all text).
     static let formBreakable: Set<String> = ["required", "minLength", "maxLength", "pattern", "enum", "const", "format", "additionalProperties"]
 
-    /// Whether a value can stand in a URL as text (objects and arrays cannot).
-    static func encodable(_ value: JSONValue) -> Bool {
-        value.objectValue == nil && value.arrayValue == nil
+    /// Whether a broken parameter value still says on the wire what it says as JSON: a primitive for a primitive, a
+    /// non-empty array of primitives for an array (an empty one sends nothing, and one value reads as a list of
+    /// one, so neither breaks anything); objects are left out.
+    static func serializable(_ violation: SchemaSampler.Violation, as original: JSONValue) -> Bool {
+        switch (violation.value, original) {
+        case (.object, _), (_, .object): false
+        case (.array(let items), .array): !items.isEmpty && items.allSatisfy { $0.objectValue == nil && $0.arrayValue == nil }
+        case (.array, _), (_, .array): false
+        default: true
+        }
     }
 
     /// The schema pointers of the operation's parameters, by `in/name`.
     func parameterSchemas(of operation: OpenAPISpec.Operation) -> [String: JSONPointer] {
-        Dictionary(parameters(of: operation).compactMap { parameter in
-            guard let name = parameter["name"]?.stringValue, let location = parameter["in"]?.stringValue,
-                  parameter.pointer.appending("schema").resolve(in: spec.document) != nil else { return nil }
-            return ("\(location)/\(name)", parameter.pointer.appending("schema"))
+        Dictionary(spec.parameters(of: operation).compactMap { parameter in
+            guard let name = parameter.name, let location = parameter.location, parameter.schema.resolve(in: spec.document) != nil else { return nil }
+            return ("\(location)/\(name)", parameter.schema)
         }, uniquingKeysWith: { first, _ in first })
     }
 
@@ -332,28 +352,6 @@ struct Fuzzer: Sendable {
         case "boolean": return ["true": JSONValue.bool(true), "false": .bool(false)][text] ?? .string(text)
         default: return .string(text)
         }
-    }
-
-    /// A parameter of an operation, with where it is in the document.
-    struct Parameter {
-        let pointer: JSONPointer
-        let value: JSONValue
-        subscript(key: String) -> JSONValue? { value[key] }
-    }
-
-    /// The operation's parameters and its path's, `$ref`s followed (the operation's win by name and place).
-    func parameters(of operation: OpenAPISpec.Operation) -> [Parameter] {
-        let pathItem = JSONPointer(tokens: Array(operation.pointer.tokens.dropLast()))
-        var found: [String: Parameter] = [:]
-        for owner in [pathItem, operation.pointer] {
-            for index in (owner.appending("parameters").resolve(in: spec.document)?.arrayValue ?? []).indices {
-                var pointer = owner.appending("parameters").appending(index)
-                if let reference = pointer.resolve(in: spec.document)?["$ref"]?.stringValue, let target = JSONPointer(reference) { pointer = target }
-                guard let value = pointer.resolve(in: spec.document) else { continue }
-                found["\(value["in"]?.stringValue ?? "")/\(value["name"]?.stringValue ?? "")"] = Parameter(pointer: pointer, value: value)
-            }
-        }
-        return found.keys.sorted().map { found[$0]! }
     }
 
     /// The methods the operation's path lists.

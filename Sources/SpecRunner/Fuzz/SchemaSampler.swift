@@ -36,7 +36,7 @@ struct SchemaSampler {
     mutating func valid(at pointer: JSONPointer, depth: Int = 0) -> JSONValue? {
         for _ in 0..<12 {
             let candidate = sample(at: pointer, depth: depth)
-            if validator.validate(candidate, schemaAt: pointer).isEmpty { return candidate }
+            if validator.validate(candidate, schemaAt: pointer, direction: .request).isEmpty { return candidate }
         }
         return nil
     }
@@ -62,8 +62,7 @@ struct SchemaSampler {
         case "object":
             var object: [String: JSONValue] = [:]
             let required = Set(schema["required"]?.arrayValue?.compactMap(\.stringValue) ?? [])
-            for name in (schema["properties"]?.objectValue?.keys).map(Array.init)?.sorted() ?? []
-            where required.contains(name) || Bool.random(using: &random) {
+            for name in requestProperties(of: schema, at: pointer) where required.contains(name) || Bool.random(using: &random) {
                 object[name] = valid(at: pointer.appending("properties").appending(name), depth: depth + 1)
             }
             return .object(object)
@@ -136,7 +135,7 @@ struct SchemaSampler {
         collect(value, at: pointer, in: .root, into: &found, depth: 0)
         let whole = value
         return found.filter { violation in
-            !validator.validate(violation.value, schemaAt: pointer).isEmpty && violation.value != whole
+            !validator.validate(violation.value, schemaAt: pointer, direction: .request).isEmpty && violation.value != whole
         }
     }
 
@@ -184,17 +183,24 @@ struct SchemaSampler {
             if schema["additionalProperties"] == .bool(false) {
                 add("additionalProperties", .object(object.merging(["unexpected_field": .string("extra")]) { $1 }))
             }
-            for name in object.keys.sorted() where schema["properties"]?[name] != nil {
+            let writable = requestProperties(of: schema, at: pointer)
+            for name in object.keys.sorted() where writable.contains(name) {
                 collect(root, at: pointer.appending("properties").appending(name), in: location.appending(name), into: &found, depth: depth + 1)
             }
             // Optional properties the value left out are broken too, each added with a valid value first.
-            for name in (schema["properties"]?.objectValue?.keys).map(Array.init)?.sorted() ?? [] where object[name] == nil {
+            for name in writable where object[name] == nil {
                 let property = pointer.appending("properties").appending(name)
                 guard let sample = valid(at: property, depth: depth + 1) else { continue }
                 let filled = root.editing(at: location) { _ in .object(object.merging([name: sample]) { $1 }) }
                 collect(filled, at: property, in: location.appending(name), into: &found, depth: depth + 1)
             }
         }
+    }
+
+    /// The properties of the object schema at `pointer` a request may send, sorted: all but the `readOnly` ones.
+    private func requestProperties(of schema: JSONValue, at pointer: JSONPointer) -> [String] {
+        (schema["properties"]?.objectValue?.keys).map(Array.init)?.sorted()
+            .filter { !validator.annotates(schemaAt: pointer.appending("properties").appending($0), "readOnly") } ?? []
     }
 
     /// A value equal to none of `values`.

@@ -48,7 +48,7 @@ struct Shrinker: Sendable {
         else { return plans }
         for smaller in Self.smaller(body) {
             // A smaller body may cross the line between allowed and forbidden: judge it again.
-            let valid = fuzzer.spec.validator.validate(smaller, schemaAt: pointer).isEmpty
+            let valid = fuzzer.spec.validator.validate(smaller, schemaAt: pointer, direction: .request).isEmpty
             let expectation: Fuzzer.Expectation = valid ? .allowed : .forbidden
             guard expectation == plan.expectation || plan.expectation == .documented else { continue }
             plans.append(plan.with(

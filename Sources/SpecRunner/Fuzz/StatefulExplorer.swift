@@ -165,7 +165,7 @@ struct StatefulExplorer: Sendable {
                     return Finding(kind: kind, actions: Array(actions[...position]), problem: "step \(position) (\(Self.describe(action))): \(problem)")
                 }
             } catch {
-                return Finding(kind: .serverError, actions: Array(actions[...position]), problem: "step \(position): no answer: \(error)")
+                return Finding(kind: .serverError, actions: Array(actions[...position]), problem: "step \(position): no answer: \(HTTPExecutor.words(for: error, timeout: 30))")
             }
         }
         return nil

@@ -76,8 +76,33 @@ struct ConsoleReport: Sendable {
         let counts = run.counts
         let text = "\(counts.passed) passed, \(counts.failed) failed" + (counts.skipped > 0 ? ", \(counts.skipped) skipped" : "")
         let line = "Scenarios: \(text)"
-        return "Ran \(run.scenarios.count) scenarios in \(String(format: "%.2f", run.seconds)) s against \(run.baseURL)\n"
-            + (counts.failed > 0 ? paint(line, "31") : paint(line, "32"))
+        var lines = ["Ran \(run.scenarios.count) scenarios in \(String(format: "%.2f", run.seconds)) s against \(run.baseURL)"]
+        let steps = run.scenarios.flatMap(\.steps)
+        let waited = steps.filter { !$0.waits.isEmpty }
+        if !waited.isEmpty {
+            lines.append("\(waited.count) step\(waited.count == 1 ? "" : "s") met a busy answer (429 or 503 with Retry-After), waited as asked and sent the request again")
+        }
+        if let hint = Self.hint(failing: steps.filter { $0.outcome == .failed }) { lines.append(paint(hint, "33")) }
+        lines.append(counts.failed > 0 ? paint(line, "31") : paint(line, "32"))
+        return lines.joined(separator: "\n")
+    }
+
+    /// One line on what to do when most failing steps share one cause: the deployment stayed busy (429 or 503) for
+    /// longer than a step may wait, or could not be reached.
+    static func hint(failing: [StepResult]) -> String? {
+        guard failing.count >= 3 else { return nil }
+        let busy = failing.filter { [429, 503].contains($0.status ?? 0) }
+        if busy.count * 2 >= failing.count {
+            let statuses = Set(busy.compactMap(\.status)).sorted().map(String.init).joined(separator: " and ")
+            return "hint: \(busy.count) of \(failing.count) failing steps were answered \(statuses): the deployment was busy or limiting for longer "
+                + "than a step may wait. Run fewer scenarios at once (--jobs 1), give steps longer (--timeout 30), or start the server "
+                + "with its limits raised for a test run."
+        }
+        let unreachable = failing.filter { $0.status == nil && $0.failures.contains { $0.hasPrefix("cannot reach") } }
+        if unreachable.count * 2 >= failing.count {
+            return "hint: \(unreachable.count) of \(failing.count) failing steps could not reach the deployment: is it still running?"
+        }
+        return nil
     }
 
     /// Operation × documented status: ✔ exercised and passed, ✘ exercised and failed, · not exercised;

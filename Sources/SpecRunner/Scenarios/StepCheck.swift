@@ -18,14 +18,7 @@ struct StepCheck {
     }
 
     private var parameters: [(location: String, name: String)] {
-        let pathItem = JSONPointer(tokens: Array(operation.pointer.tokens.dropLast()))
-        return [pathItem, operation.pointer].flatMap { owner in
-            (owner.appending("parameters").resolve(in: spec.document)?.arrayValue ?? []).compactMap { parameter in
-                let resolved = parameter["$ref"]?.stringValue.flatMap(JSONPointer.init).flatMap { $0.resolve(in: spec.document) } ?? parameter
-                guard let location = resolved["in"]?.stringValue, let name = resolved["name"]?.stringValue else { return nil }
-                return (location, name)
-            }
-        }
+        spec.parameters(of: operation).compactMap { parameter in parameter.location.flatMap { location in parameter.name.map { (location, $0) } } }
     }
 
     private func parameterProblems() -> [String] {
@@ -62,7 +55,7 @@ struct StepCheck {
             let schema = content.appending(mediaType).appending("schema")
             if schema.resolve(in: spec.document) != nil {
                 // Templated values are known only when the step runs; everything else must match requestBody.
-                let issues = spec.validator.validate(Self.formTyped(body, isForm: step.form != nil), schemaAt: schema).filter { issue in
+                let issues = spec.validator.validate(Self.formTyped(body, isForm: step.form != nil), schemaAt: schema, direction: .request).filter { issue in
                     issue.instancePath.resolve(in: body)?.stringValue?.contains("{{") != true
                 }
                 problems += issues.map { "body \($0.instancePath.description.isEmpty ? "/" : $0.instancePath.description): \($0.message) (requestBody of \(operation.id))" }

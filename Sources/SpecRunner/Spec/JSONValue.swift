@@ -58,6 +58,11 @@ enum JSONValue: Sendable, Hashable {
         return nil
     }
 
+    var boolValue: Bool? {
+        if case .bool(let value) = self { return value }
+        return nil
+    }
+
     var objectValue: [String: JSONValue]? {
         if case .object(let value) = self { return value }
         return nil

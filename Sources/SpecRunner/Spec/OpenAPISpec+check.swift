@@ -34,6 +34,6 @@ extension OpenAPISpec {
         } else {
             value = .string(response.text)
         }
-        return failures + validator.validate(value, schemaAt: schemaPointer).map { "schema: \($0)" }
+        return failures + validator.validate(value, schemaAt: schemaPointer, direction: .response).map { "schema: \($0)" }
     }
 }

@@ -34,6 +34,37 @@ extension OpenAPISpec {
     }
 }
 
+extension OpenAPISpec {
+    /// Splits `--header`s into credentials of the spec's security schemes (by scheme name: a header an `apiKey`
+    /// scheme names, or `Authorization` with the scheme word of an HTTP scheme, the word taken off) and the rest.
+    func credentials(in headers: [(name: String, value: String)]) -> (credentials: [String: String], others: [(name: String, value: String)]) {
+        let schemes = (document["components"]?["securitySchemes"]?.objectValue ?? [:]).keys.sorted()
+        var credentials: [String: String] = [:]
+        var others: [(name: String, value: String)] = []
+        for header in headers {
+            let match = schemes.lazy.compactMap { scheme -> (String, String)? in
+                switch placement(ofScheme: scheme) {
+                case .header(let name) where name.caseInsensitiveCompare(header.name) == .orderedSame:
+                    return (scheme, header.value)
+                case .authorization(let word) where header.name.caseInsensitiveCompare("Authorization") == .orderedSame
+                    && header.value.lowercased().hasPrefix(word.lowercased() + " "):
+                    let value = String(header.value.dropFirst(word.count + 1))
+                    // Basic credentials are kept as `user:password`, as the fuzzer places them.
+                    return (scheme, word == "Basic" ? Data(base64Encoded: value).map { String(decoding: $0, as: UTF8.self) } ?? value : value)
+                default:
+                    return nil
+                }
+            }.first
+            if let (scheme, value) = match, credentials[scheme] == nil {
+                credentials[scheme] = value
+            } else {
+                others.append(header)
+            }
+        }
+        return (credentials, others)
+    }
+}
+
 extension OpenAPISpec.CredentialPlacement {
     /// Adds `value` to a request's headers or query; for HTTP Basic, `value` is `user:password`.
     func apply(_ value: String, headers: inout [(name: String, value: String)], query: inout [(String, String)]) {

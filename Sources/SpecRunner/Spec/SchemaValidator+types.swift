@@ -93,8 +93,20 @@ extension SchemaValidator {
         if let maximum = keywords["maxProperties"]?.numberValue, Double(object.count) > maximum {
             issues.append(issue(path, context, "maxProperties", "expected at most \(Int(maximum)) properties, found \(object.count)"))
         }
-        for name in keywords["required"]?.arrayValue?.compactMap(\.stringValue) ?? [] where object[name] == nil {
+        let properties = keywords["properties"]?.objectValue ?? [:]
+        // A property kept out of this direction (`readOnly` in requests, `writeOnly` in responses) is never required
+        // in it, and present is a finding: a request that sets what only the server sets, or a response that leaks.
+        let excluded = context.direction.map { direction in
+            Set(properties.filter { annotates($0.value, direction.excludingKeyword, context) }.keys)
+        } ?? []
+        for name in keywords["required"]?.arrayValue?.compactMap(\.stringValue) ?? [] where object[name] == nil && !excluded.contains(name) {
             issues.append(issue(path, context, "required", "missing required property '\(name)'"))
+        }
+        for name in excluded.sorted() where object[name] != nil {
+            let message = context.direction == .request
+                ? "property '\(name)' is readOnly: only the server sets it, so a request must not send it"
+                : "property '\(name)' is writeOnly, but the response carries it (a leak of what the client sent)"
+            issues.append(issue(path.appending(name), context.child("properties", name), context.direction!.excludingKeyword, message))
         }
         for (name, required) in keywords["dependentRequired"]?.objectValue ?? [:] where object[name] != nil {
             for other in required.arrayValue?.compactMap(\.stringValue) ?? [] where object[other] == nil {
@@ -111,7 +123,6 @@ extension SchemaValidator {
                 evaluation.issues += evaluate(.string(name), at: path.appending(name), against: names, context.child("propertyNames")).issues
             }
         }
-        let properties = keywords["properties"]?.objectValue ?? [:]
         let patterns = keywords["patternProperties"]?.objectValue ?? [:]
         for name in object.keys.sorted() {
             let value = object[name]!

@@ -57,13 +57,25 @@ struct SchemaValidator: Sendable {
         self.dynamicAnchors = dynamicAnchors
     }
 
-    /// Validates `instance` against the schema at `schemaPointer` in the document (the whole document by default).
-    func validate(_ instance: JSONValue, schemaAt schemaPointer: JSONPointer = .root) -> [ValidationIssue] {
+    /// Which way a value travels, for OpenAPI's `readOnly` and `writeOnly`: a `readOnly` property is never required
+    /// in a request and must not be sent in one; a `writeOnly` property is never required in a response and must not
+    /// come back in one (a leak, such as a password). Plain JSON Schema (nil) treats both as annotations.
+    enum Direction: Sendable {
+        case request, response
+
+        /// The annotation that keeps a property out of a value going this way.
+        var excludingKeyword: String { self == .request ? "readOnly" : "writeOnly" }
+    }
+
+    /// Validates `instance` against the schema at `schemaPointer` in the document (the whole document by default),
+    /// as a request or response body when `direction` says so.
+    func validate(_ instance: JSONValue, schemaAt schemaPointer: JSONPointer = .root, direction: Direction? = nil) -> [ValidationIssue] {
         guard let schema = schemaPointer.resolve(in: document) else {
             return [ValidationIssue(instancePath: .root, schemaPath: "#\(schemaPointer)", message: "the schema does not exist")]
         }
         let base = baseURI(of: Location(document: Self.defaultBase, pointer: schemaPointer))
-        let context = Context(base: base, document: Self.defaultBase, location: schemaPointer, depth: 0, scope: [base])
+        var context = Context(base: base, document: Self.defaultBase, location: schemaPointer, depth: 0, scope: [base])
+        context.direction = direction
         return evaluate(instance, at: .root, against: schema, context).issues
     }
 
@@ -77,6 +89,8 @@ struct SchemaValidator: Sendable {
         var scope: [String]
         /// Whether the validation vocabulary applies (a metaschema's `$vocabulary` may leave it out).
         var validates = true
+        /// Request or response, for `readOnly` and `writeOnly`; nil for plain JSON Schema.
+        var direction: Direction?
 
         func child(_ tokens: String...) -> Context {
             var copy = self
@@ -294,10 +308,32 @@ struct SchemaValidator: Sendable {
         let base = baseURI(of: location)
         var next = Context(
             base: base, document: location.document, location: location.pointer, depth: context.depth + 1, scope: context.scope,
-            validates: context.validates)
+            validates: context.validates, direction: context.direction)
         // The resource entered: the target's own (pushed when its `$id` is read), else the one containing it.
         if schema["$id"] == nil, next.scope.last != base { next.scope.append(base) }
         return evaluate(instance, at: path, against: schema, next)
+    }
+
+    /// Whether the schema at `pointer` in the document is marked `keyword: true` (`readOnly`, `writeOnly`).
+    func annotates(schemaAt pointer: JSONPointer, _ keyword: String) -> Bool {
+        guard let schema = pointer.resolve(in: document) else { return false }
+        let base = baseURI(of: Location(document: Self.defaultBase, pointer: pointer))
+        return annotates(schema, keyword, Context(base: base, document: Self.defaultBase, location: pointer, depth: 0, scope: [base]))
+    }
+
+    /// Whether `schema` says `keyword: true` itself, or through a `$ref` or an `allOf` part (how specs mark a
+    /// referenced property `readOnly`).
+    func annotates(_ schema: JSONValue, _ keyword: String, _ context: Context, depth: Int = 0) -> Bool {
+        guard depth < 16, case .object(let keywords) = schema else { return false }
+        if keywords[keyword] == .bool(true) { return true }
+        if let reference = keywords["$ref"]?.stringValue, let location = locate(Self.resolve(reference, against: context.base)),
+           let target = self.schema(at: location)
+        {
+            var next = context
+            next.base = baseURI(of: location)
+            if annotates(target, keyword, next, depth: depth + 1) { return true }
+        }
+        return (keywords["allOf"]?.arrayValue ?? []).contains { annotates($0, keyword, context, depth: depth + 1) }
     }
 
     private func schema(at location: Location) -> JSONValue? {

@@ -1,0 +1,145 @@
+import Foundation
+import Testing
+
+@testable import SpecRunner
+
+/// OpenAPI's promises beyond plain JSON Schema: `readOnly` and `writeOnly` by direction, parameter styles, and
+/// `--header` credentials.
+@Suite("OpenAPI promises")
+struct OpenAPIPromisesTests {
+    /// An item whose `id` only the server sets and whose `secret` only the client sends, both required, one of them
+    /// through a `$ref` (how specs usually mark a shared schema).
+    static let document = try! JSONValue.parse(#"""
+        {"openapi": "3.1.0", "info": {"title": "t", "version": "1"},
+         "paths": {"/items/{id}": {"get": {"operationId": "getItem", "parameters": [
+             {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}, "style": "label", "explode": true},
+             {"name": "tags", "in": "query", "schema": {"type": "array", "items": {"type": "string", "enum": ["a", "b", "c"]}}, "explode": false},
+             {"name": "filter", "in": "query", "style": "deepObject", "schema": {"type": "object"}},
+             {"name": "X-Trace", "in": "header", "schema": {"type": "array", "items": {"type": "integer"}}}],
+           "responses": {"200": {"description": "ok"}}}}},
+         "components": {
+           "securitySchemes": {"key": {"type": "apiKey", "in": "header", "name": "X-API-Key"}, "bearer": {"type": "http", "scheme": "bearer"}},
+           "schemas": {
+             "Id": {"type": "string", "readOnly": true},
+             "Item": {"type": "object", "required": ["id", "name", "secret"], "additionalProperties": false, "properties": {
+               "id": {"$ref": "#/components/schemas/Id"},
+               "name": {"type": "string", "minLength": 1},
+               "secret": {"type": "string", "writeOnly": true}}}}}}
+        """#)
+    static let item = JSONPointer("#/components/schemas/Item")!
+
+    static func validate(_ json: String, _ direction: SchemaValidator.Direction?) throws -> [ValidationIssue] {
+        SchemaValidator(document: document).validate(try JSONValue.parse(json), schemaAt: item, direction: direction)
+    }
+
+    @Test func aReadOnlyPropertyIsNeitherRequiredNorAllowedInARequest() throws {
+        #expect(try Self.validate(#"{"name": "n", "secret": "s"}"#, .request).isEmpty)
+        let sent = try Self.validate(#"{"id": "1", "name": "n", "secret": "s"}"#, .request)
+        #expect(sent.map(\.message) == ["property 'id' is readOnly: only the server sets it, so a request must not send it"])
+        #expect(sent.first?.instancePath.description == "/id")
+        #expect(try Self.validate(#"{"secret": "s"}"#, .request).map(\.message) == ["missing required property 'name'"])
+    }
+
+    @Test func aWriteOnlyPropertyIsNeitherRequiredNorAllowedInAResponse() throws {
+        #expect(try Self.validate(#"{"id": "1", "name": "n"}"#, .response).isEmpty)
+        let leaked = try Self.validate(#"{"id": "1", "name": "n", "secret": "s"}"#, .response)
+        #expect(leaked.map(\.message) == ["property 'secret' is writeOnly, but the response carries it (a leak of what the client sent)"])
+        #expect(leaked.first?.schemaPath == "#/components/schemas/Item/properties/secret/writeOnly")
+    }
+
+    @Test func plainJSONSchemaTreatsBothAsAnnotations() throws {
+        #expect(try Self.validate(#"{"id": "1", "name": "n", "secret": "s"}"#, nil).isEmpty)
+        #expect(try Self.validate(#"{"name": "n"}"#, nil).count == 2)
+    }
+
+    @Test func theSamplerNeverSendsAReadOnlyPropertyAndTheViolationsStayOutOfIt() throws {
+        let spec = try OpenAPISpec(document: Self.document, source: "test")
+        var sampler = SchemaSampler(document: spec.document, validator: spec.validator, random: SeededRandom(seed: 7))
+        for _ in 0..<40 {
+            let sample = sampler.valid(at: Self.item)
+            let value = try #require(sample)
+            #expect(value["id"] == nil && value["secret"] != nil, "\(value.jsonText)")
+            #expect(sampler.violations(of: value, at: Self.item).allSatisfy { $0.value["id"] == nil })
+        }
+    }
+
+    /// The examples of the OpenAPI 3.1 specification's "Style Examples" table (an object's keys in sorted order).
+    @Test(arguments: [
+        ("path", "simple", false, "5", "3,4,5", "firstName,Alex,role,admin"),
+        ("path", "simple", true, "5", "3,4,5", "firstName=Alex,role=admin"),
+        ("path", "label", false, ".5", ".3,4,5", ".firstName,Alex,role,admin"),
+        ("path", "label", true, ".5", ".3.4.5", ".firstName=Alex.role=admin"),
+        ("path", "matrix", false, ";color=5", ";color=3,4,5", ";color=firstName,Alex,role,admin"),
+        ("path", "matrix", true, ";color=5", ";color=3;color=4;color=5", ";firstName=Alex;role=admin"),
+    ])
+    func pathAndHeaderStylesWriteTheSpecificationsExamples(
+        _ location: String, _ style: String, _ explode: Bool, _ primitive: String, _ array: String, _ object: String
+    ) {
+        let writer = ParameterStyle(location: location, style: style, explode: explode)
+        #expect(writer.text(name: "color", value: .integer(5)) == primitive)
+        #expect(writer.text(name: "color", value: .array([.integer(3), .integer(4), .integer(5)])) == array)
+        #expect(writer.text(name: "color", value: .object(["role": .string("admin"), "firstName": .string("Alex")])) == object)
+    }
+
+    /// The query examples of the same table (an object's keys in sorted order).
+    @Test(arguments: [
+        ("form", true, "color=3&color=4&color=5", "firstName=Alex&role=admin"),
+        ("form", false, "color=3,4,5", "color=firstName,Alex,role,admin"),
+        ("spaceDelimited", false, "color=3%204%205", "color=firstName%20Alex%20role%20admin"),
+        ("pipeDelimited", false, "color=3|4|5", "color=firstName|Alex|role|admin"),
+        ("deepObject", true, "color=3&color=4&color=5", "color%5BfirstName%5D=Alex&color%5Brole%5D=admin"),
+    ])
+    func queryStylesWriteTheSpecificationsExamples(_ style: String, _ explode: Bool, _ array: String, _ object: String) {
+        let writer = ParameterStyle(location: "query", style: style, explode: explode)
+        #expect(writer.items(name: "color", value: .array([.integer(3), .integer(4), .integer(5)])).joined(separator: "&") == array)
+        #expect(writer.items(name: "color", value: .object(["role": .string("admin"), "firstName": .string("Alex")])).joined(separator: "&") == object)
+        #expect(writer.items(name: "color", value: .array([])).isEmpty, "an empty array sends nothing")
+        #expect(writer.items(name: "q", value: .string("a b,c")) == ["q=a+b%2Cc"], "a delimiter inside a value is encoded")
+    }
+
+    @Test func theDefaultsAreFormExplodedInTheQueryAndSimpleInThePath() {
+        #expect(ParameterStyle(parameter: .object(["in": .string("query")])) == ParameterStyle(location: "query", style: "form", explode: true))
+        #expect(ParameterStyle(parameter: .object(["in": .string("cookie")])) == ParameterStyle(location: "cookie", style: "form", explode: true))
+        #expect(ParameterStyle(parameter: .object(["in": .string("path")])) == ParameterStyle(location: "path", style: "simple", explode: false))
+        #expect(ParameterStyle(parameter: .object(["in": .string("header")])) == ParameterStyle(location: "header", style: "simple", explode: false))
+    }
+
+    @Test func aScenarioStepWritesArraysAndObjectsAsEachParameterSays() async throws {
+        let spec = try OpenAPISpec(document: Self.document, source: "test")
+        let step = try ScenarioLoader.load(text: """
+            name: styles
+            steps:
+              - operation: getItem
+                path: { id: [x, "y z"] }
+                query: { tags: [a, c], filter: { kind: big } }
+                headers: { X-Trace: [1, 2] }
+            """, file: "styles.yaml").scenario.steps[0]
+        let executor = HTTPExecutor()
+        let runner = ScenarioRunner(spec: spec, executor: executor, baseURL: "http://127.0.0.1:1", variables: [:], defaultTimeout: 1, runId: "r")
+        let built = Result { try runner.buildRequest(step, template: Template(runId: "r", variables: [:])) }
+        try await executor.shutdown()
+        let request = try built.get()
+        #expect(request.url == "http://127.0.0.1:1/items/.x.y%20z?filter%5Bkind%5D=big&tags=a,c")
+        #expect(request.headers.map { "\($0.name): \($0.value)" } == ["X-Trace: 1,2"])
+    }
+
+    @Test func headerCredentialsBelongToTheSchemeThatNamesThem() throws {
+        let spec = try OpenAPISpec(document: Self.document, source: "test")
+        let split = spec.credentials(in: [("x-api-key", "k1"), ("Authorization", "Bearer t1"), ("X-Tenant", "acme")])
+        #expect(split.credentials == ["key": "k1", "bearer": "t1"])
+        #expect(split.others.map(\.name) == ["X-Tenant"])
+        #expect(HeaderOptions.parse("X-Tenant:  acme ")! == ("X-Tenant", "acme"))
+        #expect(HeaderOptions.parse("Bad Name: x") == nil && HeaderOptions.parse("novalue") == nil)
+    }
+
+    @Test func retryAfterIsReadAsSecondsOrAnHTTPDate() {
+        #expect(HTTPExecutor.retryAfterSeconds("3") == 3)
+        #expect(HTTPExecutor.retryAfterSeconds("soon") == nil)
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        let seconds = HTTPExecutor.retryAfterSeconds(formatter.string(from: Date().addingTimeInterval(30)))
+        #expect(seconds.map { (25...31).contains($0) } == true, "\(String(describing: seconds))")
+    }
+}
