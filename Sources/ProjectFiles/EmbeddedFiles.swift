@@ -3595,6 +3595,10 @@ overrides:
             "notContains": {
               "type": "string",
               "description": "A substring the value's text must not hold (for an array: no item's)."
+            },
+            "jwtClaims": {
+              "$ref": "#/$defs/matcher",
+              "description": "The value is a JWT: a matcher on its claims (the payload, read without verifying), e.g. { notContains: password }."
             }
           }
         },
@@ -3615,7 +3619,9 @@ overrides:
                 "contains",
                 "exists",
                 "type",
-                "length"
+                "length",
+                "notContains",
+                "jwtClaims"
               ]
             },
             "minProperties": 1
@@ -4036,7 +4042,7 @@ steps:
 """#,
         "spec/scenarios/cors-preflight.yaml": #"""
 name: cors-preflight
-description: A browser preflight is answered with 204 and allows Authorization, Content-Type and X-API-Key.
+description: A browser preflight is answered with 204 and allows Authorization, Content-Type and X-API-Key; no origin may send credentials (cookies), since the API takes none.
 tags: [cors]
 steps:
   - name: preflight for chat with Authorization
@@ -4060,6 +4066,96 @@ steps:
       status: 401
       headers:
         Access-Control-Allow-Origin: "*"
+  - name: a preflight from any origin may not send credentials
+    request: { method: OPTIONS, path: /chat/completions }
+    headers:
+      Origin: https://attacker.example
+      Access-Control-Request-Method: POST
+      Access-Control-Request-Headers: Authorization
+    expect:
+      status: 204
+      headers:
+        Access-Control-Allow-Credentials: { exists: false }
+  - name: nor may an answer to any origin
+    operation: login
+    headers: { Origin: https://attacker.example }
+    body: { email: "nobody-{{ $runId }}@example.com", password: "some password" }
+    expect:
+      status: 401
+      headers:
+        Access-Control-Allow-Credentials: { exists: false }
+
+"""#,
+        "spec/scenarios/credential-variants.yaml": #"""
+name: credential-variants
+description: >-
+  A credential altered the ways real lookups wrongly accept is refused with 401: an API key with SQL LIKE wildcards
+  (% for its second half, _ for one character), its case changed, cut short or with a character more; a session
+  token cut short or lengthened. The token's claims hold neither the password nor its hash, nor the user's email.
+tags: [security, failure, auth]
+variables:
+  - email: "{{ $randomEmail }}"
+  - password: "{{ $randomPassword }}"
+steps:
+  - operation: register
+    body: { email: "{{ email }}", password: "{{ password }}" }
+    expect:
+      status: 200
+      body:
+        /token: { jwtClaims: { notContains: password } }
+    capture: { token: /token }
+  - name: the token carries no part of the user's row
+    operation: login
+    body: { email: "{{ email }}", password: "{{ password }}" }
+    expect:
+      status: 200
+      body:
+        /token: { jwtClaims: { notContains: "{{ email }}" } }
+  - operation: createApiKey
+    auth: { bearer: "{{ token }}" }
+    body: { name: probed }
+    expect: { status: 200 }
+    capture: { key: /key }
+  - name: the key itself works
+    operation: chatCompletions
+    auth: { apiKey: "{{ key }}" }
+    body: { messages: [{ role: user, content: hello }] }
+    expect: { status: 200 }
+  - name: its second half as the LIKE wildcard %
+    operation: chatCompletions
+    auth: { apiKey: "{{ key | truncate: 12 }}%" }
+    body: { messages: [{ role: user, content: hello }] }
+    expect: { status: 401 }
+  - name: one character as the LIKE wildcard _
+    operation: chatCompletions
+    auth: { apiKey: "{{ key | truncate: 12 }}_{{ key | dropFirst: 13 }}" }
+    body: { messages: [{ role: user, content: hello }] }
+    expect: { status: 401 }
+  - name: its case changed
+    operation: chatCompletions
+    auth: { apiKey: "{{ key | upper }}" }
+    body: { messages: [{ role: user, content: hello }] }
+    expect: { status: 401 }
+  - name: cut short by one character
+    operation: chatCompletions
+    auth: { apiKey: "{{ key | dropLast: 1 }}" }
+    body: { messages: [{ role: user, content: hello }] }
+    expect: { status: 401 }
+  - name: one character more
+    operation: chatCompletions
+    auth: { apiKey: "{{ key }}0" }
+    body: { messages: [{ role: user, content: hello }] }
+    expect: { status: 401 }
+  - name: a session token cut short
+    operation: chatCompletions
+    auth: { bearer: "{{ token | dropLast: 1 }}" }
+    body: { messages: [{ role: user, content: hello }] }
+    expect: { status: 401 }
+  - name: a session token with a character more
+    operation: chatCompletions
+    auth: { bearer: "{{ token }}A" }
+    body: { messages: [{ role: user, content: hello }] }
+    expect: { status: 401 }
 
 """#,
         "spec/scenarios/invalid-email.yaml": #"""

@@ -15,6 +15,10 @@ struct OriginalWorkerStandIn {
              chatErrorWithoutDetails, onlyFirstMessagesReachTheModel, tokensValidFor30Days, expiredTokensAccepted,
              emailOfWrongTypeRefused, duplicateEmailIs500, foreignRevokeRevokes, listShowsEveryonesKeys,
              revokedKeyStillWorks, corsPreflightWithoutMaxAge
+        /// Security bugs a port could bring in (the original has none of them): keys looked up with SQL `LIKE`
+        /// (so `%`, `_` and another case match), the user's row in the token, CORS that lets any origin send
+        /// credentials.
+        case keyLookupWithLike, tokenCarriesUserRow, corsReflectsOriginWithCredentials
     }
 
     var regression: Regression?
@@ -51,8 +55,14 @@ struct OriginalWorkerStandIn {
             return key
         }
 
-        func userId(forKey key: String, evenRevoked: Bool) -> String? {
-            keys.first { $0.key == key && ($0.active == 1 || evenRevoked) }?.userId
+        func userId(forKey key: String, evenRevoked: Bool, like: Bool) -> String? {
+            keys.first { (like ? Self.sqlLike($0.key, key) : $0.key == key) && ($0.active == 1 || evenRevoked) }?.userId
+        }
+
+        /// SQLite's `value LIKE pattern`: `%` any run, `_` any one character, ASCII letters in any case.
+        static func sqlLike(_ value: String, _ pattern: String) -> Bool {
+            let expression = "^" + pattern.map { $0 == "%" ? ".*" : $0 == "_" ? "." : NSRegularExpression.escapedPattern(for: String($0)) }.joined() + "$"
+            return value.range(of: expression, options: [.regularExpression, .caseInsensitive]) != nil
         }
         func list(userId: String?) -> [Key] { keys.filter { userId == nil || $0.userId == userId } }
 
@@ -82,14 +92,16 @@ struct OriginalWorkerStandIn {
             guard let id = await store.register(email: email, password: Self.hash(Self.boundText(body["password"]) ?? "")) else {
                 return Self.json(["error": "User creation failed"], status: duplicateStatus)
             }
-            return Self.json(["message": "User created", "token": Self.token(userId: id, lifetime: regression == .tokensValidFor30Days ? 30 * 86_400 : 86_400)])
+            let row = regression == .tokenCarriesUserRow ? ["email": email, "password": await store.user(email: email)?.password ?? ""] : [:]
+            return Self.json(["message": "User created", "token": Self.token(userId: id, lifetime: regression == .tokensValidFor30Days ? 30 * 86_400 : 86_400, row: row)])
         }
         router.post("users/login") { request, _ -> Response in
             guard let body = try? await Self.json(request), let email = body["email"] as? String else { return Self.internalError() }
             guard let user = await store.user(email: email), user.password == Self.hash(Self.boundText(body["password"]) ?? "") else {
                 return Self.json(["error": "Invalid credentials"], status: .unauthorized)
             }
-            return Self.json(["token": Self.token(userId: user.id, lifetime: regression == .tokensValidFor30Days ? 30 * 86_400 : 86_400)])
+            let row = regression == .tokenCarriesUserRow ? ["email": email, "password": user.password] : [:]
+            return Self.json(["token": Self.token(userId: user.id, lifetime: regression == .tokensValidFor30Days ? 30 * 86_400 : 86_400, row: row)])
         }
         router.post("api-keys/create") { request, context -> Response in
             let userId = request.headers[.standInUser]!
@@ -140,6 +152,10 @@ struct OriginalWorkerStandIn {
         func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
             var response = try await respond(request, context: context, next: next)
             response.headers[.accessControlAllowOrigin] = "*"
+            if regression == .corsReflectsOriginWithCredentials {
+                response.headers[.accessControlAllowOrigin] = request.headers[.origin] ?? "*"
+                response.headers[.accessControlAllowCredentials] = "true"
+            }
             response.headers[.accessControlExposeHeaders] = "Content-Length"
             return response
         }
@@ -156,7 +172,7 @@ struct OriginalWorkerStandIn {
             var request = request
             if request.uri.path.hasPrefix("/api-keys/") || request.uri.path.hasPrefix("/chat/") {
                 var userId = await request.headers[.standInAPIKey].asyncFlatMap {
-                    await store.userId(forKey: $0, evenRevoked: regression == .revokedKeyStillWorks)
+                    await store.userId(forKey: $0, evenRevoked: regression == .revokedKeyStillWorks, like: regression == .keyLookupWithLike)
                 }
                 if userId == nil, let header = request.headers[.authorization], header.hasPrefix("Bearer ") {
                     userId = OriginalWorkerStandIn.verify(String(header.dropFirst(7)), checkExpiry: regression != .expiredTokensAccepted)
@@ -219,11 +235,13 @@ struct OriginalWorkerStandIn {
         base64URL(Data(HMAC<SHA256>.authenticationCode(for: Data(input.utf8), using: SymmetricKey(data: Data(secret.utf8)))))
     }
 
-    /// `{"userId","iat","exp": iat + lifetime}` signed HS256 with the hard-coded secret (24 hours in the original).
-    static func token(userId: String, lifetime: Int) -> String {
+    /// `{"userId","iat","exp": iat + lifetime}` signed HS256 with the hard-coded secret (24 hours in the original);
+    /// `row` adds claims (the user's row, in a regression).
+    static func token(userId: String, lifetime: Int, row: [String: String] = [:]) -> String {
         let now = Int(Date().timeIntervalSince1970)
         let header = base64URL(Data(#"{"alg":"HS256","typ":"JWT"}"#.utf8))
-        let payload = base64URL(try! JSONSerialization.data(withJSONObject: ["userId": userId, "iat": now, "exp": now + lifetime]))
+        let claims: [String: Any] = ["userId": userId, "iat": now, "exp": now + lifetime].merging(row) { $1 }
+        let payload = base64URL(try! JSONSerialization.data(withJSONObject: claims))
         return "\(header).\(payload).\(signature("\(header).\(payload)"))"
     }
 

@@ -112,8 +112,26 @@ struct FuzzTests {
         let scenario = try ScenarioLoader.load(text: text, file: name).scenario
         let step = try #require(scenario.steps.last)
         #expect(step.operation == "createApiKey")
-        #expect(step.headers["Authorization"] == .string("Bearer {{ sessionToken }}"))
+        #expect(step.headers["Authorization"] == nil && step.auth?.scheme == "sessionToken" && step.auth?.value == "{{ sessionToken }}")
         #expect(step.expect.status == [400, 401, 403, 409, 413, 415, 429])
         #expect(!text.contains("t.o.k"))
+    }
+
+    @Test func anAlteredCredentialIsSavedAsATemplateOfItsVariableNeverAsText() throws {
+        let spec = try ScenarioTests.spec()
+        let fuzzer = try Self.fuzzer(seed: 4)
+        let plans = (0..<2_000).map(fuzzer.plan).filter { $0.fuzzCase == .alteredCredential }
+        #expect(Set(plans.map { $0.detail.components(separatedBy: " with ").last ?? "" }).count == CredentialVariant.allCases.count)
+        let writer = FailureScenario(spec: spec, setupSteps: [], credentials: Self.credentials)
+        for plan in plans.prefix(40) {
+            let finding = Fuzzer.Finding(plan: plan, status: 200, problems: [(.alteredCredentialAccepted, "accepted")])
+            let (name, text) = try writer.render(finding, kind: .alteredCredentialAccepted, seed: 4).get()
+            let step = try #require(try ScenarioLoader.load(text: text, file: name).scenario.steps.last)
+            let auth = try #require(step.auth)
+            let rendered = try Template(runId: "r", variables: Self.credentials.mapValues(JSONValue.string)).renderString(auth.value ?? "")
+            #expect(rendered == plan.credentials.first { $0.scheme == auth.scheme }?.value, "\(plan.detail)")
+            for credential in Self.credentials.values { #expect(!text.contains(credential.prefix(4)), "\(text)") }
+            #expect(step.expect.status == [401])
+        }
     }
 }

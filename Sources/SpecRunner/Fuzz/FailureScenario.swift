@@ -19,7 +19,15 @@ struct FailureScenario {
         }
         let name = "fuzz-\(kind.rawValue.replacingOccurrences(of: "_", with: "-"))-\(plan.operation.id)-\(plan.index)"
         var step: [String: JSONValue] = ["name": .string("\(kind.rawValue): \(plan.detail)")]
-        let url = URLComponents(string: plan.request.url)
+        var url = URLComponents(string: plan.request.url)
+        var headers = plan.request.headers
+        if let (auth, placedHeaders, placedQuery) = credentialAuth(plan.credentials.first, headers: headers, query: url?.queryItems ?? []) {
+            // Written as the step's `auth`, by template: no credential, altered or not, goes into the file.
+            step["auth"] = auth
+            headers.removeAll { header in placedHeaders.contains { $0.name == header.name && $0.value == header.value } }
+            let remaining = (url?.queryItems ?? []).filter { item in !placedQuery.contains { $0.0 == item.name && $0.1 == item.value } }
+            url?.queryItems = remaining.isEmpty ? nil : remaining
+        }
         if plan.request.method == plan.operation.method, let url {
             // As an operation step, so that the replay checks the answer against the spec as the fuzzer did.
             step["operation"] = .string(plan.operation.id)
@@ -36,11 +44,11 @@ struct FailureScenario {
             let path = url.map { $0.percentEncodedPath + ($0.percentEncodedQuery.map { "?\($0)" } ?? "") } ?? plan.request.url
             step["request"] = .object(["method": .string(plan.request.method), "path": .string(templated(path))])
         }
-        if !plan.request.headers.isEmpty {
-            step["headers"] = .object(Dictionary(plan.request.headers.map { ($0.name, JSONValue.string(templated($0.value))) }, uniquingKeysWith: { $1 }))
+        if !headers.isEmpty {
+            step["headers"] = .object(Dictionary(headers.map { ($0.name, JSONValue.string(templated($0.value))) }, uniquingKeysWith: { $1 }))
         }
         if let body = plan.request.body { step["rawBody"] = .string(templated(body)) }
-        step["expect"] = .object(expectation(for: plan, kind: kind, status: finding.status))
+        step["expect"] = .object(expectation(for: plan, kind: kind, leaks: finding.leaks))
         let problems = finding.problems.filter { $0.0 == kind }.map(\.1)
         let scenario: JSONValue = .object([
             "name": .string(name),
@@ -62,7 +70,7 @@ struct FailureScenario {
     }
 
     /// What the spec promises for the request, as a step's `expect`.
-    private func expectation(for plan: Fuzzer.Plan, kind: Fuzzer.FindingClass, status: Int?) -> [String: JSONValue] {
+    private func expectation(for plan: Fuzzer.Plan, kind: Fuzzer.FindingClass, leaks: [SecretScan.Leak]) -> [String: JSONValue] {
         let documented = plan.operation.statuses.compactMap(Int.init)
         func statuses(_ keep: (Int) -> Bool) -> JSONValue { .array(documented.filter(keep).map { .number(Double($0)) }) }
         switch (kind, plan.expectation) {
@@ -71,8 +79,15 @@ struct FailureScenario {
             return ["status": .number(405), "headers": .object(["Allow": .object(["matches": .string("(?i)^\(lookaheads)")])])]
         case (.headUnlikeGet, _):
             return ["text": .string("")]
-        case (.credentialsNotRefused, _):
+        case (.credentialsNotRefused, _), (.alteredCredentialAccepted, _):
             return ["status": .number(401)]
+        case (.corsCredentialsFromAnyOrigin, _):
+            return ["headers": .object(["Access-Control-Allow-Credentials": .object(["exists": .bool(false)])])]
+        case (.secretInResponse, _):
+            // Each leak as a check that fails while it is there (the status as documented).
+            return leaks.reduce(into: ["status": statuses { $0 < 500 }]) { expect, leak in
+                expect.merge(leak.expectation) { first, second in first.merging(second) }
+            }
         case (.acceptedInvalidRequest, _):
             return ["status": statuses { (400..<500).contains($0) }]
         case (.rejectedValidRequest, _):
@@ -81,6 +96,22 @@ struct FailureScenario {
             // A 5xx or an undocumented answer: any documented status below 500 (the replay checks the rest against the spec).
             return ["status": statuses { $0 < 500 }]
         }
+    }
+
+    /// A placed credential as a step's `auth` (scheme and template), with the headers and query items it put in the
+    /// request; nil when the request no longer holds them (the shrinker took them out) or it went into a cookie.
+    private func credentialAuth(
+        _ placed: Fuzzer.PlacedCredential?, headers: [(name: String, value: String)], query: [URLQueryItem]
+    ) -> (JSONValue, [(name: String, value: String)], [(String, String)])? {
+        guard let placed, let placement = spec.placement(ofScheme: placed.scheme) else { return nil }
+        if case .cookie = placement { return nil }
+        var placedHeaders: [(name: String, value: String)] = []
+        var placedQuery: [(String, String)] = []
+        placement.apply(placed.value, headers: &placedHeaders, query: &placedQuery)
+        let present = placedHeaders.allSatisfy { added in headers.contains { $0.name == added.name && $0.value == added.value } }
+            && placedQuery.allSatisfy { added in query.contains { $0.name == added.0 && $0.value == added.1 } }
+        guard present else { return nil }
+        return (.object(["scheme": .string(placed.scheme), "value": .string(placed.template)]), placedHeaders, placedQuery)
     }
 
     /// `text` with each credential value replaced by the template of its scheme's variable.

@@ -216,7 +216,7 @@ struct FuzzRun: Sendable {
         do {
             let get = plan.expectation == .likeGet ? try await executor.send(plan.asGet.request, timeout: 30, retryAfterBudget: Self.retryAfterBudget) : nil
             let response = try await executor.send(plan.request, timeout: 30, retryAfterBudget: Self.retryAfterBudget)
-            return Fuzzer.Finding(plan: plan, status: response.status, problems: fuzzer.check(response, for: plan, get: get), waits: response.waits.count)
+            return fuzzer.finding(plan, response: response, get: get)
         } catch {
             if let reason = HTTPExecutor.refusedToSend(error) {
                 return Fuzzer.Finding(plan: plan, status: nil, problems: [], notSent: reason)

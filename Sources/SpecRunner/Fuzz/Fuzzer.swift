@@ -10,6 +10,10 @@ struct Fuzzer: Sendable {
     enum Case: String, CaseIterable, Sendable {
         case valid, oddValues, schemaViolation, invalidJSON, invalidUTF8, wrongContentType, hugeNumber
         case noCredentials, garbageCredentials, forgedToken, otherScheme, unlistedMethod, headLikeGet
+        /// A valid credential altered as `CredentialVariant` says.
+        case alteredCredential
+        /// A valid request, or its CORS preflight, from an origin nobody allowed.
+        case foreignOrigin
     }
 
     /// Which promise of the spec a finding breaks.
@@ -28,6 +32,12 @@ struct Fuzzer: Sendable {
         case methodNotRefused = "method_not_refused"
         /// HEAD on a GET route not answered like GET without a body.
         case headUnlikeGet = "head_unlike_get"
+        /// A valid credential altered (a LIKE wildcard, its case, cut short, padded) not answered 401.
+        case alteredCredentialAccepted = "altered_credential_accepted"
+        /// An arbitrary origin answered `Access-Control-Allow-Credentials: true` with `*` or that origin allowed.
+        case corsCredentialsFromAnyOrigin = "cors_credentials_from_any_origin"
+        /// A password hash, the password sent, or a token with secret claims in an answer.
+        case secretInResponse = "secret_in_response"
 
         static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
     }
@@ -46,6 +56,8 @@ struct Fuzzer: Sendable {
         case likeGet
         /// Nothing beyond the spec's documentation of the answer (odd values the schema cannot judge).
         case documented
+        /// A CORS preflight: only what it allows is judged.
+        case preflight
     }
 
     /// One generated request and what the spec says of it.
@@ -57,6 +69,15 @@ struct Fuzzer: Sendable {
         let detail: String
         let request: SentRequest
         let expectation: Expectation
+        /// The credentials placed in the request, for writing it as a scenario without them.
+        var credentials: [PlacedCredential] = []
+    }
+
+    /// A credential a plan placed: its scheme, the value sent, and how a saved scenario writes that value.
+    struct PlacedCredential: Sendable {
+        let scheme: String
+        let value: String
+        let template: String
     }
 
     struct Finding: Sendable {
@@ -67,6 +88,15 @@ struct Fuzzer: Sendable {
         var waits = 0
         /// Why the runner's HTTP client would not send the request, if it would not (then nothing was sent).
         var notSent: String?
+        /// What the answer leaked (the `secretInResponse` problems), for the saved scenario's checks.
+        var leaks: [SecretScan.Leak] = []
+    }
+
+    /// The finding for a plan's answer (`get`: the same request as GET, for HEAD plans).
+    func finding(_ plan: Plan, response: ReceivedResponse, get: ReceivedResponse? = nil) -> Finding {
+        Finding(
+            plan: plan, status: response.status, problems: check(response, for: plan, get: get), waits: response.waits.count,
+            leaks: SecretScan.leaks(in: response, sent: plan.request.body))
     }
 
     let spec: OpenAPISpec
@@ -111,7 +141,8 @@ struct Fuzzer: Sendable {
             case .otherScheme: protected && !otherSchemes(for: operation).isEmpty
             case .unlistedMethod: !unlistedMethods(operation).isEmpty
             case .headLikeGet: operation.method == "GET"
-            case .valid: true
+            case .alteredCredential: protected && !Self.satisfiable(operation, in: spec.document, having: Set(credentials.keys)).isEmpty
+            case .valid, .foreignOrigin: true
             }
         }
         // Valid requests and broken schemas are where most defects hide: they get three shares each.
@@ -126,6 +157,7 @@ struct Fuzzer: Sendable {
         var headers: [(name: String, value: String)] = []
         var query: [(String, String)] = []
         var path = operation.path
+        var placed: [PlacedCredential] = []
         var parameterValues: [(parameter: OpenAPISpec.Parameter, value: JSONValue)] = []
         var styledQuery: [String] = []
         for parameter in spec.parameters(of: operation) {
@@ -172,24 +204,35 @@ struct Fuzzer: Sendable {
         }
         switch fuzzCase {
         case .noCredentials: break
+        case .alteredCredential:
+            let chosen = Self.satisfiable(operation, in: spec.document, having: Set(credentials.keys)).randomElement(using: &random)!
+            let altered = chosen.randomElement(using: &random)!
+            let basic = spec.placement(ofScheme: altered) == .authorization(scheme: "Basic")
+            let variants = CredentialVariant.allCases.compactMap { variant in credentials[altered].flatMap { variant.apply(to: $0, basic: basic) }.map { (variant, $0) } }
+            if let (variant, value) = variants.randomElement(using: &random) {
+                detail = "the \(altered) credential with \(variant.rawValue)"
+                for scheme in chosen {
+                    placed += place(scheme, value: scheme == altered ? value : nil, template: variant.template(variable: altered, altered: value), into: &headers, query: &query)
+                }
+            }
         case .garbageCredentials: headers.append(("Authorization", "Bearer garbage.\(random.next())"))
         case .forgedToken: headers.append(("Authorization", "Bearer \(Self.forgedToken(random: &random))"))
         case .otherScheme:
             let scheme = otherSchemes(for: operation).randomElement(using: &random)!
             detail = "credentials of the scheme \(scheme), which \(operation.id) does not accept"
-            place(scheme, into: &headers, query: &query)
+            placed += place(scheme, into: &headers, query: &query)
         default:
             if let chosen = Self.satisfiable(operation, in: spec.document, having: Set(credentials.keys)).randomElement(using: &random) {
-                for scheme in chosen { place(scheme, into: &headers, query: &query) }
+                for scheme in chosen { placed += place(scheme, into: &headers, query: &query) }
             }
         }
 
         var expectation: Expectation = switch fuzzCase {
-        case .noCredentials, .garbageCredentials, .forgedToken: .unauthenticated
+        case .noCredentials, .garbageCredentials, .forgedToken, .alteredCredential: .unauthenticated
         case .otherScheme, .invalidJSON, .invalidUTF8, .wrongContentType, .hugeNumber, .schemaViolation: .forbidden
         case .unlistedMethod: .methodNotAllowed(allow: listedMethods(operation))
         case .headLikeGet: .likeGet
-        case .valid: .allowed
+        case .valid, .foreignOrigin: .allowed
         case .oddValues: .documented
         }
         if fuzzCase == .schemaViolation, !parameterViolated, bodyPointer == nil {
@@ -244,12 +287,28 @@ struct Fuzzer: Sendable {
         var method = operation.method
         if fuzzCase == .unlistedMethod { method = unlistedMethods(operation).randomElement(using: &random)! }
         if fuzzCase == .headLikeGet { method = "HEAD" }
+        if fuzzCase == .foreignOrigin {
+            let origin = "https://specrunner-probe-\(random.next() % 100_000).example"
+            if Bool.random(using: &random) {
+                // The preflight a browser sends first: nothing but what it asks to be allowed.
+                method = "OPTIONS"
+                headers = [("Origin", origin), ("Access-Control-Request-Method", operation.method),
+                           ("Access-Control-Request-Headers", "authorization,content-type")]
+                body = nil
+                bytes = nil
+                expectation = .preflight
+                detail = "CORS preflight from \(origin)"
+            } else {
+                headers.append(("Origin", origin))
+                detail = "a valid request from \(origin)"
+            }
+        }
         let items = styledQuery + query.map { FormEncoding.encode([$0]) }
         if !items.isEmpty { path += "?" + items.joined(separator: "&") }
         return Plan(
             index: index, operation: operation, fuzzCase: fuzzCase, detail: detail,
             request: SentRequest(method: method, url: baseURL + path, headers: headers, body: bytes == nil ? body : nil, bytes: bytes),
-            expectation: expectation)
+            expectation: expectation, credentials: fuzzCase == .foreignOrigin && expectation == .preflight ? [] : placed)
     }
 
     /// What is wrong with the answer to a plan; `get` is the answer to the same request as GET, for HEAD plans.
@@ -259,6 +318,14 @@ struct Fuzzer: Sendable {
         // A documented 503 with Retry-After that stayed busy past the wait is the deployment saying "later", not failing.
         let busy = status == 503 && response.header("Retry-After") != nil && spec.response(for: plan.operation, status: 503) != nil
         if status >= 500, !busy { problems.append((.serverError, "server error \(status): \(response.text.prefix(200))")) }
+        problems += SecretScan.leaks(in: response, sent: plan.request.body).map { (.secretInResponse, $0.description) }
+        if let origin = plan.request.headers.first(where: { $0.name == "Origin" })?.value,
+           response.header("Access-Control-Allow-Credentials")?.lowercased() == "true",
+           let allowed = response.header("Access-Control-Allow-Origin"), allowed == "*" || allowed == origin
+        {
+            problems.append((.corsCredentialsFromAnyOrigin, "\(plan.detail) was answered Access-Control-Allow-Origin: \(allowed) with Access-Control-Allow-Credentials: true, so any site can call it with the user's cookies"))
+        }
+        if plan.expectation == .preflight { return problems }
         switch plan.expectation {
         case .methodNotAllowed(let allow):
             if status != 405 {
@@ -288,7 +355,7 @@ struct Fuzzer: Sendable {
             problems.append((.acceptedInvalidRequest, "accepted (\(status)) a request the spec forbids (\(plan.detail))"))
         case .unauthenticated where status != 401 && status != 429:
             // 429: a deployment that limits failed authentications refuses them before looking.
-            problems.append((.credentialsNotRefused, "\(plan.detail) answered \(status), not 401"))
+            problems.append((plan.fuzzCase == .alteredCredential ? .alteredCredentialAccepted : .credentialsNotRefused, "\(plan.detail) answered \(status), not 401"))
         default:
             break
         }
@@ -390,9 +457,14 @@ struct Fuzzer: Sendable {
 
     /// Puts the credential of `scheme` where its security scheme says: a bearer or basic `Authorization`, or an
     /// API key in a header, the query or a cookie.
-    func place(_ scheme: String, into headers: inout [(name: String, value: String)], query: inout [(String, String)]) {
-        guard let value = credentials[scheme] else { return }
-        spec.placement(ofScheme: scheme)?.apply(value, headers: &headers, query: &query)
+    /// `value` replaces the scheme's credential (an altered one, written as `template` in a saved scenario).
+    @discardableResult
+    func place(
+        _ scheme: String, value: String? = nil, template: String? = nil, into headers: inout [(name: String, value: String)], query: inout [(String, String)]
+    ) -> [PlacedCredential] {
+        guard let sent = value ?? credentials[scheme], let placement = spec.placement(ofScheme: scheme) else { return [] }
+        placement.apply(sent, headers: &headers, query: &query)
+        return [PlacedCredential(scheme: scheme, value: sent, template: value == nil ? "{{ \(scheme) }}" : template ?? "{{ \(scheme) }}")]
     }
 
     /// A well-formed HS256 JWT with plausible claims, signed with a secret nobody has.

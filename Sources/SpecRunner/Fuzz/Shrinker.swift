@@ -18,9 +18,9 @@ struct Shrinker: Sendable {
                 attempts += 1
                 guard let response = try? await executor.send(candidate.request, timeout: 30) else { continue }
                 let get = candidate.expectation == .likeGet ? try? await executor.send(candidate.asGet.request, timeout: 30) : nil
-                let problems = fuzzer.check(response, for: candidate, get: get)
-                if problems.contains(where: { $0.0 == kind }) {
-                    best = Fuzzer.Finding(plan: candidate, status: response.status, problems: problems)
+                let found = fuzzer.finding(candidate, response: response, get: get)
+                if found.problems.contains(where: { $0.0 == kind }) {
+                    best = found
                     improved = true
                     break
                 }
@@ -82,7 +82,9 @@ struct Shrinker: Sendable {
 extension Fuzzer.Plan {
     /// The same plan with another request (and, when given, another expectation).
     func with(_ request: SentRequest, expectation: Fuzzer.Expectation? = nil) -> Fuzzer.Plan {
-        Fuzzer.Plan(index: index, operation: operation, fuzzCase: fuzzCase, detail: detail, request: request, expectation: expectation ?? self.expectation)
+        Fuzzer.Plan(
+            index: index, operation: operation, fuzzCase: fuzzCase, detail: detail, request: request, expectation: expectation ?? self.expectation,
+            credentials: credentials)
     }
 
     /// The GET that a HEAD plan is compared with.

@@ -201,9 +201,12 @@ struct Matcher: Decodable, Sendable {
     var type: String?
     /// The number of characters, items or properties.
     var length: Int?
+    /// For a JWT: a matcher on its claims (kept in an array, the way a struct may hold its own type).
+    private var claims: [Matcher] = []
+    var jwtClaims: Matcher? { claims.first }
 
     private enum CodingKeys: String, CodingKey {
-        case equals, notEquals, matches, contains, notContains, exists, type, length
+        case equals, notEquals, matches, contains, notContains, exists, type, length, jwtClaims
     }
 
     init(from decoder: any Decoder) throws {
@@ -221,9 +224,10 @@ struct Matcher: Decodable, Sendable {
         exists = try container.decodeIfPresent(Bool.self, forKey: .exists)
         type = try container.decodeIfPresent(String.self, forKey: .type)
         length = try container.decodeIfPresent(Int.self, forKey: .length)
+        claims = try container.decodeIfPresent(Matcher.self, forKey: .jwtClaims).map { [$0] } ?? []
     }
 
-    static let keys: Set<String> = ["equals", "notEquals", "matches", "contains", "notContains", "exists", "type", "length"]
+    static let keys: Set<String> = ["equals", "notEquals", "matches", "contains", "notContains", "exists", "type", "length", "jwtClaims"]
 
     /// What is wrong with `value` (nil: absent), or nil when every check holds. Expected values are
     /// templated by the caller before matching.
@@ -264,6 +268,12 @@ struct Matcher: Decodable, Sendable {
             default: nil
             }
             if actual != length { return "expected length \(length), found \(actual.map(String.init) ?? "a \(value.typeName)")" }
+        }
+        if let jwtClaims {
+            guard let payload = try? JWTForgery(token: value.displayText).payload else {
+                return "expected a JWT, found \(value.jsonText.prefix(40))"
+            }
+            if let problem = try jwtClaims.failure(for: .object(payload), render: render) { return "its claims: \(problem)" }
         }
         return nil
     }

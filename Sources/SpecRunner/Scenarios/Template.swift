@@ -4,9 +4,10 @@ import Foundation
 ///
 /// An expression is a variable name, a generator (`$runId`, `$uuid`, `$randomEmail`, `$randomPassword`,
 /// `$randomString`, `$randomInt`: a number of nine digits), a quoted string or a number, followed by filters:
-/// `| repeat: 2000000`, `| lower`, `| upper`, `| truncate: 8`, `| charset: "0123456789abcdef"` (the same number of
-/// characters, drawn at random from those given), and for JWTs `| tamper`, `| algNone`, `| resign: secret`, `| expire: secret` and
-/// `| jwtLifetime` (`exp - iat`, read without verifying). A string that is exactly one expression takes the
+/// `| repeat: 2000000`, `| lower`, `| upper`, `| truncate: 8` (the first 8 characters), `| dropLast: 1` (all but the
+/// last), `| dropFirst: 1` (all but the first), `| charset: "0123456789abcdef"` (the same number of characters, drawn at random from those given), and for
+/// JWTs `| tamper`, `| algNone`, `| resign: secret`, `| expire: secret`, `| jwtClaims` (the payload as an object) and
+/// `| jwtLifetime` (`exp - iat`; both read without verifying). A string that is exactly one expression takes the
 /// expression's JSON type; otherwise the results are spliced into the text.
 struct Template: Sendable {
     /// Constant for one run, so data made in one run is easy to find and never collides with another run's.
@@ -110,11 +111,17 @@ struct Template: Sendable {
         case "truncate":
             guard let count = argument?.integerValue, count >= 0 else { throw TemplateError("truncate needs a count of 0 or more") }
             return .string(String(value.displayText.prefix(Int(count))))
+        case "dropLast", "dropFirst":
+            guard let count = argument?.integerValue, count >= 0 else { throw TemplateError("\(filter) needs a count of 0 or more") }
+            let text = value.displayText
+            return .string(String(filter == "dropLast" ? text.dropLast(Int(count)) : text.dropFirst(Int(count))))
         case "charset":
             guard let alphabet = argument?.stringValue, !alphabet.isEmpty else { throw TemplateError("charset needs a string of the characters to use") }
             return .string(String(value.displayText.map { _ in alphabet.randomElement()! }))
         case "tamper", "algNone", "resign", "expire":
             return .string(try JWTForgery(token: value.displayText).apply(filter, secret: argument?.displayText))
+        case "jwtClaims":
+            return .object(try JWTForgery(token: value.displayText).payload)
         case "jwtLifetime":
             let claims = try JWTForgery(token: value.displayText).payload
             guard let issued = claims["iat"]?.numberValue, let expires = claims["exp"]?.numberValue else {
@@ -122,7 +129,7 @@ struct Template: Sendable {
             }
             return .number(expires - issued)
         default:
-            throw TemplateError("unknown filter '\(filter)' (filters: repeat, lower, upper, truncate, charset, tamper, algNone, resign, expire, jwtLifetime)")
+            throw TemplateError("unknown filter '\(filter)' (filters: repeat, lower, upper, truncate, dropFirst, dropLast, charset, tamper, algNone, resign, expire, jwtClaims, jwtLifetime)")
         }
     }
 

@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+
+@testable import SpecRunner
+
+/// The pieces of the security probes: credential variants and how saved scenarios write them, the leak scan of
+/// answers and tokens, and the `jwtClaims` matcher and filter.
+@Suite("Security probes")
+struct SecurityProbeTests {
+    static func token(_ claims: [String: JSONValue]) -> String {
+        JWTForgery.encode(.object(["alg": .string("HS256"), "typ": .string("JWT")])) + "." + JWTForgery.encode(.object(claims)) + ".c2ln"
+    }
+
+    @Test(arguments: CredentialVariant.allCases)
+    func eachVariantDiffersAndItsTemplateRendersExactlyIt(_ variant: CredentialVariant) throws {
+        for (value, basic) in [("sk-0123456789abcdef0123456789abcdef", false), ("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl", false),
+                               ("admin:secret-password", true)] {
+            guard let altered = variant.apply(to: value, basic: basic) else {
+                #expect(basic && [.caseChanged, .withPrefix].contains(variant), "\(variant) of \(value)")
+                continue
+            }
+            #expect(altered != value)
+            if basic { #expect(altered.hasPrefix("admin:"), "only the password is altered") }
+            let rendered = try Template(runId: "r", variables: ["cred": .string(value)]).renderString(variant.template(variable: "cred", altered: altered))
+            #expect(rendered == altered, "\(variant): \(variant.template(variable: "cred", altered: altered))")
+        }
+    }
+
+    @Test func passwordHashesAndThePasswordSentAreFoundInTheBody() {
+        let hash = "$2b$12$" + String(repeating: "a", count: 53)
+        let response = ReceivedResponse(
+            status: 200, headers: [("Content-Type", "application/json")],
+            body: Data(#"{"user": {"hash": "\#(hash)", "echo": "you sent hunter22!"}}"#.utf8))
+        let leaks = SecretScan.leaks(in: response, sent: #"{"email": "a@b.c", "password": "hunter22!"}"#)
+        #expect(leaks.map(\.description) == ["/user/echo holds the password the request sent", "/user/hash holds a bcrypt hash"])
+        #expect(leaks.map(\.marker) == ["hunter22!", "$2b$12$"], "the hash's format prefix, never the hash")
+        #expect(leaks[1].expectation == ["text": .object(["notContains": .string("$2b$12$")])])
+    }
+
+    @Test func aTokenThatCarriesTheUsersRowIsALeak() {
+        let token = Self.token(["userId": .string("u1"), "email": .string("a@b.c"), "password": .string("5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8")])
+        let response = ReceivedResponse(status: 200, headers: [("Content-Type", "application/json")], body: Data(#"{"token": "\#(token)"}"#.utf8))
+        let leaks = SecretScan.leaks(in: response, sent: nil)
+        #expect(leaks.map(\.description) == ["the token at /token carries the claim password"])
+        #expect(leaks[0].expectation == ["body": .object(["/token": .object(["jwtClaims": .object(["notContains": .string("\"password\"")])])])])
+        let clean = ReceivedResponse(
+            status: 200, headers: [("Content-Type", "application/json")], body: Data(#"{"token": "\#(Self.token(["sub": .string("u1")]))"}"#.utf8))
+        #expect(SecretScan.leaks(in: clean, sent: #"{"password": "secret123"}"#).isEmpty)
+    }
+
+    @Test func theJWTClaimsMatcherAndFilterReadThePayload() throws {
+        let token = Self.token(["sub": .string("u1"), "password": .string("x")])
+        let matcher = try JSONDecoder().decode(Matcher.self, from: Data(#"{"jwtClaims": {"notContains": "\"password\""}}"#.utf8))
+        let template = Template(runId: "r", variables: [:])
+        #expect(try matcher.failure(for: .string(token), render: template.render)?.hasPrefix("its claims: expected no") == true)
+        #expect(try matcher.failure(for: .string(Self.token(["sub": .string("u1")])), render: template.render) == nil)
+        #expect(try matcher.failure(for: .string("not a token"), render: template.render) == "expected a JWT, found \"not a token\"")
+        let claims = try Template(runId: "r", variables: ["t": .string(token)]).render("{{ t | jwtClaims }}")
+        #expect(claims == .object(["sub": .string("u1"), "password": .string("x")]))
+    }
+}
