@@ -10,10 +10,16 @@ struct FuzzCommand: AsyncParsableCommand {
         abstract: "Send generated requests (valid ones, ones breaking one schema keyword, broken encodings, bad credentials, unlisted methods) and report each broken promise of the spec by class.",
         discussion: """
             Finding classes: \(Fuzzer.FindingClass.allCases.map(\.rawValue).joined(separator: ", ")); with --stateful: \
-            \(StatefulExplorer.FindingClass.allCases.map(\.rawValue).joined(separator: ", ")). Credentials come from the set-up \
+            \(Self.statefulClasses.joined(separator: ", ")). Credentials come from the set-up \
             scenario's variables (or --var) named after the spec's security schemes. The same --seed and --count send \
             the same requests.
             """)
+
+    /// The finding classes of `--stateful`: the resource lifecycles', then the account model's own.
+    static var statefulClasses: [String] {
+        let resources = ResourceExplorer.FindingClass.allCases.map(\.rawValue)
+        return resources + StatefulExplorer.FindingClass.allCases.map(\.rawValue).filter { !resources.contains($0) }
+    }
 
     @Option(help: "The deployment to fuzz; only loopback addresses unless --allow-remote.")
     var baseURL: String
@@ -33,7 +39,7 @@ struct FuzzCommand: AsyncParsableCommand {
     @Option(help: "Leave out these operations (repeatable): an operationId or 'METHOD /path'.")
     var exclude: [String] = []
 
-    @Flag(help: "Random sequences of operations checked against a model of users and their keys, instead of single requests.")
+    @Flag(help: "Lifecycles of every collection the spec describes (created, read, listed, updated, deleted) checked against what a resource must do, and for this project's API random sequences against a model of users and their keys, instead of single requests.")
     var stateful = false
 
     @Option(help: "Seed of the generated requests (default: random, printed).")
@@ -92,8 +98,25 @@ struct FuzzCommand: AsyncParsableCommand {
         let deadline = ContinuousClock.now + .seconds(duration)
         let report: FuzzReport
         if stateful {
-            let explorer = try StatefulExplorer(spec: spec, baseURL: base, seed: seed, executor: executor)
-            report = await explorer.run(count: count, deadline: deadline, jobs: jobs, save: saveFailures)
+            // Lifecycles of every collection the spec describes (any API), and for this project's API its model of
+            // accounts and keys on top.
+            let resources = ResourceExplorer(
+                fuzzer: Fuzzer(spec: spec, baseURL: base, seed: seed, credentials: credentials, knownValues: known), executor: executor)
+            let accounts = StatefulExplorer.applies(to: spec) ? try StatefulExplorer(spec: spec, baseURL: base, seed: seed, executor: executor) : nil
+            guard !resources.resources.isEmpty || accounts != nil else {
+                throw Failure.invalidInput("--stateful found no collection in the spec (a POST on /things with an item operation on /things/{id}, "
+                    + "linked by OpenAPI links or by an id in the create's answer or its Location header)")
+            }
+            for line in resources.description { print("  resource \(line)") }
+            var combined = FuzzReport()
+            if !resources.resources.isEmpty {
+                combined.merge(await resources.run(count: count, deadline: deadline))
+            }
+            if let accounts {
+                print("  and the model of accounts and API keys")
+                combined.merge(await accounts.run(count: count, deadline: deadline, jobs: jobs, save: saveFailures))
+            }
+            report = combined
         } else {
             let fuzzer = Fuzzer(spec: spec, baseURL: base, seed: seed, credentials: credentials, operations: selected, knownValues: known)
             let writer = FailureScenario(

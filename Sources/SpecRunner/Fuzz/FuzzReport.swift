@@ -28,6 +28,18 @@ struct FuzzReport: Sendable {
     /// Requests that met a busy answer (429 or 503 with `Retry-After`) and were sent again after the wait.
     var waited = 0
 
+    /// Adds another run's counts, findings and notes (a stateful run's two explorers).
+    mutating func merge(_ other: FuzzReport) {
+        sent += other.sent
+        failedCount += other.failedCount
+        statuses.merge(other.statuses, uniquingKeysWith: +)
+        entries += other.entries
+        notes += other.notes
+        reached.merge(other.reached) { ($0.answered + $1.answered, $0.succeeded + $1.succeeded) }
+        notSent.merge(other.notSent, uniquingKeysWith: +)
+        waited += other.waited
+    }
+
     /// Requests answered with no finding.
     var passedCount: Int { sent - failedCount - notSent.values.reduce(0, +) }
 

@@ -109,6 +109,9 @@ struct Fuzzer: Sendable {
     /// Values made earlier in the run (the set-up scenario's variables and `--var`), used half the time for
     /// parameters of the same name, e.g. a created `note_id`.
     let knownValues: [String: String]
+    /// Parameters some answer feeds through OpenAPI `links` (`operationId/name`), such as a page cursor: a value
+    /// only the server can make, so an optional one is sent only with a known value (or broken on purpose).
+    let linkFed: Set<String>
 
     init(
         spec: OpenAPISpec, baseURL: String, seed: UInt64, credentials: [String: String], operations: [OpenAPISpec.Operation]? = nil,
@@ -119,6 +122,7 @@ struct Fuzzer: Sendable {
         self.seed = seed
         self.credentials = credentials
         self.knownValues = knownValues
+        linkFed = spec.linkedParameters
         self.operations = operations ?? spec.operations.values.sorted { $0.id < $1.id }
     }
 
@@ -162,12 +166,13 @@ struct Fuzzer: Sendable {
         var styledQuery: [String] = []
         for parameter in spec.parameters(of: operation) {
             guard let name = parameter.name, parameter.location != nil else { continue }
-            guard parameter.isRequired || Bool.random(using: &random) else { continue }
+            let fedByLink = linkFed.contains("\(operation.id)/\(name)") && knownValues[name] == nil
+            guard parameter.isRequired || (fedByLink ? fuzzCase == .schemaViolation : Bool.random(using: &random)) else { continue }
             // A value the run made earlier (a set-up capture named like the parameter) three times in four, so that
             // requests reach real resources; otherwise one generated from the schema. DELETE gets generated values
             // only, so the resource stays there for the rest of the run.
             let known = operation.method == "DELETE" ? nil : knownValues[name].flatMap { random.next() % 4 == 0 ? nil : $0 }
-            let value = known.map { Self.parameterValue($0, schemaAt: parameter.schema, sampler: sampler) }
+            let value = known.map { ParameterStyle.typed($0, schemaAt: parameter.schema, in: spec) }
                 ?? (parameter.schema.resolve(in: spec.document) == nil ? .string("x") : (sampler.valid(at: parameter.schema) ?? .string("x")))
             parameterValues.append((parameter, value))
         }
@@ -177,7 +182,8 @@ struct Fuzzer: Sendable {
                 let entry = parameterValues[index]
                 guard entry.parameter.schema.resolve(in: spec.document) != nil else { return [] }
                 return sampler.violations(of: entry.value, at: entry.parameter.schema)
-                    .filter { Self.serializable($0, as: entry.value) }.map { (index, $0) }
+                    .filter { Self.serializable($0, as: entry.value) && !spec.validator.validate(Self.onTheWire($0.value, schemaAt: entry.parameter.schema, in: spec), schemaAt: entry.parameter.schema).isEmpty }
+                    .map { (index, $0) }
             }
             if let keyword = Self.pick(candidates.map(\.1), using: &random)?.keyword,
                let (index, violation) = candidates.filter({ $0.1.keyword == keyword }).randomElement(using: &random) {
@@ -402,23 +408,20 @@ struct Fuzzer: Sendable {
         }
     }
 
+    /// A parameter value as the server reads it back from its text: `42` breaks a string's `type` as JSON but is the
+    /// string "42" in a URL, so such a violation cannot be sent.
+    static func onTheWire(_ value: JSONValue, schemaAt pointer: JSONPointer, in spec: OpenAPISpec) -> JSONValue {
+        guard case .array(let items) = value else { return ParameterStyle.typed(value.displayText, schemaAt: pointer, in: spec) }
+        let itemsAt = SchemaSampler(document: spec.document, validator: spec.validator, random: SeededRandom(seed: 0)).resolved(pointer)?.0.appending("items")
+        return .array(items.map { item in itemsAt.map { ParameterStyle.typed(item.displayText, schemaAt: $0, in: spec) } ?? .string(item.displayText) })
+    }
+
     /// The schema pointers of the operation's parameters, by `in/name`.
     func parameterSchemas(of operation: OpenAPISpec.Operation) -> [String: JSONPointer] {
         Dictionary(spec.parameters(of: operation).compactMap { parameter in
             guard let name = parameter.name, let location = parameter.location, parameter.schema.resolve(in: spec.document) != nil else { return nil }
             return ("\(location)/\(name)", parameter.schema)
         }, uniquingKeysWith: { first, _ in first })
-    }
-
-    /// A parameter's text as the JSON value its schema describes (`42` as an integer where the schema says so).
-    static func parameterValue(_ text: String, schemaAt pointer: JSONPointer, sampler: SchemaSampler) -> JSONValue {
-        let type = sampler.resolved(pointer).map { SchemaSampler.type(of: $0.1) }
-        switch type {
-        case "integer": return Int64(text).map(JSONValue.integer) ?? .string(text)
-        case "number": return Double(text).map(JSONValue.number) ?? .string(text)
-        case "boolean": return ["true": JSONValue.bool(true), "false": .bool(false)][text] ?? .string(text)
-        default: return .string(text)
-        }
     }
 
     /// The methods the operation's path lists.

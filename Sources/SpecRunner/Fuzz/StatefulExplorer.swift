@@ -55,6 +55,11 @@ struct StatefulExplorer: Sendable {
     let seed: UInt64
     let executor: HTTPExecutor
 
+    /// Whether the spec has the operations of this project's accounts and keys.
+    static func applies(to spec: OpenAPISpec) -> Bool {
+        needed.allSatisfy { spec.operations[$0] != nil }
+    }
+
     init(spec: OpenAPISpec, baseURL: String, seed: UInt64, executor: HTTPExecutor) throws {
         let missing = Self.needed.filter { spec.operations[$0] == nil }
         guard missing.isEmpty else {

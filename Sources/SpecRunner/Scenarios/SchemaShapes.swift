@@ -34,4 +34,19 @@ struct SchemaShapes {
         }
         return false
     }
+
+    /// The property names a schema names for an object, through `$ref`, `allOf` and every `oneOf`/`anyOf` branch.
+    func properties(at pointer: JSONPointer, depth: Int = 0) -> Set<String> {
+        guard depth < 32, let schema = pointer.resolve(in: document) else { return [] }
+        if let reference = schema["$ref"]?.stringValue, let target = JSONPointer(reference) {
+            return properties(at: target, depth: depth + 1)
+        }
+        var names = Set((schema["properties"]?.objectValue ?? [:]).keys)
+        for keyword in ["allOf", "oneOf", "anyOf"] {
+            for index in (schema[keyword]?.arrayValue ?? []).indices {
+                names.formUnion(properties(at: pointer.appending(keyword).appending(index), depth: depth + 1))
+            }
+        }
+        return names
+    }
 }

@@ -11,6 +11,12 @@ extension OpenAPISpec {
         for header in documented.requiredHeaders where response.header(header) == nil {
             failures.append("spec: header \(header) is required for \(operation.id) \(documented.statusKey) but missing")
         }
+        // A documented header that is present must match its schema (`Retry-After` an integer, `Location` a URI).
+        for (name, schema) in documented.headers.sorted(by: { $0.key < $1.key }) {
+            guard let schema: JSONPointer = schema, let text = response.header(name) else { continue }
+            let typed = ParameterStyle.typed(text, schemaAt: schema, in: self)
+            failures += validator.validate(typed, schemaAt: schema).map { "spec: header \(name): \($0.message)" }
+        }
         if documented.content.isEmpty {
             if !response.body.isEmpty {
                 failures.append("spec: \(operation.id) \(documented.statusKey) documents no body, got \(response.body.count) bytes")

@@ -35,4 +35,23 @@ extension OpenAPISpec {
     func parameter(of operation: Operation, in location: String, named name: String) -> Parameter? {
         parameters(of: operation).first { $0.location == location && $0.name == name }
     }
+
+    /// The parameters that OpenAPI `links` of some response feed, as `operationId/name` (a link's parameter may
+    /// name its place: `query.cursor`).
+    var linkedParameters: Set<String> {
+        var fed: Set<String> = []
+        for operation in operations.values {
+            for status in operation.statuses {
+                var response = operation.pointer.appending("responses").appending(status).resolve(in: document)
+                if let reference = response?["$ref"]?.stringValue { response = JSONPointer(reference)?.resolve(in: document) }
+                for link in (response?["links"]?.objectValue ?? [:]).values {
+                    guard let target = link["operationId"]?.stringValue else { continue }
+                    for name in (link["parameters"]?.objectValue ?? [:]).keys {
+                        fed.insert("\(target)/\(name.split(separator: ".", maxSplits: 1).last.map(String.init) ?? name)")
+                    }
+                }
+            }
+        }
+        return fed
+    }
 }

@@ -23,6 +23,8 @@ struct OpenAPISpec: Sendable {
         /// Media type -> pointer to its schema (nil when the media type has no schema).
         let content: [String: JSONPointer?]
         let requiredHeaders: [String]
+        /// Every documented header by name, with the pointer of its schema when it has one.
+        let headers: [String: JSONPointer?]
         /// Media type -> how its server-sent events are described (`x-event-schema`, `x-error-event-schema`, `x-terminator`).
         let streams: [String: StreamSpec]
     }
@@ -109,8 +111,16 @@ struct OpenAPISpec: Sendable {
                         terminator: media["x-terminator"]?.stringValue)
                 }
             }
-            let headers = (response["headers"]?.objectValue ?? [:]).filter { $0.value["required"] == .bool(true) }.map(\.key).sorted()
-            return ResponseSpec(statusKey: key, content: content, requiredHeaders: headers, streams: streams)
+            var headers: [String: JSONPointer?] = [:]
+            for (name, header) in response["headers"]?.objectValue ?? [:] {
+                var headerPointer = pointer.appending("headers").appending(name)
+                if let reference = header["$ref"]?.stringValue, let target = JSONPointer(reference) { headerPointer = target }
+                headers[name] = headerPointer.appending("schema").resolve(in: document) == nil ? nil : headerPointer.appending("schema")
+            }
+            let required = (response["headers"]?.objectValue ?? [:]).filter { name, header in
+                (header["$ref"]?.stringValue.flatMap(JSONPointer.init)?.resolve(in: document) ?? header)["required"] == .bool(true)
+            }.map(\.key).sorted()
+            return ResponseSpec(statusKey: key, content: content, requiredHeaders: required, headers: headers, streams: streams)
         }
         return nil
     }

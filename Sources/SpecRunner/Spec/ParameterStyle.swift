@@ -71,4 +71,19 @@ struct ParameterStyle: Sendable, Equatable {
         default: return body
         }
     }
+
+    /// A header's or parameter's text as the JSON value its schema describes: a number, an integer or a boolean
+    /// where the schema says so (`"42"` as 42), an array of those from `a,b`; otherwise the text.
+    static func typed(_ text: String, schemaAt pointer: JSONPointer, in spec: OpenAPISpec) -> JSONValue {
+        let sampler = SchemaSampler(document: spec.document, validator: spec.validator, random: SeededRandom(seed: 0))
+        guard let (at, schema) = sampler.resolved(pointer) else { return .string(text) }
+        switch SchemaSampler.type(of: schema) {
+        case "integer": return Int64(text.trimmingCharacters(in: .whitespaces)).map(JSONValue.integer) ?? .string(text)
+        case "number": return Double(text.trimmingCharacters(in: .whitespaces)).map(JSONValue.number) ?? .string(text)
+        case "boolean": return ["true": JSONValue.bool(true), "false": .bool(false)][text] ?? .string(text)
+        case "array":
+            return .array(text.split(separator: ",").map { typed($0.trimmingCharacters(in: .whitespaces), schemaAt: at.appending("items"), in: spec) })
+        default: return .string(text)
+        }
+    }
 }
