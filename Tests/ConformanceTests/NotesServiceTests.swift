@@ -20,7 +20,7 @@ struct NotesServiceTests {
     /// Runs every scenario against the service started with `breaks`.
     static func run(breaking breaks: [String] = []) async throws -> RunResult {
         let (spec, loaded) = try Self.load()
-        return try await NotesService.with(breaks: breaks) { base in
+        return try await ExampleService.with("notes-service", breaks: breaks) { base in
             var run = ConformanceRun(spec: spec, scenarios: loaded.map(\.scenario), baseURL: base)
             run.variables = ["adminPassword": adminPassword]
             run.timeout = 30
@@ -32,7 +32,7 @@ struct NotesServiceTests {
     static func fuzz(breaking breaks: [String] = [], count: Int = 600) async throws -> FuzzReport {
         let (spec, _) = try Self.load()
         let setup = try ScenarioLoader.load(file: folder.appendingPathComponent("fuzz-setup.yaml"))
-        return try await NotesService.with(breaks: breaks) { base in
+        return try await ExampleService.with("notes-service", breaks: breaks) { base in
             var known = try await FuzzRun.variables(from: setup.scenario, spec: spec, baseURL: base, given: [:])
             known["adminBasic"] = "admin:\(adminPassword)"
             let credentials = known.filter { ["bearer", "queryKey", "cookieSession", "adminBasic"].contains($0.key) }
@@ -96,37 +96,4 @@ struct NotesServiceTests {
         }
         #expect(!markdown.contains("8787"))
     }
-}
-
-/// The notes service as a child process on a free loopback port, stopped when the body returns.
-enum NotesService {
-    static func with<T: Sendable>(breaks: [String], _ body: (String) async throws -> T) async throws -> T {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", NotesServiceTests.folder.appendingPathComponent("app.py").path, "--port", "0"]
-            + breaks.flatMap { ["--break", $0] }
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        defer {
-            process.terminate()
-            process.waitUntilExit()
-        }
-        // The first line is `listening on http://127.0.0.1:PORT`.
-        var line = ""
-        while !line.contains("\n") {
-            let data = output.fileHandleForReading.availableData
-            if data.isEmpty { break }
-            line += String(decoding: data, as: UTF8.self)
-        }
-        line = String(line.prefix { $0 != "\n" })
-        guard line.hasPrefix("listening on ") else { throw NotesServiceError(message: "the notes service did not start: '\(line)'") }
-        return try await body(String(line.dropFirst("listening on ".count)))
-    }
-}
-
-struct NotesServiceError: Error, CustomStringConvertible {
-    let message: String
-    var description: String { message }
 }

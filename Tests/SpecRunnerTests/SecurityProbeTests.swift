@@ -59,3 +59,26 @@ struct SecurityProbeTests {
         #expect(claims == .object(["sub": .string("u1"), "password": .string("x")]))
     }
 }
+
+/// Strings made from a schema's `pattern` match it.
+@Suite("Pattern sampler")
+struct PatternSamplerTests {
+    @Test(arguments: [
+        "^itm_[a-z0-9]{12}$", "^[0-9]{13}$", "^[a-z0-9-]+$", #"^\d{3}-\d{4}$"#, "^(sk|pk)_(live|test)_[A-Za-z0-9]{8,24}$", "^[^@\\s]+@[^@\\s]+\\.[a-z]{2,}$",
+        "^[A-Z][a-z]*( [A-Z][a-z]*)?$", "^\\$[0-9]+(\\.[0-9]{2})?$", "[.]x?", "^[\\w.-]{1,8}$", "^(?:a|bc)+$",
+    ])
+    func everySampleMatchesItsPattern(_ pattern: String) throws {
+        let sampler = try #require(PatternSampler(pattern))
+        var random = SeededRandom(seed: 11)
+        for _ in 0..<50 {
+            let sample = sampler.sample(using: &random)
+            #expect(SchemaValidator.matches(sample, pattern: pattern), "\(sample) does not match /\(pattern)/")
+        }
+    }
+
+    @Test func patternsItCannotReadAreLeftToTheOtherStrings() {
+        #expect(PatternSampler("^(?=.*[A-Z]).{8,}$") == nil, "a look-ahead")
+        #expect(PatternSampler("^(a)\\1$") == nil, "a back-reference")
+        #expect(PatternSampler("[z-a]") == nil, "a reversed range")
+    }
+}

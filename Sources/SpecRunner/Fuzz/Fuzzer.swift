@@ -128,6 +128,9 @@ struct Fuzzer: Sendable {
 
     static let methods = ["GET", "PUT", "POST", "DELETE", "PATCH", "TRACE"]
 
+    /// Requests per operation with a body, after the odd strings, that break the body's keywords one after another.
+    static let keywordTurns = 12
+
     /// The `index`th request of the run: the same for the same seed, whatever order requests are sent in.
     func plan(_ index: Int) -> Plan {
         var random = SeededRandom.forRequest(seed: seed, index: index)
@@ -153,7 +156,11 @@ struct Fuzzer: Sendable {
         cases += [.valid, .valid] + (cases.contains(.schemaViolation) ? [.schemaViolation, .schemaViolation] : [])
         // The first requests go through every odd string for every operation with a body, then choices are random.
         let systematic = index < operations.count * SchemaSampler.oddStrings.count && bodyPointer != nil
-        let fuzzCase = systematic ? .oddValues : cases.randomElement(using: &random)!
+        // Then every keyword of every body schema is broken once, in turn, before violations are chosen at random.
+        let oddPhase = operations.count * SchemaSampler.oddStrings.count
+        let keywordTurn = (oddPhase..<oddPhase + operations.count * Self.keywordTurns).contains(index) && bodyPointer != nil
+            ? (index - oddPhase) / operations.count : nil
+        let fuzzCase = systematic ? .oddValues : keywordTurn != nil ? .schemaViolation : cases.randomElement(using: &random)!
         let odd = systematic ? SchemaSampler.oddStrings[index / operations.count] : SchemaSampler.oddStrings.randomElement(using: &random)!
 
         var detail = fuzzCase.rawValue
@@ -164,6 +171,8 @@ struct Fuzzer: Sendable {
         var placed: [PlacedCredential] = []
         var parameterValues: [(parameter: OpenAPISpec.Parameter, value: JSONValue)] = []
         var styledQuery: [String] = []
+        // Link-fed parameters taken only so that one of them may be the parameter broken; the others are dropped.
+        var onlyIfBroken: Set<String> = []
         for parameter in spec.parameters(of: operation) {
             guard let name = parameter.name, parameter.location != nil else { continue }
             let fedByLink = linkFed.contains("\(operation.id)/\(name)") && knownValues[name] == nil
@@ -175,8 +184,9 @@ struct Fuzzer: Sendable {
             let value = known.map { ParameterStyle.typed($0, schemaAt: parameter.schema, in: spec) }
                 ?? (parameter.schema.resolve(in: spec.document) == nil ? .string("x") : (sampler.valid(at: parameter.schema) ?? .string("x")))
             parameterValues.append((parameter, value))
+            if fedByLink, !parameter.isRequired { onlyIfBroken.insert(name) }
         }
-        if fuzzCase == .schemaViolation, bodyPointer == nil || random.next() % 3 == 0 {
+        if fuzzCase == .schemaViolation, keywordTurn == nil, bodyPointer == nil || random.next() % 3 == 0 {
             // Break one keyword of one parameter's schema instead of the body.
             let candidates = parameterValues.indices.flatMap { index -> [(Int, SchemaSampler.Violation)] in
                 let entry = parameterValues[index]
@@ -189,12 +199,13 @@ struct Fuzzer: Sendable {
                let (index, violation) = candidates.filter({ $0.1.keyword == keyword }).randomElement(using: &random) {
                 parameterValues[index].value = violation.value
                 let parameter = parameterValues[index].parameter
+                onlyIfBroken.remove(parameter.name ?? "")
                 detail = "\(violation.keyword) of the \(parameter.location ?? "") parameter \(parameter.name ?? "")"
                 parameterViolated = true
             }
         }
         for (parameter, value) in parameterValues {
-            guard let name = parameter.name else { continue }
+            guard let name = parameter.name, !onlyIfBroken.contains(name) else { continue }
             let style = parameter.style
             switch parameter.location {
             case "path": path = path.replacingOccurrences(of: "{\(name)}", with: style.text(name: name, value: value, encode: FormEncoding.component))
@@ -256,7 +267,7 @@ struct Fuzzer: Sendable {
             case .schemaViolation where !parameterViolated:
                 let violations = sampler.violations(of: value ?? .object([:]), at: bodyPointer)
                     .filter { requestBody.encoding == .json || Self.formBreakable.contains($0.keyword) }
-                if let violation = Self.pick(violations, using: &random) {
+                if let violation = Self.pick(violations, turn: keywordTurn, using: &random) {
                     value = violation.value
                     detail = "\(violation.keyword) at \(violation.at.description.isEmpty ? "/" : violation.at.description)"
                 } else {
@@ -387,9 +398,10 @@ struct Fuzzer: Sendable {
 
     /// A violation chosen keyword first (each keyword as likely as any other), then among that keyword's, so that
     /// rare keywords such as `enum` are tried as often as `type`, which every node has.
-    static func pick(_ violations: [SchemaSampler.Violation], using random: inout SeededRandom) -> SchemaSampler.Violation? {
+    /// With a `turn`, the turn-th keyword in order (a random one once the turns pass the keywords there are).
+    static func pick(_ violations: [SchemaSampler.Violation], turn: Int? = nil, using random: inout SeededRandom) -> SchemaSampler.Violation? {
         let keywords = Array(Set(violations.map(\.keyword))).sorted()
-        guard let keyword = keywords.randomElement(using: &random) else { return nil }
+        guard let keyword = turn.flatMap({ $0 < keywords.count ? keywords[$0] : nil }) ?? keywords.randomElement(using: &random) else { return nil }
         return violations.filter { $0.keyword == keyword }.randomElement(using: &random)
     }
 

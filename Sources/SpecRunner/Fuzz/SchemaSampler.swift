@@ -69,13 +69,19 @@ struct SchemaSampler {
         case "array":
             let minimum = Int(schema["minItems"]?.numberValue ?? 0)
             let maximum = Int(schema["maxItems"]?.numberValue ?? Double(minimum + 3))
-            let count = Int.random(in: minimum...max(minimum, min(maximum, minimum + 3)), using: &random)
+            // Now and then exactly at a bound (as many items as allowed, up to 16), where off-by-one bugs live.
+            let count = Int.random(in: 0..<4, using: &random) == 0
+                ? (Bool.random(using: &random) ? minimum : max(minimum, min(maximum, 16)))
+                : Int.random(in: minimum...max(minimum, min(maximum, minimum + 3)), using: &random)
             let items = pointer.appending("items")
             return .array((0..<count).map { _ in items.resolve(in: document) == nil ? .string("item") : valid(at: items, depth: depth + 1) ?? .null })
         case "integer", "number":
             let low = schema["minimum"]?.numberValue ?? (schema["exclusiveMinimum"]?.numberValue).map { $0 + 1 } ?? 0
             let high = schema["maximum"]?.numberValue ?? (schema["exclusiveMaximum"]?.numberValue).map { $0 - 1 } ?? low + 1_000
-            let value = Double.random(in: low...max(low, high), using: &random)
+            // Now and then exactly a bound the schema states.
+            let bounds = [schema["minimum"]?.numberValue, schema["maximum"]?.numberValue].compactMap { $0 }
+            let value = Int.random(in: 0..<5, using: &random) == 0 && !bounds.isEmpty
+                ? bounds.randomElement(using: &random)! : Double.random(in: low...max(low, high), using: &random)
             return .number(Self.type(of: schema) == "integer" ? value.rounded(.down) : value)
         case "boolean":
             return .bool(Bool.random(using: &random))
@@ -96,6 +102,13 @@ struct SchemaSampler {
     private mutating func string(for schema: JSONValue) -> String {
         let minimum = Int(schema["minLength"]?.numberValue ?? 0)
         let maximum = Int(schema["maxLength"]?.numberValue ?? 64)
+        if let pattern = schema["pattern"]?.stringValue, let generator = PatternSampler(pattern) {
+            return generator.sample(using: &random)
+        }
+        if schema["format"] == nil, schema["maxLength"] != nil, maximum <= 1_000, Int.random(in: 0..<5, using: &random) == 0 {
+            // Exactly as long as allowed, or as short.
+            return String(repeating: "a", count: Bool.random(using: &random) ? maximum : minimum)
+        }
         let candidates: [String] = switch schema["format"]?.stringValue {
         case "email": ["user-\(random.next() % 1_000_000)@example.com"]
         case "date-time": ["2026-11-29T06:56:40Z"]
@@ -145,6 +158,13 @@ struct SchemaSampler {
         func add(_ keyword: String, _ replacement: JSONValue?) {
             let broken = root.editing(at: location) { _ in replacement }
             found.append(Violation(keyword: keyword, at: location, value: broken))
+        }
+        for keyword in ["oneOf", "anyOf"] {
+            // The branch the value belongs to (by the discriminator, else the first it matches) is broken in turn.
+            let branches = (schema[keyword]?.arrayValue ?? []).indices.map { pointer.appending(keyword).appending($0) }
+            if let branch = validator.branch(of: node, among: branches, discriminator: schema["discriminator"]) {
+                collect(root, at: branch, in: location, into: &found, depth: depth + 1)
+            }
         }
         if schema["type"] != nil || schema["properties"] != nil { add("type", wrongType(for: node)) }
         if let options = schema["enum"]?.arrayValue { add("enum", Self.outside(options)) }

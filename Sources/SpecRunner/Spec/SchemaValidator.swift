@@ -237,12 +237,26 @@ struct SchemaValidator: Sendable {
     private func evaluateApplicators(
         _ instance: JSONValue, at path: JSONPointer, _ keywords: [String: JSONValue], _ context: Context, into evaluation: inout Evaluation
     ) {
+        // OpenAPI's discriminator: the property's value picks the branch, and only that branch is judged.
+        var discriminated: String?
+        if let property = keywords["discriminator"]?["propertyName"]?.stringValue, case .object(let object) = instance,
+           let value = object[property]?.stringValue, let key = ["oneOf", "anyOf"].first(where: { keywords[$0] != nil })
+        {
+            discriminated = key
+            let branches = keywords[key]?.arrayValue ?? []
+            if let index = Self.discriminated(value, branches: branches, mapping: keywords["discriminator"]?["mapping"]) {
+                evaluation.merge(evaluate(instance, at: path, against: branches[index], context.child(key, String(index))))
+            } else {
+                let names = branches.compactMap { $0["$ref"]?.stringValue?.split(separator: "/").last.map(String.init) }
+                evaluation.issues.append(issue(path.appending(property), context, "discriminator", "'\(value)' names none of the schemas \(key) allows (\(names.joined(separator: ", ")))"))
+            }
+        }
         if let schemas = keywords["allOf"]?.arrayValue {
             for (index, schema) in schemas.enumerated() {
                 evaluation.merge(evaluate(instance, at: path, against: schema, context.child("allOf", String(index))))
             }
         }
-        if let schemas = keywords["anyOf"]?.arrayValue {
+        if discriminated != "anyOf", let schemas = keywords["anyOf"]?.arrayValue {
             let results = schemas.enumerated().map { evaluate(instance, at: path, against: $1, context.child("anyOf", String($0))) }
             if results.contains(where: \.isValid) {
                 results.forEach { evaluation.mergeAnnotations($0) }
@@ -250,7 +264,7 @@ struct SchemaValidator: Sendable {
                 evaluation.issues.append(issue(path, context, "anyOf", "matches none of the \(schemas.count) allowed schemas: \(explain(results.map(\.issues)))"))
             }
         }
-        if let schemas = keywords["oneOf"]?.arrayValue {
+        if discriminated != "oneOf", let schemas = keywords["oneOf"]?.arrayValue {
             let results = schemas.enumerated().map { evaluate(instance, at: path, against: $1, context.child("oneOf", String($0))) }
             let matching = results.indices.filter { results[$0].isValid }
             if matching.isEmpty {
@@ -273,6 +287,24 @@ struct SchemaValidator: Sendable {
                 evaluation.merge(evaluate(instance, at: path, against: otherwise, context.child("else")))
             }
         }
+    }
+
+    /// The branch a discriminator's value names: through `mapping` (a name or a reference), else the branch whose
+    /// `$ref` ends with the value as its schema name.
+    static func discriminated(_ value: String, branches: [JSONValue], mapping: JSONValue?) -> Int? {
+        let target = mapping?[value]?.stringValue.map { $0.hasPrefix("#") ? $0 : "#/components/schemas/\($0)" } ?? "#/components/schemas/\(value)"
+        return branches.firstIndex { $0["$ref"]?.stringValue == target }
+    }
+
+    /// The branch among `branches` (pointers to the `oneOf`/`anyOf` entries) that `value` belongs to: the one the
+    /// discriminator names, else the first it matches as a request.
+    func branch(of value: JSONValue, among branches: [JSONPointer], discriminator: JSONValue?) -> JSONPointer? {
+        if let property = discriminator?["propertyName"]?.stringValue, let name = value[property]?.stringValue,
+           let index = Self.discriminated(name, branches: branches.compactMap { $0.resolve(in: document) }, mapping: discriminator?["mapping"])
+        {
+            return branches[index]
+        }
+        return branches.first { validate(value, schemaAt: $0, direction: .request).isEmpty }
     }
 
     /// Why each branch of an `anyOf`/`oneOf` failed: `[0] at '/x' ...; [1] ...`.

@@ -1,0 +1,35 @@
+import Foundation
+
+/// An example service under `examples/` (a Python app that prints `listening on URL`) as a child process on a free
+/// loopback port, stopped when the body returns.
+enum ExampleService {
+    static func with<T: Sendable>(_ example: String, breaks: [String], _ body: (String) async throws -> T) async throws -> T {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        let script = ConformanceTests.root.appendingPathComponent("examples/\(example)/app.py")
+        process.arguments = ["python3", script.path, "--port", "0"] + breaks.flatMap { ["--break", $0] }
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        // The first line is `listening on http://127.0.0.1:PORT`.
+        var line = ""
+        while !line.contains("\n") {
+            let data = output.fileHandleForReading.availableData
+            if data.isEmpty { break }
+            line += String(decoding: data, as: UTF8.self)
+        }
+        line = String(line.prefix { $0 != "\n" })
+        guard line.hasPrefix("listening on ") else { throw ExampleServiceError(message: "\(example) did not start: '\(line)'") }
+        return try await body(String(line.dropFirst("listening on ".count)))
+    }
+}
+
+struct ExampleServiceError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+}
