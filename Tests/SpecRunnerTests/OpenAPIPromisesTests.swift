@@ -93,7 +93,7 @@ struct OpenAPIPromisesTests {
         let writer = ParameterStyle(location: "query", style: style, explode: explode)
         #expect(writer.items(name: "color", value: .array([.integer(3), .integer(4), .integer(5)])).joined(separator: "&") == array)
         #expect(writer.items(name: "color", value: .object(["role": .string("admin"), "firstName": .string("Alex")])).joined(separator: "&") == object)
-        #expect(writer.items(name: "color", value: .array([])).isEmpty, "an empty array sends nothing")
+        #expect(writer.items(name: "color", value: .array([])) == (explode ? [] : ["color="]), "an empty array: nothing, or name= unexploded")
         #expect(writer.items(name: "q", value: .string("a b,c")) == ["q=a+b%2Cc"], "a delimiter inside a value is encoded")
     }
 
@@ -141,5 +141,32 @@ struct OpenAPIPromisesTests {
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
         let seconds = HTTPExecutor.retryAfterSeconds(formatter.string(from: Date().addingTimeInterval(30)))
         #expect(seconds.map { (25...31).contains($0) } == true, "\(String(describing: seconds))")
+    }
+
+    @Test func aDiscriminatorPicksTheBranchThatJudgesTheValue() throws {
+        let document = try JSONValue.parse(#"""
+            {"components": {"schemas": {
+              "Pet": {"oneOf": [{"$ref": "#/components/schemas/Cat"}, {"$ref": "#/components/schemas/Dog"}],
+                      "discriminator": {"propertyName": "kind", "mapping": {"cat": "Cat", "dog": "#/components/schemas/Dog"}}},
+              "Cat": {"type": "object", "required": ["kind", "lives"], "properties": {"kind": {"type": "string"}, "lives": {"type": "integer", "maximum": 9}}},
+              "Dog": {"type": "object", "required": ["kind"], "properties": {"kind": {"type": "string"}, "good": {"type": "boolean"}}}}}}
+            """#)
+        let validator = SchemaValidator(document: document)
+        let pet = JSONPointer("#/components/schemas/Pet")!
+        #expect(validator.validate(try JSONValue.parse(#"{"kind": "cat", "lives": 9}"#), schemaAt: pet).isEmpty)
+        let tooMany = validator.validate(try JSONValue.parse(#"{"kind": "cat", "lives": 10}"#), schemaAt: pet)
+        #expect(tooMany.map(\.schemaPath) == ["#/components/schemas/Cat/properties/lives/maximum"], "judged by Cat alone, not 'matches none'")
+        let unknown = validator.validate(try JSONValue.parse(#"{"kind": "fish"}"#), schemaAt: pet)
+        #expect(unknown.map(\.message) == ["'fish' names none of the schemas oneOf allows (Cat, Dog)"])
+        let branches = [pet.appending("oneOf").appending(0), pet.appending("oneOf").appending(1)]
+        #expect(validator.branch(of: try JSONValue.parse(#"{"kind": "dog"}"#), among: branches, discriminator: document["components"]?["schemas"]?["Pet"]?["discriminator"]) == branches[1])
+    }
+
+    @Test func aCollectionWithoutLinksIsInferredFromItsPaths() throws {
+        let spec = try ForeignAPITests.notesSpec()
+        let resource = try #require(ResourceModel.all(in: spec).first)
+        #expect(resource.path == "/notes" && !resource.fromLinks && resource.id == .body(JSONPointer("/id")!))
+        #expect(resource.paging == .offset(parameter: "offset") && resource.listItems == JSONPointer("/items"))
+        #expect(resource.update?.method == "PATCH" && resource.delete != nil)
     }
 }

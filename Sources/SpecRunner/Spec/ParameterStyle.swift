@@ -24,7 +24,7 @@ struct ParameterStyle: Sendable, Equatable {
     }
 
     /// A query or cookie parameter as `name=value` items, each name and value form-encoded and the style's
-    /// delimiters (`,`, `%20`, `|`) left as delimiters; an empty array sends nothing.
+    /// delimiters (`,`, `%20`, `|`) left as delimiters; an empty array is `name=`, or nothing when exploded.
     func items(name: String, value: JSONValue) -> [String] {
         let encode = FormEncoding.component
         let delimiter = switch style {
@@ -35,7 +35,8 @@ struct ParameterStyle: Sendable, Equatable {
         switch value {
         case .array(let elements):
             let texts = elements.map { encode($0.displayText) }
-            if texts.isEmpty { return [] }
+            // An empty list is `name=` when not exploded (RFC 6570's form expansion), and nothing when exploded.
+            if texts.isEmpty { return explode ? [] : ["\(encode(name))="] }
             return explode ? texts.map { "\(encode(name))=\($0)" } : ["\(encode(name))=\(texts.joined(separator: delimiter))"]
         case .object(let object):
             let entries = object.keys.sorted().map { (encode($0), encode(object[$0]!.displayText)) }
