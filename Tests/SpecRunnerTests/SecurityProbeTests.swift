@@ -82,3 +82,23 @@ struct PatternSamplerTests {
         #expect(PatternSampler("[z-a]") == nil, "a reversed range")
     }
 }
+
+/// Lint suggests the name meant for a misspelt operation or key.
+@Suite("Did you mean")
+struct SuggestionTests {
+    @Test func lintSuggestsTheNearestOperationAndKey() throws {
+        let spec = try ScenarioTests.spec()
+        let schema = try JSONValue.parse(Data(contentsOf: ScenarioTests.root.appendingPathComponent("spec/scenario.schema.json")))
+        let linter = ScenarioLinter(spec: spec, scenarioSchema: SchemaValidator(document: schema))
+        let loaded = try ScenarioLoader.load(text: """
+            name: typos
+            steps:
+              - operation: getHelth
+                expct: { status: 200 }
+            """, file: "typos.yaml")
+        let problems = linter.problems(in: loaded)
+        #expect(problems.contains { $0.hasSuffix("operation 'getHelth' is not in the spec (did you mean getHealth?)") }, "\(problems)")
+        #expect(problems.contains { $0.contains("'expct' is not allowed here (did you mean expect?)") }, "\(problems)")
+        #expect(Suggestion.closest(to: "completely-different", in: ["getHealth"]) == nil)
+    }
+}

@@ -10,7 +10,9 @@ struct ScenarioLinter {
     func problems(in loaded: ScenarioLoader.Loaded) -> [String] {
         var problems: [String] = []
         if let scenarioSchema {
-            problems += scenarioSchema.validate(loaded.document).map { "\(loaded.file): scenario schema: \($0)" }
+            problems += scenarioSchema.validate(loaded.document).map { issue in
+                "\(loaded.file): scenario schema: \(issue)" + unknownKeyHint(issue, in: scenarioSchema)
+            }
         }
         let scenario = loaded.scenario
         var defined = Set(scenario.requires)
@@ -35,7 +37,7 @@ struct ScenarioLinter {
                     }
                     problems += StepCheck(spec: spec, operation: operation, step: step).problems().map { "\(label): \($0)" }
                 } else {
-                    problems.append("\(label): operation '\(id)' is not in the spec")
+                    problems.append("\(label): operation '\(id)' is not in the spec" + Suggestion.hint(for: id, in: spec.operations.keys))
                 }
             }
             if let schema = step.expect.schema, JSONPointer(schema)?.resolve(in: spec.document) == nil {
@@ -48,6 +50,15 @@ struct ScenarioLinter {
             capturedSoFar.formUnion(step.capture.keys)
         }
         return problems
+    }
+
+    /// For a key the scenario schema does not allow, the nearest key it does allow at that place.
+    private func unknownKeyHint(_ issue: ValidationIssue, in schema: SchemaValidator) -> String {
+        guard issue.message.hasSuffix("is not allowed here"), let name = issue.instancePath.tokens.last,
+              let keyword = issue.schemaPath.split(separator: "#").last.map(String.init),
+              let object = JSONPointer("#" + keyword)?.tokens.dropLast(), let properties = JSONPointer(tokens: Array(object) + ["properties"]).resolve(in: schema.document)?.objectValue
+        else { return "" }
+        return Suggestion.hint(for: name, in: properties.keys)
     }
 
     static func pathParameters(_ path: String) -> [String] {
