@@ -3483,6 +3483,10 @@ overrides:
           "exclusiveMinimum": 0,
           "description": "Seconds."
         },
+        "url": {
+          "type": "string",
+          "description": "A target taken from the run, e.g. \"{{ location }}\" captured from a Location header: absolute, or relative to the base URL. It replaces the operation's path and path parameters."
+        },
         "retry": {
           "type": "object",
           "required": [

@@ -169,4 +169,23 @@ struct OpenAPIPromisesTests {
         #expect(resource.paging == .offset(parameter: "offset") && resource.listItems == JSONPointer("/items"))
         #expect(resource.update?.method == "PATCH" && resource.delete != nil)
     }
+
+    @Test func aStepMayTargetACapturedURLAbsoluteOrRelative() async throws {
+        let spec = try OpenAPISpec(document: Self.document, source: "test")
+        let step = try ScenarioLoader.load(text: """
+            name: located
+            steps:
+              - operation: getItem
+                url: "{{ location }}"
+                query: { limit: 2 }
+            """, file: "located.yaml").scenario.steps[0]
+        let executor = HTTPExecutor()
+        let runner = ScenarioRunner(spec: spec, executor: executor, baseURL: "http://127.0.0.1:1", variables: [:], defaultTimeout: 1, runId: "r")
+        let relative = Result { try runner.buildRequest(step, template: Template(runId: "r", variables: ["location": .string("/items/itm_1?x=1")])) }
+        let absolute = Result { try runner.buildRequest(step, template: Template(runId: "r", variables: ["location": .string("http://127.0.0.2:9/items/itm_2")])) }
+        try await executor.shutdown()
+        #expect(try relative.get().url == "http://127.0.0.1:1/items/itm_1?x=1&limit=2")
+        #expect(try absolute.get().url == "http://127.0.0.2:9/items/itm_2?limit=2")
+        #expect(step.references == ["location"])
+    }
 }

@@ -168,6 +168,17 @@ struct ScenarioRunner: Sendable {
             path = path.replacingOccurrences(of: "{\(name)}", with: text)
         }
         path = try template.renderString(path)
+        // A captured target (a Location header) replaces the path: absolute as it is, relative under the base URL.
+        var base = baseURL
+        if let url = step.url {
+            let target = try template.renderString(url)
+            if target.contains("://") {
+                base = ""
+                path = target
+            } else {
+                path = target.hasPrefix("/") ? target : "/" + target
+            }
+        }
         let styledQuery = try step.query.sorted { $0.key < $1.key }.flatMap { try style("query", $0.key).items(name: $0.key, value: template.render($0.value)) }
         var query: [(String, String)] = []
         var headers: [(name: String, value: String)] = try step.headers.sorted { $0.key < $1.key }.map { entry in
@@ -179,7 +190,7 @@ struct ScenarioRunner: Sendable {
         }
         cookies.apply(to: &headers)
         let items = styledQuery + query.map { FormEncoding.encode([$0]) }
-        if !items.isEmpty { path += "?" + items.joined(separator: "&") }
+        if !items.isEmpty { path += (path.contains("?") ? "&" : "?") + items.joined(separator: "&") }
         var body: String?
         if let form = step.form {
             body = FormEncoding.encode(try form.sorted { $0.key < $1.key }.map { ($0.key, try template.render($0.value).displayText) })
@@ -194,7 +205,7 @@ struct ScenarioRunner: Sendable {
         if body != nil, !headers.contains(where: { $0.name.caseInsensitiveCompare("Content-Type") == .orderedSame }) {
             headers.append(("Content-Type", "application/json"))
         }
-        return SentRequest(method: method, url: baseURL + path, headers: headers, body: body)
+        return SentRequest(method: method, url: base + path, headers: headers, body: body)
     }
 
     /// Adds a step's credentials where its `auth` says.

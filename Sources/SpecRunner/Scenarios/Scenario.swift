@@ -52,6 +52,9 @@ struct Step: Decodable, Sendable {
     /// A request outside the spec (unknown routes, wrong methods, CORS preflight).
     var request: RawRequest?
     var path: [String: JSONValue]
+    /// A target taken from the run (templated): a captured URL such as a `Location` header, absolute or relative to
+    /// the base URL. It replaces the operation's path and its path parameters.
+    var url: String?
     var query: [String: JSONValue]
     var headers: [String: JSONValue]
     var auth: Auth?
@@ -102,7 +105,7 @@ struct Step: Decodable, Sendable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case name, operation, request, path, query, headers, auth, body, rawBody, form, timeout, retry, expect, capture
+        case name, operation, request, path, url, query, headers, auth, body, rawBody, form, timeout, retry, expect, capture
     }
 
     init(from decoder: any Decoder) throws {
@@ -112,6 +115,7 @@ struct Step: Decodable, Sendable {
         name = try container.decodeIfPresent(String.self, forKey: .name)
             ?? operation ?? request.map { "\($0.method) \($0.path)" } ?? "step"
         path = try container.decodeIfPresent([String: JSONValue].self, forKey: .path) ?? [:]
+        url = try container.decodeIfPresent(String.self, forKey: .url)
         query = try container.decodeIfPresent([String: JSONValue].self, forKey: .query) ?? [:]
         headers = try container.decodeIfPresent([String: JSONValue].self, forKey: .headers) ?? [:]
         auth = try container.decodeIfPresent(Auth.self, forKey: .auth)

@@ -32,7 +32,7 @@ struct ScenarioLinter {
                     for status in step.expect.status where spec.response(for: operation, status: status) == nil {
                         problems.append("\(label): expects status \(status), which \(id) does not document")
                     }
-                    for name in Self.pathParameters(operation.path) where step.path[name] == nil {
+                    for name in Self.pathParameters(operation.path) where step.path[name] == nil && step.url == nil {
                         problems.append("\(label): path parameter '\(name)' of \(id) is not given")
                     }
                     problems += StepCheck(spec: spec, operation: operation, step: step).problems().map { "\(label): \($0)" }

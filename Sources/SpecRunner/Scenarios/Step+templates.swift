@@ -2,9 +2,9 @@ extension Step {
     /// Every templated text of the step (request and expectations), as one JSON value to search.
     var templates: JSONValue {
         var texts: [JSONValue] = [.object(path), .object(query), .object(headers), .object(form ?? [:]), body ?? .null]
-        texts += ([rawBody, request?.path].compactMap { $0 } + (auth?.texts ?? [])).map(JSONValue.string)
+        texts += ([rawBody, request?.path, url].compactMap { $0 } + (auth?.texts ?? [])).map(JSONValue.string)
         let matchers = Array(expect.body.values) + Array(expect.headers.values) + Array(expect.values.values) + [expect.text].compactMap { $0 }
-        texts += matchers.flatMap { [$0.equals, $0.notEquals, $0.contains.map(JSONValue.string)].compactMap { $0 } }
+        texts += matchers.flatMap(\.templates)
         texts += expect.values.keys.map(JSONValue.string)
         texts += [expect.bodySubset].compactMap { $0 }
         return .array(texts)
@@ -12,6 +12,14 @@ extension Step {
 
     /// Every variable the step's templates read.
     var references: [String] { templates.templateReferences }
+}
+
+extension Matcher {
+    /// The matcher's templated values, its claims matcher's included.
+    var templates: [JSONValue] {
+        [equals, notEquals, contains.map(JSONValue.string), matches.map(JSONValue.string), notContains.map(JSONValue.string)].compactMap { $0 }
+            + (jwtClaims?.templates ?? [])
+    }
 }
 
 extension JSONValue {
