@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Synchronization
 import Testing
 
 @testable import SpecRunner
@@ -13,13 +14,14 @@ import Testing
 struct SecurityProbeFuzzTests {
     enum Bug: String, CaseIterable, Sendable {
         case keyLookedUpWithLike, keyComparedIgnoringCase, keyPrefixAccepted, keyWithTrailingCharacterAccepted
-        case tokenCarriesPasswordHash, passwordEchoed, corsReflectsOriginWithCredentials
+        case tokenCarriesPasswordHash, passwordEchoed, corsReflectsOriginWithCredentials, keysIssuedInSequence
 
         var finding: Fuzzer.FindingClass {
             switch self {
             case .keyLookedUpWithLike, .keyComparedIgnoringCase, .keyPrefixAccepted, .keyWithTrailingCharacterAccepted: .alteredCredentialAccepted
             case .tokenCarriesPasswordHash, .passwordEchoed: .secretInResponse
             case .corsReflectsOriginWithCredentials: .corsCredentialsFromAnyOrigin
+            case .keysIssuedInSequence: .weakSecret
             }
         }
     }
@@ -43,6 +45,10 @@ struct SecurityProbeFuzzTests {
                "200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Token"}}}},
                "400": {"description": "bad", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
                "415": {"description": "not JSON", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},
+           "/keys": {"post": {"operationId": "issueKey", "security": [{"key": []}],
+             "responses": {
+               "201": {"description": "a new key", "content": {"application/json": {"schema": {"type": "object", "required": ["key"], "properties": {"key": {"type": "string"}}}}}},
+               "401": {"description": "no key", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},
            "/me": {"get": {"operationId": "me", "security": [{"key": []}],
              "responses": {
                "200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Me"}}}},
@@ -71,6 +77,18 @@ struct SecurityProbeFuzzTests {
         router.get("me") { request, _ -> Response in
             guard let given = request.headers[HTTPField.Name("X-API-Key")!], accepts(given, bug: bug) else { return error(.unauthorized) }
             return json(["id": "user-1"], .ok)
+        }
+        let issued = Mutex(0)
+        router.post("keys") { request, _ -> Response in
+            guard let given = request.headers[HTTPField.Name("X-API-Key")!], accepts(given, bug: bug) else { return error(.unauthorized) }
+            let count = issued.withLock { value in
+                value += 1
+                return value
+            }
+            let key = bug == .keysIssuedInSequence
+                ? "sk_" + String(repeating: "0", count: 20) + String(format: "%04d", count)
+                : "sk_" + (0..<12).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+            return json(["key": key], .created)
         }
         router.head("me") { request, _ -> Response in
             let known = request.headers[HTTPField.Name("X-API-Key")!].map { accepts($0, bug: bug) } ?? false
@@ -104,7 +122,7 @@ struct SecurityProbeFuzzTests {
     struct CORS: RouterMiddleware {
         typealias Context = BasicRequestContext
         let bug: Bug?
-        static let allowed = ["/login": ["POST"], "/me": ["GET", "HEAD"]]
+        static let allowed = ["/login": ["POST"], "/keys": ["POST"], "/me": ["GET", "HEAD"]]
 
         func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
             var response: Response
@@ -142,6 +160,8 @@ struct SecurityProbeFuzzTests {
         let report = try await Self.fuzz(nil)
         #expect(report.entries.isEmpty, "\(report.console())")
         #expect((report.reached["login"]?.succeeded ?? 0) > 20 && (report.reached["me"]?.succeeded ?? 0) > 20, "\(report.reachLine)")
+        let keys = try #require(report.entropy.estimates.first)
+        #expect(keys.place == "issueKey /key" && keys.samples >= SecretEntropy.minimumSamples && keys.bits >= 64 && keys.repeats == 0, "\(keys.line)")
     }
 
     @Test(arguments: Bug.allCases)

@@ -27,6 +27,8 @@ struct FuzzReport: Sendable {
     var notSent: [String: Int] = [:]
     /// Requests that met a busy answer (429 or 503 with `Retry-After`) and were sent again after the wait.
     var waited = 0
+    /// The secrets the run was issued, for their randomness.
+    var entropy = SecretEntropy()
 
     /// Adds another run's counts, findings and notes (a stateful run's two explorers).
     mutating func merge(_ other: FuzzReport) {
@@ -47,6 +49,7 @@ struct FuzzReport: Sendable {
     mutating func count(_ finding: Fuzzer.Finding) {
         sent += 1
         waited += finding.waits > 0 ? 1 : 0
+        entropy.record(finding.issued)
         if let reason = finding.notSent {
             notSent[reason, default: 0] += 1
             return
@@ -82,6 +85,9 @@ struct FuzzReport: Sendable {
             if group.count > 5 { lines.append("    … and \(group.count - 5) more (all in --report json=PATH)") }
         }
         if !reached.isEmpty { lines.append("Success paths reached (2xx of answered): " + reachLine) }
+        for estimate in entropy.estimates {
+            lines.append("Issued secrets, \(estimate.line)" + (estimate.samples < SecretEntropy.minimumSamples ? " (too few to judge)" : ""))
+        }
         if waited > 0 { lines.append("\(waited) requests met a busy answer (429 or 503 with Retry-After), waited as asked and were sent again") }
         for (reason, count) in notSent.sorted(by: { $0.key < $1.key }) {
             lines.append("\(count) generated request\(count == 1 ? " was" : "s were") not sent (the runner's HTTP client refuses them: \(reason)); not a finding")
@@ -111,6 +117,10 @@ struct FuzzReport: Sendable {
             "notes": .array(notes.map(JSONValue.string)),
             "reached": .object(reached.mapValues { .object(["answered": .integer(Int64($0.answered)), "succeeded": .integer(Int64($0.succeeded))]) }),
             "waitedForRetryAfter": .integer(Int64(waited)),
+            "issuedSecrets": .array(entropy.estimates.map { estimate in
+                .object(["place": .string(estimate.place), "samples": .integer(Int64(estimate.samples)), "bits": .number(estimate.bits.rounded()),
+                         "repeats": .integer(Int64(estimate.repeats))])
+            }),
             "notSent": .object(notSent.mapValues { .integer(Int64($0)) }),
         ]).jsonText + "\n"
     }
@@ -177,6 +187,13 @@ struct FuzzRun: Sendable {
             }
         }
         report.failedCount = findings.count
+        for estimate in report.entropy.estimates where estimate.weak {
+            report.failedCount += 1
+            report.entries.append(FuzzReport.Entry(
+                operation: String(estimate.place.prefix { $0 != " " }), kind: Fuzzer.FindingClass.weakSecret.rawValue, index: -1,
+                request: "the secrets issued at \(estimate.place)",
+                problems: ["\(estimate.line): a secret must not repeat and needs at least \(Int(SecretEntropy.minimumBits)) bits"]))
+        }
         // One shrunk example per operation and class is what a person reads first; the others are listed as found.
         var shrunkKinds: Set<String> = []
         for finding in findings.sorted(by: { $0.plan.index < $1.plan.index }) {

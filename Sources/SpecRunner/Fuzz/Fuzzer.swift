@@ -38,6 +38,8 @@ struct Fuzzer: Sendable {
         case corsCredentialsFromAnyOrigin = "cors_credentials_from_any_origin"
         /// A password hash, the password sent, or a token with secret claims in an answer.
         case secretInResponse = "secret_in_response"
+        /// Issued secrets (keys, opaque tokens) that repeat or carry too few bits of entropy across the run.
+        case weakSecret = "weak_secret"
 
         static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
     }
@@ -90,13 +92,16 @@ struct Fuzzer: Sendable {
         var notSent: String?
         /// What the answer leaked (the `secretInResponse` problems), for the saved scenario's checks.
         var leaks: [SecretScan.Leak] = []
+        /// Secrets the answer issued, as (`operation place`, value), for `SecretEntropy`; never reported.
+        var issued: [(String, String)] = []
     }
 
     /// The finding for a plan's answer (`get`: the same request as GET, for HEAD plans).
     func finding(_ plan: Plan, response: ReceivedResponse, get: ReceivedResponse? = nil) -> Finding {
         Finding(
             plan: plan, status: response.status, problems: check(response, for: plan, get: get), waits: response.waits.count,
-            leaks: SecretScan.leaks(in: response, sent: plan.request.body))
+            leaks: SecretScan.leaks(in: response, sent: plan.request.body),
+            issued: SecretEntropy.issued(in: response, method: plan.request.method, operation: plan.operation.id))
     }
 
     let spec: OpenAPISpec
