@@ -104,21 +104,26 @@ struct OpenAPIPromisesTests {
         #expect(ParameterStyle(parameter: .object(["in": .string("header")])) == ParameterStyle(location: "header", style: "simple", explode: false))
     }
 
+    /// The requests a one-step scenario's step makes with each set of variables, against http://127.0.0.1:1.
+    static func requests(_ yaml: String, variables: [[String: JSONValue]] = [[:]]) async throws -> [SentRequest] {
+        let spec = try OpenAPISpec(document: document, source: "test")
+        let step = try ScenarioLoader.load(text: yaml, file: "step.yaml").scenario.steps[0]
+        let executor = HTTPExecutor()
+        let runner = ScenarioRunner(spec: spec, executor: executor, baseURL: "http://127.0.0.1:1", variables: [:], defaultTimeout: 1, runId: "r")
+        let built = variables.map { values in Result { try runner.buildRequest(step, template: Template(runId: "r", variables: values)) } }
+        try await executor.shutdown()
+        return try built.map { try $0.get() }
+    }
+
     @Test func aScenarioStepWritesArraysAndObjectsAsEachParameterSays() async throws {
-        let spec = try OpenAPISpec(document: Self.document, source: "test")
-        let step = try ScenarioLoader.load(text: """
+        let request = try #require(try await Self.requests("""
             name: styles
             steps:
               - operation: getItem
                 path: { id: [x, "y z"] }
                 query: { tags: [a, c], filter: { kind: big } }
                 headers: { X-Trace: [1, 2] }
-            """, file: "styles.yaml").scenario.steps[0]
-        let executor = HTTPExecutor()
-        let runner = ScenarioRunner(spec: spec, executor: executor, baseURL: "http://127.0.0.1:1", variables: [:], defaultTimeout: 1, runId: "r")
-        let built = Result { try runner.buildRequest(step, template: Template(runId: "r", variables: [:])) }
-        try await executor.shutdown()
-        let request = try built.get()
+            """).first)
         #expect(request.url == "http://127.0.0.1:1/items/.x.y%20z?filter%5Bkind%5D=big&tags=a,c")
         #expect(request.headers.map { "\($0.name): \($0.value)" } == ["X-Trace: 1,2"])
     }
@@ -171,21 +176,17 @@ struct OpenAPIPromisesTests {
     }
 
     @Test func aStepMayTargetACapturedURLAbsoluteOrRelative() async throws {
-        let spec = try OpenAPISpec(document: Self.document, source: "test")
-        let step = try ScenarioLoader.load(text: """
+        let yaml = """
             name: located
             steps:
               - operation: getItem
                 url: "{{ location }}"
                 query: { limit: 2 }
-            """, file: "located.yaml").scenario.steps[0]
-        let executor = HTTPExecutor()
-        let runner = ScenarioRunner(spec: spec, executor: executor, baseURL: "http://127.0.0.1:1", variables: [:], defaultTimeout: 1, runId: "r")
-        let relative = Result { try runner.buildRequest(step, template: Template(runId: "r", variables: ["location": .string("/items/itm_1?x=1")])) }
-        let absolute = Result { try runner.buildRequest(step, template: Template(runId: "r", variables: ["location": .string("http://127.0.0.2:9/items/itm_2")])) }
-        try await executor.shutdown()
-        #expect(try relative.get().url == "http://127.0.0.1:1/items/itm_1?x=1&limit=2")
-        #expect(try absolute.get().url == "http://127.0.0.2:9/items/itm_2?limit=2")
-        #expect(step.references == ["location"])
+            """
+        let requests = try await Self.requests(yaml, variables: [
+            ["location": .string("/items/itm_1?x=1")], ["location": .string("http://127.0.0.2:9/items/itm_2")],
+        ])
+        #expect(requests.map(\.url) == ["http://127.0.0.1:1/items/itm_1?x=1&limit=2", "http://127.0.0.2:9/items/itm_2?limit=2"])
+        #expect(try ScenarioLoader.load(text: yaml, file: "step.yaml").scenario.steps[0].references == ["location"])
     }
 }
