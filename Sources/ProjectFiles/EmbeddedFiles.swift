@@ -4132,7 +4132,7 @@ steps:
     expect: { status: 401 }
   - name: one character as the LIKE wildcard _
     operation: chatCompletions
-    auth: { apiKey: "{{ key | truncate: 12 }}_{{ key | dropFirst: 13 }}" }
+    auth: { apiKey: "{{ key | likeWildcard }}" }
     body: { messages: [{ role: user, content: hello }] }
     expect: { status: 401 }
   - name: its case changed

@@ -16,7 +16,7 @@ struct SecurityProbeTests {
         for (value, basic) in [("sk-0123456789abcdef0123456789abcdef", false), ("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl", false),
                                ("admin:secret-password", true)] {
             guard let altered = variant.apply(to: value, basic: basic) else {
-                #expect(basic && [.caseChanged, .withPrefix].contains(variant), "\(variant) of \(value)")
+                #expect(basic && [.caseChanged, .withPrefix, .likeWildcardUnderscore].contains(variant), "\(variant) of \(value)")
                 continue
             }
             #expect(altered != value)
@@ -24,6 +24,12 @@ struct SecurityProbeTests {
             let rendered = try Template(runId: "r", variables: ["cred": .string(value)]).renderString(variant.template(variable: "cred", altered: altered))
             #expect(rendered == altered, "\(variant): \(variant.template(variable: "cred", altered: altered))")
         }
+    }
+
+    @Test func theUnderscoreVariantAlwaysDiffers() {
+        #expect(CredentialVariant.underscored("ab_cd") == "ab__d", "the middle is _ already: the next one")
+        #expect(CredentialVariant.underscored("abcd") == "ab_d")
+        #expect(CredentialVariant.underscored("a___") == nil && CredentialVariant.underscored("") == nil)
     }
 
     @Test func passwordHashesAndThePasswordSentAreFoundInTheBody() {

@@ -5,7 +5,8 @@ import Foundation
 /// An expression is a variable name, a generator (`$runId`, `$uuid`, `$randomEmail`, `$randomPassword`,
 /// `$randomString`, `$randomInt`: a number of nine digits), a quoted string or a number, followed by filters:
 /// `| repeat: 2000000`, `| lower`, `| upper`, `| truncate: 8` (the first 8 characters), `| dropLast: 1` (all but the
-/// last), `| dropFirst: 1` (all but the first), `| charset: "0123456789abcdef"` (the same number of characters, drawn at random from those given), and for
+/// last), `| dropFirst: 1` (all but the first), `| likeWildcard` (a middle character that is not `_` replaced by the
+/// SQL LIKE wildcard `_`), `| charset: "0123456789abcdef"` (the same number of characters, drawn at random from those given), and for
 /// JWTs `| tamper`, `| algNone`, `| resign: secret`, `| expire: secret`, `| jwtClaims` (the payload as an object) and
 /// `| jwtLifetime` (`exp - iat`; both read without verifying). A string that is exactly one expression takes the
 /// expression's JSON type; otherwise the results are spliced into the text.
@@ -120,6 +121,9 @@ struct Template: Sendable {
             return .string(String(value.displayText.map { _ in alphabet.randomElement()! }))
         case "tamper", "algNone", "resign", "expire":
             return .string(try JWTForgery(token: value.displayText).apply(filter, secret: argument?.displayText))
+        case "likeWildcard":
+            guard let altered = CredentialVariant.underscored(value.displayText) else { throw TemplateError("likeWildcard: nothing to replace in an empty or all-_ text") }
+            return .string(altered)
         case "jwtClaims":
             return .object(try JWTForgery(token: value.displayText).payload)
         case "jwtLifetime":
@@ -129,7 +133,7 @@ struct Template: Sendable {
             }
             return .number(expires - issued)
         default:
-            throw TemplateError("unknown filter '\(filter)' (filters: repeat, lower, upper, truncate, dropFirst, dropLast, charset, tamper, algNone, resign, expire, jwtClaims, jwtLifetime)")
+            throw TemplateError("unknown filter '\(filter)' (filters: repeat, lower, upper, truncate, dropFirst, dropLast, likeWildcard, charset, tamper, algNone, resign, expire, jwtClaims, jwtLifetime)")
         }
     }
 
