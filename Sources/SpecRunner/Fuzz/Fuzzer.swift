@@ -98,9 +98,10 @@ struct Fuzzer: Sendable {
 
     /// The finding for a plan's answer (`get`: the same request as GET, for HEAD plans).
     func finding(_ plan: Plan, response: ReceivedResponse, get: ReceivedResponse? = nil) -> Finding {
-        Finding(
-            plan: plan, status: response.status, problems: check(response, for: plan, get: get), waits: response.waits.count,
-            leaks: SecretScan.leaks(in: response, sent: plan.request.body),
+        let leaks = SecretScan.leaks(in: response, sent: plan.request.body)
+        return Finding(
+            plan: plan, status: response.status, problems: check(response, for: plan, get: get, leaks: leaks), waits: response.waits.count,
+            leaks: leaks,
             issued: SecretEntropy.issued(in: response, method: plan.request.method, operation: plan.operation.id))
     }
 
@@ -334,13 +335,14 @@ struct Fuzzer: Sendable {
     }
 
     /// What is wrong with the answer to a plan; `get` is the answer to the same request as GET, for HEAD plans.
-    func check(_ response: ReceivedResponse, for plan: Plan, get: ReceivedResponse? = nil) -> [(FindingClass, String)] {
+    /// `leaks`: the answer's leaks when the caller has scanned for them already.
+    func check(_ response: ReceivedResponse, for plan: Plan, get: ReceivedResponse? = nil, leaks: [SecretScan.Leak]? = nil) -> [(FindingClass, String)] {
         var problems: [(FindingClass, String)] = []
         let status = response.status
         // A documented 503 with Retry-After that stayed busy past the wait is the deployment saying "later", not failing.
         let busy = status == 503 && response.header("Retry-After") != nil && spec.response(for: plan.operation, status: 503) != nil
         if status >= 500, !busy { problems.append((.serverError, "server error \(status): \(response.text.prefix(200))")) }
-        problems += SecretScan.leaks(in: response, sent: plan.request.body).map { (.secretInResponse, $0.description) }
+        problems += (leaks ?? SecretScan.leaks(in: response, sent: plan.request.body)).map { (.secretInResponse, $0.description) }
         if let origin = plan.request.headers.first(where: { $0.name == "Origin" })?.value,
            response.header("Access-Control-Allow-Credentials")?.lowercased() == "true",
            let allowed = response.header("Access-Control-Allow-Origin"), allowed == "*" || allowed == origin
