@@ -27,6 +27,13 @@ enum ExampleService {
         guard line.hasPrefix("listening on ") else { throw ExampleServiceError(message: "\(example) did not start: '\(line)'") }
         return try await body(String(line.dropFirst("listening on ".count)))
     }
+
+    /// The names of the example's deliberate breaks, as its `BREAKS = {` table in `app.py` lists them.
+    static func breaks(of example: String) throws -> [String] {
+        let app = try String(contentsOf: ConformanceTests.root.appendingPathComponent("examples/\(example)/app.py"), encoding: .utf8)
+        let listed = app.components(separatedBy: "BREAKS = {").last?.components(separatedBy: "\n}").first ?? ""
+        return listed.split(separator: "\n").compactMap { $0.split(separator: "\"").dropFirst().first.map(String.init) }
+    }
 }
 
 struct ExampleServiceError: Error, CustomStringConvertible {

@@ -83,9 +83,7 @@ struct InventoryServiceTests {
     ]
 
     @Test func theTableNamesEveryBreakOfTheService() throws {
-        let app = try String(contentsOf: Self.folder.appendingPathComponent("app.py"), encoding: .utf8)
-        let listed = app.components(separatedBy: "BREAKS = {").last?.components(separatedBy: "\n}").first ?? ""
-        let names = listed.split(separator: "\n").compactMap { $0.split(separator: "\"").dropFirst().first.map(String.init) }
+        let names = try ExampleService.breaks(of: "inventory-service")
         #expect(Set(names) == Set(Self.breaks.map(\.name)) && names.count == 14)
         #expect(Self.breaks.filter(\.stateful).count >= 5)
     }

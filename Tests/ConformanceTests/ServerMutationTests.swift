@@ -137,11 +137,11 @@ struct ServerMutationTests {
         return settings
     }
 
-    /// The built-in fuzz set-up run against `baseURL`, and the credentials it made, by security scheme.
-    static func fuzzCredentials(spec: OpenAPISpec, baseURL: String) async throws -> (ScenarioLoader.Loaded, [String: String]) {
+    /// The built-in fuzz set-up run against `baseURL`, the credentials it made by security scheme, and its failed steps.
+    static func fuzzCredentials(spec: OpenAPISpec, baseURL: String) async throws -> (ScenarioLoader.Loaded, [String: String], FuzzReport) {
         let setup = try ScenarioLoader.load(text: try #require(ProjectFiles.file("spec/fuzz-setup.yaml")), file: "fuzz-setup.yaml")
-        let variables = try await FuzzRun.variables(from: setup.scenario, spec: spec, baseURL: baseURL, given: [:])
-        return (setup, variables.filter { ["sessionToken", "apiKey", "apiKeyBearer"].contains($0.key) })
+        let setUp = try await FuzzSetUp.run(setup.scenario, spec: spec, baseURL: baseURL, given: [:])
+        return (setup, setUp.variables.filter { ["sessionToken", "apiKey", "apiKeyBearer"].contains($0.key) }, setUp.report)
     }
 
     /// CI's three checks against the server with `regression`, on a real socket.
@@ -155,7 +155,7 @@ struct ServerMutationTests {
             run.variables = ["jwtSecret": ConformanceTests.secret]
             caught.scenarios = await run.run().scenarios.filter { $0.outcome == .failed }.map(\.name)
 
-            let (_, credentials) = try await Self.fuzzCredentials(spec: spec, baseURL: base)
+            let (_, credentials, setUpReport) = try await Self.fuzzCredentials(spec: spec, baseURL: base)
             let executor = HTTPExecutor()
             // As CI: without the two operations that would end the fuzzing user's own session.
             let fuzzed = spec.operations.values.filter { !["logout", "revokeAllSessions"].contains($0.id) }.sorted { $0.id < $1.id }
@@ -163,7 +163,7 @@ struct ServerMutationTests {
             var fuzzRun = FuzzRun(fuzzer: fuzzer, executor: executor, writer: FailureScenario(spec: spec, setupSteps: [], credentials: credentials))
             fuzzRun.shrinkAtMost = 0
             let deadline = ContinuousClock.now + .seconds(60)
-            caught.fuzz = Set(await fuzzRun.run(count: 400, deadline: deadline, jobs: 4, save: nil).entries.map(\.kind))
+            caught.fuzz = Set((setUpReport.entries + (await fuzzRun.run(count: 400, deadline: deadline, jobs: 4, save: nil)).entries).map(\.kind))
             if let explorer = try? StatefulExplorer(spec: spec, baseURL: base, seed: 20_261_129, executor: executor) {
                 caught.stateful = Set(await explorer.run(count: 20, deadline: deadline, jobs: 4, save: nil).entries.map(\.kind))
             }
@@ -184,7 +184,7 @@ struct ServerMutationTests {
         try await serve(regression).test(.live) { client in
             let base = "http://127.0.0.1:\(try #require(client.port))"
             let deadline = ContinuousClock.now + .seconds(60)
-            let (setup, credentials) = try await Self.fuzzCredentials(spec: spec, baseURL: base)
+            let (setup, credentials, _) = try await Self.fuzzCredentials(spec: spec, baseURL: base)
             let explorer = try StatefulExplorer(spec: spec, baseURL: base, seed: 20_261_129, executor: HTTPExecutor())
             if regression == .foreignRevokeAnswered200 {
                 _ = await explorer.run(count: 20, deadline: deadline, jobs: 4, save: folder)

@@ -90,6 +90,8 @@ struct FailureScenario {
             }
         case (.acceptedInvalidRequest, _):
             return ["status": statuses { (400..<500).contains($0) }]
+        case (.validCredentialsRefused, _):
+            return ["status": statuses { (200..<300).contains($0) }]
         case (.rejectedValidRequest, _):
             return ["status": statuses { (200..<300).contains($0) || [401, 403, 404, 409, 429].contains($0) }]
         default:

@@ -88,7 +88,8 @@ struct FuzzCommand: AsyncParsableCommand {
         defer { Task { try? await executor.shutdown() } }
         let selected = try operations(of: spec)
         let setupScenario = try loadSetup()
-        var known = try await runSetup(setupScenario, spec: spec, base: base, headers: split.others)
+        let setUp = try await runSetup(setupScenario, spec: spec, base: base, headers: split.others)
+        var known = setUp.variables
         known.merge(variables.values) { $1 }
         known.merge(split.credentials) { $1 }
         let schemes = Set((spec.document["components"]?["securitySchemes"]?.objectValue ?? [:]).keys)
@@ -96,7 +97,7 @@ struct FuzzCommand: AsyncParsableCommand {
         print("Fuzzing \(base) with seed \(seed)\(stateful ? " (stateful)" : ""): up to \(count) \(stateful ? "sequences" : "requests") in \(Int(duration)) s, \(jobs) at a time; "
             + "\(selected.count) operations; credentials for \(credentials.keys.sorted().joined(separator: ", ").ifEmpty("no scheme"))")
         let deadline = ContinuousClock.now + .seconds(duration)
-        let report: FuzzReport
+        var report = setUp.report
         if stateful {
             // Lifecycles of every collection the spec describes (any API), and for this project's API its model of
             // accounts and keys on top.
@@ -116,13 +117,17 @@ struct FuzzCommand: AsyncParsableCommand {
                 print("  and the model of accounts and API keys")
                 combined.merge(await accounts.run(count: count, deadline: deadline, jobs: jobs, save: saveFailures))
             }
-            report = combined
+            report.merge(combined)
         } else {
             let fuzzer = Fuzzer(spec: spec, baseURL: base, seed: seed, credentials: credentials, operations: selected, knownValues: known)
             let writer = FailureScenario(
                 spec: spec, setupSteps: setupScenario?.document["steps"]?.arrayValue ?? [], credentials: credentials)
-            report = await FuzzRun(fuzzer: fuzzer, executor: executor, writer: writer)
-                .run(count: count, deadline: deadline, jobs: jobs, save: saveFailures)
+            var run = FuzzRun(fuzzer: fuzzer, executor: executor, writer: writer)
+            if let setupScenario {
+                let (given, headers) = (variables.values, split.others)
+                run.renew = { try? await FuzzSetUp.run(setupScenario.scenario, spec: spec, baseURL: base, given: given, headers: headers).variables }
+            }
+            report.merge(await run.run(count: count, deadline: deadline, jobs: jobs, save: saveFailures))
         }
         print(report.console())
         for entry in reports {
@@ -170,14 +175,13 @@ struct FuzzCommand: AsyncParsableCommand {
         }
     }
 
-    /// Runs the set-up scenario and returns its variables as text; its failure stops the run.
+    /// Runs the set-up scenario: its variables, and its failed steps as findings; a scenario that cannot run stops the run.
     private func runSetup(
         _ loaded: ScenarioLoader.Loaded?, spec: OpenAPISpec, base: String, headers: [(name: String, value: String)]
-    ) async throws -> [String: String] {
-        guard let loaded else { return [:] }
-        let given = variables.values
+    ) async throws -> FuzzSetUp {
+        guard let loaded else { return FuzzSetUp() }
         do {
-            return try await FuzzRun.variables(from: loaded.scenario, spec: spec, baseURL: base, given: given, headers: headers)
+            return try await FuzzSetUp.run(loaded.scenario, spec: spec, baseURL: base, given: variables.values, headers: headers)
         } catch let error as SpecError {
             throw Failure.invalidInput(error.description)
         }

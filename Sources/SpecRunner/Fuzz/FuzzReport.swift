@@ -30,7 +30,7 @@ struct FuzzReport: Sendable {
     /// The secrets the run was issued, for their randomness.
     var entropy = SecretEntropy()
 
-    /// Adds another run's counts, findings and notes (a stateful run's two explorers).
+    /// Adds another run's counts, findings, notes and issued secrets (the set-up's, a stateful run's two explorers).
     mutating func merge(_ other: FuzzReport) {
         sent += other.sent
         failedCount += other.failedCount
@@ -40,6 +40,7 @@ struct FuzzReport: Sendable {
         reached.merge(other.reached) { ($0.answered + $1.answered, $0.succeeded + $1.succeeded) }
         notSent.merge(other.notSent, uniquingKeysWith: +)
         waited += other.waited
+        for (place, values) in other.entropy.samples { entropy.record(values.map { (place, $0) }) }
     }
 
     /// Requests answered with no finding.
@@ -166,10 +167,16 @@ struct FuzzRun: Sendable {
     let writer: FailureScenario
     /// Findings shrunk (each costs up to the shrinker's budget of requests); the rest are reported as found.
     var shrinkAtMost = 20
+    /// Runs the set-up scenario again and returns its fresh variables: a valid request answered 401 is a finding only
+    /// if it is refused again with credentials just issued, not when the run itself ended them (a logout, a revoked key).
+    var renew: (@Sendable () async -> [String: String]?)?
 
     func run(count: Int, deadline: ContinuousClock.Instant, jobs: Int, save folder: String?) async -> FuzzReport {
         var report = FuzzReport()
         var findings: [Fuzzer.Finding] = []
+        // Valid requests answered 401, and the last GET each set of schemes got 2xx for (a witness that they still work).
+        var refused: [Fuzzer.Finding] = []
+        var accepted: [String: Fuzzer.Plan] = [:]
         await withTaskGroup(of: Fuzzer.Finding.self) { group in
             var next = 0
             func startNext() {
@@ -182,8 +189,21 @@ struct FuzzRun: Sendable {
             while let finding = await group.next() {
                 report.count(finding)
                 if !finding.problems.isEmpty { findings.append(finding) }
+                if finding.status == 401, finding.plan.fuzzCase == .valid, finding.plan.expectation == .allowed, !finding.plan.credentials.isEmpty {
+                    refused.append(finding)
+                }
+                if let status = finding.status, (200..<300).contains(status), finding.plan.fuzzCase == .valid, finding.plan.request.method == "GET" {
+                    accepted[Self.schemes(of: finding.plan)] = finding.plan
+                }
                 if report.sent % 250 == 0 { print("  \(report.sent) sent, \(findings.count) with findings") }
                 startNext()
+            }
+        }
+        for confirmed in await confirmRefusals(refused, accepted: accepted, notes: &report.notes) {
+            if let at = findings.firstIndex(where: { $0.plan.index == confirmed.plan.index }) {
+                findings[at].problems += confirmed.problems
+            } else {
+                findings.append(confirmed)
             }
         }
         report.failedCount = findings.count
@@ -200,7 +220,7 @@ struct FuzzRun: Sendable {
             for kind in Set(finding.problems.map(\.0)).sorted() {
                 var shown = finding
                 let group = "\(finding.plan.operation.id)/\(kind.rawValue)"
-                if shrunkKinds.count < shrinkAtMost, !shrunkKinds.contains(group), ContinuousClock.now < deadline + .seconds(60) {
+                if shrunkKinds.count < shrinkAtMost, !shrunkKinds.contains(group), kind != .validCredentialsRefused, ContinuousClock.now < deadline + .seconds(60) {
                     shrunkKinds.insert(group)
                     shown = await Shrinker(fuzzer: fuzzer, executor: executor).shrink(finding, kind: kind)
                 }
@@ -221,21 +241,45 @@ struct FuzzRun: Sendable {
         return report
     }
 
-    /// The variables a set-up scenario ends with (as text), or `SpecError` with its report when it fails.
-    static func variables(
-        from setup: Scenario, spec: OpenAPISpec, baseURL: String, given: [String: String], headers: [(name: String, value: String)] = []
-    ) async throws -> [String: String] {
-        var run = ConformanceRun(spec: spec, scenarios: [setup], baseURL: baseURL)
-        run.headers = headers
-        run.jobs = 1
-        run.timeout = 30
-        run.variables = given
-        let result = await run.run()
-        guard let scenario = result.scenarios.first, scenario.outcome == .passed else {
-            let details = result.scenarios.first.map { ConsoleReport(colour: false).scenarioFinished($0) } ?? ""
-            throw SpecError("the set-up scenario \(setup.name) failed, so there are no credentials:\n\(details)")
+    /// The refusals of valid requests (401) that happen again when nothing in the run can have ended the credential:
+    /// each operation's first one, sent again with credentials the set-up issues anew (`renew`); without a set-up,
+    /// sent again with the same credentials, and a finding only if a GET that worked with them still works.
+    private func confirmRefusals(_ refused: [Fuzzer.Finding], accepted: [String: Fuzzer.Plan], notes: inout [String]) async -> [Fuzzer.Finding] {
+        let firsts = Dictionary(grouping: refused, by: \.plan.operation.id).values.compactMap { $0.min { $0.plan.index < $1.plan.index } }
+        guard !firsts.isEmpty else { return [] }
+        var fresh: Fuzzer?
+        if let renew {
+            guard let variables = await renew() else {
+                notes.append("valid requests answered 401 were not confirmed: the set-up scenario failed when run again")
+                return []
+            }
+            fresh = fuzzer.renewed(with: variables)
         }
-        return scenario.variables.mapValues(\.displayText)
+        var confirmed: [Fuzzer.Finding] = []
+        for finding in firsts.sorted(by: { $0.plan.index < $1.plan.index }) {
+            let schemes = Self.schemes(of: finding.plan)
+            let again = fresh?.plan(finding.plan.index) ?? finding.plan
+            guard let response = try? await executor.send(again.request, timeout: 30, retryAfterBudget: Self.retryAfterBudget), response.status == 401 else { continue }
+            let why: String
+            if fresh != nil {
+                why = "credentials of \(schemes) the set-up scenario had just issued"
+            } else if let witness = accepted[schemes],
+                      let answer = try? await executor.send(witness.request, timeout: 30, retryAfterBudget: Self.retryAfterBudget), (200..<300).contains(answer.status) {
+                why = "credentials of \(schemes) that \(witness.operation.id) accepted right after"
+            } else {
+                notes.append("\(finding.plan.operation.id) refused a valid request with 401; not a finding, as the run may have ended its credentials of \(schemes) (give --setup to tell)")
+                continue
+            }
+            var shown = finding
+            shown.problems = [(.validCredentialsRefused, "a valid request (\(finding.plan.detail)) was answered 401, and again with \(why): \(response.text.prefix(160))")]
+            confirmed.append(shown)
+        }
+        return confirmed
+    }
+
+    /// The security schemes whose credentials a plan carries, as one name (`a+b`).
+    private static func schemes(of plan: Fuzzer.Plan) -> String {
+        plan.credentials.map(\.scheme).sorted().joined(separator: "+")
     }
 
     /// Seconds a request may spend waiting on busy answers (429 or 503 with `Retry-After`) before its answer counts.

@@ -40,6 +40,10 @@ struct Fuzzer: Sendable {
         case secretInResponse = "secret_in_response"
         /// Issued secrets (keys, opaque tokens) that repeat or carry too few bits of entropy across the run.
         case weakSecret = "weak_secret"
+        /// A step of the fuzz set-up scenario that did not pass (its status, its captures, or the spec's word on its answer).
+        case setupFailed = "setup_failed"
+        /// A valid request refused with 401 although its credentials were just issued (one read from the wrong place, say).
+        case validCredentialsRefused = "valid_credentials_refused"
 
         static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
     }
@@ -85,7 +89,7 @@ struct Fuzzer: Sendable {
     struct Finding: Sendable {
         let plan: Plan
         let status: Int?
-        let problems: [(FindingClass, String)]
+        var problems: [(FindingClass, String)]
         /// Busy answers waited on before this one.
         var waits = 0
         /// Why the runner's HTTP client would not send the request, if it would not (then nothing was sent).
@@ -130,6 +134,13 @@ struct Fuzzer: Sendable {
         self.knownValues = knownValues
         linkFed = spec.linkedParameters
         self.operations = operations ?? spec.operations.values.sorted { $0.id < $1.id }
+    }
+
+    /// The same fuzzer with values from the set-up run anew: the credentials of the same schemes, and known values.
+    func renewed(with fresh: [String: String]) -> Fuzzer {
+        Fuzzer(
+            spec: spec, baseURL: baseURL, seed: seed, credentials: credentials.reduce(into: [:]) { $0[$1.key] = fresh[$1.key] ?? $1.value },
+            operations: operations, knownValues: knownValues.merging(fresh) { $1 })
     }
 
     static let methods = ["GET", "PUT", "POST", "DELETE", "PATCH", "TRACE"]
