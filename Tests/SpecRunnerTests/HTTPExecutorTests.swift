@@ -29,4 +29,25 @@ struct HTTPExecutorTests {
         #expect(error.map(HTTPExecutor.closedBeforeAnswer) == true, "\(String(describing: error))")
         try await executor.shutdown()
     }
+
+    /// This server sends a body after HEAD answers too (and keeps the connection open regardless): read raw, the
+    /// body is seen, and the next request, on a pooled connection, still gets its own answer.
+    @Test func aHeadAnswerIsReadRawSoABodyIsSeenAndSpoilsNoOtherAnswer() async throws {
+        let server = try KeepAliveDropServer(answersPerConnection: 100)
+        defer { server.stop() }
+        let executor = HTTPExecutor(maxConnections: 1)
+        let url = "http://127.0.0.1:\(server.port)/health"
+        let head = try await executor.send(SentRequest(method: "HEAD", url: url, headers: [("X-Probe", "1")], body: nil), timeout: 10)
+        #expect(head.status == 200 && head.text == "{}" && head.header("content-type") == "application/json")
+        let get = try await executor.send(SentRequest(method: "GET", url: url, headers: [], body: nil), timeout: 10)
+        #expect(get.status == 200 && get.text == "{}")
+        try await executor.shutdown()
+    }
+
+    @Test func aRawAnswerIsParsedOnlyWhenItsHeadIsComplete() {
+        let answer = HeadExchange.parse(Array("HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD\r\nContent-Length: 0\r\n\r\n".utf8))
+        #expect(answer?.status == 405 && answer?.header("allow") == "GET, HEAD" && answer?.body.isEmpty == true)
+        #expect(HeadExchange.parse(Array("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n".utf8)) == nil)
+        #expect(HeadExchange.parse(Array("garbage\r\n\r\n".utf8)) == nil)
+    }
 }

@@ -78,6 +78,7 @@ final class HTTPExecutor: Sendable {
     }
 
     func send(_ request: SentRequest, timeout: Double) async throws -> ReceivedResponse {
+        if HeadExchange.handles(request) { return try await HeadExchange.send(request, extraHeaders: extraHeaders, timeout: timeout) }
         var outgoing = HTTPClientRequest(url: request.url)
         outgoing.method = HTTPMethod(rawValue: request.method)
         for header in request.headers {
