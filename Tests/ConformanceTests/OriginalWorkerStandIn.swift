@@ -15,6 +15,9 @@ struct OriginalWorkerStandIn {
              chatErrorWithoutDetails, onlyFirstMessagesReachTheModel, tokensValidFor30Days, expiredTokensAccepted,
              emailOfWrongTypeRefused, duplicateEmailIs500, foreignRevokeRevokes, listShowsEveryonesKeys,
              revokedKeyStillWorks, corsPreflightWithoutMaxAge
+        /// Keys listed by name, not in the order they were made: the profile overrides the pages of the list (the
+        /// original has none) but keeps the scenario's check of their order, which only the pages scenario makes.
+        case keysListedByName
         /// Security bugs a port could bring in (the original has none of them): keys looked up with SQL `LIKE`
         /// (so `%`, `_` and another case match), the user's row in the token, CORS that lets any origin send
         /// credentials.
@@ -114,7 +117,8 @@ struct OriginalWorkerStandIn {
             return Self.json(["key": key, "message": message])
         }
         router.get("api-keys/list") { request, _ -> Response in
-            let keys = await store.list(userId: regression == .listShowsEveryonesKeys ? nil : request.headers[.standInUser]!)
+            var keys = await store.list(userId: regression == .listShowsEveryonesKeys ? nil : request.headers[.standInUser]!)
+            if regression == .keysListedByName { keys.sort { $0.name < $1.name } }
             return Self.json(keys.map { key in
                 var entry: [String: Any] = ["id": key.id, "name": key.name, "active": key.active, "created_at": key.createdAt]
                 if regression == .listWithoutCreatedAt { entry["created_at"] = nil }

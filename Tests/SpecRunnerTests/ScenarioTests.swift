@@ -76,7 +76,7 @@ struct ScenarioTests {
         #expect(problems.contains("override 4 (readme-flow / register): never applies, every step it names is taken by an earlier override"))
     }
 
-    @Test func anOverrideReplacesTheWholeExpectationAndMatcherRulesReplaceOnlyTheirMatcher() throws {
+    @Test func anOverrideIsFoundByStepAndMatcherRulesReplaceOnlyTheirMatcher() throws {
         let profile = try Profile.parse("""
             name: p
             matchers:
@@ -100,6 +100,9 @@ struct ScenarioTests {
             """, file: "s.yaml").scenario
         let overridden = try #require(profile.override(scenario: "s", step: scenario.steps[0])).expect
         #expect(overridden.status == [400] && overridden.headers.isEmpty && Set(overridden.body.keys) == ["/error"])
+        // As judged: the step's matchers with the rules applied, then what the override states.
+        let judged = profile.replacingMatchers(of: scenario.steps[0]).0.overridden(by: overridden)
+        #expect(judged.status == [400] && judged.headers.keys.sorted() == ["WWW-Authenticate"] && judged.body["/code"]?.exists == false)
         #expect(profile.override(scenario: "s", step: scenario.steps[1]) == nil)
         let (replaced, rules) = profile.replacingMatchers(of: scenario.steps[1])
         #expect(replaced.status == [400] && Set(replaced.body.keys) == ["/code", "/error"])
@@ -148,5 +151,19 @@ struct ScenarioTests {
             expected: .object(["a": .number(1), "b": .object(["c": .string("x")]), "d": .null]),
             actual: .object(["a": .number(2), "b": .object(["c": .string("x")])]), at: .root)
         #expect(differences == ["body subset /a: expected 1, found 2", "body subset /d: missing"])
+    }
+
+    /// A profile's override states what differs; the step's other checks stay, except JSON checks once it states
+    /// a body that is not JSON.
+    @Test func anOverrideReplacesWhatItStatesAndKeepsTheRest() throws {
+        func expectation(_ yaml: String) throws -> SpecRunner.Expectation {
+            try JSONDecoder().decode(SpecRunner.Expectation.self, from: JSONEncoder().encode(try JSONValue(any: try Yams.load(yaml: yaml))))
+        }
+        let step = try expectation("{ status: 200, headers: { link: { matches: cursor= } }, body: { '': { length: 2 }, /0/name: one } }")
+        let pages = step.overridden(by: try expectation("{ body: { '': { length: 3 } }, headers: { Link: { exists: false } } }"))
+        #expect(pages.status == [200] && pages.body.keys.sorted() == ["", "/0/name"] && pages.body[""]?.length == 3)
+        #expect(pages.headers.keys.sorted() == ["Link"] && pages.headers["Link"]?.exists == false)
+        let text = step.overridden(by: try expectation("{ status: 404, contentType: text/plain, text: Not Found }"))
+        #expect(text.status == [404] && text.body.isEmpty && text.headers.keys.sorted() == ["link"] && text.text != nil)
     }
 }

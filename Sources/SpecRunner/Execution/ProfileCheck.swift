@@ -76,7 +76,8 @@ struct ProfileCheck: Sendable {
         check: (Expectation, OpenAPISpec) throws -> [String], matcherFails: (Step, Profile.MatcherRule) throws -> Bool
     ) throws -> Verdict {
         let override = profile.override(scenario: scenario, step: step)
-        let (expectation, rules) = override.map { ($0.expect, []) } ?? profile.replacingMatchers(of: step)
+        let (matched, rules) = profile.replacingMatchers(of: step)
+        let expectation = override.map { matched.overridden(by: $0.expect) } ?? matched
         let failures = try check(expectation, contract)
         let operation = step.operation.flatMap { reference.operations[$0] }
         var verdict = Verdict()

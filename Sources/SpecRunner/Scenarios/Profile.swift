@@ -46,8 +46,8 @@ struct Profile: Decodable, Sendable {
         }
     }
 
-    /// The whole expectation of the steps it names: a step of `scenario` by name, or every step of an operation
-    /// in that scenario.
+    /// What differs in the expectation of the steps it names (a step of `scenario` by name, or every step of an
+    /// operation in that scenario): `expect` states it, and the step's other checks stay (`Expectation.overridden`).
     struct Override: Decodable, Sendable {
         var scenario: String
         var step: String?

@@ -175,6 +175,32 @@ struct Expectation: Decodable, Sendable {
         stream = try container.decodeIfPresent(StreamExpectation.self, forKey: .stream)
         values = try container.decodeIfPresent([String: Matcher].self, forKey: .values) ?? [:]
     }
+
+    /// This expectation with what `other` states put in its place (a profile's override): the status, content type,
+    /// text, schema, stream and body subset it gives, and its header, body and value matchers by name. What it does
+    /// not state stays, so an override that changes a status keeps the scenario's checks of names and order. A
+    /// content type it states that is not JSON (or not an event stream) ends the checks that need one.
+    func overridden(by other: Expectation) -> Expectation {
+        var merged = self
+        if !other.status.isEmpty { merged.status = other.status }
+        merged.contentType = other.contentType ?? contentType
+        merged.text = other.text ?? text
+        for (name, matcher) in other.headers {
+            merged.headers = merged.headers.filter { $0.key.caseInsensitiveCompare(name) != .orderedSame }
+            merged.headers[name] = matcher
+        }
+        let type = other.contentType?.lowercased()
+        if let type, !type.contains("json") {
+            (merged.body, merged.bodySubset, merged.schema) = ([:], nil, nil)
+        }
+        if let type, type != "text/event-stream" { merged.stream = nil }
+        merged.schema = other.schema ?? merged.schema
+        merged.stream = other.stream ?? merged.stream
+        merged.bodySubset = other.bodySubset ?? merged.bodySubset
+        merged.body.merge(other.body) { $1 }
+        merged.values.merge(other.values) { $1 }
+        return merged
+    }
 }
 
 /// What a streamed answer must hold besides matching its documented event schemas.
