@@ -15,13 +15,15 @@ struct SecurityProbeFuzzTests {
     enum Bug: String, CaseIterable, Sendable {
         case keyLookedUpWithLike, keyComparedIgnoringCase, keyPrefixAccepted, keyWithTrailingCharacterAccepted
         case tokenCarriesPasswordHash, passwordEchoed, corsReflectsOriginWithCredentials, keysIssuedInSequence
+        /// Keys of the promised shape whose first six characters are a clock: over 64 bits, but less than the pattern says.
+        case keysPartlyFromAClock
 
         var finding: Fuzzer.FindingClass {
             switch self {
             case .keyLookedUpWithLike, .keyComparedIgnoringCase, .keyPrefixAccepted, .keyWithTrailingCharacterAccepted: .alteredCredentialAccepted
             case .tokenCarriesPasswordHash, .passwordEchoed: .secretInResponse
             case .corsReflectsOriginWithCredentials: .corsCredentialsFromAnyOrigin
-            case .keysIssuedInSequence: .weakSecret
+            case .keysIssuedInSequence, .keysPartlyFromAClock: .weakSecret
             }
         }
     }
@@ -47,7 +49,7 @@ struct SecurityProbeFuzzTests {
                "415": {"description": "not JSON", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},
            "/keys": {"post": {"operationId": "issueKey", "security": [{"key": []}],
              "responses": {
-               "201": {"description": "a new key", "content": {"application/json": {"schema": {"type": "object", "required": ["key"], "properties": {"key": {"type": "string"}}}}}},
+               "201": {"description": "a new key", "content": {"application/json": {"schema": {"type": "object", "required": ["key"], "properties": {"key": {"type": "string", "pattern": "^sk_[0-9a-f]{24}$"}}}}}},
                "401": {"description": "no key", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},
            "/me": {"get": {"operationId": "me", "security": [{"key": []}],
              "responses": {
@@ -85,9 +87,12 @@ struct SecurityProbeFuzzTests {
                 value += 1
                 return value
             }
-            let key = bug == .keysIssuedInSequence
-                ? "sk_" + String(repeating: "0", count: 20) + String(format: "%04d", count)
-                : "sk_" + (0..<12).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+            let random = { (bytes: Int) in (0..<bytes).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined() }
+            let key = switch bug {
+            case .keysIssuedInSequence: "sk_" + String(repeating: "0", count: 20) + String(format: "%04d", count)
+            case .keysPartlyFromAClock: "sk_" + String(format: "%06x", Int(Date().timeIntervalSince1970) >> 12 & 0xFFFFFF) + random(9)
+            default: "sk_" + random(12)
+            }
             return json(["key": key], .created)
         }
         router.head("me") { request, _ -> Response in
@@ -162,12 +167,17 @@ struct SecurityProbeFuzzTests {
         #expect((report.reached["login"]?.succeeded ?? 0) > 20 && (report.reached["me"]?.succeeded ?? 0) > 20, "\(report.reachLine)")
         let keys = try #require(report.entropy.estimates.first)
         #expect(keys.place == "issueKey /key" && keys.samples >= SecretEntropy.minimumSamples && keys.bits >= 64 && keys.repeats == 0, "\(keys.line)")
+        #expect(keys.promised != nil && !keys.belowPattern, "the pattern ^sk_[0-9a-f]{24}$ is read and met: \(keys.line)")
     }
 
     @Test(arguments: Bug.allCases)
     func eachSecurityBugIsFoundInItsClass(_ bug: Bug) async throws {
         let report = try await Self.fuzz(bug)
         #expect(report.entries.contains { $0.kind == bug.finding.rawValue }, "\(report.console())")
+        if bug == .keysPartlyFromAClock {
+            let keys = try #require(report.entropy.estimates.first)
+            #expect(keys.bits >= SecretEntropy.minimumBits && keys.belowPattern, "only the pattern tells: \(keys.line)")
+        }
         #expect(!report.console().contains(Self.key), "the key never appears in the report")
     }
 }

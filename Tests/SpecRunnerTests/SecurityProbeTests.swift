@@ -82,6 +82,30 @@ struct PatternSamplerTests {
         }
     }
 
+    @Test func aFixedLengthPatternGivesTheCharactersEachPositionMayBe() throws {
+        #expect(PatternSampler("^sk_[0-9a-f]{4}$")?.positionSizes == [1, 1, 1, 16, 16, 16, 16])
+        #expect(PatternSampler(#"^\d{2}-[A-Z]$"#)?.positionSizes == [10, 10, 1, 26])
+        #expect(PatternSampler("^[a-z]{2,4}$")?.positionSizes == nil, "lengths vary")
+        #expect(PatternSampler("^(sk|pk)_x$")?.positionSizes == nil, "alternatives")
+    }
+
+    /// Random hex keys come close to what their pattern promises; keys whose first half is fixed do not.
+    @Test func secretsAreJudgedByWhatTheirPatternPromises() {
+        var random = SeededRandom(seed: 3)
+        let hex = Array("0123456789abcdef")
+        func key(fixed: Int) -> String { "k_" + String(repeating: "7", count: fixed) + String((fixed..<24).map { _ in hex.randomElement(using: &random)! }) }
+        let sizes = PatternSampler("^k_[0-9a-f]{24}$")!.positionSizes!
+        for count in [8, 40, 200] {
+            var strong = SecretEntropy()
+            var half = SecretEntropy()
+            strong.record((0..<count).map { _ in SecretEntropy.Issued(place: "issue /key", value: key(fixed: 0), pattern: sizes) })
+            half.record((0..<count).map { _ in SecretEntropy.Issued(place: "issue /key", value: key(fixed: 12), pattern: sizes) })
+            let (good, bad) = (strong.estimates[0], half.estimates[0])
+            #expect(good.promised != nil && !good.belowPattern, "\(count): \(good.line)")
+            #expect(bad.belowPattern && bad.weak && bad.problem.contains("pattern"), "\(count): \(bad.line)")
+        }
+    }
+
     @Test func patternsItCannotReadAreLeftToTheOtherStrings() {
         #expect(PatternSampler("^(?=.*[A-Z]).{8,}$") == nil, "a look-ahead")
         #expect(PatternSampler("^(a)\\1$") == nil, "a back-reference")

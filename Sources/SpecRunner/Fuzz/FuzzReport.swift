@@ -40,7 +40,7 @@ struct FuzzReport: Sendable {
         reached.merge(other.reached) { ($0.answered + $1.answered, $0.succeeded + $1.succeeded) }
         notSent.merge(other.notSent, uniquingKeysWith: +)
         waited += other.waited
-        for (place, values) in other.entropy.samples { entropy.record(values.map { (place, $0) }) }
+        entropy.merge(other.entropy)
     }
 
     /// Requests answered with no finding.
@@ -120,7 +120,7 @@ struct FuzzReport: Sendable {
             "waitedForRetryAfter": .integer(Int64(waited)),
             "issuedSecrets": .array(entropy.estimates.map { estimate in
                 .object(["place": .string(estimate.place), "samples": .integer(Int64(estimate.samples)), "bits": .number(estimate.bits.rounded()),
-                         "repeats": .integer(Int64(estimate.repeats))])
+                         "repeats": .integer(Int64(estimate.repeats)), "promisedBits": estimate.promised.map { .number($0.rounded()) } ?? .null])
             }),
             "notSent": .object(notSent.mapValues { .integer(Int64($0)) }),
         ]).jsonText + "\n"
@@ -212,7 +212,7 @@ struct FuzzRun: Sendable {
             report.entries.append(FuzzReport.Entry(
                 operation: String(estimate.place.prefix { $0 != " " }), kind: Fuzzer.FindingClass.weakSecret.rawValue, index: -1,
                 request: "the secrets issued at \(estimate.place)",
-                problems: ["\(estimate.line): a secret must not repeat and needs at least \(Int(SecretEntropy.minimumBits)) bits"]))
+                problems: [estimate.problem]))
         }
         // One shrunk example per operation and class is what a person reads first; the others are listed as found.
         var shrunkKinds: Set<String> = []

@@ -96,8 +96,8 @@ struct Fuzzer: Sendable {
         var notSent: String?
         /// What the answer leaked (the `secretInResponse` problems), for the saved scenario's checks.
         var leaks: [SecretScan.Leak] = []
-        /// Secrets the answer issued, as (`operation place`, value), for `SecretEntropy`; never reported.
-        var issued: [(String, String)] = []
+        /// Secrets the answer issued, for `SecretEntropy`; never reported.
+        var issued: [SecretEntropy.Issued] = []
     }
 
     /// The finding for a plan's answer (`get`: the same request as GET, for HEAD plans).
@@ -106,7 +106,7 @@ struct Fuzzer: Sendable {
         return Finding(
             plan: plan, status: response.status, problems: check(response, for: plan, get: get, leaks: leaks), waits: response.waits.count,
             leaks: leaks,
-            issued: SecretEntropy.issued(in: response, method: plan.request.method, operation: plan.operation.id))
+            issued: SecretEntropy.issued(in: response, method: plan.request.method, operation: plan.operation, spec: spec))
     }
 
     let spec: OpenAPISpec

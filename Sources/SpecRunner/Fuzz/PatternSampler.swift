@@ -27,6 +27,28 @@ struct PatternSampler {
         root = node
     }
 
+    /// How many characters each position of a match may be, when every match has the same length (a key pattern
+    /// such as `^sk_[0-9a-f]{24}$`); nil when lengths vary.
+    var positionSizes: [Int]? { Self.sizes(root) }
+
+    private static func sizes(_ node: Node) -> [Int]? {
+        switch node {
+        case .characters(let choices): return [Set(choices).count]
+        case .sequence(let nodes):
+            var all: [Int] = []
+            for node in nodes {
+                guard let sizes = sizes(node) else { return nil }
+                all += sizes
+            }
+            return all
+        case .alternatives(let nodes):
+            return nodes.count == 1 ? sizes(nodes[0]) : nil
+        case .repeated(let inner, let min, let max):
+            guard min == max, let sizes = sizes(inner) else { return nil }
+            return Array([[Int]](repeating: sizes, count: min).joined())
+        }
+    }
+
     func sample(using random: inout SeededRandom) -> String {
         var output = ""
         Self.write(root, into: &output, random: &random)
