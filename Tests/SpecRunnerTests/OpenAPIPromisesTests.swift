@@ -63,6 +63,26 @@ struct OpenAPIPromisesTests {
         }
     }
 
+    /// A value the set-up captured feeds body properties of its name, as it feeds parameters, where the schema allows it.
+    @Test func setUpCapturesFeedBodyPropertiesOfTheirName() throws {
+        let spec = try OpenAPISpec(document: try JSONValue.parse(#"""
+            {"openapi": "3.1.0", "info": {"title": "t", "version": "1"},
+             "paths": {"/transfers": {"post": {"operationId": "transfer", "security": [],
+               "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                 "type": "object", "required": ["account_id", "amount", "lines"], "properties": {
+                   "account_id": {"type": "string", "pattern": "^acc_[0-9]{4}$"}, "amount": {"type": "integer", "minimum": 1},
+                   "lines": {"type": "array", "minItems": 1, "items": {"type": "object", "required": ["order"], "properties": {"order": {"type": "integer"}}}}}}}}},
+               "responses": {"201": {"description": "made"}}}}}}
+            """#), source: "test")
+        let fuzzer = Fuzzer(spec: spec, baseURL: "http://127.0.0.1:1", seed: 5, credentials: [:], knownValues: ["account_id": "acc_0042", "order": "17", "amount": "-3"])
+        let bodies = (0..<400).map { fuzzer.plan($0) }.filter { $0.fuzzCase == .valid }.compactMap { $0.request.body.flatMap { try? JSONValue.parse($0) } }
+        #expect(bodies.count > 20)
+        let fed = bodies.filter { $0["account_id"] == .string("acc_0042") }.count
+        #expect(fed * 2 > bodies.count, "three in four bodies use the captured account: \(fed) of \(bodies.count)")
+        #expect(bodies.contains { $0["lines"]?.arrayValue?.first?["order"] == .integer(17) }, "nested, and typed as the schema says")
+        #expect(!bodies.contains { $0["amount"] == .integer(-3) }, "never where the schema forbids it")
+    }
+
     /// The examples of the OpenAPI 3.1 specification's "Style Examples" table (an object's keys in sorted order).
     @Test(arguments: [
         ("path", "simple", false, "5", "3,4,5", "firstName,Alex,role,admin"),

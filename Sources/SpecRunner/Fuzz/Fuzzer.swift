@@ -278,7 +278,7 @@ struct Fuzzer: Sendable {
         var body: String?
         var bytes: [UInt8]?
         if let requestBody, let bodyPointer, ![.unlistedMethod, .headLikeGet].contains(fuzzCase) {
-            var value = sampler.valid(at: bodyPointer)
+            var value = sampler.valid(at: bodyPointer).map { withKnownValues($0, schemaAt: bodyPointer, random: &random) }
             if value == nil, expectation == .allowed { expectation = .documented }
             switch fuzzCase {
             case .schemaViolation where !parameterViolated:
@@ -343,6 +343,27 @@ struct Fuzzer: Sendable {
             index: index, operation: operation, fuzzCase: fuzzCase, detail: detail,
             request: SentRequest(method: method, url: baseURL + path, headers: headers, body: bytes == nil ? body : nil, bytes: bytes),
             expectation: expectation, credentials: fuzzCase == .foreignOrigin && expectation == .preflight ? [] : placed)
+    }
+
+    /// `body` with each property named like a value the run made (a set-up capture such as `account_id`) set to that
+    /// value three times in four, where the schema still allows it, so that bodies refer to real resources as
+    /// parameters do.
+    func withKnownValues(_ body: JSONValue, schemaAt pointer: JSONPointer, random: inout SeededRandom) -> JSONValue {
+        Self.memberPointers(in: body).reduce(body) { body, member in
+            guard let name = member.tokens.last, let text = knownValues[name], random.next() % 4 != 0 else { return body }
+            let candidates = [Int64(text).map(JSONValue.integer), Double(text).map(JSONValue.number), .string(text)].compactMap { $0 }
+            return candidates.lazy.map { value in body.editing(at: member) { _ in value } }
+                .first { spec.validator.validate($0, schemaAt: pointer, direction: .request).isEmpty } ?? body
+        }
+    }
+
+    /// The pointers of every object member in `value`, in document order.
+    static func memberPointers(in value: JSONValue, at pointer: JSONPointer = .root) -> [JSONPointer] {
+        switch value {
+        case .object(let object): object.keys.sorted().flatMap { [pointer.appending($0)] + memberPointers(in: object[$0]!, at: pointer.appending($0)) }
+        case .array(let array): array.indices.flatMap { memberPointers(in: array[$0], at: pointer.appending($0)) }
+        default: []
+        }
     }
 
     /// What is wrong with the answer to a plan; `get` is the answer to the same request as GET, for HEAD plans.
