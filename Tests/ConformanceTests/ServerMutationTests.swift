@@ -211,4 +211,25 @@ struct ServerMutationTests {
         if let kind = regression.fuzzClass { #expect(caught.fuzz.contains(kind.rawValue), "fuzz did not report \(kind.rawValue)") }
         if let kind = regression.statefulClass { #expect(caught.stateful.contains(kind.rawValue), "stateful did not report \(kind.rawValue)") }
     }
+
+    /// With every operation fuzzed, logout and revoking every session included, the sessions the run ends are not
+    /// blamed on the server: each 401 to a valid request is sent again with a session the set-up makes anew for it.
+    @Test func aFuzzThatLogsItselfOutFindsNothingOnTheRealServer() async throws {
+        let (spec, _) = try ConformanceTests.loadSpec()
+        let app = try await buildApplication(settings: try Self.settings())
+        try await app.test(.live) { client in
+            let base = "http://127.0.0.1:\(try #require(client.port))"
+            let (setup, credentials, setUpReport) = try await Self.fuzzCredentials(spec: spec, baseURL: base)
+            let executor = HTTPExecutor()
+            var run = FuzzRun(
+                fuzzer: Fuzzer(spec: spec, baseURL: base, seed: 77, credentials: credentials), executor: executor,
+                writer: FailureScenario(spec: spec, setupSteps: [], credentials: credentials))
+            run.shrinkAtMost = 0
+            run.renew = { try? await FuzzSetUp.run(setup.scenario, spec: spec, baseURL: base, given: [:]).variables }
+            let report = await run.run(count: 1_000, deadline: .now + .seconds(120), jobs: 4, save: nil)
+            try await executor.shutdown()
+            #expect(setUpReport.entries.isEmpty && report.entries.isEmpty, "\(report.console())")
+            #expect((report.reached["logout"]?.succeeded ?? 0) > 0 && (report.reached["revokeAllSessions"]?.succeeded ?? 0) > 0, "\(report.reachLine)")
+        }
+    }
 }

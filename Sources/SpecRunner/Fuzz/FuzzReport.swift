@@ -242,26 +242,25 @@ struct FuzzRun: Sendable {
     }
 
     /// The refusals of valid requests (401) that happen again when nothing in the run can have ended the credential:
-    /// each operation's first one, sent again with credentials the set-up issues anew (`renew`); without a set-up,
-    /// sent again with the same credentials, and a finding only if a GET that worked with them still works.
+    /// each operation's first one, sent again with credentials the set-up issues anew for it (`renew`; anew for
+    /// each, since sending one again may end its credentials: a logout); without a set-up, sent again with the same
+    /// credentials, and a finding only if a GET that worked with them still works.
     private func confirmRefusals(_ refused: [Fuzzer.Finding], accepted: [String: Fuzzer.Plan], notes: inout [String]) async -> [Fuzzer.Finding] {
         let firsts = Dictionary(grouping: refused, by: \.plan.operation.id).values.compactMap { $0.min { $0.plan.index < $1.plan.index } }
-        guard !firsts.isEmpty else { return [] }
-        var fresh: Fuzzer?
-        if let renew {
-            guard let variables = await renew() else {
-                notes.append("valid requests answered 401 were not confirmed: the set-up scenario failed when run again")
-                return []
-            }
-            fresh = fuzzer.renewed(with: variables)
-        }
         var confirmed: [Fuzzer.Finding] = []
         for finding in firsts.sorted(by: { $0.plan.index < $1.plan.index }) {
             let schemes = Self.schemes(of: finding.plan)
-            let again = fresh?.plan(finding.plan.index) ?? finding.plan
+            var again = finding.plan
+            if let renew {
+                guard let variables = await renew() else {
+                    notes.append("\(finding.plan.operation.id) refused a valid request with 401; not confirmed, as the set-up scenario failed when run again")
+                    continue
+                }
+                again = fuzzer.renewed(with: variables).plan(finding.plan.index)
+            }
             guard let response = try? await executor.send(again.request, timeout: 30, retryAfterBudget: Self.retryAfterBudget), response.status == 401 else { continue }
             let why: String
-            if fresh != nil {
+            if renew != nil {
                 why = "credentials of \(schemes) the set-up scenario had just issued"
             } else if let witness = accepted[schemes],
                       let answer = try? await executor.send(witness.request, timeout: 30, retryAfterBudget: Self.retryAfterBudget), (200..<300).contains(answer.status) {
