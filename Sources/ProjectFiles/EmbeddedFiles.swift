@@ -517,7 +517,7 @@ Content-Type: application/json; charset=utf-8
   -H 'Content-Type: application/json' \
   -d '{&quot;messages&quot;:[{&quot;content&quot;:&quot;be nice&quot;,&quot;role&quot;:&quot;system&quot;},{&quot;content&quot;:&quot;Hello there&quot;,&quot;role&quot;:&quot;user&quot;}]}'</code></pre>
 <h3 id="openAIListModels">Models, OpenAI-style: <code>GET /v1/models</code></h3>
-<p>The models a client may ask for: MODEL_NAME first, then those the <code>openai</code> backend's own <code>GET /models</code> lists (only those in MODEL_ALLOWLIST when it is set), fetched at most once a minute. With the mock or Workers AI backend, only MODEL_NAME.</p>
+<p>The models a client may ask for: MODEL_NAME first, then those the <code>openai</code> backend's own <code>GET /models</code> lists (only those in MODEL_ALLOWLIST when it is set), fetched at most once a minute. With the mock or Workers AI backend, only MODEL_NAME. Never an error of the backend's: when its list cannot be read (down, an error, an unreadable answer, a timeout), MODEL_NAME and MODEL_ALLOWLIST, with <code>chat_model_list_stale</code> at 1 in <code>/metrics</code> until it can.</p>
 <p><strong>Operation</strong> <code>openAIListModels</code>. <strong>Authentication:</strong> <a href="#authentication"><code>apiKeyBearer</code></a> or <a href="#authentication"><code>sessionToken</code></a> or <a href="#authentication"><code>apiKey</code></a>.</p>
 <table>
 <thead><tr><th>status</th><th>meaning</th><th>body</th></tr></thead>
@@ -526,9 +526,7 @@ Content-Type: application/json; charset=utf-8
 <tr><td><code>401</code></td><td>Missing, invalid or revoked credentials.</td><td><code>application/json</code>: <a href="#schema-openaierror"><code>OpenAIError</code></a></td></tr>
 <tr><td><code>429</code></td><td>Too many requests: this server's per-user and per-key limit, or too many invalid tokens or API keys from one address. Retry after <code>Retry-After</code> seconds.</td><td><code>application/json</code>: <a href="#schema-openaierror"><code>OpenAIError</code></a></td></tr>
 <tr><td><code>500</code></td><td>An unexpected failure.</td><td><code>application/json</code>: <a href="#schema-openaierror"><code>OpenAIError</code></a></td></tr>
-<tr><td><code>502</code></td><td>The model backend's own model list could not be fetched: it is unreachable, failed, refused this server's credentials, or sent a list that cannot be read.</td><td><code>application/json</code>: <a href="#schema-openaierror"><code>OpenAIError</code></a></td></tr>
 <tr><td><code>503</code></td><td>The database is unavailable.</td><td><code>application/json</code>: <a href="#schema-openaierror"><code>OpenAIError</code></a></td></tr>
-<tr><td><code>504</code></td><td>The model backend did not send its model list within UPSTREAM_TIMEOUT.</td><td><code>application/json</code>: <a href="#schema-openaierror"><code>OpenAIError</code></a></td></tr>
 </tbody>
 </table>
 <p><strong>Example:</strong></p>
@@ -1854,7 +1852,7 @@ steps:
       "get": {
         "operationId": "openAIListModels",
         "summary": "Models, OpenAI-style",
-        "description": "The models a client may ask for: MODEL_NAME first, then those the `openai` backend's own `GET /models` lists (only those in MODEL_ALLOWLIST when it is set), fetched at most once a minute. With the mock or Workers AI backend, only MODEL_NAME.",
+        "description": "The models a client may ask for: MODEL_NAME first, then those the `openai` backend's own `GET /models` lists (only those in MODEL_ALLOWLIST when it is set), fetched at most once a minute. With the mock or Workers AI backend, only MODEL_NAME. Never an error of the backend's: when its list cannot be read (down, an error, an unreadable answer, a timeout), MODEL_NAME and MODEL_ALLOWLIST, with `chat_model_list_stale` at 1 in `/metrics` until it can.",
         "tags": [
           "OpenAI-compatible"
         ],
@@ -1920,28 +1918,8 @@ steps:
               }
             }
           },
-          "502": {
-            "description": "The model backend's own model list could not be fetched: it is unreachable, failed, refused this server's credentials, or sent a list that cannot be read.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/OpenAIError"
-                }
-              }
-            }
-          },
           "503": {
             "description": "The database is unavailable.",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/OpenAIError"
-                }
-              }
-            }
-          },
-          "504": {
-            "description": "The model backend did not send its model list within UPSTREAM_TIMEOUT.",
             "content": {
               "application/json": {
                 "schema": {

@@ -47,6 +47,12 @@ final class TestUpstream: Sendable {
         router.post("v1/chat/completions") { request, _ in try await self.answer(request) }
         router.get("v1/models") { _, _ in
             self.modelListings.withLock { $0 += 1 }
+            switch self.behaviour {
+            case .error(let status, let body):
+                return Response(status: .init(code: status), headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
+            case .garbage: return Self.json("<html>not a list</html>")
+            default: break
+            }
             let data = Self.listedModels.map { #"{"id":"\#($0)","object":"model","created":1,"owned_by":"up"}"# }.joined(separator: ",")
             return Self.json(#"{"object":"list","data":[\#(data)]}"#)
         }

@@ -83,6 +83,7 @@ struct UpstreamAnswerTests {
          404, "model_not_found", "The model `nope` does not exist"),
         (422, #"{"detail":"x","message":"max_tokens must be at most 4096"}"#, 400, "upstream_rejected", "max_tokens must be at most 4096"),
         (401, #"{"error":{"message":"Incorrect API key provided: upstream-token-that-must-not-leak"}}"#, 502, "upstream_auth_failed", "credentials"),
+        (400, #"{"error":{"message":"No connected db.","type":"no_db_connection","param":null,"code":"400"}}"#, 502, "upstream_auth_failed", "configuration"),
         (404, "<html>Not Found</html>", 502, "upstream_error", "HTTP 404"),
         (400, #"{"error":"bad key sk-abcdefghijklmnop and Bearer abc.def and upstream-token-that-must-not-leak"}"#, 400, "upstream_rejected", "sk-[redacted]"),
     ])
@@ -162,6 +163,7 @@ struct UpstreamDetailsTests {
                     #expect(ids == ["@cf/meta/llama-3-8b-instruct", "up-model-a", "up-model-b"], "the default first, once")
                 }
                 #expect(upstream.modelListings.withLock { $0 } == 1)
+                #expect(try await client.send(.get, "/metrics").text.contains(#"chat_model_list_stale{backend="openai"} 0"#))
             }
             try await withApp(UpstreamAnswerTests.openAI(port: port, ["model.allowlist": "up-model-b,elsewhere"])) { client in
                 let user = try await client.registerUser()
@@ -172,12 +174,29 @@ struct UpstreamDetailsTests {
         }
     }
 
-    @Test func anUnreachableUpstreamsListIs502() async throws {
-        try await withApp(UpstreamAnswerTests.openAI(port: 1)) { client in
-            let user = try await client.registerUser()
-            let list = try await client.send(.get, "/v1/models", headers: bearer(user.token))
-            #expect(list.status == .badGateway)
-            #expect((try list.json()["error"] as? [String: Any])?["code"] as? String == "upstream_unreachable")
+    /// Down, an error status (LiteLLM's 404 or its 400 for a bad key), or an unreadable answer: `/v1/models` still
+    /// lists MODEL_NAME and MODEL_ALLOWLIST, and the metrics say the list is stale until it can be read again.
+    @Test(arguments: [nil, TestUpstream.Behaviour.error(status: 404, body: #"{"detail":"Not Found"}"#),
+                      .error(status: 400, body: #"{"error":{"message":"No connected db.","code":"400"}}"#), .garbage])
+    func theModelListNeverFailsBecauseOfTheUpstream(_ behaviour: TestUpstream.Behaviour?) async throws {
+        @Sendable func check(port: Int) async throws {
+            try await withApp(UpstreamAnswerTests.openAI(port: port, ["model.allowlist": "up-model-b,elsewhere"])) { client in
+                let user = try await client.registerUser()
+                for _ in 0..<2 {
+                    let list = try await client.send(.get, "/v1/models", headers: bearer(user.token))
+                    #expect(list.status == .ok)
+                    let ids = try #require(try list.json()["data"] as? [[String: Any]]).compactMap { $0["id"] as? String }
+                    #expect(ids == ["@cf/meta/llama-3-8b-instruct", "elsewhere", "up-model-b"])
+                }
+                #expect(try await client.send(.get, "/metrics").text.contains(#"chat_model_list_stale{backend="openai"} 1"#))
+            }
+        }
+        if let behaviour {
+            let upstream = TestUpstream(behaviour)
+            try await upstream.run { port in try await check(port: port) }
+            #expect(upstream.modelListings.withLock { $0 } == 1, "a failure is remembered for a while, not asked again on each call")
+        } else {
+            try await check(port: 1)
         }
     }
 

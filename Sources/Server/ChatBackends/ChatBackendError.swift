@@ -10,7 +10,8 @@ enum ChatBackendError: Error, Sendable {
     case rejected(backend: String, reason: UpstreamErrorBody)
     /// The backend does not serve the model asked for.
     case modelNotFound(backend: String, reason: UpstreamErrorBody)
-    /// The backend refused this server's credentials (HTTP 401 or 403): the operator's to fix.
+    /// The backend refused this server's credentials or configuration (HTTP 401 or 403, or a 400 that says so,
+    /// `UpstreamHTTP.operatorErrors`): the operator's to fix.
     case credentialsRefused(backend: String, status: Int)
     /// The backend answered with another error status (5xx, or a 4xx that is not the client's doing).
     case failed(backend: String, status: Int)
@@ -52,7 +53,7 @@ enum ChatBackendError: Error, Sendable {
         case .credentialsRefused(let backend, let status):
             APIError(
                 status: .badGateway, code: "upstream_auth_failed",
-                message: "The model backend '\(backend)' refused this server's credentials (HTTP \(status)). The server's operator must fix its configuration.")
+                message: "The model backend '\(backend)' refused this server's credentials or configuration (HTTP \(status)). The server's operator must fix it.")
         case .reported(let backend, let reason):
             APIError(
                 status: .badGateway, code: "upstream_error",

@@ -22,9 +22,18 @@ struct ChatService: Sendable {
     }
 
     /// The models a client may ask for: the default first, then the backend's own list (only the allowed ones
-    /// when `MODEL_ALLOWLIST` is set); just the default when the backend has no listing.
-    func models() async throws -> [String] {
-        let listed = try await backend.models() ?? []
+    /// when `MODEL_ALLOWLIST` is set); just the default when the backend has no listing. Never fails because of
+    /// the backend: when its list cannot be read (down, an error, an unreadable answer), the default and
+    /// `MODEL_ALLOWLIST`, with `chat_model_list_stale` at 1 in the metrics until the list is read again.
+    func models() async -> [String] {
+        let listed: [String]
+        do {
+            listed = try await backend.models() ?? []
+            metrics.modelListStale(backend: backend.name).record(0)
+        } catch {
+            listed = allowedModels?.sorted() ?? []
+            metrics.modelListStale(backend: backend.name).record(1)
+        }
         let offered = listed.filter { allowedModels?.contains($0) ?? true }
         return [defaultModel] + offered.filter { $0 != defaultModel }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
     }

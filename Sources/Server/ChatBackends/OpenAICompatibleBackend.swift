@@ -109,8 +109,15 @@ struct OpenAICompatibleBackend: ChatBackend {
 
     func models() async throws -> [String]? {
         try await modelList.models {
-            let answer = try await http.get(url: baseURL + "/models", bearer: apiKey)
-            return try await http.decode(ModelList.self, from: answer).data.map(\.id)
+            do {
+                let answer = try await http.get(url: baseURL + "/models", bearer: apiKey)
+                return try await http.decode(ModelList.self, from: answer).data.map(\.id)
+            } catch {
+                http.logger.warning(
+                    "The model backend's list of models cannot be read; /v1/models lists MODEL_NAME and MODEL_ALLOWLIST until it can",
+                    metadata: ["backend": "\(name)", "error": "\((error as? ChatBackendError)?.apiError.message ?? "\(type(of: error))")"])
+                throw error
+            }
         }
     }
 

@@ -64,16 +64,26 @@ struct UpstreamHTTP: Sendable {
             throw ChatBackendError.rateLimited(backend: backend, retryAfter: response.headers.first(name: "Retry-After"))
         }
         let reason = await errorBody(of: response, deadline: deadline, secret: bearer)
-        logger.warning(
-            "Model backend answered an error",
-            metadata: ["backend": "\(backend)", "status": "\(status)", "reason": "\(reason.message ?? "none")", "code": "\(reason.code ?? "none")"])
-        throw Self.error(status: status, reason: reason, backend: backend)
+        let error = Self.error(status: status, reason: reason, backend: backend)
+        let metadata: Logger.Metadata = ["backend": "\(backend)", "status": "\(status)", "reason": "\(reason.message ?? "none")", "code": "\(reason.code ?? "none")"]
+        if case .credentialsRefused = error {
+            logger.error("Model backend refused this server's credentials or configuration: check its URL, key and set-up", metadata: metadata)
+        } else {
+            logger.warning("Model backend answered an error", metadata: metadata)
+        }
+        throw error
     }
+
+    /// What upstreams answer, some with 400, when this server's credential or their own set-up is wrong rather
+    /// than the request (LiteLLM says "No connected db." to a key it cannot check): nothing a client can fix.
+    static let operatorErrors = ["no connected db", "invalid api key", "incorrect api key", "invalid_api_key", "api key not valid", "authentication error"]
 
     /// The error of an upstream status that is neither success nor 429.
     static func error(status: Int, reason: UpstreamErrorBody, backend: String) -> ChatBackendError {
         switch status {
         case 400, 413, 422:
+            let text = ((reason.message ?? "") + " " + (reason.code ?? "")).lowercased()
+            if operatorErrors.contains(where: text.contains) { return .credentialsRefused(backend: backend, status: status) }
             return reason.code == "model_not_found" ? .modelNotFound(backend: backend, reason: reason) : .rejected(backend: backend, reason: reason)
         case 404 where reason.code == "model_not_found" || reason.message?.lowercased().contains("model") == true:
             return .modelNotFound(backend: backend, reason: reason)

@@ -156,9 +156,9 @@ struct OpenAIController {
     }
 
     /// The models a client may ask for: `MODEL_NAME` first, then those the backend lists (within
-    /// `MODEL_ALLOWLIST` when it is set), fetched at most once a minute.
+    /// `MODEL_ALLOWLIST` when it is set), fetched at most once a minute; never an error of the backend's.
     @Sendable func models(_ request: Request, context: AuthenticatedContext) async throws -> ModelList {
-        let models = try await chat.models()
+        let models = await chat.models()
         return ModelList(object: "list", data: models.map { .init(id: $0, object: "model", created: 0, owned_by: chat.backend.name) })
     }
 }

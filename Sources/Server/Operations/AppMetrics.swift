@@ -59,6 +59,11 @@ struct AppMetrics: Sendable {
         Metrics.Gauge(label: "credential_notifications_up", factory: factory)
     }
 
+    /// Whether `/v1/models` lists a fallback (1) because the backend's own list cannot be read, or the backend's (0).
+    func modelListStale(backend: String) -> Metrics.Gauge {
+        Metrics.Gauge(label: "chat_model_list_stale", dimensions: [("backend", backend)], factory: factory)
+    }
+
     /// Streams open now.
     var activeStreams: Meter {
         Meter(label: "chat_active_streams", factory: factory)
