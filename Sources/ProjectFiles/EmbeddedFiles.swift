@@ -62,8 +62,11 @@ th { background: #f6f8fa; } h2 { border-bottom: 1px solid #d0d7de; padding-botto
 <li class="toc3"><a href="#schema-message">Message</a></li>
 <li class="toc3"><a href="#schema-openaichatcompletion">OpenAIChatCompletion</a></li>
 <li class="toc3"><a href="#schema-openaichatcompletionchunk">OpenAIChatCompletionChunk</a></li>
+<li class="toc3"><a href="#schema-openaichatrequest">OpenAIChatRequest</a></li>
 <li class="toc3"><a href="#schema-openaierror">OpenAIError</a></li>
+<li class="toc3"><a href="#schema-openaimessage">OpenAIMessage</a></li>
 <li class="toc3"><a href="#schema-openaimodellist">OpenAIModelList</a></li>
+<li class="toc3"><a href="#schema-openaitoolcall">OpenAIToolCall</a></li>
 <li class="toc3"><a href="#schema-readiness">Readiness</a></li>
 <li class="toc3"><a href="#schema-registerresponse">RegisterResponse</a></li>
 <li class="toc3"><a href="#schema-registration">Registration</a></li>
@@ -483,16 +486,32 @@ Content-Type: application/json; charset=utf-8
 <h3 id="openAIChatCompletions">Chat completion, OpenAI-style: <code>POST /v1/chat/completions</code></h3>
 <p>OpenAI's chat completion request and answer. With <code>&quot;stream&quot;: true</code> the answer comes as <code>chat.completion.chunk</code> events (a role chunk, content chunks, a chunk with <code>finish_reason: &quot;stop&quot;</code>, then a usage chunk when <code>stream_options.include_usage</code> is true), ending with <code>data: [DONE]</code>; a backend failure part-way ends it with an <code>event: error</code> whose data is an <code>OpenAIError</code>, carrying the backend's message when it gave one.</p>
 <p><strong>Operation</strong> <code>openAIChatCompletions</code>. <strong>Authentication:</strong> <a href="#authentication"><code>apiKeyBearer</code></a> or <a href="#authentication"><code>sessionToken</code></a> or <a href="#authentication"><code>apiKey</code></a>.</p>
-<p><strong>Request body</strong> (<code>application/json</code>): <a href="#schema-chatrequest"><code>ChatRequest</code></a>.</p>
+<p><strong>Request body</strong> (<code>application/json</code>): <a href="#schema-openaichatrequest"><code>OpenAIChatRequest</code></a>.</p>
 <table>
 <thead><tr><th>field</th><th>type</th><th>required</th><th>description</th></tr></thead>
 <tbody>
+<tr><td><code>frequency_penalty</code></td><td>number or null (-2 to 2)</td><td>no</td><td></td></tr>
+<tr><td><code>logit_bias</code></td><td>object or null</td><td>no</td><td></td></tr>
+<tr><td><code>logprobs</code></td><td>boolean or null</td><td>no</td><td></td></tr>
+<tr><td><code>max_completion_tokens</code></td><td>integer or null (1 to 8192)</td><td>no</td><td>The newer name of <code>max_tokens</code>; it wins when both are given.</td></tr>
 <tr><td><code>max_tokens</code></td><td>integer or null (1 to 8192)</td><td>no</td><td></td></tr>
-<tr><td><code>messages</code></td><td>array of <a href="#schema-chatmessage"><code>ChatMessage</code></a> (at least 1 items)</td><td>yes</td><td></td></tr>
+<tr><td><code>messages</code></td><td>array of <a href="#schema-openaimessage"><code>OpenAIMessage</code></a> (at least 1 items)</td><td>yes</td><td></td></tr>
+<tr><td><code>metadata</code></td><td>object or null</td><td>no</td><td></td></tr>
 <tr><td><code>model</code></td><td>string or null (at least 1 characters, at most 200 characters, matching <code>^@?(?!\.{1,2}(/|$))[A-Za-z0-9_.-]+(/(?!\.{1,2}(/|$))[A-Za-z0-9_.-]+)*$</code>)</td><td>no</td><td>Defaults to the server's MODEL_NAME (also when null). Letters, digits, <code>_</code>, <code>.</code> and <code>-</code> in <code>/</code>-separated parts, none of them <code>.</code> or <code>..</code>, with an optional leading <code>@</code> (400 <code>invalid_model</code> otherwise).</td></tr>
+<tr><td><code>n</code></td><td>integer or null (1 to 128)</td><td>no</td><td>Choices to answer.</td></tr>
+<tr><td><code>parallel_tool_calls</code></td><td>boolean or null</td><td>no</td><td></td></tr>
+<tr><td><code>presence_penalty</code></td><td>number or null (-2 to 2)</td><td>no</td><td></td></tr>
+<tr><td><code>response_format</code></td><td>object or object or null</td><td>no</td><td></td></tr>
+<tr><td><code>seed</code></td><td>integer or null</td><td>no</td><td></td></tr>
+<tr><td><code>stop</code></td><td>string or array of string or null</td><td>no</td><td></td></tr>
 <tr><td><code>stream</code></td><td>boolean or null</td><td>no</td><td>Answer as server-sent events (<code>text/event-stream</code>).</td></tr>
 <tr><td><code>stream_options</code></td><td>object or null</td><td>no</td><td></td></tr>
 <tr><td><code>temperature</code></td><td>number or null (0 to 2)</td><td>no</td><td></td></tr>
+<tr><td><code>tool_choice</code></td><td>one of <code>&quot;none&quot;</code>, <code>&quot;auto&quot;</code>, <code>&quot;required&quot;</code> or object or null</td><td>no</td><td>Whether the named function is among the tools is the backend's to judge: an OpenAI-compatible upstream refuses it with its own reason, and the mock calls no tool it was not given.</td></tr>
+<tr><td><code>tools</code></td><td>array or null</td><td>no</td><td></td></tr>
+<tr><td><code>top_logprobs</code></td><td>integer or null (0 to 20)</td><td>no</td><td>Needs <code>logprobs: true</code>.</td></tr>
+<tr><td><code>top_p</code></td><td>number or null (0 to 1)</td><td>no</td><td></td></tr>
+<tr><td><code>user</code></td><td>string or null</td><td>no</td><td></td></tr>
 </tbody>
 </table>
 <table>
@@ -515,7 +534,7 @@ Content-Type: application/json; charset=utf-8
 <pre><code class="language-sh">curl -s -X POST 'http://127.0.0.1:8787/v1/chat/completions' \
   -H 'Authorization: Bearer &lt;TOKEN&gt;' \
   -H 'Content-Type: application/json' \
-  -d '{&quot;messages&quot;:[{&quot;content&quot;:&quot;be nice&quot;,&quot;role&quot;:&quot;system&quot;},{&quot;content&quot;:&quot;Hello there&quot;,&quot;role&quot;:&quot;user&quot;}]}'</code></pre>
+  -d '{&quot;messages&quot;:[{&quot;content&quot;:&quot;What is the weather in Paris?&quot;,&quot;role&quot;:&quot;user&quot;}],&quot;model&quot;:&quot;gpt-4o-mini&quot;,&quot;tools&quot;:[{&quot;function&quot;:{&quot;name&quot;:&quot;get_weather&quot;,&quot;parameters&quot;:{&quot;properties&quot;:{&quot;city&quot;:{&quot;type&quot;:&quot;string&quot;}},&quot;required&quot;:[&quot;city&quot;],&quot;type&quot;:&quot;object&quot;}},&quot;type&quot;:&quot;function&quot;}]}'</code></pre>
 <h3 id="openAIListModels">Models, OpenAI-style: <code>GET /v1/models</code></h3>
 <p>The models a client may ask for: MODEL_NAME first, then those the <code>openai</code> backend's own <code>GET /models</code> lists (only those in MODEL_ALLOWLIST when it is set), fetched at most once a minute. With the mock or Workers AI backend, only MODEL_NAME. Never an error of the backend's: when its list cannot be read (down, an error, an unreadable answer, a timeout), MODEL_NAME and MODEL_ALLOWLIST, with <code>chat_model_list_stale</code> at 1 in <code>/metrics</code> until it can.</p>
 <p><strong>Operation</strong> <code>openAIListModels</code>. <strong>Authentication:</strong> <a href="#authentication"><code>apiKeyBearer</code></a> or <a href="#authentication"><code>sessionToken</code></a> or <a href="#authentication"><code>apiKey</code></a>.</p>
@@ -650,6 +669,7 @@ Content-Type: application/json; charset=utf-8
 <tr><td><code>id</code></td><td>string (matching <code>^chatcmpl-</code>)</td><td>yes</td><td></td></tr>
 <tr><td><code>model</code></td><td>string</td><td>yes</td><td></td></tr>
 <tr><td><code>object</code></td><td><code>&quot;chat.completion&quot;</code></td><td>yes</td><td></td></tr>
+<tr><td><code>system_fingerprint</code></td><td>string</td><td>no</td><td></td></tr>
 <tr><td><code>usage</code></td><td><a href="#schema-usage"><code>Usage</code></a></td><td>no</td><td></td></tr>
 </tbody>
 </table>
@@ -666,6 +686,35 @@ Content-Type: application/json; charset=utf-8
 <tr><td><code>usage</code></td><td><a href="#schema-usage"><code>Usage</code></a></td><td>no</td><td></td></tr>
 </tbody>
 </table>
+<h3 id="schema-openaichatrequest">OpenAIChatRequest</h3>
+<p>object. OpenAI's chat completions request. Optional fields may be null (null means absent). Fields not listed here are passed unchanged to an OpenAI-compatible upstream (as LiteLLM does); the mock backend answers <code>tools</code>, <code>tool_choice</code>, <code>n</code>, <code>stop</code>, <code>max_tokens</code>, <code>response_format</code> and <code>logprobs</code> deterministically, and the Workers AI backend refuses what it cannot do here with 400 <code>unsupported_parameter</code>.</p>
+<table>
+<thead><tr><th>field</th><th>type</th><th>required</th><th>description</th></tr></thead>
+<tbody>
+<tr><td><code>frequency_penalty</code></td><td>number or null (-2 to 2)</td><td>no</td><td></td></tr>
+<tr><td><code>logit_bias</code></td><td>object or null</td><td>no</td><td></td></tr>
+<tr><td><code>logprobs</code></td><td>boolean or null</td><td>no</td><td></td></tr>
+<tr><td><code>max_completion_tokens</code></td><td>integer or null (1 to 8192)</td><td>no</td><td>The newer name of <code>max_tokens</code>; it wins when both are given.</td></tr>
+<tr><td><code>max_tokens</code></td><td>integer or null (1 to 8192)</td><td>no</td><td></td></tr>
+<tr><td><code>messages</code></td><td>array of <a href="#schema-openaimessage"><code>OpenAIMessage</code></a> (at least 1 items)</td><td>yes</td><td></td></tr>
+<tr><td><code>metadata</code></td><td>object or null</td><td>no</td><td></td></tr>
+<tr><td><code>model</code></td><td>string or null (at least 1 characters, at most 200 characters, matching <code>^@?(?!\.{1,2}(/|$))[A-Za-z0-9_.-]+(/(?!\.{1,2}(/|$))[A-Za-z0-9_.-]+)*$</code>)</td><td>no</td><td>Defaults to the server's MODEL_NAME (also when null). Letters, digits, <code>_</code>, <code>.</code> and <code>-</code> in <code>/</code>-separated parts, none of them <code>.</code> or <code>..</code>, with an optional leading <code>@</code> (400 <code>invalid_model</code> otherwise).</td></tr>
+<tr><td><code>n</code></td><td>integer or null (1 to 128)</td><td>no</td><td>Choices to answer.</td></tr>
+<tr><td><code>parallel_tool_calls</code></td><td>boolean or null</td><td>no</td><td></td></tr>
+<tr><td><code>presence_penalty</code></td><td>number or null (-2 to 2)</td><td>no</td><td></td></tr>
+<tr><td><code>response_format</code></td><td>object or object or null</td><td>no</td><td></td></tr>
+<tr><td><code>seed</code></td><td>integer or null</td><td>no</td><td></td></tr>
+<tr><td><code>stop</code></td><td>string or array of string or null</td><td>no</td><td></td></tr>
+<tr><td><code>stream</code></td><td>boolean or null</td><td>no</td><td>Answer as server-sent events (<code>text/event-stream</code>).</td></tr>
+<tr><td><code>stream_options</code></td><td>object or null</td><td>no</td><td></td></tr>
+<tr><td><code>temperature</code></td><td>number or null (0 to 2)</td><td>no</td><td></td></tr>
+<tr><td><code>tool_choice</code></td><td>one of <code>&quot;none&quot;</code>, <code>&quot;auto&quot;</code>, <code>&quot;required&quot;</code> or object or null</td><td>no</td><td>Whether the named function is among the tools is the backend's to judge: an OpenAI-compatible upstream refuses it with its own reason, and the mock calls no tool it was not given.</td></tr>
+<tr><td><code>tools</code></td><td>array or null</td><td>no</td><td></td></tr>
+<tr><td><code>top_logprobs</code></td><td>integer or null (0 to 20)</td><td>no</td><td>Needs <code>logprobs: true</code>.</td></tr>
+<tr><td><code>top_p</code></td><td>number or null (0 to 1)</td><td>no</td><td></td></tr>
+<tr><td><code>user</code></td><td>string or null</td><td>no</td><td></td></tr>
+</tbody>
+</table>
 <h3 id="schema-openaierror">OpenAIError</h3>
 <p>object. Errors under /v1, in OpenAI's shape so OpenAI SDKs raise their usual exceptions.</p>
 <table>
@@ -674,6 +723,8 @@ Content-Type: application/json; charset=utf-8
 <tr><td><code>error</code></td><td>object</td><td>yes</td><td></td></tr>
 </tbody>
 </table>
+<h3 id="schema-openaimessage">OpenAIMessage</h3>
+<p>object or any or any or any or object. A message of any role OpenAI defines. <code>content</code> is a string or an array of content parts (<code>{&quot;type&quot;: &quot;text&quot;, &quot;text&quot;}</code>; other part types are passed to an OpenAI-compatible upstream); an assistant message may have <code>content: null</code> (or none) with <code>tool_calls</code> or a <code>refusal</code>; a <code>tool</code> message answers the call named by <code>tool_call_id</code>.</p>
 <h3 id="schema-openaimodellist">OpenAIModelList</h3>
 <p>object</p>
 <table>
@@ -681,6 +732,16 @@ Content-Type: application/json; charset=utf-8
 <tbody>
 <tr><td><code>data</code></td><td>array of object</td><td>yes</td><td></td></tr>
 <tr><td><code>object</code></td><td><code>&quot;list&quot;</code></td><td>yes</td><td></td></tr>
+</tbody>
+</table>
+<h3 id="schema-openaitoolcall">OpenAIToolCall</h3>
+<p>object. A call of a function the model asks for.</p>
+<table>
+<thead><tr><th>field</th><th>type</th><th>required</th><th>description</th></tr></thead>
+<tbody>
+<tr><td><code>function</code></td><td>object</td><td>yes</td><td></td></tr>
+<tr><td><code>id</code></td><td>string</td><td>yes</td><td></td></tr>
+<tr><td><code>type</code></td><td><code>&quot;function&quot;</code></td><td>yes</td><td></td></tr>
 </tbody>
 </table>
 <h3 id="schema-readiness">Readiness</h3>
@@ -1708,7 +1769,7 @@ steps:
           "content": {
             "application/json": {
               "schema": {
-                "$ref": "#/components/schemas/ChatRequest"
+                "$ref": "#/components/schemas/OpenAIChatRequest"
               }
             }
           }
@@ -2551,7 +2612,27 @@ steps:
                       "const": "assistant"
                     },
                     "content": {
-                      "type": "string"
+                      "type": [
+                        "string",
+                        "null"
+                      ],
+                      "description": "Null when the model answered with tool calls, a refusal, or reasoning only."
+                    },
+                    "tool_calls": {
+                      "type": "array",
+                      "items": {
+                        "$ref": "#/components/schemas/OpenAIToolCall"
+                      }
+                    },
+                    "refusal": {
+                      "type": [
+                        "string",
+                        "null"
+                      ]
+                    },
+                    "reasoning_content": {
+                      "type": "string",
+                      "description": "The model's reasoning, when the upstream sends it (`reasoning_content` or `reasoning`)."
                     }
                   },
                   "required": [
@@ -2560,8 +2641,21 @@ steps:
                   ],
                   "additionalProperties": false
                 },
+                "logprobs": {
+                  "type": [
+                    "object",
+                    "null"
+                  ],
+                  "description": "OpenAI's log probabilities when `logprobs` was asked."
+                },
                 "finish_reason": {
-                  "type": "string"
+                  "type": "string",
+                  "examples": [
+                    "stop",
+                    "length",
+                    "tool_calls",
+                    "content_filter"
+                  ]
                 }
               },
               "required": [
@@ -2574,6 +2668,9 @@ steps:
           },
           "usage": {
             "$ref": "#/components/schemas/Usage"
+          },
+          "system_fingerprint": {
+            "type": "string"
           }
         },
         "required": [
@@ -2617,9 +2714,53 @@ steps:
                     },
                     "content": {
                       "type": "string"
+                    },
+                    "reasoning_content": {
+                      "type": "string"
+                    },
+                    "refusal": {
+                      "type": "string"
+                    },
+                    "tool_calls": {
+                      "type": "array",
+                      "description": "Pieces of tool calls, each with its `index`: the first piece of a call has its `id`, `type` and function `name`, the next ones more of its `arguments`.",
+                      "items": {
+                        "type": "object",
+                        "properties": {
+                          "index": {
+                            "type": "integer"
+                          },
+                          "id": {
+                            "type": "string"
+                          },
+                          "type": {
+                            "const": "function"
+                          },
+                          "function": {
+                            "type": "object",
+                            "properties": {
+                              "name": {
+                                "type": "string"
+                              },
+                              "arguments": {
+                                "type": "string"
+                              }
+                            }
+                          }
+                        },
+                        "required": [
+                          "index"
+                        ]
+                      }
                     }
                   },
                   "additionalProperties": false
+                },
+                "logprobs": {
+                  "type": [
+                    "object",
+                    "null"
+                  ]
                 },
                 "finish_reason": {
                   "type": [
@@ -2688,6 +2829,599 @@ steps:
           "data"
         ],
         "additionalProperties": false
+      },
+      "OpenAIToolCall": {
+        "type": "object",
+        "description": "A call of a function the model asks for.",
+        "properties": {
+          "id": {
+            "type": "string"
+          },
+          "type": {
+            "const": "function"
+          },
+          "function": {
+            "type": "object",
+            "properties": {
+              "name": {
+                "type": "string"
+              },
+              "arguments": {
+                "type": "string",
+                "description": "The arguments as JSON text, as the model wrote them."
+              }
+            },
+            "required": [
+              "name",
+              "arguments"
+            ]
+          }
+        },
+        "required": [
+          "id",
+          "type",
+          "function"
+        ]
+      },
+      "OpenAIMessage": {
+        "description": "A message of any role OpenAI defines. `content` is a string or an array of content parts (`{\"type\": \"text\", \"text\"}`; other part types are passed to an OpenAI-compatible upstream); an assistant message may have `content: null` (or none) with `tool_calls` or a `refusal`; a `tool` message answers the call named by `tool_call_id`.",
+        "oneOf": [
+          {
+            "type": "object",
+            "properties": {
+              "role": {
+                "enum": [
+                  "system",
+                  "developer",
+                  "user"
+                ]
+              },
+              "content": {
+                "oneOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "properties": {
+                        "type": {
+                          "type": "string"
+                        },
+                        "text": {
+                          "type": "string"
+                        }
+                      },
+                      "required": [
+                        "type"
+                      ]
+                    }
+                  }
+                ]
+              },
+              "name": {
+                "type": "string"
+              }
+            },
+            "required": [
+              "role",
+              "content"
+            ]
+          },
+          {
+            "type": "object",
+            "properties": {
+              "role": {
+                "const": "assistant"
+              },
+              "content": {
+                "oneOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "properties": {
+                        "type": {
+                          "type": "string"
+                        },
+                        "text": {
+                          "type": "string"
+                        }
+                      },
+                      "required": [
+                        "type"
+                      ]
+                    }
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "name": {
+                "type": "string"
+              },
+              "tool_calls": {
+                "type": [
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "$ref": "#/components/schemas/OpenAIToolCall"
+                }
+              },
+              "refusal": {
+                "type": [
+                  "string",
+                  "null"
+                ]
+              }
+            },
+            "required": [
+              "role"
+            ],
+            "anyOf": [
+              {
+                "required": [
+                  "content"
+                ],
+                "properties": {
+                  "content": {
+                    "type": [
+                      "string",
+                      "array"
+                    ]
+                  }
+                }
+              },
+              {
+                "required": [
+                  "tool_calls"
+                ],
+                "properties": {
+                  "tool_calls": {
+                    "type": "array",
+                    "minItems": 1
+                  }
+                }
+              },
+              {
+                "required": [
+                  "refusal"
+                ],
+                "properties": {
+                  "refusal": {
+                    "type": "string"
+                  }
+                }
+              }
+            ]
+          },
+          {
+            "type": "object",
+            "properties": {
+              "role": {
+                "const": "tool"
+              },
+              "content": {
+                "oneOf": [
+                  {
+                    "type": "string"
+                  },
+                  {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "properties": {
+                        "type": {
+                          "type": "string"
+                        },
+                        "text": {
+                          "type": "string"
+                        }
+                      },
+                      "required": [
+                        "type"
+                      ]
+                    }
+                  }
+                ]
+              },
+              "tool_call_id": {
+                "type": "string",
+                "minLength": 1
+              }
+            },
+            "required": [
+              "role",
+              "content",
+              "tool_call_id"
+            ]
+          }
+        ]
+      },
+      "OpenAIChatRequest": {
+        "type": "object",
+        "description": "OpenAI's chat completions request. Optional fields may be null (null means absent). Fields not listed here are passed unchanged to an OpenAI-compatible upstream (as LiteLLM does); the mock backend answers `tools`, `tool_choice`, `n`, `stop`, `max_tokens`, `response_format` and `logprobs` deterministically, and the Workers AI backend refuses what it cannot do here with 400 `unsupported_parameter`.",
+        "properties": {
+          "messages": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+              "$ref": "#/components/schemas/OpenAIMessage"
+            }
+          },
+          "model": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "minLength": 1,
+            "maxLength": 200,
+            "description": "Defaults to the server's MODEL_NAME (also when null). Letters, digits, `_`, `.` and `-` in `/`-separated parts, none of them `.` or `..`, with an optional leading `@` (400 `invalid_model` otherwise).",
+            "pattern": "^@?(?!\\.{1,2}(/|$))[A-Za-z0-9_.-]+(/(?!\\.{1,2}(/|$))[A-Za-z0-9_.-]+)*$",
+            "examples": [
+              "@cf/meta/llama-3-8b-instruct"
+            ]
+          },
+          "max_tokens": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "minimum": 1,
+            "maximum": 8192
+          },
+          "max_completion_tokens": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "minimum": 1,
+            "maximum": 8192,
+            "description": "The newer name of `max_tokens`; it wins when both are given."
+          },
+          "temperature": {
+            "type": [
+              "number",
+              "null"
+            ],
+            "minimum": 0,
+            "maximum": 2
+          },
+          "top_p": {
+            "type": [
+              "number",
+              "null"
+            ],
+            "minimum": 0,
+            "maximum": 1
+          },
+          "presence_penalty": {
+            "type": [
+              "number",
+              "null"
+            ],
+            "minimum": -2,
+            "maximum": 2
+          },
+          "frequency_penalty": {
+            "type": [
+              "number",
+              "null"
+            ],
+            "minimum": -2,
+            "maximum": 2
+          },
+          "seed": {
+            "type": [
+              "integer",
+              "null"
+            ]
+          },
+          "n": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "minimum": 1,
+            "maximum": 128,
+            "description": "Choices to answer."
+          },
+          "stop": {
+            "oneOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "array",
+                "maxItems": 4,
+                "items": {
+                  "type": "string"
+                }
+              },
+              {
+                "type": "null"
+              }
+            ]
+          },
+          "logprobs": {
+            "type": [
+              "boolean",
+              "null"
+            ]
+          },
+          "top_logprobs": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "minimum": 0,
+            "maximum": 20,
+            "description": "Needs `logprobs: true`."
+          },
+          "logit_bias": {
+            "type": [
+              "object",
+              "null"
+            ],
+            "propertyNames": {
+              "pattern": "^[0-9]+$"
+            },
+            "additionalProperties": {
+              "type": "number",
+              "minimum": -100,
+              "maximum": 100
+            }
+          },
+          "user": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "metadata": {
+            "type": [
+              "object",
+              "null"
+            ],
+            "maxProperties": 16,
+            "propertyNames": {
+              "maxLength": 64
+            },
+            "additionalProperties": {
+              "type": "string",
+              "maxLength": 512
+            }
+          },
+          "tools": {
+            "type": [
+              "array",
+              "null"
+            ],
+            "maxItems": 128,
+            "items": {
+              "type": "object",
+              "properties": {
+                "type": {
+                  "const": "function"
+                },
+                "function": {
+                  "type": "object",
+                  "properties": {
+                    "name": {
+                      "type": "string",
+                      "pattern": "^[A-Za-z0-9_-]{1,64}$"
+                    },
+                    "description": {
+                      "type": "string"
+                    },
+                    "parameters": {
+                      "type": "object",
+                      "description": "A JSON Schema."
+                    },
+                    "strict": {
+                      "type": [
+                        "boolean",
+                        "null"
+                      ]
+                    }
+                  },
+                  "required": [
+                    "name"
+                  ]
+                }
+              },
+              "required": [
+                "type",
+                "function"
+              ]
+            }
+          },
+          "tool_choice": {
+            "oneOf": [
+              {
+                "enum": [
+                  "none",
+                  "auto",
+                  "required"
+                ]
+              },
+              {
+                "type": "object",
+                "properties": {
+                  "type": {
+                    "const": "function"
+                  },
+                  "function": {
+                    "type": "object",
+                    "properties": {
+                      "name": {
+                        "type": "string"
+                      }
+                    },
+                    "required": [
+                      "name"
+                    ]
+                  }
+                },
+                "required": [
+                  "type",
+                  "function"
+                ]
+              },
+              {
+                "type": "null"
+              }
+            ],
+            "description": "Whether the named function is among the tools is the backend's to judge: an OpenAI-compatible upstream refuses it with its own reason, and the mock calls no tool it was not given."
+          },
+          "parallel_tool_calls": {
+            "type": [
+              "boolean",
+              "null"
+            ]
+          },
+          "response_format": {
+            "oneOf": [
+              {
+                "type": "object",
+                "properties": {
+                  "type": {
+                    "enum": [
+                      "text",
+                      "json_object"
+                    ]
+                  }
+                },
+                "required": [
+                  "type"
+                ]
+              },
+              {
+                "type": "object",
+                "properties": {
+                  "type": {
+                    "const": "json_schema"
+                  },
+                  "json_schema": {
+                    "type": "object",
+                    "properties": {
+                      "name": {
+                        "type": "string",
+                        "pattern": "^[A-Za-z0-9_-]{1,64}$"
+                      },
+                      "description": {
+                        "type": "string"
+                      },
+                      "schema": {
+                        "type": "object"
+                      },
+                      "strict": {
+                        "type": [
+                          "boolean",
+                          "null"
+                        ]
+                      }
+                    },
+                    "required": [
+                      "name"
+                    ]
+                  }
+                },
+                "required": [
+                  "type",
+                  "json_schema"
+                ]
+              },
+              {
+                "type": "null"
+              }
+            ]
+          },
+          "stream": {
+            "type": [
+              "boolean",
+              "null"
+            ],
+            "description": "Answer as server-sent events (`text/event-stream`)."
+          },
+          "stream_options": {
+            "type": [
+              "object",
+              "null"
+            ],
+            "properties": {
+              "include_usage": {
+                "type": [
+                  "boolean",
+                  "null"
+                ],
+                "description": "On `/v1/chat/completions`: end the stream with a chunk carrying `usage`."
+              }
+            }
+          }
+        },
+        "required": [
+          "messages"
+        ],
+        "examples": [
+          {
+            "model": "gpt-4o-mini",
+            "messages": [
+              {
+                "role": "user",
+                "content": "What is the weather in Paris?"
+              }
+            ],
+            "tools": [
+              {
+                "type": "function",
+                "function": {
+                  "name": "get_weather",
+                  "parameters": {
+                    "type": "object",
+                    "properties": {
+                      "city": {
+                        "type": "string"
+                      }
+                    },
+                    "required": [
+                      "city"
+                    ]
+                  }
+                }
+              }
+            ]
+          }
+        ],
+        "dependentSchemas": {
+          "top_logprobs": {
+            "anyOf": [
+              {
+                "properties": {
+                  "top_logprobs": {
+                    "type": "null"
+                  }
+                }
+              },
+              {
+                "properties": {
+                  "logprobs": {
+                    "const": true
+                  }
+                },
+                "required": [
+                  "logprobs"
+                ]
+              }
+            ]
+          }
+        }
       }
     },
     "responses": {
@@ -3254,6 +3988,10 @@ overrides:
     reason: A session cannot be ended, so every token keeps working until it expires.
     expect: { status: 200 }
   - scenario: openai-compatible
+    operation: openAIChatCompletions
+    reason: There are no /v1 routes; they are Hono's 404 text/plain.
+    expect: { status: 404, contentType: text/plain, text: 404 Not Found }
+  - scenario: openai-tools
     operation: openAIChatCompletions
     reason: There are no /v1 routes; they are Hono's 404 text/plain.
     expect: { status: 404, contentType: text/plain, text: 404 Not Found }
@@ -4362,6 +5100,178 @@ steps:
       body:
         /error/type: invalid_request_error
         /error/param: messages
+
+"""#,
+        "spec/scenarios/openai-tools.yaml": #"""
+name: openai-tools
+description: >
+  The whole OpenAI chat request on /v1: a tool-calling round trip (tools, the model's tool_calls with content
+  null, a tool message with the result, the final answer), streamed tool-call pieces, n choices, stop texts,
+  max_tokens cut with finish_reason length, json_object and json_schema output, log probabilities, fields this
+  server does not read passed on, and a 400 naming the field for each wrong one. The mock backend answers all
+  of it deterministically.
+tags: [openai, chat, tools]
+continueOnFailure: true
+variables:
+  - weather: { type: function, function: { name: get_weather, description: The weather in a city, parameters: { type: object, properties: { city: { type: string }, days: { type: integer } }, required: [city] } } }
+steps:
+  - operation: register
+    body: { email: "{{ $randomEmail }}", password: "valid password" }
+    capture: { token: /token }
+  - operation: createApiKey
+    auth: { bearer: "{{ token }}" }
+    body: { name: tools key }
+    capture: { key: /key }
+  - name: the model calls the tool
+    operation: openAIChatCompletions
+    auth: { bearer: "{{ key }}" }
+    body: { model: gpt-4o-mini, messages: [{ role: user, content: Paris }], tools: ["{{ weather }}"], tool_choice: auto }
+    expect:
+      status: 200
+      body:
+        /choices/0/message/content: { type: "null" }
+        /choices/0/message/tool_calls: { length: 1 }
+        /choices/0/message/tool_calls/0/type: function
+        /choices/0/message/tool_calls/0/function/name: get_weather
+        /choices/0/message/tool_calls/0/function/arguments: '{"city":"Paris"}'
+        /choices/0/message/tool_calls/0/id: { matches: "^call_" }
+        /choices/0/finish_reason: tool_calls
+  - name: the tool's result is answered
+    operation: openAIChatCompletions
+    auth: { bearer: "{{ key }}" }
+    body:
+      model: gpt-4o-mini
+      tools: ["{{ weather }}"]
+      messages:
+        - { role: user, content: Paris }
+        - { role: assistant, content: null, tool_calls: [{ id: "call_weather_1", type: function, function: { name: get_weather, arguments: '{"city":"Paris"}' } }] }
+        - { role: tool, tool_call_id: "call_weather_1", content: 18 degrees and sunny }
+    expect:
+      status: 200
+      body:
+        /choices/0/message/content: "[mock gpt-4o-mini] The tool said: 18 degrees and sunny"
+        /choices/0/message/tool_calls: { exists: false }
+        /choices/0/finish_reason: stop
+  - name: a streamed tool call comes in pieces
+    operation: openAIChatCompletions
+    auth: { bearer: "{{ key }}" }
+    body: { messages: [{ role: user, content: Lyon }], tools: ["{{ weather }}"], tool_choice: { type: function, function: { name: get_weather } }, stream: true }
+    expect:
+      status: 200
+      contentType: text/event-stream
+      stream:
+        pointer: /choices/0/delta/tool_calls/0/function/arguments
+        minEvents: 4
+        text: '{"city":"Lyon"}'
+  - name: tool_choice none answers in text
+    operation: openAIChatCompletions
+    auth: { bearer: "{{ key }}" }
+    body: { messages: [{ role: developer, content: be brief }, { role: user, content: [{ type: text, text: Nice }] }], tools: ["{{ weather }}"], tool_choice: none }
+    expect:
+      status: 200
+      body: { /choices/0/message/content: { contains: "You said: Nice" }, /choices/0/finish_reason: stop }
+  - name: two choices
+    operation: openAIChatCompletions
+    auth: { bearer: "{{ key }}" }
+    body: { messages: [{ role: user, content: twice }], n: 2 }
+    expect:
+      status: 200
+      body: { /choices: { length: 2 }, /choices/1/index: 1, /choices/1/message/content: { contains: "You said: twice" } }
+  - name: a stop text ends the answer
+    operation: openAIChatCompletions
+    auth: { bearer: "{{ key }}" }
+    body: { model: gpt-4o-mini, messages: [{ role: user, content: hello }], stop: [" said"] }
+    expect:
+      status: 200
+      body: { /choices/0/message/content: "[mock gpt-4o-mini] You", /choices/0/finish_reason: stop }
+  - name: max_completion_tokens cuts the answer
+    operation: openAIChatCompletions
+    auth: { bearer: "{{ key }}" }
+    body: { model: gpt-4o-mini, messages: [{ role: user, content: a long answer please }], max_completion_tokens: 2 }
+    expect:
+      status: 200
+      body: { /choices/0/message/content: "[mock gpt-4o-mini] ", /choices/0/finish_reason: length, /usage/completion_tokens: 2 }
+  - name: json_object output
+    operation: openAIChatCompletions
+    auth: { bearer: "{{ key }}" }
+    body: { model: gpt-4o-mini, messages: [{ role: user, content: json }], response_format: { type: json_object } }
+    expect:
+      status: 200
+      body: { /choices/0/message/content: '{"answer":"[mock gpt-4o-mini] You said: json"}' }
+  - name: json_schema output has the schema's shape
+    operation: openAIChatCompletions
+    auth: { bearer: "{{ key }}" }
+    body:
+      model: gpt-4o-mini
+      messages: [{ role: user, content: shaped }]
+      response_format: { type: json_schema, json_schema: { name: answer, strict: true, schema: { type: object, properties: { said: { type: string }, score: { type: number } }, required: [said, score] } } }
+    expect:
+      status: 200
+      body: { /choices/0/message/content: '{"said":"[mock gpt-4o-mini] You said: shaped","score":1}' }
+  - name: log probabilities
+    operation: openAIChatCompletions
+    auth: { bearer: "{{ key }}" }
+    body: { messages: [{ role: user, content: odds }], logprobs: true, top_logprobs: 2 }
+    expect:
+      status: 200
+      body: { /choices/0/logprobs/content/0/token: "[mock ", /choices/0/logprobs/content/0/logprob: 0, /choices/0/logprobs/content/0/top_logprobs: { length: 2 } }
+  - name: fields this server does not read are accepted
+    operation: openAIChatCompletions
+    auth: { bearer: "{{ key }}" }
+    body: { messages: [{ role: user, content: extra }], seed: 7, user: someone, metadata: { team: docs }, logit_bias: { "50256": -100 }, parallel_tool_calls: false, presence_penalty: 0.5, frequency_penalty: -0.5, top_p: 0.9, service_tier: auto }
+    expect:
+      status: 200
+      body: { /choices/0/message/content: { contains: "You said: extra" } }
+  - name: a tool name with a space
+    operation: openAIChatCompletions
+    auth: { bearer: "{{ key }}" }
+    body: { messages: [{ role: user, content: x }], tools: [{ type: function, function: { name: get weather } }] }
+    expect: { status: 400, body: { /error/param: "tools[0].function.name", /error/type: invalid_request_error } }
+  - name: tool_choice of the wrong shape
+    operation: openAIChatCompletions
+    auth: { bearer: "{{ key }}" }
+    body: { messages: [{ role: user, content: x }], tools: ["{{ weather }}"], tool_choice: { type: function } }
+    expect: { status: 400, body: { /error/param: tool_choice } }
+  - name: the mock calls no tool it was not given
+    operation: openAIChatCompletions
+    auth: { bearer: "{{ key }}" }
+    body: { messages: [{ role: user, content: x }], tools: ["{{ weather }}"], tool_choice: { type: function, function: { name: get_time } } }
+    expect: { status: 200, body: { /choices/0/message/tool_calls: { exists: false }, /choices/0/finish_reason: stop } }
+  - name: a tool message without its call id
+    operation: openAIChatCompletions
+    auth: { bearer: "{{ key }}" }
+    body: { messages: [{ role: user, content: x }, { role: tool, content: "18" }] }
+    expect: { status: 400, body: { /error/param: "messages[1].tool_call_id" } }
+  - name: null content without tool calls
+    operation: openAIChatCompletions
+    auth: { bearer: "{{ key }}" }
+    body: { messages: [{ role: user, content: x }, { role: assistant, content: null }] }
+    expect: { status: 400, body: { /error/param: "messages[1].content" } }
+  - name: top_logprobs without logprobs
+    operation: openAIChatCompletions
+    auth: { bearer: "{{ key }}" }
+    body: { messages: [{ role: user, content: x }], top_logprobs: 3 }
+    expect: { status: 400, body: { /error/param: top_logprobs } }
+  - name: n of zero
+    operation: openAIChatCompletions
+    auth: { bearer: "{{ key }}" }
+    body: { messages: [{ role: user, content: x }], n: 0 }
+    expect: { status: 400, body: { /error/param: n } }
+  - name: five stop texts
+    operation: openAIChatCompletions
+    auth: { bearer: "{{ key }}" }
+    body: { messages: [{ role: user, content: x }], stop: [a, b, c, d, e] }
+    expect: { status: 400, body: { /error/param: stop } }
+  - name: an unknown response format
+    operation: openAIChatCompletions
+    auth: { bearer: "{{ key }}" }
+    body: { messages: [{ role: user, content: x }], response_format: { type: xml } }
+    expect: { status: 400, body: { /error/param: response_format.type } }
+  - name: a penalty out of range
+    operation: openAIChatCompletions
+    auth: { bearer: "{{ key }}" }
+    body: { messages: [{ role: user, content: x }], presence_penalty: 3 }
+    expect: { status: 400, body: { /error/param: presence_penalty } }
 
 """#,
         "spec/scenarios/operations.yaml": #"""

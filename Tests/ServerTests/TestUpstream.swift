@@ -24,6 +24,8 @@ final class TestUpstream: Sendable {
         case error(status: Int, body: String)
         /// One OpenAI chunk, then an error event in OpenAI's shape with this message.
         case streamError(message: String)
+        /// A tool call with `content: null` and reasoning (or, streamed, the call in pieces), as LiteLLM answers one.
+        case toolCall
     }
 
     let behaviour: Behaviour
@@ -94,6 +96,17 @@ final class TestUpstream: Sendable {
             })
         case .error(let status, let body):
             return Response(status: .init(code: status), headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
+        case .toolCall:
+            guard lastBody.withLock({ $0 ?? "" }).contains(#""stream":true"#) else {
+                return Self.json(#"{"id":"up-tool","object":"chat.completion","created":1,"model":"m","system_fingerprint":"fp_up","choices":[{"index":0,"message":{"role":"assistant","content":null,"reasoning_content":"the user wants weather","tool_calls":[{"id":"call_up","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Paris\"}"}}]},"logprobs":null,"finish_reason":"tool_calls"}],"usage":{"prompt_tokens":5,"completion_tokens":4}}"#)
+            }
+            let chunks = [
+                #"{"id":"up-tool","choices":[{"index":0,"delta":{"role":"assistant","content":null,"tool_calls":[{"index":0,"id":"call_up","type":"function","function":{"name":"get_weather","arguments":""}}]},"finish_reason":null}]}"#,
+                #"{"id":"up-tool","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\"city\":"}}]},"finish_reason":null}]}"#,
+                #"{"id":"up-tool","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"\"Paris\"}"}}]},"finish_reason":null}]}"#,
+                #"{"id":"up-tool","choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]}"#,
+            ]
+            return Response(status: .ok, headers: [.contentType: "text/event-stream"], body: .init(byteBuffer: ByteBuffer(string: chunks.map { "data: \($0)\n\n" }.joined() + "data: [DONE]\n\n")))
         case .streamError(let message):
             let events = [
                 #"{"id":"up-1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"so far"},"finish_reason":null}]}"#,

@@ -215,3 +215,71 @@ struct UpstreamDetailsTests {
         }
     }
 }
+
+/// `/v1` carries OpenAI's whole chat API to an OpenAI-compatible upstream and back: the request as the client sent
+/// it (fields this server does not read included), and the answer's tool calls with `content: null`, reasoning and
+/// fingerprint, streamed piece by piece in order.
+@Suite("The whole OpenAI chat API through the gateway")
+struct OpenAIPassThroughTests {
+    static let tools = #"[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object","properties":{"city":{"type":"string"}}}}}]"#
+
+    @Test func aToolCallWithNullContentPassesBothWays() async throws {
+        let upstream = TestUpstream(.toolCall)
+        try await upstream.run { port in
+            try await withApp(UpstreamAnswerTests.openAI(port: port)) { client in
+                let user = try await client.registerUser()
+                let body = #"{"messages":[{"role":"user","content":"Paris"}],"tools":\#(Self.tools),"tool_choice":"auto","seed":7,"service_tier":"flex","metadata":{"team":"a"}}"#
+                let response = try await client.send(.post, "/v1/chat/completions", json: body, headers: bearer(user.token))
+                #expect(response.status == .ok, "\(response.text)")
+                let json = try response.json()
+                let choice = try #require((json["choices"] as? [[String: Any]])?.first)
+                let message = try #require(choice["message"] as? [String: Any])
+                #expect(message["content"] is NSNull && choice["finish_reason"] as? String == "tool_calls")
+                #expect(message["reasoning_content"] as? String == "the user wants weather" && json["system_fingerprint"] as? String == "fp_up")
+                let call = try #require((message["tool_calls"] as? [[String: Any]])?.first)
+                #expect(call["id"] as? String == "call_up" && (call["function"] as? [String: String])?["arguments"] == #"{"city":"Paris"}"#)
+                let sent = try #require(try JSONSerialization.jsonObject(with: Data(upstream.lastBody.withLock { $0 ?? "" }.utf8)) as? [String: Any])
+                #expect(sent["model"] as? String == "@cf/meta/llama-3-8b-instruct" && sent["seed"] as? Int == 7 && sent["service_tier"] as? String == "flex")
+                #expect((sent["tools"] as? [Any])?.count == 1 && sent["tool_choice"] as? String == "auto" && sent["stream"] as? Bool == false)
+                #expect(sent["stream_options"] == nil, "stream_options only with stream")
+            }
+        }
+    }
+
+    @Test func streamedToolCallPiecesPassInOrder() async throws {
+        let upstream = TestUpstream(.toolCall)
+        try await upstream.run { port in
+            try await withApp(UpstreamAnswerTests.openAI(port: port)) { client in
+                let user = try await client.registerUser()
+                let body = #"{"messages":[{"role":"user","content":"Paris"}],"tools":\#(Self.tools),"stream":true}"#
+                let response = try await client.send(.post, "/v1/chat/completions", json: body, headers: bearer(user.token))
+                let chunks = response.text.components(separatedBy: "\n\n").filter { $0.hasPrefix("data: {") }
+                    .compactMap { try? JSONSerialization.jsonObject(with: Data($0.dropFirst(6).utf8)) as? [String: Any] }
+                let calls = chunks.flatMap { ($0["choices"] as? [[String: Any]]) ?? [] }
+                    .flatMap { (($0["delta"] as? [String: Any])?["tool_calls"] as? [[String: Any]]) ?? [] }
+                let arguments = calls.compactMap { ($0["function"] as? [String: Any])?["arguments"] as? String }.joined()
+                #expect(arguments == #"{"city":"Paris"}"# && calls.first?["id"] as? String == "call_up", "\(response.text)")
+                let reasons = chunks.flatMap { ($0["choices"] as? [[String: Any]]) ?? [] }.compactMap { $0["finish_reason"] as? String }
+                #expect(reasons == ["tool_calls"] && response.text.hasSuffix("data: [DONE]\n\n"))
+                let sent = upstream.lastBody.withLock { $0 ?? "" }
+                #expect(sent.contains(#""include_usage":true"#) && sent.contains(#""stream":true"#))
+            }
+        }
+    }
+
+    /// Workers AI is asked only what it can do here; the rest is refused naming the field, never dropped.
+    @Test(arguments: [(#""tools":\#(tools)"#, "tools"), (#""n":2"#, "n"), (#""logprobs":true"#, "logprobs"), (#""stop":"x""#, "stop"),
+                      (#""response_format":{"type":"json_object"}"#, "response_format")])
+    func workersAIRefusesWhatItCannotDo(field: String, param: String) async throws {
+        try await TestUpstream(.workersAI).run { port in
+            try await withApp(ModelBackendTests.workersAI(port: port)) { client in
+                let user = try await client.registerUser()
+                let body = #"{"messages":[{"role":"user","content":"x"}],\#(field)}"#
+                let response = try await client.send(.post, "/v1/chat/completions", json: body, headers: bearer(user.token))
+                #expect(response.status == .badRequest)
+                let error = try #require(try response.json()["error"] as? [String: Any])
+                #expect(error["code"] as? String == "unsupported_parameter" && error["param"] as? String == param, "\(response.text)")
+            }
+        }
+    }
+}

@@ -72,6 +72,15 @@ body = json.loads(text) if status == 200 else {}
 check("a length finish reaches the client", status == 200 and body["choices"][0]["finish_reason"] == "length"
       and body["id"] == "chatcmpl-litellm-length", text)
 
+tools = [{"type": "function", "function": {"name": "get_weather", "parameters": {
+    "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}]
+status, text, _ = call(good, "POST", "/v1/chat/completions", dict(chat("tool-model"), tools=tools, tool_choice="auto", seed=7), user)
+choice = json.loads(text)["choices"][0] if status == 200 else {}
+check("a tool call with content null reaches the client as LiteLLM sent it",
+      status == 200 and choice["message"]["content"] is None and choice["finish_reason"] == "tool_calls"
+      and choice["message"]["tool_calls"][0]["function"] == {"name": "get_weather", "arguments": '{"city":"Paris"}'}
+      and json.loads(text).get("system_fingerprint") == "fp_litellm", text)
+
 status, text, _ = call(good, "POST", "/v1/chat/completions", chat("no-such-model"), user)
 error = json.loads(text).get("error", {}) if text.startswith("{") else {}
 check("an unknown model is 400 upstream_rejected with LiteLLM's reason, in OpenAI's shape",
@@ -79,9 +88,12 @@ check("an unknown model is 400 upstream_rejected with LiteLLM's reason, in OpenA
 
 # LiteLLM without its database refuses every key but its master key with 400 "No connected db."
 status, text, _ = call(wrong, "POST", "/chat/completions", chat("mock-model"), token(wrong))
-check("a wrong upstream key is refused with LiteLLM's reason and never shown",
-      status in (400, 502) and "sk-wrong-upstream-key" not in text and master not in text
-      and json.loads(text).get("code") in ("upstream_rejected", "upstream_auth_failed"), text)
+check("a wrong upstream key is the operator's 502 upstream_auth_failed, the key never shown",
+      status == 502 and "sk-wrong-upstream-key" not in text and master not in text
+      and json.loads(text).get("code") == "upstream_auth_failed", text)
+status, text, _ = call(wrong, "GET", "/v1/models", None, token(wrong))
+check("/v1/models with a wrong upstream key still lists MODEL_NAME",
+      status == 200 and [model["id"] for model in json.loads(text)["data"]] == ["mock-model"], text)
 
 status, text, elapsed = call(good, "POST", "/chat/completions", chat("slow-model"), user)
 check("slow headers are 504 within UPSTREAM_TIMEOUT", status == 504 and json.loads(text).get("code") == "upstream_timeout" and elapsed < 7,
@@ -104,6 +116,9 @@ os.kill(litellm_pid, signal.SIGTERM)
 time.sleep(1.5)
 status, text, _ = call(good, "POST", "/chat/completions", chat("mock-model"), user)
 check("the upstream down is 502 upstream_unreachable", status == 502 and json.loads(text).get("code") == "upstream_unreachable", text)
+status, text, _ = call(good, "GET", "/v1/models", None, user)
+check("/v1/models with the upstream down answers 200 with the last models it can offer",
+      status == 200 and [model["id"] for model in json.loads(text)["data"]][:1] == ["mock-model"], text)
 
 print(f"{len(failures)} of the LiteLLM checks failed" if failures else "every LiteLLM check passed")
 sys.exit(1 if failures else 0)

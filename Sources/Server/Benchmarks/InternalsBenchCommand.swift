@@ -53,7 +53,7 @@ struct InternalsBenchCommand: AsyncParsableCommand {
         try await measure("chat body decode (JSONDecoder)") { _ = try decoder.decode(ChatCompletionRequest.self, from: body) }
         try await measure("chat answer encode (JSONEncoder)") { _ = try encoder.encode(answer) }
         try await measure("mock answer with word counts") {
-            _ = MockChatBackend.usage(ChatCompletionInput(model: "m", messages: [.init(role: .user, content: "Hello there")], maxTokens: nil, temperature: nil), "[mock m] You said: Hello there")
+            _ = MockChatBackend.reply(ChatCompletionInput(model: "m", messages: [.init(role: .user, content: "Hello there")], maxTokens: nil, temperature: nil))
         }
         try await measure("structured log line (JSON)") { _ = StructuredLogHandler(label: "b", format: .json).render([("message", "Request"), ("hb.request.id", "0123456789abcdef"), ("hb.request.path", "/chat/completions")]) }
     }

@@ -10,15 +10,15 @@ struct ChatService: Sendable {
     /// The models a request may name (`MODEL_ALLOWLIST`, the default model always among them); nil: any.
     var allowedModels: Set<String>? = nil
 
-    func complete(_ request: ChatCompletionRequest) async throws -> ChatReply {
-        try checkLimits(request)
-        return try await timed { try await backend.complete(request.input(defaultModel: defaultModel)) }
+    func complete(_ input: ChatCompletionInput) async throws -> ChatReply {
+        try checkLimits(input)
+        return try await timed { try await backend.complete(input) }
     }
 
     /// Starts a streamed answer; the time recorded is until the backend starts answering.
-    func stream(_ request: ChatCompletionRequest) async throws -> AsyncThrowingStream<ChatStreamEvent, any Error> {
-        try checkLimits(request)
-        return try await timed { try await backend.stream(request.input(defaultModel: defaultModel)) }
+    func stream(_ input: ChatCompletionInput) async throws -> AsyncThrowingStream<ChatStreamEvent, any Error> {
+        try checkLimits(input)
+        return try await timed { try await backend.stream(input) }
     }
 
     /// The models a client may ask for: the default first, then the backend's own list (only the allowed ones
@@ -39,8 +39,8 @@ struct ChatService: Sendable {
     }
 
     /// A 400 naming the limit when the request has too many messages or characters.
-    private func checkLimits(_ request: ChatCompletionRequest) throws {
-        if let allowedModels, let model = request.model, model != defaultModel, !allowedModels.contains(model) {
+    private func checkLimits(_ request: ChatCompletionInput) throws {
+        if let allowedModels, request.model != defaultModel, !allowedModels.contains(request.model) {
             throw APIError.badRequest(
                 "Field 'model' names a model this server does not offer; it offers \(([defaultModel] + allowedModels.sorted()).joined(separator: ", ")).",
                 code: "model_not_allowed", param: "model")

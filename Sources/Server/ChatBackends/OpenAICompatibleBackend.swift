@@ -62,22 +62,42 @@ struct OpenAICompatibleBackend: ChatBackend {
         let data: [Model]
     }
 
+    /// A choice's message; `content` is null with tool calls, a refusal, or a reasoning model cut off.
+    struct Message: Decodable {
+        let content: String?
+        let tool_calls: [ToolCall]?
+        let refusal: String?
+        let reasoning_content: String?
+        let reasoning: String?
+    }
+
     struct Completion: Decodable {
         struct Choice: Decodable {
-            struct Message: Decodable { let content: String? }
+            let index: Int?
             let message: Message
+            let logprobs: JSON?
             let finish_reason: String?
         }
 
         let id: String?
         let choices: [Choice]
         let usage: Usage?
+        let system_fingerprint: String?
     }
 
     struct Chunk: Decodable {
         struct Choice: Decodable {
-            struct Delta: Decodable { let content: String? }
+            struct Delta: Decodable {
+                let content: String?
+                let reasoning_content: String?
+                let reasoning: String?
+                let refusal: String?
+                let tool_calls: [JSON]?
+            }
+
+            let index: Int?
             let delta: Delta?
+            let logprobs: JSON?
             let finish_reason: String?
         }
 
@@ -89,22 +109,37 @@ struct OpenAICompatibleBackend: ChatBackend {
     /// The upstream's model list, kept `ModelListCache.lifetime` so `GET /v1/models` does not hit it each time.
     let modelList = ModelListCache()
 
-    private func request(_ input: ChatCompletionInput, stream: Bool) -> Request {
-        Request(
-            model: input.model, messages: input.messages,
-            max_tokens: input.maxTokens, temperature: input.temperature, stream: stream,
-            stream_options: stream ? .init(include_usage: true) : nil)
+    /// Sends the request upstream: a `/v1` request as the client sent it (every field it has, ones this server does
+    /// not read included), with the model resolved and usage asked for when streaming; the original route's as `Request`.
+    private func send(_ input: ChatCompletionInput, stream: Bool) async throws -> UpstreamHTTP.Answer {
+        let url = baseURL + "/chat/completions"
+        guard var body = input.options.body else {
+            let request = Request(
+                model: input.model, messages: input.messages, max_tokens: input.maxTokens, temperature: input.temperature, stream: stream,
+                stream_options: stream ? .init(include_usage: true) : nil)
+            return try await http.post(url: url, bearer: apiKey, body: request, stream: stream)
+        }
+        body["model"] = .string(input.model)
+        body["stream"] = .bool(stream)
+        var options = body["stream_options"]?.object ?? [:]
+        options["include_usage"] = .bool(true)
+        body["stream_options"] = stream ? .object(options) : nil
+        return try await http.post(url: url, bearer: apiKey, body: body, stream: stream)
     }
 
     func complete(_ input: ChatCompletionInput) async throws -> ChatReply {
-        let response = try await http.post(url: baseURL + "/chat/completions", bearer: apiKey, body: request(input, stream: false), stream: false)
+        let response = try await send(input, stream: false)
         let completion = try await http.decode(Completion.self, from: response)
-        guard let text = completion.choices.first?.message.content else {
-            throw ChatBackendError.invalidResponse(backend: name, detail: "no choices[0].message.content")
+        guard !completion.choices.isEmpty else { throw ChatBackendError.invalidResponse(backend: name, detail: "no choices") }
+        let choices = completion.choices.enumerated().map { offset, choice in
+            ChatChoice(
+                index: choice.index ?? offset, content: choice.message.content, toolCalls: choice.message.tool_calls ?? [],
+                refusal: choice.message.refusal, reasoning: choice.message.reasoning_content ?? choice.message.reasoning, logprobs: choice.logprobs,
+                finishReason: UpstreamValue.word(choice.finish_reason))
         }
         return ChatReply(
-            text: text, usage: completion.usage?.tokenUsage, finishReason: UpstreamValue.word(completion.choices.first?.finish_reason),
-            id: UpstreamValue.id(completion.id))
+            choices: choices, usage: completion.usage?.tokenUsage, id: UpstreamValue.id(completion.id),
+            systemFingerprint: UpstreamValue.id(completion.system_fingerprint))
     }
 
     func models() async throws -> [String]? {
@@ -122,7 +157,7 @@ struct OpenAICompatibleBackend: ChatBackend {
     }
 
     func stream(_ input: ChatCompletionInput) async throws -> AsyncThrowingStream<ChatStreamEvent, any Error> {
-        let response = try await http.post(url: baseURL + "/chat/completions", bearer: apiKey, body: request(input, stream: true), stream: true)
+        let response = try await send(input, stream: true)
         let backend = name
         return http.events(from: response) { event in
             guard let chunk = try? JSONDecoder().decode(Chunk.self, from: Data(event.data.utf8)) else {
@@ -130,8 +165,13 @@ struct OpenAICompatibleBackend: ChatBackend {
             }
             var items: [ChatStreamEvent] = []
             if let id = UpstreamValue.id(chunk.id) { items.append(.id(id)) }
-            items += chunk.choices.compactMap { $0.delta?.content }.filter { !$0.isEmpty }.map(ChatStreamEvent.delta)
-            if let reason = UpstreamValue.word(chunk.choices.first?.finish_reason) { items.append(.finish(reason: reason)) }
+            for (offset, choice) in chunk.choices.enumerated() {
+                let delta = choice.delta
+                items.append(.choice(ChoiceDelta(
+                    index: choice.index ?? offset, content: delta?.content.flatMap { $0.isEmpty ? nil : $0 },
+                    reasoning: delta?.reasoning_content ?? delta?.reasoning, refusal: delta?.refusal, toolCalls: delta?.tool_calls,
+                    logprobs: choice.logprobs.flatMap { $0.isNull ? nil : $0 }, finishReason: UpstreamValue.word(choice.finish_reason))))
+            }
             if let usage = chunk.usage { items.append(.usage(usage.tokenUsage)) }
             return items
         }

@@ -17,6 +17,10 @@ struct WorkersAIBackend: ChatBackend {
         let stream: Bool?
         let max_tokens: Int?
         let temperature: Double?
+        let top_p: Double?
+        let seed: Int?
+        let frequency_penalty: Double?
+        let presence_penalty: Double?
     }
 
     struct Usage: Decodable {
@@ -52,14 +56,34 @@ struct WorkersAIBackend: ChatBackend {
         return "\(baseURL)/accounts/\(accountId)/ai/run/\(path)"
     }
 
-    private func request(_ input: ChatCompletionInput, stream: Bool) -> Request {
-        Request(
-            messages: input.messages, stream: stream ? true : nil,
-            max_tokens: input.maxTokens, temperature: input.temperature)
+    /// The request in Workers AI's terms: the sampling fields it takes carried over, `developer` messages as
+    /// `system`; what it cannot do here (tools, several choices, log probabilities, structured output, stop
+    /// texts, logit bias) is a 400 `unsupported_parameter` naming the field, never silently dropped.
+    private func request(_ input: ChatCompletionInput, stream: Bool) throws -> Request {
+        let options = input.options
+        let body = options.body ?? [:]
+        let unsupported: [(String, Bool)] = [
+            ("tools", !options.tools.isEmpty), ("n", options.n > 1), ("logprobs", options.logprobs), ("top_logprobs", options.topLogprobs > 0),
+            ("response_format", options.responseFormat != .text), ("stop", !options.stop.isEmpty),
+            ("logit_bias", body["logit_bias"].map { !$0.isNull && $0 != .object([:]) } ?? false),
+        ]
+        if let (field, _) = unsupported.first(where: \.1) {
+            throw APIError.badRequest(
+                "The Workers AI backend does not support '\(field)' on this server.", code: "unsupported_parameter", param: field)
+        }
+        if let index = input.messages.firstIndex(where: { $0.role == .tool || !$0.toolCalls.isEmpty }) {
+            throw APIError.badRequest(
+                "The Workers AI backend does not support tool calls on this server.", code: "unsupported_parameter", param: "messages[\(index)]")
+        }
+        return Request(
+            messages: input.messages.map { $0.role == .developer ? ChatMessage(role: .system, content: $0.content) : $0 },
+            stream: stream ? true : nil, max_tokens: input.maxTokens, temperature: input.temperature,
+            top_p: body["top_p"]?.number, seed: body["seed"]?.integer,
+            frequency_penalty: body["frequency_penalty"]?.number, presence_penalty: body["presence_penalty"]?.number)
     }
 
     func complete(_ input: ChatCompletionInput) async throws -> ChatReply {
-        let response = try await http.post(url: url(input.model), bearer: apiToken, body: request(input, stream: false), stream: false)
+        let response = try await http.post(url: url(input.model), bearer: apiToken, body: try request(input, stream: false), stream: false)
         let envelope = try await http.decode(Envelope.self, from: response)
         guard envelope.success != false, let text = envelope.result?.response else {
             let reason = envelope.errors?.compactMap(\.message).joined(separator: "; ") ?? "no result.response"
@@ -69,7 +93,7 @@ struct WorkersAIBackend: ChatBackend {
     }
 
     func stream(_ input: ChatCompletionInput) async throws -> AsyncThrowingStream<ChatStreamEvent, any Error> {
-        let response = try await http.post(url: url(input.model), bearer: apiToken, body: request(input, stream: true), stream: true)
+        let response = try await http.post(url: url(input.model), bearer: apiToken, body: try request(input, stream: true), stream: true)
         let backend = name
         return http.events(from: response) { event in
             guard let decoded = try? JSONDecoder().decode(Event.self, from: Data(event.data.utf8)) else {

@@ -48,8 +48,8 @@ struct ChatCompletionRequest: Decodable {
                 throw APIError.badRequest(
                     "messages[\(index)] must be an object with a string 'role' and a string 'content'.", code: "invalid_messages", param: "messages")
             }
-            guard let role = ChatMessage.Role(rawValue: entry.role) else {
-                let roles = ChatMessage.Role.allCases.map(\.rawValue).joined(separator: ", ")
+            guard let role = ChatMessage.Role(rawValue: entry.role), ChatMessage.Role.original.contains(role) else {
+                let roles = ChatMessage.Role.original.map(\.rawValue).joined(separator: ", ")
                 throw APIError.badRequest("messages[\(index)].role must be one of \(roles).", code: "invalid_messages", param: "messages[\(index)].role")
             }
             messages.append(ChatMessage(role: role, content: entry.content))

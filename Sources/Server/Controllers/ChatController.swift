@@ -34,12 +34,14 @@ struct ChatController {
             ServerSentEvent(event: "error", data: CompactJSON.encode(["error": error.message, "code": error.code]))
         }
 
-        func events(forDelta text: String) -> [ServerSentEvent] {
-            [ServerSentEvent(data: CompactJSON.encode(Event(response: text, usage: nil)))]
+        /// The first choice's text; the Workers AI shape has nothing else.
+        func events(for delta: ChoiceDelta) -> [ServerSentEvent] {
+            guard delta.index == 0, let text = delta.content, !text.isEmpty else { return [] }
+            return [ServerSentEvent(data: CompactJSON.encode(Event(response: text, usage: nil)))]
         }
 
         /// The Workers AI shape has no finish reason; the usage closes the stream.
-        func closing(usage: TokenUsage?, finishReason: String?) -> [ServerSentEvent] {
+        func closing(usage: TokenUsage?, finishReasons: [(index: Int, reason: String?)]) -> [ServerSentEvent] {
             guard let usage else { return [] }
             let total = Usage(prompt_tokens: usage.promptTokens, completion_tokens: usage.completionTokens, total_tokens: usage.totalTokens)
             return [ServerSentEvent(data: CompactJSON.encode(Event(response: "", usage: total)))]
@@ -54,8 +56,9 @@ struct ChatController {
 
     /// Answers a conversation with the configured model backend.
     @Sendable func complete(_ request: Request, context: AuthenticatedContext) async throws -> Response {
-        let input = try await request.decode(as: ChatCompletionRequest.self, context: context)
-        if input.stream {
+        let body = try await request.decode(as: ChatCompletionRequest.self, context: context)
+        let input = body.input(defaultModel: chat.defaultModel)
+        if body.stream {
             let stream = try await chat.stream(input)
             return .eventStream(stream.serverSentEvents(WorkersAIEvents(), logger: context.logger), metrics: chat.metrics)
         }

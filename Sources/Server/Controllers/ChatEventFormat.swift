@@ -6,10 +6,11 @@ import ServerSentEvents
 protocol ChatEventFormat: Sendable {
     /// Events before the first piece.
     func opening() -> [ServerSentEvent]
-    /// The events for one piece of text.
-    func events(forDelta text: String) -> [ServerSentEvent]
-    /// Events after the last piece, with the usage and finish reason if the backend reported them.
-    func closing(usage: TokenUsage?, finishReason: String?) -> [ServerSentEvent]
+    /// The events for one piece of a choice (its finish reason taken out: `closing` writes it).
+    func events(for delta: ChoiceDelta) -> [ServerSentEvent]
+    /// Events after the last piece: each choice that had a piece (the first always) with the finish reason the
+    /// backend gave it, in order, and the usage if the backend reported it.
+    func closing(usage: TokenUsage?, finishReasons: [(index: Int, reason: String?)]) -> [ServerSentEvent]
     /// The event that ends a stream that failed part-way, in the route's error shape.
     func failure(_ error: APIError) -> ServerSentEvent
     /// Takes the backend's id of the completion, which comes before the first piece.
@@ -38,23 +39,29 @@ extension AsyncThrowingStream where Element == ChatStreamEvent, Failure == any E
                 }
                 do {
                     var usage: TokenUsage?
-                    var finishReason: String?
+                    var finishReasons: [Int: String?] = [0: nil]
                     for try await item in source {
                         switch item {
                         case .id(let id): if !opened { format.adopt(completionId: id) }
-                        case .delta(let text):
+                        case .choice(var delta):
                             open()
-                            format.events(forDelta: text).forEach { continuation.yield($0) }
+                            if let reason = delta.finishReason {
+                                finishReasons[delta.index] = .some(reason)
+                            } else if finishReasons[delta.index] == nil {
+                                finishReasons[delta.index] = .some(nil)
+                            }
+                            delta.finishReason = nil
+                            if delta != ChoiceDelta(index: delta.index) { format.events(for: delta).forEach { continuation.yield($0) } }
                         case .usage(let reported): usage = reported
-                        case .finish(let reason): finishReason = reason
                         }
                     }
                     open()
-                    format.closing(usage: usage, finishReason: finishReason).forEach { continuation.yield($0) }
+                    let reasons = finishReasons.sorted { $0.key < $1.key }.map { (index: $0.key, reason: $0.value) }
+                    format.closing(usage: usage, finishReasons: reasons).forEach { continuation.yield($0) }
                     continuation.yield(ServerSentEvent(data: "[DONE]"))
                 } catch is CancellationError {
                 } catch {
-                    let apiError = (error as? ChatBackendError)?.apiError ?? .internalError
+                    let apiError = (error as? ChatBackendError)?.apiError ?? (error as? APIError) ?? .internalError
                     logger.error("Stream failed part-way", metadata: ["code": "\(apiError.code)"])
                     continuation.yield(format.failure(apiError))
                 }

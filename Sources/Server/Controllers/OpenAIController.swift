@@ -28,16 +28,58 @@ struct OpenAIController {
         }
     }
 
+    /// A choice's message as OpenAI writes it: `content` always present (null with tool calls or a refusal only),
+    /// the rest only when there is something.
+    struct Message: Encodable {
+        let role: String
+        let content: String?
+        let toolCalls: [ToolCall]
+        let refusal: String?
+        let reasoning: String?
+
+        init(_ choice: ChatChoice) {
+            role = "assistant"
+            content = choice.content
+            toolCalls = choice.toolCalls
+            refusal = choice.refusal
+            reasoning = choice.reasoning
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case role, content, refusal
+            case toolCalls = "tool_calls"
+            case reasoning = "reasoning_content"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(role, forKey: .role)
+            try container.encode(content, forKey: .content)
+            if !toolCalls.isEmpty { try container.encode(toolCalls, forKey: .toolCalls) }
+            try container.encodeIfPresent(refusal, forKey: .refusal)
+            try container.encodeIfPresent(reasoning, forKey: .reasoning)
+        }
+    }
+
     struct Completion: ResponseEncodable {
         struct Choice: Encodable {
-            struct Message: Encodable {
-                let role: String
-                let content: String
-            }
-
             let index: Int
             let message: Message
+            let logprobs: JSON?
             let finish_reason: String
+
+            /// `logprobs: null` is written out, as OpenAI does.
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(index, forKey: .index)
+                try container.encode(message, forKey: .message)
+                try container.encode(logprobs ?? .null, forKey: .logprobs)
+                try container.encode(finish_reason, forKey: .finish_reason)
+            }
+
+            private enum CodingKeys: String, CodingKey {
+                case index, message, logprobs, finish_reason
+            }
         }
 
         let id: String
@@ -46,6 +88,7 @@ struct OpenAIController {
         let model: String
         let choices: [Choice]
         let usage: Usage?
+        let system_fingerprint: String?
     }
 
     struct ModelList: ResponseEncodable {
@@ -60,17 +103,22 @@ struct OpenAIController {
         let data: [Model]
     }
 
-    /// `chat.completion.chunk` events: a role chunk, content chunks, a `stop` chunk, then usage when asked.
+    /// `chat.completion.chunk` events: a role chunk, a chunk per piece of a choice (text, tool-call pieces,
+    /// reasoning, refusal, log probabilities), a finish chunk per choice, then usage when asked.
     struct ChunkEvents: ChatEventFormat {
         struct Chunk: Encodable {
             struct Choice: Encodable {
                 struct Delta: Encodable {
-                    let role: String?
-                    let content: String?
+                    var role: String? = nil
+                    var content: String? = nil
+                    var reasoning_content: String? = nil
+                    var refusal: String? = nil
+                    var tool_calls: [JSON]? = nil
                 }
 
                 let index: Int
                 let delta: Delta
+                var logprobs: JSON? = nil
                 let finish_reason: String?
 
                 /// `finish_reason: null` is written out, as OpenAI does.
@@ -78,11 +126,12 @@ struct OpenAIController {
                     var container = encoder.container(keyedBy: CodingKeys.self)
                     try container.encode(index, forKey: .index)
                     try container.encode(delta, forKey: .delta)
+                    try container.encodeIfPresent(logprobs, forKey: .logprobs)
                     try container.encode(finish_reason, forKey: .finish_reason)
                 }
 
                 private enum CodingKeys: String, CodingKey {
-                    case index, delta, finish_reason
+                    case index, delta, logprobs, finish_reason
                 }
             }
 
@@ -98,6 +147,8 @@ struct OpenAIController {
         let created: Int
         let model: String
         let includeUsage: Bool
+        /// Choices asked for: each gets its role chunk first.
+        let choiceCount: Int
 
         /// Chunks carry the backend's completion id when it gives one.
         mutating func adopt(completionId: String) {
@@ -114,15 +165,16 @@ struct OpenAIController {
         }
 
         func opening() -> [ServerSentEvent] {
-            [chunk([.init(index: 0, delta: .init(role: "assistant", content: ""), finish_reason: nil)])]
+            (0..<choiceCount).map { chunk([.init(index: $0, delta: .init(role: "assistant", content: ""), finish_reason: nil)]) }
         }
 
-        func events(forDelta text: String) -> [ServerSentEvent] {
-            [chunk([.init(index: 0, delta: .init(role: nil, content: text), finish_reason: nil)])]
+        func events(for delta: ChoiceDelta) -> [ServerSentEvent] {
+            let piece = Chunk.Choice.Delta(content: delta.content, reasoning_content: delta.reasoning, refusal: delta.refusal, tool_calls: delta.toolCalls)
+            return [chunk([.init(index: delta.index, delta: piece, logprobs: delta.logprobs, finish_reason: nil)])]
         }
 
-        func closing(usage: TokenUsage?, finishReason: String?) -> [ServerSentEvent] {
-            var events = [chunk([.init(index: 0, delta: .init(role: nil, content: nil), finish_reason: finishReason ?? "stop")])]
+        func closing(usage: TokenUsage?, finishReasons: [(index: Int, reason: String?)]) -> [ServerSentEvent] {
+            var events = finishReasons.map { chunk([.init(index: $0.index, delta: .init(), finish_reason: $0.reason ?? "stop")]) }
             if includeUsage, let usage { events.append(chunk([], usage: Usage(usage))) }
             return events
         }
@@ -138,20 +190,20 @@ struct OpenAIController {
 
     /// A chat completion in OpenAI's shape, or a stream of chunks with `"stream": true`.
     @Sendable func complete(_ request: Request, context: AuthenticatedContext) async throws -> Response {
-        let input = try await request.decode(as: ChatCompletionRequest.self, context: context)
+        let body = try await request.decode(as: OpenAIChatRequest.self, context: context)
+        let input = body.input(defaultModel: chat.defaultModel)
         let id = "chatcmpl-" + RandomID.make(length: 24)
         let created = Int(Date().timeIntervalSince1970)
-        let model = input.model ?? chat.defaultModel
-        if input.stream {
+        if body.stream {
             let stream = try await chat.stream(input)
-            let format = ChunkEvents(id: id, created: created, model: model, includeUsage: input.includeUsage)
+            let format = ChunkEvents(id: id, created: created, model: input.model, includeUsage: body.includeUsage, choiceCount: input.options.n)
             return .eventStream(stream.serverSentEvents(format, logger: context.logger), metrics: chat.metrics)
         }
         let reply = try await chat.complete(input)
         return try Completion(
-            id: reply.id ?? id, object: "chat.completion", created: created, model: model,
-            choices: [.init(index: 0, message: .init(role: "assistant", content: reply.text), finish_reason: reply.finishReason ?? "stop")],
-            usage: reply.usage.map(Usage.init)
+            id: reply.id ?? id, object: "chat.completion", created: created, model: input.model,
+            choices: reply.choices.map { .init(index: $0.index, message: Message($0), logprobs: $0.logprobs, finish_reason: $0.finishReason ?? "stop") },
+            usage: reply.usage.map(Usage.init), system_fingerprint: reply.systemFingerprint
         ).response(from: request, context: context)
     }
 

@@ -38,7 +38,9 @@ struct SecretEntropy: Sendable {
         guard method == "POST", (200..<300).contains(response.status), let json = response.json else { return [] }
         let schema = spec.response(for: operation, status: response.status)?.content["application/json"] ?? nil
         return SecretScan.strings(in: json).filter { pointer, text in
-            text.count >= 8 && pointer.tokens.last.map { names.contains($0.lowercased()) } == true && (try? JWTForgery(token: text)) == nil
+            // One value an answer, not inside a list: `token` in a list of log probabilities is no issued secret.
+            text.count >= 8 && pointer.tokens.last.map { names.contains($0.lowercased()) } == true && !pointer.tokens.contains { Int($0) != nil }
+                && (try? JWTForgery(token: text)) == nil
         }.map { pointer, value in
             let pattern = schema.flatMap { spec.schema(describing: pointer, within: $0) }?["pattern"]?.stringValue
             return Issued(place: "\(operation.id) \(pointer.description)", value: value, pattern: pattern.flatMap { PatternSampler($0)?.positionSizes })
