@@ -24,6 +24,8 @@ final class TestUpstream: Sendable {
         case error(status: Int, body: String)
         /// One OpenAI chunk, then an error event in OpenAI's shape with this message.
         case streamError(message: String)
+        /// Workers AI's function calling: `result.tool_calls` with arguments as an object, no response text.
+        case workersAITools
         /// A tool call with `content: null` and reasoning (or, streamed, the call in pieces), as LiteLLM answers one.
         case toolCall
     }
@@ -96,6 +98,8 @@ final class TestUpstream: Sendable {
             })
         case .error(let status, let body):
             return Response(status: .init(code: status), headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
+        case .workersAITools:
+            return Self.json(#"{"result":{"response":null,"tool_calls":[{"name":"get_weather","arguments":{"city":"Paris"}}],"usage":{"prompt_tokens":9,"completion_tokens":5}},"success":true,"errors":[]}"#)
         case .toolCall:
             guard lastBody.withLock({ $0 ?? "" }).contains(#""stream":true"#) else {
                 return Self.json(#"{"id":"up-tool","object":"chat.completion","created":1,"model":"m","system_fingerprint":"fp_up","choices":[{"index":0,"message":{"role":"assistant","content":null,"reasoning_content":"the user wants weather","tool_calls":[{"id":"call_up","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Paris\"}"}}]},"logprobs":null,"finish_reason":"tool_calls"}],"usage":{"prompt_tokens":5,"completion_tokens":4}}"#)

@@ -267,8 +267,31 @@ struct OpenAIPassThroughTests {
         }
     }
 
+    /// Workers AI's function calling: tools go in its shape (name, description, parameters), and its calls come
+    /// back as OpenAI's `tool_calls`, arguments as JSON text, with `content: null`.
+    @Test func workersAIToolsMapBothWays() async throws {
+        let upstream = TestUpstream(.workersAITools)
+        try await upstream.run { port in
+            try await withApp(ModelBackendTests.workersAI(port: port)) { client in
+                let user = try await client.registerUser()
+                let tools = #"[{"type":"function","function":{"name":"get_weather","description":"The weather","parameters":{"type":"object"}}}]"#
+                let body = #"{"messages":[{"role":"user","content":"Paris"}],"tools":\#(tools)}"#
+                let response = try await client.send(.post, "/v1/chat/completions", json: body, headers: bearer(user.token))
+                let choice = try #require((try response.json()["choices"] as? [[String: Any]])?.first, "\(response.text)")
+                let message = try #require(choice["message"] as? [String: Any])
+                let call = try #require((message["tool_calls"] as? [[String: Any]])?.first)
+                #expect(message["content"] is NSNull && choice["finish_reason"] as? String == "tool_calls")
+                #expect((call["function"] as? [String: String]) == ["name": "get_weather", "arguments": #"{"city":"Paris"}"#] && call["type"] as? String == "function")
+                let sent = try #require(try JSONSerialization.jsonObject(with: Data(upstream.lastBody.withLock { $0 ?? "" }.utf8)) as? [String: Any])
+                let tool = try #require((sent["tools"] as? [[String: Any]])?.first)
+                #expect(tool["name"] as? String == "get_weather" && tool["description"] as? String == "The weather" && tool["function"] == nil)
+            }
+        }
+    }
+
     /// Workers AI is asked only what it can do here; the rest is refused naming the field, never dropped.
-    @Test(arguments: [(#""tools":\#(tools)"#, "tools"), (#""n":2"#, "n"), (#""logprobs":true"#, "logprobs"), (#""stop":"x""#, "stop"),
+    @Test(arguments: [(#""tools":\#(tools),"tool_choice":"required""#, "tool_choice"), (#""tools":\#(tools),"stream":true"#, "stream"),
+                      (#""n":2"#, "n"), (#""logprobs":true"#, "logprobs"), (#""stop":"x""#, "stop"),
                       (#""response_format":{"type":"json_object"}"#, "response_format")])
     func workersAIRefusesWhatItCannotDo(field: String, param: String) async throws {
         try await TestUpstream(.workersAI).run { port in

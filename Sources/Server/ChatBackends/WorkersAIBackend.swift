@@ -12,8 +12,28 @@ struct WorkersAIBackend: ChatBackend {
 
     var name: String { http.backend }
 
+    /// A tool as Workers AI's function calling takes it (not OpenAI's `{"type", "function"}` nesting).
+    struct Tool: Encodable {
+        let name: String
+        let description: String?
+        let parameters: JSON?
+    }
+
+    /// A call as Workers AI answers it: arguments as an object (or text).
+    struct Call: Decodable {
+        let name: String
+        let arguments: JSON?
+
+        /// As OpenAI's `tool_calls` entry, numbered within the answer.
+        func toolCall(_ index: Int) -> ToolCall {
+            let text = arguments.map { $0.string ?? CompactJSON.encode($0) } ?? "{}"
+            return ToolCall(id: "call_\(index)_\(RandomID.make(length: 16))", function: .init(name: name, arguments: text))
+        }
+    }
+
     struct Request: Encodable {
         let messages: [ChatMessage]
+        let tools: [Tool]?
         let stream: Bool?
         let max_tokens: Int?
         let temperature: Double?
@@ -36,6 +56,7 @@ struct WorkersAIBackend: ChatBackend {
     struct Envelope: Decodable {
         struct Result: Decodable {
             let response: String?
+            let tool_calls: [Call]?
             let usage: Usage?
         }
 
@@ -57,39 +78,52 @@ struct WorkersAIBackend: ChatBackend {
     }
 
     /// The request in Workers AI's terms: the sampling fields it takes carried over, `developer` messages as
-    /// `system`; what it cannot do here (tools, several choices, log probabilities, structured output, stop
-    /// texts, logit bias) is a 400 `unsupported_parameter` naming the field, never silently dropped.
+    /// `system`, tools as its function calling takes them (for the models that have it; others refuse with their
+    /// reason, 400 `upstream_rejected`); what it cannot do here (a chosen or required tool, tools in a stream,
+    /// several choices, log probabilities, structured output, stop texts, logit bias) is a 400
+    /// `unsupported_parameter` naming the field, never silently dropped.
     private func request(_ input: ChatCompletionInput, stream: Bool) throws -> Request {
         let options = input.options
         let body = options.body ?? [:]
         let unsupported: [(String, Bool)] = [
-            ("tools", !options.tools.isEmpty), ("n", options.n > 1), ("logprobs", options.logprobs), ("top_logprobs", options.topLogprobs > 0),
+            ("tool_choice", ![.auto, .none].contains(options.toolChoice)), ("stream", stream && !options.tools.isEmpty),
+            ("n", options.n > 1), ("logprobs", options.logprobs), ("top_logprobs", options.topLogprobs > 0),
             ("response_format", options.responseFormat != .text), ("stop", !options.stop.isEmpty),
             ("logit_bias", body["logit_bias"].map { !$0.isNull && $0 != .object([:]) } ?? false),
         ]
         if let (field, _) = unsupported.first(where: \.1) {
             throw APIError.badRequest(
-                "The Workers AI backend does not support '\(field)' on this server.", code: "unsupported_parameter", param: field)
+                "The Workers AI backend does not support '\(field)'" + (field == "stream" ? " with tools" : "") + " on this server.",
+                code: "unsupported_parameter", param: field)
         }
-        if let index = input.messages.firstIndex(where: { $0.role == .tool || !$0.toolCalls.isEmpty }) {
-            throw APIError.badRequest(
-                "The Workers AI backend does not support tool calls on this server.", code: "unsupported_parameter", param: "messages[\(index)]")
+        let tools = options.toolChoice == .none ? [] : options.tools.map { tool in
+            Tool(name: tool.name, description: Self.description(of: tool.name, in: body), parameters: tool.parameters)
         }
         return Request(
             messages: input.messages.map { $0.role == .developer ? ChatMessage(role: .system, content: $0.content) : $0 },
+            tools: tools.isEmpty ? nil : tools,
             stream: stream ? true : nil, max_tokens: input.maxTokens, temperature: input.temperature,
             top_p: body["top_p"]?.number, seed: body["seed"]?.integer,
             frequency_penalty: body["frequency_penalty"]?.number, presence_penalty: body["presence_penalty"]?.number)
     }
 
+    /// A tool's description as the request gave it.
+    private static func description(of tool: String, in body: [String: JSON]) -> String? {
+        body["tools"]?.array?.first { $0["function"]?["name"]?.string == tool }?["function"]?["description"]?.string
+    }
+
     func complete(_ input: ChatCompletionInput) async throws -> ChatReply {
         let response = try await http.post(url: url(input.model), bearer: apiToken, body: try request(input, stream: false), stream: false)
         let envelope = try await http.decode(Envelope.self, from: response)
-        guard envelope.success != false, let text = envelope.result?.response else {
+        let calls = envelope.result?.tool_calls ?? []
+        guard envelope.success != false, let result = envelope.result, result.response != nil || !calls.isEmpty else {
             let reason = envelope.errors?.compactMap(\.message).joined(separator: "; ") ?? "no result.response"
             throw ChatBackendError.invalidResponse(backend: name, detail: reason)
         }
-        return ChatReply(text: text, usage: envelope.result?.usage?.tokenUsage)
+        let choice = calls.isEmpty
+            ? ChatChoice(content: result.response)
+            : ChatChoice(content: result.response.flatMap { $0.isEmpty ? nil : $0 }, toolCalls: calls.enumerated().map { $1.toolCall($0) }, finishReason: "tool_calls")
+        return ChatReply(choices: [choice], usage: result.usage?.tokenUsage)
     }
 
     func stream(_ input: ChatCompletionInput) async throws -> AsyncThrowingStream<ChatStreamEvent, any Error> {
