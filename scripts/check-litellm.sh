@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The server's `openai` backend against a real third-party OpenAI-compatible server: the LiteLLM proxy (from
 # PyPI, pinned, in a virtual environment of its own) with canned models (scripts/litellm/config.yaml), on
-# loopback. Checks a normal, a streamed and a `length` answer, an unknown model, a wrong upstream key, slow
-# headers, a stall mid-stream, an error from the upstream, its model list, and the upstream down.
+# loopback. Checks a normal, a streamed and a `length` answer, a tool call with content null (raw and through the
+# OpenAI SDK, with the tool's result sent back), an unknown model, a wrong upstream key, slow headers, a stall
+# mid-stream, an error from the upstream, its model list, and the upstream down.
 # Usage: scripts/check-litellm.sh BIN_DIR (holding the `server` binary). Bounded: about a minute.
 set -euo pipefail
 cd "$(dirname "$0")/.."

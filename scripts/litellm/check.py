@@ -112,6 +112,25 @@ status, text, _ = call(good, "GET", "/v1/models", None, user)
 ids = [model["id"] for model in json.loads(text).get("data", [])] if status == 200 else []
 check("/v1/models lists LiteLLM's models, the default first", ids[:1] == ["mock-model"] and "length-model" in ids, text)
 
+# The official OpenAI SDK through this server to LiteLLM: a tool-calling round trip, and the fields a canned model
+# ignores but LiteLLM must get (json_schema, n, logprobs) accepted. (LiteLLM cannot stream a canned answer given as
+# a whole completion, which a canned tool call must be: streamed tool-call pieces are checked in swift test.)
+from openai import OpenAI  # noqa: E402  (installed by .ci/run before this script)
+
+status, text, _ = call(good, "POST", "/api-keys/create", {"name": "sdk"}, user)
+client = OpenAI(base_url=good + "/v1", api_key=json.loads(text)["key"])
+called = client.chat.completions.create(model="tool-model", messages=[{"role": "user", "content": "Paris"}], tools=tools)
+sdk_call = called.choices[0].message.tool_calls[0] if called.choices[0].message.tool_calls else None
+check("the SDK reads LiteLLM's tool call", sdk_call is not None and called.choices[0].message.content is None
+      and sdk_call.function.name == "get_weather", str(called))
+answered = client.chat.completions.create(model="mock-model", tools=tools, messages=[
+    {"role": "user", "content": "Paris"}, {"role": "assistant", "content": None, "tool_calls": [sdk_call.model_dump()] if sdk_call else []},
+    {"role": "tool", "tool_call_id": sdk_call.id if sdk_call else "x", "content": "18 degrees"}])
+check("the SDK's tool result reaches LiteLLM and is answered", answered.choices[0].message.content == "Hello from LiteLLM, a real upstream", str(answered))
+shaped = client.chat.completions.create(model="mock-model", messages=[{"role": "user", "content": "x"}], n=2, logprobs=True, top_logprobs=1,
+                                        response_format={"type": "json_schema", "json_schema": {"name": "a", "schema": {"type": "object"}}})
+check("json_schema, n and logprobs reach LiteLLM and are answered", len(shaped.choices) >= 1, str(shaped))
+
 os.kill(litellm_pid, signal.SIGTERM)
 time.sleep(1.5)
 status, text, _ = call(good, "POST", "/chat/completions", chat("mock-model"), user)
