@@ -5272,6 +5272,61 @@ steps:
     auth: { bearer: "{{ key }}" }
     body: { messages: [{ role: user, content: x }], presence_penalty: 3 }
     expect: { status: 400, body: { /error/param: presence_penalty } }
+  - name: a logit bias out of range
+    operation: openAIChatCompletions
+    auth: { bearer: "{{ key }}" }
+    body: { messages: [{ role: user, content: x }], logit_bias: { "50256": -101 } }
+    expect: { status: 400, body: { /error/param: logit_bias } }
+  - name: metadata that is not text
+    operation: openAIChatCompletions
+    auth: { bearer: "{{ key }}" }
+    body: { messages: [{ role: user, content: x }], metadata: { team: 7 } }
+    expect: { status: 400, body: { /error/param: metadata } }
+  - name: a seed that is not a whole number
+    operation: openAIChatCompletions
+    auth: { bearer: "{{ key }}" }
+    body: { messages: [{ role: user, content: x }], seed: 1.5 }
+    expect: { status: 400, body: { /error/param: seed } }
+  - name: max_completion_tokens of zero
+    operation: openAIChatCompletions
+    auth: { bearer: "{{ key }}" }
+    body: { messages: [{ role: user, content: x }], max_completion_tokens: 0 }
+    expect: { status: 400, body: { /error/param: max_completion_tokens } }
+  - name: a user that is not text
+    operation: openAIChatCompletions
+    auth: { bearer: "{{ key }}" }
+    body: { messages: [{ role: user, content: x }], user: 42 }
+    expect: { status: 400, body: { /error/param: user } }
+  - name: parallel_tool_calls that is not a boolean
+    operation: openAIChatCompletions
+    auth: { bearer: "{{ key }}" }
+    body: { messages: [{ role: user, content: x }], parallel_tool_calls: "yes" }
+    expect: { status: 400, body: { /error/param: parallel_tool_calls } }
+  - name: a json_schema without a name
+    operation: openAIChatCompletions
+    auth: { bearer: "{{ key }}" }
+    body: { messages: [{ role: user, content: x }], response_format: { type: json_schema, json_schema: { schema: { type: object } } } }
+    expect: { status: 400, body: { /error/param: response_format.json_schema } }
+  - name: a content part without a type
+    operation: openAIChatCompletions
+    auth: { bearer: "{{ key }}" }
+    body: { messages: [{ role: user, content: [{ text: x }] }] }
+    expect: { status: 400, body: { /error/param: "messages[0].content[0].type" } }
+  - name: a tool call without its function
+    operation: openAIChatCompletions
+    auth: { bearer: "{{ key }}" }
+    body: { messages: [{ role: user, content: x }, { role: assistant, content: null, tool_calls: [{ id: c1, type: function }] }] }
+    expect: { status: 400, body: { /error/param: "messages[1].tool_calls[0]" } }
+  - name: an unknown role
+    operation: openAIChatCompletions
+    auth: { bearer: "{{ key }}" }
+    body: { messages: [{ role: robot, content: x }] }
+    expect: { status: 400, body: { /error/param: "messages[0].role" } }
+  - name: stream_options of the wrong type
+    operation: openAIChatCompletions
+    auth: { bearer: "{{ key }}" }
+    body: { messages: [{ role: user, content: x }], stream: true, stream_options: { include_usage: "yes" } }
+    expect: { status: 400, body: { /error/param: stream_options.include_usage } }
 
 """#,
         "spec/scenarios/operations.yaml": #"""
