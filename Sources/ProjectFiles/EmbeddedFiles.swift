@@ -3924,6 +3924,10 @@ overrides:
     reason: Authentication runs before routing on /chat/*, so GET /chat/completions without credentials is 401.
     expect: { status: 401, body: { /error: Authentication required } }
   - scenario: unknown-route
+    step: a WebDAV method on a key
+    reason: Authentication runs before routing on /api-keys/*, so PROPFIND there without credentials is 401.
+    expect: { status: 401, contentType: application/json, body: { /error: Authentication required }, headers: { Allow: { exists: false } } }
+  - scenario: unknown-route
     reason: Unknown routes and wrong methods are Hono's 404 text/plain "404 Not Found" (no 405, no Allow, no JSON).
     expect: { status: 404, contentType: text/plain, text: 404 Not Found, headers: { Allow: { exists: false } } }
   - scenario: body-too-large
@@ -5792,7 +5796,9 @@ steps:
 """#,
         "spec/scenarios/unknown-route.yaml": #"""
 name: unknown-route
-description: Unknown paths get a JSON 404 and known paths with the wrong method a JSON 405 with Allow.
+description: >
+  Unknown paths get a JSON 404 and known paths with the wrong method a JSON 405 with Allow, methods outside HTTP's
+  core (QUERY, PROPFIND) included.
 tags: [http, failure]
 steps:
   - name: unknown path
@@ -5818,6 +5824,18 @@ steps:
     expect:
       status: 405
       schema: "#/components/schemas/Error"
+  - name: a method outside HTTP's core
+    request: { method: QUERY, path: /health }
+    expect:
+      status: 405
+      schema: "#/components/schemas/Error"
+      headers: { Allow: "GET, HEAD" }
+  - name: a WebDAV method on a key
+    request: { method: PROPFIND, path: /api-keys/revoke/some-key }
+    expect:
+      status: 405
+      schema: "#/components/schemas/Error"
+      headers: { Allow: POST }
 
 """#,
     ]

@@ -177,6 +177,7 @@ func buildRouter(settings: AppSettings, dependencies: AppDependencies) -> Router
     ).addRoutes(to: router.group("chat"))
     OpenAIController(chat: chat, authentication: authentication(.sessionTokenOrAPIKey), limit: chatLimit)
         .addRoutes(to: router.group("v1"))
-    router.rejectOtherMethods()
+    // Last: it reads the finished route table, and wraps the path of requests no route took.
+    router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))
     return router
 }

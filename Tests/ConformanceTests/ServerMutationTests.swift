@@ -17,7 +17,9 @@ struct ServerMutationTests {
     enum Regression: String, CaseIterable, Sendable {
         case duplicateEmailAnswered200, foreignRevokeAnswered200, revokedKeyStillWorks, listShowsKeysAsActive,
              invalidEmailAccepted, keyNameWithSpaceRefused, listLeaksAField, garbageTokenListsNothing,
-             traceAnswered404, headAnswered405, apostropheInPasswordCrashes, wrongMessageOnRevoke
+             traceAnswered404, headAnswered405, apostropheInPasswordCrashes, wrongMessageOnRevoke,
+             // What the server did before every method got 405: a method it does not know of answered 404.
+             unknownMethodAnswered404
 
         /// The fuzz finding class made to fire on it, if it is made for one.
         var fuzzClass: Fuzzer.FindingClass? {
@@ -27,7 +29,7 @@ struct ServerMutationTests {
             case .keyNameWithSpaceRefused: .rejectedValidRequest
             case .invalidEmailAccepted: .acceptedInvalidRequest
             case .garbageTokenListsNothing: .credentialsNotRefused
-            case .traceAnswered404: .methodNotRefused
+            case .traceAnswered404, .unknownMethodAnswered404: .methodNotRefused
             case .headAnswered405: .headUnlikeGet
             default: nil
             }
@@ -69,6 +71,8 @@ struct ServerMutationTests {
                 }
             case .traceAnswered404 where request.method == .trace:
                 return json(.notFound, #"{"error":"Not found.","code":"not_found"}"#)
+            case .unknownMethodAnswered404 where ["QUERY", "PROPFIND"].contains(request.method.rawValue):
+                return json(.notFound, #"{"error":"No such route.","code":"not_found"}"#)
             case .headAnswered405 where request.method == .head:
                 return json(.methodNotAllowed, "")
             default:

@@ -24,6 +24,9 @@ struct HTTPBehaviourTests {
                 (.get, "/register", "POST"), (.get, "/chat/completions", "POST"),
                 (.post, "/api-keys/list", "GET, HEAD"), (.get, "/api-keys/revoke/abc", "POST"), (.delete, "/users/login", "POST"),
                 (.trace, "/users/login", "POST"), (.trace, "/health", "GET, HEAD"), (.head, "/register", "POST"),
+                // Methods no route knows of, WebDAV's and the new QUERY among them.
+                (HTTPRequest.Method("QUERY")!, "/health", "GET, HEAD"), (HTTPRequest.Method("PROPFIND")!, "/api-keys/revoke/abc", "POST"),
+                (HTTPRequest.Method("BREW")!, "/chat/completions", "POST"),
             ]
             for (method, path, allowed) in cases {
                 let response = try await client.send(method, path)
@@ -31,6 +34,7 @@ struct HTTPBehaviourTests {
                 #expect(response.headers[.allow] == allowed)
                 #expect(try response.errorCode() == "method_not_allowed")
             }
+            #expect(try await client.send(HTTPRequest.Method("QUERY")!, "/no-such-route").status == .notFound)
         }
     }
 

@@ -28,7 +28,8 @@ struct Fuzzer: Sendable {
         case acceptedInvalidRequest = "accepted_invalid_request"
         /// Missing, garbage or forged credentials on an operation that needs them, not answered 401.
         case credentialsNotRefused = "credentials_not_refused"
-        /// A method the path does not list, not answered 405 with an `Allow` header naming the listed ones.
+        /// A method the path does not list, not answered 405 with an `Allow` header naming the listed ones (or 501
+        /// for a method outside HTTP's core).
         case methodNotRefused = "method_not_refused"
         /// HEAD on a GET route not answered like GET without a body.
         case headUnlikeGet = "head_unlike_get"
@@ -143,7 +144,10 @@ struct Fuzzer: Sendable {
             operations: operations, knownValues: knownValues.merging(fresh) { $1 })
     }
 
-    static let methods = ["GET", "PUT", "POST", "DELETE", "PATCH", "TRACE"]
+    static let methods = ["GET", "PUT", "POST", "DELETE", "PATCH", "TRACE"] + extensionMethods
+    /// Methods HTTP's core does not define (the new QUERY, WebDAV's PROPFIND): a server that does not know one may
+    /// answer 501 (RFC 9110 §15.6.2) as well as 405.
+    static let extensionMethods = ["QUERY", "PROPFIND"]
 
     /// Requests per operation with a body, after the odd strings, that break the body's keywords one after another.
     static let keywordTurns = 12
@@ -373,7 +377,9 @@ struct Fuzzer: Sendable {
         let status = response.status
         // A documented 503 with Retry-After that stayed busy past the wait is the deployment saying "later", not failing.
         let busy = status == 503 && response.header("Retry-After") != nil && spec.response(for: plan.operation, status: 503) != nil
-        if status >= 500, !busy { problems.append((.serverError, "server error \(status): \(response.text.prefix(200))")) }
+        // 501 to a method outside HTTP's core is the server saying it does not know the method, as it may.
+        let unknownMethod = status == 501 && Self.extensionMethods.contains(plan.request.method)
+        if status >= 500, !busy, !unknownMethod { problems.append((.serverError, "server error \(status): \(response.text.prefix(200))")) }
         problems += (leaks ?? SecretScan.leaks(in: response, sent: plan.request.body)).map { (.secretInResponse, $0.description) }
         if let origin = plan.request.headers.first(where: { $0.name == "Origin" })?.value,
            response.header("Access-Control-Allow-Credentials")?.lowercased() == "true",
@@ -383,6 +389,8 @@ struct Fuzzer: Sendable {
         }
         if plan.expectation == .preflight { return problems }
         switch plan.expectation {
+        case .methodNotAllowed where unknownMethod:
+            return problems
         case .methodNotAllowed(let allow):
             if status != 405 {
                 problems.append((.methodNotRefused, "\(plan.request.method) is not listed for \(plan.operation.path), but the answer is \(status), not 405"))
