@@ -186,7 +186,27 @@ struct LimitsTests {
             let long = #"{"messages":[{"role":"user","content":"01234567890"}]}"#
             let tooLong = try await client.send(.post, "/chat/completions", json: long, headers: bearer(user.token))
             #expect(try tooLong.errorCode() == "messages_too_long")
+            // One character (one grapheme) of 11 Unicode scalars: the limit counts scalars, as JSON Schema's
+            // maxLength does, so a grapheme of many combining marks cannot slip past it.
+            let grapheme = "e" + String(repeating: "\u{0301}", count: 10)
+            let combining = try await client.send(.post, "/chat/completions", json: #"{"messages":[{"role":"user","content":"\#(grapheme)"}]}"#, headers: bearer(user.token))
+            #expect(try combining.errorCode() == "messages_too_long")
+            #expect((try combining.json()["error"] as? String)?.contains("11 characters") == true)
         }
+    }
+
+    /// The database and its WAL and shared-memory files are readable by the server's user only.
+    @Test func theSQLiteFilesAreCreatedForTheOwnerOnly() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("perm-\(UUID().uuidString)")
+        let path = folder.appendingPathComponent("data.sqlite").path
+        try await withApp(["database.path": path]) { client in
+            _ = try await client.registerUser()
+        }
+        for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
+            let mode = try #require(try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int)
+            #expect(mode & 0o077 == 0, "\(file) is \(String(mode, radix: 8))")
+        }
+        #expect(FileManager.default.fileExists(atPath: path))
     }
 }
 

@@ -48,7 +48,8 @@ struct ChatService: Sendable {
         if request.messages.count > maxMessages {
             throw APIError.badRequest("messages has \(request.messages.count) entries; the limit is \(maxMessages).", code: "too_many_messages", param: "messages")
         }
-        let characters = request.messages.reduce(0) { $0 + $1.content.count }
+        // Unicode scalars, as JSON Schema's maxLength counts: a grapheme of many combining marks counts each.
+        let characters = request.messages.reduce(0) { $0 + $1.content.unicodeScalars.count }
         if characters > maxCharacters {
             throw APIError.badRequest("messages hold \(characters) characters; the limit is \(maxCharacters).", code: "messages_too_long", param: "messages")
         }

@@ -23,10 +23,18 @@ enum AppDatabase {
         } else {
             let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            createForOwnerOnly(path)
             writer = try DatabasePool(path: path, configuration: configuration)
         }
         try migrator.migrate(writer)
         return writer
+    }
+
+    /// Creates the database file, if there is none, readable and writable by this user only (0600): SQLite gives its
+    /// WAL and shared-memory files the database file's mode, so they are 0600 too.
+    private static func createForOwnerOnly(_ path: String) {
+        let descriptor = Foundation.open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        if descriptor >= 0 { close(descriptor) }
     }
 
     /// The schema, one migration per change; applied migrations are never edited.
