@@ -83,6 +83,20 @@ struct APIKeyRouteTests {
         }
     }
 
+    /// A NUL byte in a key id or a cursor names no key, on SQLite and on PostgreSQL alike (whose text cannot hold it).
+    @Test func aNulInAKeyIdOrACursorIsNotFound() async throws {
+        try await withApp { client in
+            let user = try await client.registerUser()
+            _ = try await client.createKey(token: user.token)
+            let revoke = try await client.send(.post, "/api-keys/revoke/%00", headers: bearer(user.token))
+            #expect(revoke.status == .notFound)
+            #expect(try revoke.errorCode() == "api_key_not_found")
+            let list = try await client.send(.get, "/api-keys/list?limit=1&cursor=a%00b", headers: bearer(user.token))
+            #expect(list.status == .notFound)
+            #expect(try list.errorCode() == "cursor_not_found")
+        }
+    }
+
     @Test func aKeyNameIsKeptAsWrittenWithinOneTo100Characters() async throws {
         try await withApp { client in
             let user = try await client.registerUser()

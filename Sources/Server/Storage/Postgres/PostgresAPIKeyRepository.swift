@@ -38,6 +38,8 @@ struct PostgresAPIKeyRepository: APIKeyRepository {
             // Without a cursor, every key comes after ("", 0): created_at is never empty and seq starts at 1.
             var cursor = ("", Int64(0))
             if let after {
+                // PostgreSQL text cannot hold NUL, so no key's id has one (and the query would fail): unknown.
+                guard !after.contains("\0") else { throw APIKeyRepositoryError.unknownCursor }
                 var found: (String, Int64)?
                 for try await row in try await client.query(
                     "SELECT created_at, seq FROM api_keys WHERE id = \(after) AND user_id = \(userId)"
@@ -61,6 +63,8 @@ struct PostgresAPIKeyRepository: APIKeyRepository {
     }
 
     func revoke(id: String, userId: String) async throws -> Bool {
+        // PostgreSQL text cannot hold NUL, so no key's id has one (and the query would fail): not found.
+        guard !id.contains("\0") else { return false }
         let logger = pool.logger
         let value: Int64? = try await pool.transaction { connection in
             var found = false
