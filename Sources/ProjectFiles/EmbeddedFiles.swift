@@ -2235,7 +2235,9 @@ steps:
             "maxLength": 100,
             "examples": [
               "my key"
-            ]
+            ],
+            "pattern": "^[^\\x00]*$",
+            "description": "1 to 100 characters, kept as written, without U+0000."
           }
         },
         "required": [

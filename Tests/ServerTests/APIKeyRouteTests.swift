@@ -83,7 +83,8 @@ struct APIKeyRouteTests {
         }
     }
 
-    /// A NUL byte in a key id or a cursor names no key, on SQLite and on PostgreSQL alike (whose text cannot hold it).
+    /// A NUL byte in a key id or a cursor names no key, in a login email no user, and a key name cannot hold one, on
+    /// SQLite and on PostgreSQL alike (whose text cannot hold it).
     @Test func aNulInAKeyIdOrACursorIsNotFound() async throws {
         try await withApp { client in
             let user = try await client.registerUser()
@@ -91,6 +92,10 @@ struct APIKeyRouteTests {
             let revoke = try await client.send(.post, "/api-keys/revoke/%00", headers: bearer(user.token))
             #expect(revoke.status == .notFound)
             #expect(try revoke.errorCode() == "api_key_not_found")
+            let named = try await client.send(.post, "/api-keys/create", json: #"{"name":"a\u0000b"}"#, headers: bearer(user.token))
+            #expect(named.status == .badRequest)
+            let login = try await client.send(.post, "/login", json: #"{"email":"a\u0000@example.com","password":"valid password"}"#)
+            #expect(login.status == .unauthorized)
             let list = try await client.send(.get, "/api-keys/list?limit=1&cursor=a%00b", headers: bearer(user.token))
             #expect(list.status == .notFound)
             #expect(try list.errorCode() == "cursor_not_found")

@@ -77,8 +77,8 @@ struct APIKeyController {
         let input = try await request.decode(as: CreateRequest.self, context: context)
         // Exactly the spec's rule (1 to 100 characters, as JSON Schema counts them): kept as written.
         let name = input.name
-        guard (1...Self.maxNameLength).contains(name.unicodeScalars.count) else {
-            throw APIError.badRequest("Field 'name' must be 1 to \(Self.maxNameLength) characters.", code: "invalid_field")
+        guard (1...Self.maxNameLength).contains(name.unicodeScalars.count), !name.contains("\0") else {
+            throw APIError.badRequest("Field 'name' must be 1 to \(Self.maxNameLength) characters, without U+0000.", code: "invalid_field")
         }
         let generated = APIKeySecret.make()
         let key: APIKey

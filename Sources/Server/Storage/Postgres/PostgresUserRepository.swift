@@ -23,7 +23,9 @@ struct PostgresUserRepository: UserRepository {
     }
 
     func find(email: String) async throws -> User? {
-        try await pool.run { client in
+        // PostgreSQL text cannot hold NUL, so no stored email has one (and the query would fail): no such user.
+        guard !email.contains("\0") else { return nil }
+        return try await pool.run { client in
             let rows = try await client.query(
                 "SELECT id, email, password_hash, created_at, sessions_valid_after FROM users WHERE lower(email) = lower(\(email))")
             for try await (id, email, hash, created, validAfter) in rows.decode((String, String, String, String, Int?).self) {
