@@ -29,12 +29,14 @@ let package = Package(
     ],
     targets: [
         .target(name: "ServerSentEvents"),
+        .target(name: "JSONValues"),
         .target(name: "ProjectFiles"),
         .executableTarget(
             name: "Server",
             dependencies: [
                 "ServerSentEvents",
                 "ProjectFiles",
+                "JSONValues",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -56,6 +58,7 @@ let package = Package(
             dependencies: [
                 "ServerSentEvents",
                 "ProjectFiles",
+                "JSONValues",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -87,6 +90,7 @@ let package = Package(
             dependencies: [
                 "SpecRunner",
                 "ServerSentEvents",
+                "JSONValues",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -96,6 +100,7 @@ let package = Package(
             dependencies: [
                 "Server",
                 "SpecRunner",
+                "JSONValues",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Testing
+import JSONValues
 
 @testable import Server
 @testable import SpecRunner

@@ -1,6 +1,7 @@
 import Foundation
 import ProjectFiles
 import Testing
+import JSONValues
 
 @testable import SpecRunner
 

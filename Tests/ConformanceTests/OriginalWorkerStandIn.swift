@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
+import JSONValues
 
 /// A small server that behaves like the original Cloudflare worker as measured in
 /// `../shared/original-worker.md`: paths under `/users/`, `text/plain` chat answers, 400 for a duplicate

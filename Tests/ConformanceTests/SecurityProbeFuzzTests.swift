@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import Synchronization
 import Testing
+import JSONValues
 
 @testable import SpecRunner
 

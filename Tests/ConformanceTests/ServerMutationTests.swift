@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import ProjectFiles
 import Testing
+import JSONValues
 
 @testable import Server
 @testable import SpecRunner

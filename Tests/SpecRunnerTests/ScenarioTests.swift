@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Yams
+import JSONValues
 
 @testable import SpecRunner
 

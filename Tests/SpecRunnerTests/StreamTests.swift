@@ -1,6 +1,7 @@
 import Foundation
 import ServerSentEvents
 import Testing
+import JSONValues
 
 @testable import SpecRunner
 

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Testing
+import JSONValues
 
 @testable import SpecRunner
 

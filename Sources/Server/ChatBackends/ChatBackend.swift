@@ -1,10 +1,12 @@
+import JSONValues
+
 // The ChatBackend protocol and the values it takes and returns, together: one vocabulary every backend speaks.
 
 /// A call of a function the model asks for, as OpenAI writes it in `tool_calls`.
 struct ToolCall: Sendable, Equatable, Codable {
     struct Function: Sendable, Equatable, Codable {
         let name: String
-        /// The arguments as JSON text, as the model wrote them.
+        /// The arguments as JSONValue text, as the model wrote them.
         let arguments: String
     }
 
@@ -49,8 +51,8 @@ struct ChatMessage: Sendable, Equatable, Encodable {
 /// A function a request offers the model (OpenAI's `tools` entry).
 struct ToolDefinition: Sendable, Equatable {
     let name: String
-    /// Its parameters' JSON Schema, when it has one.
-    let parameters: JSON?
+    /// Its parameters' JSONValue Schema, when it has one.
+    let parameters: JSONValue?
 }
 
 /// What `/v1` asks beyond the messages, as the request validated it; the defaults are what the original route asks.
@@ -62,8 +64,8 @@ struct ChatOptions: Sendable {
 
     enum ResponseFormat: Sendable, Equatable {
         case text, jsonObject
-        /// Answers must match this JSON Schema.
-        case jsonSchema(JSON)
+        /// Answers must match this JSONValue Schema.
+        case jsonSchema(JSONValue)
     }
 
     var tools: [ToolDefinition] = []
@@ -77,7 +79,7 @@ struct ChatOptions: Sendable {
     var topLogprobs = 0
     /// The request as the client sent it: an OpenAI-compatible upstream gets it whole (the model resolved), so
     /// that fields this server does not read (`seed`, `logit_bias`, `metadata`, ones newer than this server) reach it.
-    var body: [String: JSON]? = nil
+    var body: [String: JSONValue]? = nil
 }
 
 /// What a backend is asked to complete.
@@ -111,7 +113,7 @@ struct ChatChoice: Sendable, Equatable {
     /// The model's reasoning, when the backend sends it (`reasoning_content` or `reasoning`).
     var reasoning: String? = nil
     /// OpenAI's `logprobs` object, as the backend sent it.
-    var logprobs: JSON? = nil
+    var logprobs: JSONValue? = nil
     /// Why the answer ended (`stop`, `length` when cut off by `max_tokens`, `content_filter`, `tool_calls`);
     /// nil when the backend does not say, which clients read as `stop`.
     var finishReason: String? = nil
@@ -151,8 +153,8 @@ struct ChoiceDelta: Sendable, Equatable {
     var refusal: String? = nil
     /// Pieces of tool calls, each with its `index`; the first piece of a call has its id and function name, the
     /// next ones more of its arguments.
-    var toolCalls: [JSON]? = nil
-    var logprobs: JSON? = nil
+    var toolCalls: [JSONValue]? = nil
+    var logprobs: JSONValue? = nil
     var finishReason: String? = nil
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 
 /// A deterministic backend with no network: it answers `[mock <model>] You said: <last user message>`, the same
 /// text as the stand-in used to measure the original worker, after an optional delay. Streamed, the answer comes
@@ -72,7 +73,7 @@ struct MockChatBackend: ChatBackend {
         var finishReason = "stop"
         switch options.responseFormat {
         case .text: break
-        case .jsonObject: text = CompactJSON.encode(JSON.object(["answer": .string(text)]))
+        case .jsonObject: text = CompactJSON.encode(JSONValue.object(["answer": .string(text)]))
         case .jsonSchema(let schema): text = CompactJSON.encode(value(for: schema, text: text))
         }
         if let cut = options.stop.compactMap({ text.range(of: $0)?.lowerBound }).min() {
@@ -99,14 +100,14 @@ struct MockChatBackend: ChatBackend {
 
     /// A value of the schema's shape: the text for strings, 1 for numbers, true for booleans, one item for arrays,
     /// and for objects their required properties (all of them when none are required).
-    static func value(for schema: JSON?, text: String, depth: Int = 0) -> JSON {
+    static func value(for schema: JSONValue?, text: String, depth: Int = 0) -> JSONValue {
         guard let schema, depth < 8 else { return .string(text) }
-        let type = schema["type"]?.string ?? schema["type"]?.array?.first?.string ?? (schema["properties"] != nil ? "object" : "string")
-        if let first = schema["enum"]?.array?.first { return first }
+        let type = schema["type"]?.stringValue ?? schema["type"]?.arrayValue?.first?.stringValue ?? (schema["properties"] != nil ? "object" : "string")
+        if let first = schema["enum"]?.arrayValue?.first { return first }
         switch type {
         case "object":
-            let properties = schema["properties"]?.object ?? [:]
-            let required = schema["required"]?.array?.compactMap(\.string) ?? []
+            let properties = schema["properties"]?.objectValue ?? [:]
+            let required = schema["required"]?.arrayValue?.compactMap(\.stringValue) ?? []
             let names = required.isEmpty ? properties.keys.sorted() : required
             return .object(Dictionary(uniqueKeysWithValues: names.map { ($0, value(for: properties[$0], text: text, depth: depth + 1)) }))
         case "array": return .array([value(for: schema["items"], text: text, depth: depth + 1)])
@@ -118,12 +119,12 @@ struct MockChatBackend: ChatBackend {
     }
 
     /// OpenAI's `logprobs` for the words: each certain (0), with `top` alternatives, the word itself first.
-    private static func logprobs(_ words: [String], top: Int) -> JSON {
-        func entry(_ token: String, _ logprob: Double) -> JSON {
+    private static func logprobs(_ words: [String], top: Int) -> JSONValue {
+        func entry(_ token: String, _ logprob: Double) -> JSONValue {
             .object(["token": .string(token), "logprob": .number(logprob), "bytes": .array(token.utf8.map { .number(Double($0)) })])
         }
         return .object(["content": .array(words.map { word in
-            var item = entry(word, 0).object!
+            var item = entry(word, 0).objectValue!
             item["top_logprobs"] = .array((0..<top).map { $0 == 0 ? entry(word, 0) : entry("\(word)~\($0)", -Double($0) * 10) })
             return .object(item)
         })])
@@ -134,7 +135,7 @@ struct MockChatBackend: ChatBackend {
     private static func pieces(of choice: ChatChoice) -> [ChoiceDelta] {
         var pieces: [ChoiceDelta] = []
         for (position, call) in choice.toolCalls.enumerated() {
-            let head: JSON = .object([
+            let head: JSONValue = .object([
                 "index": .number(Double(position)), "id": .string(call.id), "type": .string("function"),
                 "function": .object(["name": .string(call.function.name), "arguments": .string("")]),
             ])
@@ -142,13 +143,13 @@ struct MockChatBackend: ChatBackend {
             let arguments = call.function.arguments
             let middle = arguments.index(arguments.startIndex, offsetBy: arguments.count / 2)
             for part in [arguments[..<middle], arguments[middle...]] where !part.isEmpty {
-                let piece: JSON = .object(["index": .number(Double(position)), "function": .object(["arguments": .string(String(part))])])
+                let piece: JSONValue = .object(["index": .number(Double(position)), "function": .object(["arguments": .string(String(part))])])
                 pieces.append(ChoiceDelta(index: choice.index, toolCalls: [piece]))
             }
         }
-        let tokens = choice.logprobs?["content"]?.array
+        let tokens = choice.logprobs?["content"]?.arrayValue
         for (position, word) in words(choice.content ?? "").enumerated() {
-            let logprobs = tokens.flatMap { position < $0.count ? JSON.object(["content": .array([$0[position]])]) : nil }
+            let logprobs = tokens.flatMap { position < $0.count ? JSONValue.object(["content": .array([$0[position]])]) : nil }
             pieces.append(ChoiceDelta(index: choice.index, content: word, logprobs: logprobs))
         }
         if pieces.isEmpty { pieces.append(ChoiceDelta(index: choice.index)) }

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import JSONValues
 
 /// Any server that speaks OpenAI's `POST /chat/completions`: llama.cpp's server, vLLM, Ollama's `/v1`,
 /// OpenAI, Cloudflare's OpenAI-compatible endpoint, or another instance of this server.
@@ -75,7 +76,7 @@ struct OpenAICompatibleBackend: ChatBackend {
         struct Choice: Decodable {
             let index: Int?
             let message: Message
-            let logprobs: JSON?
+            let logprobs: JSONValue?
             let finish_reason: String?
         }
 
@@ -92,12 +93,12 @@ struct OpenAICompatibleBackend: ChatBackend {
                 let reasoning_content: String?
                 let reasoning: String?
                 let refusal: String?
-                let tool_calls: [JSON]?
+                let tool_calls: [JSONValue]?
             }
 
             let index: Int?
             let delta: Delta?
-            let logprobs: JSON?
+            let logprobs: JSONValue?
             let finish_reason: String?
         }
 
@@ -121,7 +122,7 @@ struct OpenAICompatibleBackend: ChatBackend {
         }
         body["model"] = .string(input.model)
         body["stream"] = .bool(stream)
-        var options = body["stream_options"]?.object ?? [:]
+        var options = body["stream_options"]?.objectValue ?? [:]
         options["include_usage"] = .bool(true)
         body["stream_options"] = stream ? .object(options) : nil
         return try await http.post(url: url, bearer: apiKey, body: body, stream: stream)
@@ -170,7 +171,7 @@ struct OpenAICompatibleBackend: ChatBackend {
                 items.append(.choice(ChoiceDelta(
                     index: choice.index ?? offset, content: delta?.content.flatMap { $0.isEmpty ? nil : $0 },
                     reasoning: delta?.reasoning_content ?? delta?.reasoning, refusal: delta?.refusal, toolCalls: delta?.tool_calls,
-                    logprobs: choice.logprobs.flatMap { $0.isNull ? nil : $0 }, finishReason: UpstreamValue.word(choice.finish_reason))))
+                    logprobs: choice.logprobs.flatMap { $0 == .null ? nil : $0 }, finishReason: UpstreamValue.word(choice.finish_reason))))
             }
             if let usage = chunk.usage { items.append(.usage(usage.tokenUsage)) }
             return items

@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 
 /// Cloudflare Workers AI's REST API: `POST {base}/accounts/{account}/ai/run/{model}` with an API token,
 /// answering `{"result":{"response":...},"success":true,"errors":[]}` (or, streamed, `data: {"response":...}`
@@ -16,17 +17,17 @@ struct WorkersAIBackend: ChatBackend {
     struct Tool: Encodable {
         let name: String
         let description: String?
-        let parameters: JSON?
+        let parameters: JSONValue?
     }
 
     /// A call as Workers AI answers it: arguments as an object (or text).
     struct Call: Decodable {
         let name: String
-        let arguments: JSON?
+        let arguments: JSONValue?
 
         /// As OpenAI's `tool_calls` entry, numbered within the answer.
         func toolCall(_ index: Int) -> ToolCall {
-            let text = arguments.map { $0.string ?? CompactJSON.encode($0) } ?? "{}"
+            let text = arguments.map { $0.stringValue ?? CompactJSON.encode($0) } ?? "{}"
             return ToolCall(id: "call_\(index)_\(RandomID.make(length: 16))", function: .init(name: name, arguments: text))
         }
     }
@@ -89,7 +90,7 @@ struct WorkersAIBackend: ChatBackend {
             ("tool_choice", ![.auto, .none].contains(options.toolChoice)), ("stream", stream && !options.tools.isEmpty),
             ("n", options.n > 1), ("logprobs", options.logprobs), ("top_logprobs", options.topLogprobs > 0),
             ("response_format", options.responseFormat != .text), ("stop", !options.stop.isEmpty),
-            ("logit_bias", body["logit_bias"].map { !$0.isNull && $0 != .object([:]) } ?? false),
+            ("logit_bias", body["logit_bias"].map { $0 != .null && $0 != .object([:]) } ?? false),
         ]
         if let (field, _) = unsupported.first(where: \.1) {
             throw APIError.badRequest(
@@ -103,13 +104,13 @@ struct WorkersAIBackend: ChatBackend {
             messages: input.messages.map { $0.role == .developer ? ChatMessage(role: .system, content: $0.content) : $0 },
             tools: tools.isEmpty ? nil : tools,
             stream: stream ? true : nil, max_tokens: input.maxTokens, temperature: input.temperature,
-            top_p: body["top_p"]?.number, seed: body["seed"]?.integer,
-            frequency_penalty: body["frequency_penalty"]?.number, presence_penalty: body["presence_penalty"]?.number)
+            top_p: body["top_p"]?.numberValue, seed: body["seed"]?.integerValue.map { Int($0) },
+            frequency_penalty: body["frequency_penalty"]?.numberValue, presence_penalty: body["presence_penalty"]?.numberValue)
     }
 
     /// A tool's description as the request gave it.
-    private static func description(of tool: String, in body: [String: JSON]) -> String? {
-        body["tools"]?.array?.first { $0["function"]?["name"]?.string == tool }?["function"]?["description"]?.string
+    private static func description(of tool: String, in body: [String: JSONValue]) -> String? {
+        body["tools"]?.arrayValue?.first { $0["function"]?["name"]?.stringValue == tool }?["function"]?["description"]?.stringValue
     }
 
     func complete(_ input: ChatCompletionInput) async throws -> ChatReply {

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import ServerSentEvents
+import JSONValues
 
 /// OpenAI-compatible routes, so the official OpenAI SDKs work unchanged with `base_url=http://host:8787/v1`
 /// and one of the user's API keys: `POST /v1/chat/completions` (also streamed as `chat.completion.chunk`
@@ -65,7 +66,7 @@ struct OpenAIController {
         struct Choice: Encodable {
             let index: Int
             let message: Message
-            let logprobs: JSON?
+            let logprobs: JSONValue?
             let finish_reason: String
 
             /// `logprobs: null` is written out, as OpenAI does.
@@ -113,12 +114,12 @@ struct OpenAIController {
                     var content: String? = nil
                     var reasoning_content: String? = nil
                     var refusal: String? = nil
-                    var tool_calls: [JSON]? = nil
+                    var tool_calls: [JSONValue]? = nil
                 }
 
                 let index: Int
                 let delta: Delta
-                var logprobs: JSON? = nil
+                var logprobs: JSONValue? = nil
                 let finish_reason: String?
 
                 /// `finish_reason: null` is written out, as OpenAI does.

@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 
 /// What `specrunner bench` prints and writes: per repeated step, requests, requests/s, latency percentiles and
 /// statuses.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import JSONValues
 
 /// `specrunner docs`: the API reference from the spec and a recorded run, as Markdown and one HTML page.
 struct DocsCommand: AsyncParsableCommand {

@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 
 /// Builds the API reference from the OpenAPI document and, when given, a recorded run of the usage-flow
 /// scenario: operations by tag with parameters, bodies, every response with its schema, a curl example,

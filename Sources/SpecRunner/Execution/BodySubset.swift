@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 
 /// Compares a body with an expected subset: every field of the subset must be in the body, equal.
 enum BodySubset {

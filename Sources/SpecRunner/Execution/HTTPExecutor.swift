@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import ServerSentEvents
+import JSONValues
 
 // The HTTP executor with the request and response records it returns.
 

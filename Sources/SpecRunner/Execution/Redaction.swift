@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 
 /// Keeps secrets out of everything the runner prints or writes (console, reports, saved scenarios' notes):
 /// values of headers, JSON fields, form fields and query parameters whose names say they are secret (they

@@ -1,3 +1,4 @@
+import JSONValues
 // The results of running scenarios, step to run, together: every report reads all of them.
 
 /// How a step, scenario or run ended.

@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 
 /// Runs scenarios against a deployment and checks every response against the expectations and the spec.
 struct ScenarioRunner: Sendable {

@@ -1,5 +1,6 @@
 import Foundation
 import ServerSentEvents
+import JSONValues
 
 /// Checks of `text/event-stream` answers: each event against the spec's event schemas, the terminator last,
 /// and a step's stream expectations.

@@ -1,3 +1,4 @@
+import JSONValues
 /// The request body media types the fuzzer writes, in the order it prefers them.
 enum BodyEncoding: CaseIterable, Sendable {
     case json, form, multipart

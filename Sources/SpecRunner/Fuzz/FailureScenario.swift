@@ -1,5 +1,6 @@
 import Foundation
 import Yams
+import JSONValues
 
 /// A finding written as a scenario file that `specrunner --scenarios DIR` replays: the set-up steps that make
 /// its credentials, then the shrunk request, expecting what the spec promises, so the replay fails the same way

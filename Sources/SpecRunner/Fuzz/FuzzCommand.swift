@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ProjectFiles
+import JSONValues
 
 /// `specrunner fuzz`: seeded, bounded positive and negative testing of a deployment, generated from the spec;
 /// with `--stateful`, random sequences of operations checked against a model of the accounts and keys.

@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 
 /// What a fuzz run found: each finding by operation and class, with its request and, when saved, its scenario.
 struct FuzzReport: Sendable {

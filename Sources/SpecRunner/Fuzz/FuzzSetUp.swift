@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 
 /// What the fuzz set-up scenario left: its variables (the credentials, named after the security schemes, and
 /// values such as a created id) and each step that failed, as a `setup_failed` finding. A failed step does not

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import JSONValues
 
 /// Positive and negative testing generated from the spec. For each operation it sends valid requests (bodies and
 /// parameters from the schemas, credentials placed as the operation's `security` says), requests that break one

@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 
 /// `specrunner fuzz --stateful` on any API: for each collection the spec describes (`ResourceModel`), lifecycles of
 /// generated resources checked against properties every REST resource must have. What was created is readable

@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 
 /// A collection the spec describes REST-style, for stateful testing of any API: a create (POST on `/things`) and,
 /// where the spec has them, a read, update and delete on `/things/{id}` and a list (GET on `/things`) with its pages.

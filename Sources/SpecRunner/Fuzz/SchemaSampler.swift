@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 
 /// Makes JSON values from the schemas of an OpenAPI document: values the schema allows (checked with the
 /// validator, so formats, patterns and lengths hold), and for each keyword of the schema a value that breaks

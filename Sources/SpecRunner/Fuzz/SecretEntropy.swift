@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 
 /// The randomness of the secrets a deployment issues (API keys, opaque tokens) across a fuzz run. Every 2xx answer
 /// to a POST is looked through for strings under a secret's name (`key`, `api_key`, `token`, `access_token`,

@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 
 /// Looks through an answer for what must never leave a server: password hashes (bcrypt, argon2, scrypt, PBKDF2),
 /// the password the request sent, and tokens (JWTs) whose claims carry either or name a password, hash, salt or

@@ -1,3 +1,4 @@
+import JSONValues
 /// Makes a finding's request as small as it can while the same kind of finding still happens: drops body
 /// properties and items and query parameters, and shortens long strings, one change at a time, re-sending each
 /// candidate (at most `budget` requests). A smaller body is judged again against the schema.

@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 
 /// `specrunner fuzz --stateful`: random sequences of operations against a small model of what the deployment
 /// must hold (users, their keys, active or revoked). Each answer is checked against the spec and against the

@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 
 /// Reports for CI systems: JUnit XML (a testsuite per scenario, a testcase per step) and JSON.
 enum MachineReports {

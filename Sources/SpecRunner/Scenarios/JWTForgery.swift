@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import JSONValues
 
 /// Makes the bad tokens that security scenarios send, from a real token.
 struct JWTForgery {

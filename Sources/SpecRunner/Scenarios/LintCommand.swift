@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ProjectFiles
+import JSONValues
 
 /// `specrunner lint`: checks the spec and every scenario without a deployment.
 struct LintCommand: AsyncParsableCommand {

@@ -1,5 +1,6 @@
 import Foundation
 import Yams
+import JSONValues
 
 /// How a deployment differs from the reference contract (`spec/profiles/*.yaml`), every difference precise and
 /// with its reason. A profile never switches a check off; it replaces expectations with other precise ones:

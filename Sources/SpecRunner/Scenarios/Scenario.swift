@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 
 // The scenario file format as types, together: Scenario, its steps, and what a step expects and captures.
 

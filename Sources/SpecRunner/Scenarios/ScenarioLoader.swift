@@ -1,5 +1,6 @@
 import Foundation
 import Yams
+import JSONValues
 
 /// Reads scenario files (`*.yaml`, `*.yml`) from a folder.
 enum ScenarioLoader {

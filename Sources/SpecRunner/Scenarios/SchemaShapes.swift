@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 
 /// What paths a schema lets an instance have, for lint: a pointer is possible unless every branch rules it out.
 struct SchemaShapes {

@@ -1,3 +1,4 @@
+import JSONValues
 extension Step {
     /// Every templated text of the step (request and expectations), as one JSON value to search.
     var templates: JSONValue {

@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 
 /// Lint of one operation step against its operation in the spec: the parameters it names, the body and content
 /// type it sends, and the body pointers it expects. Requests are judged only where the step expects success

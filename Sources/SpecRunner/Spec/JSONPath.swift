@@ -1,3 +1,4 @@
+import JSONValues
 /// A JSONPath query (RFC 9535) of the kind OpenAPI Overlays use to name their targets: `$`, child names
 /// (`.name`, `['name']`, `["name"]`), array indices (`[0]`, `[-1]`), wildcards (`.*`, `[*]`), unions
 /// (`['a', 'b']`) and descendants (`..name`, `..*`). Filter expressions and slices are refused with a message, never silently ignored.

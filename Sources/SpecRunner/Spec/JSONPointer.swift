@@ -56,3 +56,4 @@ struct JSONPointer: Sendable, Hashable, CustomStringConvertible {
 }
 
 import Foundation
+import JSONValues

@@ -1,3 +1,4 @@
+import JSONValues
 extension JSONValue {
     /// This value with the node at `pointer` replaced by `transform`'s result (nil removes it from its object or
     /// array); unchanged when the pointer leads nowhere.

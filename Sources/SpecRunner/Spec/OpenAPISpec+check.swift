@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 
 extension OpenAPISpec {
     /// The spec's word on a response: the status is documented, the media type is, the body matches the

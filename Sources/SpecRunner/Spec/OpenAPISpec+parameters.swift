@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 
 extension OpenAPISpec {
     /// A parameter of an operation, with where it is in the document.

@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 
 extension OpenAPISpec {
     /// The schema that describes the value at `pointer` inside an instance of the schema at `schema` (a response

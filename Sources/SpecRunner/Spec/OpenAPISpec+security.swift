@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 
 extension OpenAPISpec {
     /// Where a credential goes, as a security scheme of `components.securitySchemes` describes it.

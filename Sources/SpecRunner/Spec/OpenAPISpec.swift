@@ -1,6 +1,7 @@
 import Foundation
 import OpenAPIKit
 import Yams
+import JSONValues
 
 /// The OpenAPI document the runner checks deployments against: operations by `operationId`,
 /// and for each the documented statuses, media types, schemas and required headers.

@@ -1,3 +1,4 @@
+import JSONValues
 /// An OpenAPI Overlay 1.0 document: ordered actions that turn the reference contract into a deployment's own.
 /// Each action's `description` says why the deployment differs there.
 struct Overlay: Decodable, Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 
 /// How a parameter's value is written into a request, as its `style` and `explode` say (OpenAPI 3.1, "Style
 /// Values"): arrays and objects in a path (`simple`, `label`, `matrix`), a query (`form`, `spaceDelimited`,

@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 
 /// The keywords that apply to one JSON type each.
 extension SchemaValidator {

@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 
 /// One way a JSON value fails its schema, with enough to act on: where in the value, which schema keyword,
 /// and what was expected against what was found.

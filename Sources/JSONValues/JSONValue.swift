@@ -1,10 +1,11 @@
 import Foundation
 
-/// A JSON document as a value: what responses, schemas and scenario files are read into.
+/// A JSON document as a value: what SpecRunner reads responses, schemas and scenario files into, and what the server
+/// carries without interpreting it (a tool's parameter schema, log probabilities, fields an upstream knows).
 /// Strings compare by code points, as JSON Schema requires (Swift's `==` would equate canonically equivalent strings).
 /// Integers that fit 64 bits are kept exactly (`integer`), so an id above 2^53 is sent back as it came; numbers
 /// compare by value, so `integer(1)` equals `number(1.0)`.
-enum JSONValue: Sendable, Hashable {
+public enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
     case integer(Int64)
@@ -14,16 +15,16 @@ enum JSONValue: Sendable, Hashable {
     case object([String: JSONValue])
 
     /// Parses JSON text; throws for anything that is not JSON.
-    static func parse(_ data: Data) throws -> JSONValue {
+    public static func parse(_ data: Data) throws -> JSONValue {
         try JSONDecoder().decode(JSONValue.self, from: data)
     }
 
-    static func parse(_ text: String) throws -> JSONValue {
+    public static func parse(_ text: String) throws -> JSONValue {
         try parse(Data(text.utf8))
     }
 
     /// Converts what Yams or JSONSerialization produce.
-    init(any value: Any?) throws {
+    public init(any value: Any?) throws {
         switch value {
         case nil, is NSNull: self = .null
         case let value as Bool: self = .bool(value)
@@ -41,7 +42,7 @@ enum JSONValue: Sendable, Hashable {
     }
 
     /// The JSON type name as JSON Schema spells it (`integer` for whole numbers).
-    var typeName: String {
+    public var typeName: String {
         switch self {
         case .null: "null"
         case .bool: "boolean"
@@ -53,27 +54,27 @@ enum JSONValue: Sendable, Hashable {
         }
     }
 
-    var stringValue: String? {
+    public var stringValue: String? {
         if case .string(let value) = self { return value }
         return nil
     }
 
-    var boolValue: Bool? {
+    public var boolValue: Bool? {
         if case .bool(let value) = self { return value }
         return nil
     }
 
-    var objectValue: [String: JSONValue]? {
+    public var objectValue: [String: JSONValue]? {
         if case .object(let value) = self { return value }
         return nil
     }
 
-    var arrayValue: [JSONValue]? {
+    public var arrayValue: [JSONValue]? {
         if case .array(let value) = self { return value }
         return nil
     }
 
-    var numberValue: Double? {
+    public var numberValue: Double? {
         switch self {
         case .integer(let value): Double(value)
         case .number(let value): value
@@ -82,7 +83,7 @@ enum JSONValue: Sendable, Hashable {
     }
 
     /// The value as an exact integer: an `integer`, or a whole `number` that fits 64 bits.
-    var integerValue: Int64? {
+    public var integerValue: Int64? {
         switch self {
         case .integer(let value): value
         case .number(let value): value.isWholeNumber && abs(value) < 9.2e18 ? Int64(value) : nil
@@ -90,30 +91,30 @@ enum JSONValue: Sendable, Hashable {
         }
     }
 
-    subscript(key: String) -> JSONValue? {
+    public subscript(key: String) -> JSONValue? {
         objectValue?[key]
     }
 
     /// Compact JSON text with sorted keys.
-    var jsonText: String {
+    public var jsonText: String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "?"
     }
 
     /// The value as text for messages and templates: strings bare, everything else as JSON.
-    var displayText: String {
+    public var displayText: String {
         if case .string(let value) = self { return value }
         return jsonText
     }
 }
 
 extension Double {
-    var isWholeNumber: Bool { isFinite && rounded() == self }
+    public var isWholeNumber: Bool { isFinite && rounded() == self }
 }
 
 extension JSONValue: Codable {
-    init(from decoder: any Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             self = .null
@@ -132,7 +133,7 @@ extension JSONValue: Codable {
         }
     }
 
-    func encode(to encoder: any Encoder) throws {
+    public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
         case .null: try container.encodeNil()
@@ -147,13 +148,18 @@ extension JSONValue: Codable {
     }
 }
 
-struct JSONValueError: Error, CustomStringConvertible {
-    let message: String
-    var description: String { message }
+/// Why a value is not JSON.
+public struct JSONValueError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+
+    public init(message: String) {
+        self.message = message
+    }
 }
 
 extension JSONValue {
-    static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
         switch (lhs, rhs) {
         case (.null, .null): true
         case (.bool(let a), .bool(let b)): a == b
@@ -167,7 +173,7 @@ extension JSONValue {
         }
     }
 
-    func hash(into hasher: inout Hasher) {
+    public func hash(into hasher: inout Hasher) {
         switch self {
         case .null: hasher.combine(0)
         case .bool(let value): hasher.combine(value)
