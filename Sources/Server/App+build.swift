@@ -134,7 +134,7 @@ func buildRouter(settings: AppSettings, dependencies: AppDependencies) -> Router
     router.add(middleware: BodyLimitMiddleware(maxBytes: settings.maxBodyBytes))
     if !settings.trustedProxies.isEmpty { router.add(middleware: ClientAddressMiddleware(trustedProxies: Set(settings.trustedProxies))) }
     router.add(middleware: RequestMetricsMiddleware(metrics: dependencies.metrics))
-    router.add(middleware: LogRequestsMiddleware(.info))
+    router.add(middleware: RequestLogMiddleware(level: .info))
     router.add(middleware: ResponseHeadersMiddleware())
     router.add(middleware: CORSAllowListMiddleware(origins: settings.corsOrigins))
     router.add(middleware: ErrorMiddleware())
