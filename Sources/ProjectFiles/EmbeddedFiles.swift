@@ -271,7 +271,7 @@ Content-Type: application/json; charset=utf-8
 <table>
 <thead><tr><th>field</th><th>type</th><th>required</th><th>description</th></tr></thead>
 <tbody>
-<tr><td><code>name</code></td><td>string (at least 1 characters, at most 100 characters)</td><td>yes</td><td></td></tr>
+<tr><td><code>name</code></td><td>string (at least 1 characters, at most 100 characters, matching <code>^[^\x00]*$</code>)</td><td>yes</td><td>1 to 100 characters, kept as written, without U+0000.</td></tr>
 </tbody>
 </table>
 <table>
@@ -609,7 +609,7 @@ Content-Type: application/json; charset=utf-8
 <table>
 <thead><tr><th>field</th><th>type</th><th>required</th><th>description</th></tr></thead>
 <tbody>
-<tr><td><code>name</code></td><td>string (at least 1 characters, at most 100 characters)</td><td>yes</td><td></td></tr>
+<tr><td><code>name</code></td><td>string (at least 1 characters, at most 100 characters, matching <code>^[^\x00]*$</code>)</td><td>yes</td><td>1 to 100 characters, kept as written, without U+0000.</td></tr>
 </tbody>
 </table>
 <h3 id="schema-createdapikey">CreatedApiKey</h3>
