@@ -6,7 +6,7 @@ import JSONValues
 struct ToolCall: Sendable, Equatable, Codable {
     struct Function: Sendable, Equatable, Codable {
         let name: String
-        /// The arguments as JSONValue text, as the model wrote them.
+        /// The arguments as JSON text, as the model wrote them.
         let arguments: String
     }
 
@@ -51,7 +51,8 @@ struct ChatMessage: Sendable, Equatable, Encodable {
 /// A function a request offers the model (OpenAI's `tools` entry).
 struct ToolDefinition: Sendable, Equatable {
     let name: String
-    /// Its parameters' JSONValue Schema, when it has one.
+    let description: String?
+    /// Its parameters' JSON Schema, when it has one.
     let parameters: JSONValue?
 }
 
@@ -64,7 +65,7 @@ struct ChatOptions: Sendable {
 
     enum ResponseFormat: Sendable, Equatable {
         case text, jsonObject
-        /// Answers must match this JSONValue Schema.
+        /// Answers must match this JSON Schema.
         case jsonSchema(JSONValue)
     }
 

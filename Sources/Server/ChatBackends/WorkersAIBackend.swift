@@ -98,7 +98,7 @@ struct WorkersAIBackend: ChatBackend {
                 code: "unsupported_parameter", param: field)
         }
         let tools = options.toolChoice == .none ? [] : options.tools.map { tool in
-            Tool(name: tool.name, description: Self.description(of: tool.name, in: body), parameters: tool.parameters)
+            Tool(name: tool.name, description: tool.description, parameters: tool.parameters)
         }
         return Request(
             messages: input.messages.map { $0.role == .developer ? ChatMessage(role: .system, content: $0.content) : $0 },
@@ -106,11 +106,6 @@ struct WorkersAIBackend: ChatBackend {
             stream: stream ? true : nil, max_tokens: input.maxTokens, temperature: input.temperature,
             top_p: body["top_p"]?.numberValue, seed: body["seed"]?.integerValue.map { Int($0) },
             frequency_penalty: body["frequency_penalty"]?.numberValue, presence_penalty: body["presence_penalty"]?.numberValue)
-    }
-
-    /// A tool's description as the request gave it.
-    private static func description(of tool: String, in body: [String: JSONValue]) -> String? {
-        body["tools"]?.arrayValue?.first { $0["function"]?["name"]?.stringValue == tool }?["function"]?["description"]?.stringValue
     }
 
     func complete(_ input: ChatCompletionInput) async throws -> ChatReply {

@@ -37,7 +37,7 @@ struct OpenAIChatRequest: Decodable {
         do {
             body = try [String: JSONValue](from: decoder)
         } catch {
-            throw APIError.badRequest("The request body must be a JSONValue object.", code: "invalid_json")
+            throw APIError.badRequest("The request body must be a JSON object.", code: "invalid_json")
         }
         self.body = body
         messages = try Self.messages(body["messages"])
@@ -171,12 +171,12 @@ struct OpenAIChatRequest: Decodable {
             }
             if let parameters = function["parameters"], parameters.objectValue == nil {
                 throw APIError.badRequest(
-                    "\(at).function.parameters must be a JSONValue Schema object.", code: "invalid_field", param: "\(at).function.parameters")
+                    "\(at).function.parameters must be a JSON Schema object.", code: "invalid_field", param: "\(at).function.parameters")
             }
             if let strict = function["strict"], strict.boolValue == nil, strict != .null {
                 throw APIError.badRequest("\(at).function.strict must be a boolean.", code: "invalid_field", param: "\(at).function.strict")
             }
-            return ToolDefinition(name: name, parameters: function["parameters"])
+            return ToolDefinition(name: name, description: function["description"]?.stringValue, parameters: function["parameters"])
         }
     }
 
@@ -221,7 +221,7 @@ struct OpenAIChatRequest: Decodable {
             }
             if let schema = format["schema"], schema.objectValue == nil {
                 throw APIError.badRequest(
-                    "response_format.json_schema.schema must be a JSONValue Schema object.", code: "invalid_field", param: "response_format.json_schema.schema")
+                    "response_format.json_schema.schema must be a JSON Schema object.", code: "invalid_field", param: "response_format.json_schema.schema")
             }
             return .jsonSchema(format["schema"] ?? .object([:]))
         default:
