@@ -13,7 +13,7 @@ struct UpstreamAnswerTests {
 
     static func openAI(port: Int, _ extra: [String: String] = [:]) -> [String: String] {
         ["model.backend": "openai", "openai.baseUrl": "http://127.0.0.1:\(port)/v1", "openai.apiKey": ModelBackendTests.upstreamToken,
-         "upstream.timeout": "5"].merging(extra) { $1 }
+         "upstream.timeout": "30"].merging(extra) { $1 }
     }
 
     private func events(_ text: String) -> [String] {
