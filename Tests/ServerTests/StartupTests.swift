@@ -10,6 +10,18 @@ import Testing
 struct StartupTests {
     let logger = Logger(label: "test")
 
+    /// A DATABASE_URL too malformed to parse still never shows its password in the error that names it.
+    @Test(arguments: ["postgres://app:s3cret@db:port/ai", "postgres://app:s3cret@pass@db/ai?sslmode=nope", "postgres://app:s3cret@/ai", "postgres//app:s3cret@db"])
+    func aMalformedDatabaseURLNeverEchoesItsPassword(_ url: String) {
+        do {
+            _ = try PostgresURL(url)
+            Issue.record("\(url) was accepted")
+        } catch {
+            #expect(!error.description.contains("s3cret"), "\(error.description)")
+            #expect(error.description.contains("app:***@"))
+        }
+    }
+
     @Test func defaultsNeedNoConfiguration() throws {
         let settings = AppSettings()
         #expect(settings.host == "127.0.0.1")

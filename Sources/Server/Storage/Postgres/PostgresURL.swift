@@ -48,9 +48,11 @@ struct PostgresURL: Sendable {
 
     /// `text` without the password between `:` and `@` of its authority, for error messages.
     static func redact(_ text: String) -> String {
-        guard var components = URLComponents(string: text), components.password != nil else { return text }
-        components.password = "***"
-        return components.string ?? "(unreadable)"
+        // Read as text, not parsed: a URL too malformed to parse must not show its password either. Everything from
+        // the `:` after the user to the last `@` goes (more than the password if it holds an `@`, never less).
+        let authority = text.range(of: "://").map { text[$0.upperBound...] } ?? text[...]
+        guard let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") else { return text }
+        return String(text[..<colon]) + ":***" + String(text[at...])
     }
 
     /// The pool's configuration.
