@@ -68,9 +68,10 @@ struct BusyServerTests {
     }
 
     @Test func waitsStopAtTheStepsTimeAndTheSummaryHintsWhatToDo() async throws {
-        let step = try await Self.run(try Self.scenario(expecting: 200), against: Self.app(busyTimes: 100), timeout: 2)
+        // Four seconds for the step: room for a wait or more on a busy machine, never for a hundred.
+        let step = try await Self.run(try Self.scenario(expecting: 200), against: Self.app(busyTimes: 100), timeout: 4)
         #expect(step.outcome == .failed && step.status == 503)
-        #expect(step.waits.count == 2, "two waits of 1 s fit within the step's 2 s, a third does not")
+        #expect((1...4).contains(step.waits.count), "waits of 1 s stop within the step's 4 s: \(step.waits.count)")
         #expect(ConsoleReport.hint(failing: [step, step, step])?.hasPrefix("hint: 3 of 3 failing steps were answered 503") == true)
     }
 
