@@ -120,11 +120,12 @@ th { background: #f6f8fa; } h2 { border-bottom: 1px solid #d0d7de; padding-botto
 <tr><td><code>200</code></td><td>Logged in.</td><td><code>application/json</code>: <a href="#schema-loginresponse"><code>LoginResponse</code></a></td></tr>
 <tr><td><code>400</code></td><td>The body is not valid JSON, a field is missing, of the wrong type or out of range, or a chat request has more messages or characters than the server allows; the message names it. On the chat routes, also a request the model backend refused (<code>upstream_rejected</code>, with the backend's message).</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>401</code></td><td>Missing, invalid, expired or revoked credentials, or wrong email or password.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>408</code></td><td>The request body took longer than HTTP_BODY_TIMEOUT to arrive (code body_timeout); the connection is closed.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>413</code></td><td>The body is larger than the server's limit (HTTP_MAX_BODY_BYTES, 1 MiB by default).</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>415</code></td><td>The body was sent with a Content-Type other than JSON.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
-<tr><td><code>429</code></td><td>Too many requests: a rate limit of this server (per client address for register and login, per user and per API key for chat), an email locked after repeated failed logins, too many invalid tokens or API keys from one address, or the model backend's own limit. Retry after <code>Retry-After</code> seconds.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>429</code></td><td>Too many requests: a rate limit of this server (per client address for register and login, per user and per API key for chat), an email locked after repeated failed logins, too many invalid tokens or API keys from one address, a user holding CHAT_MAX_CONCURRENT_STREAMS_PER_PRINCIPAL streamed answers already (code too_many_streams), or the model backend's own limit. Retry after <code>Retry-After</code> seconds.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>500</code></td><td>An unexpected failure; it is logged with the request id.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
-<tr><td><code>503</code></td><td>The database is unavailable (locked, read-only or full), or, on register and login, the server is checking as many passwords as it allows (code password_check_busy, with Retry-After); retry later.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>503</code></td><td>The database is unavailable (locked, read-only or full); on register and login, the server is checking as many passwords as it allows (code password_check_busy); on chat, every connection to the model backend is in use past UPSTREAM_POOL_TIMEOUT (code upstream_busy) or the server holds CHAT_MAX_CONCURRENT_STREAMS streamed answers (code streams_busy). The busy codes come with Retry-After; retry later.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 </tbody>
 </table>
 <p><strong>Example</strong> (recorded):</p>
@@ -146,9 +147,9 @@ Content-Type: application/json; charset=utf-8
 <tr><td><code>200</code></td><td>The session has ended.</td><td><code>application/json</code>: <a href="#schema-message"><code>Message</code></a></td></tr>
 <tr><td><code>401</code></td><td>Missing, invalid, expired or revoked credentials, or wrong email or password.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>403</code></td><td>An API key was used where only the session token is accepted.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
-<tr><td><code>429</code></td><td>Too many requests: a rate limit of this server (per client address for register and login, per user and per API key for chat), an email locked after repeated failed logins, too many invalid tokens or API keys from one address, or the model backend's own limit. Retry after <code>Retry-After</code> seconds.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>429</code></td><td>Too many requests: a rate limit of this server (per client address for register and login, per user and per API key for chat), an email locked after repeated failed logins, too many invalid tokens or API keys from one address, a user holding CHAT_MAX_CONCURRENT_STREAMS_PER_PRINCIPAL streamed answers already (code too_many_streams), or the model backend's own limit. Retry after <code>Retry-After</code> seconds.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>500</code></td><td>An unexpected failure; it is logged with the request id.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
-<tr><td><code>503</code></td><td>The database is unavailable (locked, read-only or full), or, on register and login, the server is checking as many passwords as it allows (code password_check_busy, with Retry-After); retry later.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>503</code></td><td>The database is unavailable (locked, read-only or full); on register and login, the server is checking as many passwords as it allows (code password_check_busy); on chat, every connection to the model backend is in use past UPSTREAM_POOL_TIMEOUT (code upstream_busy) or the server holds CHAT_MAX_CONCURRENT_STREAMS streamed answers (code streams_busy). The busy codes come with Retry-After; retry later.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 </tbody>
 </table>
 <p><strong>Example:</strong></p>
@@ -170,12 +171,13 @@ Content-Type: application/json; charset=utf-8
 <tbody>
 <tr><td><code>200</code></td><td>Account created.</td><td><code>application/json</code>: <a href="#schema-registerresponse"><code>RegisterResponse</code></a></td></tr>
 <tr><td><code>400</code></td><td>The body is not valid JSON, a field is missing, of the wrong type or out of range, or a chat request has more messages or characters than the server allows; the message names it. On the chat routes, also a request the model backend refused (<code>upstream_rejected</code>, with the backend's message).</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>408</code></td><td>The request body took longer than HTTP_BODY_TIMEOUT to arrive (code body_timeout); the connection is closed.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>409</code></td><td>An account with this email exists already.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>413</code></td><td>The body is larger than the server's limit (HTTP_MAX_BODY_BYTES, 1 MiB by default).</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>415</code></td><td>The body was sent with a Content-Type other than JSON.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
-<tr><td><code>429</code></td><td>Too many requests: a rate limit of this server (per client address for register and login, per user and per API key for chat), an email locked after repeated failed logins, too many invalid tokens or API keys from one address, or the model backend's own limit. Retry after <code>Retry-After</code> seconds.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>429</code></td><td>Too many requests: a rate limit of this server (per client address for register and login, per user and per API key for chat), an email locked after repeated failed logins, too many invalid tokens or API keys from one address, a user holding CHAT_MAX_CONCURRENT_STREAMS_PER_PRINCIPAL streamed answers already (code too_many_streams), or the model backend's own limit. Retry after <code>Retry-After</code> seconds.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>500</code></td><td>An unexpected failure; it is logged with the request id.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
-<tr><td><code>503</code></td><td>The database is unavailable (locked, read-only or full), or, on register and login, the server is checking as many passwords as it allows (code password_check_busy, with Retry-After); retry later.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>503</code></td><td>The database is unavailable (locked, read-only or full); on register and login, the server is checking as many passwords as it allows (code password_check_busy); on chat, every connection to the model backend is in use past UPSTREAM_POOL_TIMEOUT (code upstream_busy) or the server holds CHAT_MAX_CONCURRENT_STREAMS streamed answers (code streams_busy). The busy codes come with Retry-After; retry later.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 </tbody>
 </table>
 <p><strong>Example</strong> (recorded):</p>
@@ -198,9 +200,9 @@ Content-Type: application/json; charset=utf-8
 <tr><td><code>200</code></td><td>Every session issued until now has ended.</td><td><code>application/json</code>: object</td></tr>
 <tr><td><code>401</code></td><td>Missing, invalid, expired or revoked credentials, or wrong email or password.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>403</code></td><td>An API key was used where only the session token is accepted.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
-<tr><td><code>429</code></td><td>Too many requests: a rate limit of this server (per client address for register and login, per user and per API key for chat), an email locked after repeated failed logins, too many invalid tokens or API keys from one address, or the model backend's own limit. Retry after <code>Retry-After</code> seconds.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>429</code></td><td>Too many requests: a rate limit of this server (per client address for register and login, per user and per API key for chat), an email locked after repeated failed logins, too many invalid tokens or API keys from one address, a user holding CHAT_MAX_CONCURRENT_STREAMS_PER_PRINCIPAL streamed answers already (code too_many_streams), or the model backend's own limit. Retry after <code>Retry-After</code> seconds.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>500</code></td><td>An unexpected failure; it is logged with the request id.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
-<tr><td><code>503</code></td><td>The database is unavailable (locked, read-only or full), or, on register and login, the server is checking as many passwords as it allows (code password_check_busy, with Retry-After); retry later.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>503</code></td><td>The database is unavailable (locked, read-only or full); on register and login, the server is checking as many passwords as it allows (code password_check_busy); on chat, every connection to the model backend is in use past UPSTREAM_POOL_TIMEOUT (code upstream_busy) or the server holds CHAT_MAX_CONCURRENT_STREAMS streamed answers (code streams_busy). The busy codes come with Retry-After; retry later.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 </tbody>
 </table>
 <p><strong>Example:</strong></p>
@@ -223,11 +225,12 @@ Content-Type: application/json; charset=utf-8
 <tr><td><code>200</code></td><td>Logged in.</td><td><code>application/json</code>: <a href="#schema-loginresponse"><code>LoginResponse</code></a></td></tr>
 <tr><td><code>400</code></td><td>The body is not valid JSON, a field is missing, of the wrong type or out of range, or a chat request has more messages or characters than the server allows; the message names it. On the chat routes, also a request the model backend refused (<code>upstream_rejected</code>, with the backend's message).</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>401</code></td><td>Missing, invalid, expired or revoked credentials, or wrong email or password.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>408</code></td><td>The request body took longer than HTTP_BODY_TIMEOUT to arrive (code body_timeout); the connection is closed.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>413</code></td><td>The body is larger than the server's limit (HTTP_MAX_BODY_BYTES, 1 MiB by default).</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>415</code></td><td>The body was sent with a Content-Type other than JSON.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
-<tr><td><code>429</code></td><td>Too many requests: a rate limit of this server (per client address for register and login, per user and per API key for chat), an email locked after repeated failed logins, too many invalid tokens or API keys from one address, or the model backend's own limit. Retry after <code>Retry-After</code> seconds.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>429</code></td><td>Too many requests: a rate limit of this server (per client address for register and login, per user and per API key for chat), an email locked after repeated failed logins, too many invalid tokens or API keys from one address, a user holding CHAT_MAX_CONCURRENT_STREAMS_PER_PRINCIPAL streamed answers already (code too_many_streams), or the model backend's own limit. Retry after <code>Retry-After</code> seconds.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>500</code></td><td>An unexpected failure; it is logged with the request id.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
-<tr><td><code>503</code></td><td>The database is unavailable (locked, read-only or full), or, on register and login, the server is checking as many passwords as it allows (code password_check_busy, with Retry-After); retry later.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>503</code></td><td>The database is unavailable (locked, read-only or full); on register and login, the server is checking as many passwords as it allows (code password_check_busy); on chat, every connection to the model backend is in use past UPSTREAM_POOL_TIMEOUT (code upstream_busy) or the server holds CHAT_MAX_CONCURRENT_STREAMS streamed answers (code streams_busy). The busy codes come with Retry-After; retry later.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 </tbody>
 </table>
 <p><strong>Example:</strong></p>
@@ -250,12 +253,13 @@ Content-Type: application/json; charset=utf-8
 <tbody>
 <tr><td><code>200</code></td><td>Account created.</td><td><code>application/json</code>: <a href="#schema-registerresponse"><code>RegisterResponse</code></a></td></tr>
 <tr><td><code>400</code></td><td>The body is not valid JSON, a field is missing, of the wrong type or out of range, or a chat request has more messages or characters than the server allows; the message names it. On the chat routes, also a request the model backend refused (<code>upstream_rejected</code>, with the backend's message).</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>408</code></td><td>The request body took longer than HTTP_BODY_TIMEOUT to arrive (code body_timeout); the connection is closed.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>409</code></td><td>An account with this email exists already.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>413</code></td><td>The body is larger than the server's limit (HTTP_MAX_BODY_BYTES, 1 MiB by default).</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>415</code></td><td>The body was sent with a Content-Type other than JSON.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
-<tr><td><code>429</code></td><td>Too many requests: a rate limit of this server (per client address for register and login, per user and per API key for chat), an email locked after repeated failed logins, too many invalid tokens or API keys from one address, or the model backend's own limit. Retry after <code>Retry-After</code> seconds.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>429</code></td><td>Too many requests: a rate limit of this server (per client address for register and login, per user and per API key for chat), an email locked after repeated failed logins, too many invalid tokens or API keys from one address, a user holding CHAT_MAX_CONCURRENT_STREAMS_PER_PRINCIPAL streamed answers already (code too_many_streams), or the model backend's own limit. Retry after <code>Retry-After</code> seconds.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>500</code></td><td>An unexpected failure; it is logged with the request id.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
-<tr><td><code>503</code></td><td>The database is unavailable (locked, read-only or full), or, on register and login, the server is checking as many passwords as it allows (code password_check_busy, with Retry-After); retry later.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>503</code></td><td>The database is unavailable (locked, read-only or full); on register and login, the server is checking as many passwords as it allows (code password_check_busy); on chat, every connection to the model backend is in use past UPSTREAM_POOL_TIMEOUT (code upstream_busy) or the server holds CHAT_MAX_CONCURRENT_STREAMS streamed answers (code streams_busy). The busy codes come with Retry-After; retry later.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 </tbody>
 </table>
 <p><strong>Example:</strong></p>
@@ -281,12 +285,13 @@ Content-Type: application/json; charset=utf-8
 <tr><td><code>400</code></td><td>The body is not valid JSON, a field is missing, of the wrong type or out of range, or a chat request has more messages or characters than the server allows; the message names it. On the chat routes, also a request the model backend refused (<code>upstream_rejected</code>, with the backend's message).</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>401</code></td><td>Missing, invalid, expired or revoked credentials, or wrong email or password.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>403</code></td><td>An API key was used where only the session token is accepted.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>408</code></td><td>The request body took longer than HTTP_BODY_TIMEOUT to arrive (code body_timeout); the connection is closed.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>409</code></td><td>The user already holds the most active keys allowed (<code>API_KEYS_PER_USER</code>, code <code>api_key_limit</code>); revoke one first.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>413</code></td><td>The body is larger than the server's limit (HTTP_MAX_BODY_BYTES, 1 MiB by default).</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>415</code></td><td>The body was sent with a Content-Type other than JSON.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
-<tr><td><code>429</code></td><td>Too many requests: a rate limit of this server (per client address for register and login, per user and per API key for chat), an email locked after repeated failed logins, too many invalid tokens or API keys from one address, or the model backend's own limit. Retry after <code>Retry-After</code> seconds.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>429</code></td><td>Too many requests: a rate limit of this server (per client address for register and login, per user and per API key for chat), an email locked after repeated failed logins, too many invalid tokens or API keys from one address, a user holding CHAT_MAX_CONCURRENT_STREAMS_PER_PRINCIPAL streamed answers already (code too_many_streams), or the model backend's own limit. Retry after <code>Retry-After</code> seconds.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>500</code></td><td>An unexpected failure; it is logged with the request id.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
-<tr><td><code>503</code></td><td>The database is unavailable (locked, read-only or full), or, on register and login, the server is checking as many passwords as it allows (code password_check_busy, with Retry-After); retry later.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>503</code></td><td>The database is unavailable (locked, read-only or full); on register and login, the server is checking as many passwords as it allows (code password_check_busy); on chat, every connection to the model backend is in use past UPSTREAM_POOL_TIMEOUT (code upstream_busy) or the server holds CHAT_MAX_CONCURRENT_STREAMS streamed answers (code streams_busy). The busy codes come with Retry-After; retry later.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 </tbody>
 </table>
 <p><strong>Example</strong> (recorded):</p>
@@ -323,9 +328,9 @@ Content-Type: application/json; charset=utf-8
 <tr><td><code>401</code></td><td>Missing, invalid, expired or revoked credentials, or wrong email or password.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>403</code></td><td>An API key was used where only the session token is accepted.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>404</code></td><td>The <code>cursor</code> names no key of the caller's (code <code>cursor_not_found</code>): follow the previous page's <code>Link</code> header.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
-<tr><td><code>429</code></td><td>Too many requests: a rate limit of this server (per client address for register and login, per user and per API key for chat), an email locked after repeated failed logins, too many invalid tokens or API keys from one address, or the model backend's own limit. Retry after <code>Retry-After</code> seconds.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>429</code></td><td>Too many requests: a rate limit of this server (per client address for register and login, per user and per API key for chat), an email locked after repeated failed logins, too many invalid tokens or API keys from one address, a user holding CHAT_MAX_CONCURRENT_STREAMS_PER_PRINCIPAL streamed answers already (code too_many_streams), or the model backend's own limit. Retry after <code>Retry-After</code> seconds.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>500</code></td><td>An unexpected failure; it is logged with the request id.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
-<tr><td><code>503</code></td><td>The database is unavailable (locked, read-only or full), or, on register and login, the server is checking as many passwords as it allows (code password_check_busy, with Retry-After); retry later.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>503</code></td><td>The database is unavailable (locked, read-only or full); on register and login, the server is checking as many passwords as it allows (code password_check_busy); on chat, every connection to the model backend is in use past UPSTREAM_POOL_TIMEOUT (code upstream_busy) or the server holds CHAT_MAX_CONCURRENT_STREAMS streamed answers (code streams_busy). The busy codes come with Retry-After; retry later.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 </tbody>
 </table>
 <p><strong>Example</strong> (recorded):</p>
@@ -360,9 +365,9 @@ Content-Type: application/json; charset=utf-8
 <tr><td><code>401</code></td><td>Missing, invalid, expired or revoked credentials, or wrong email or password.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>403</code></td><td>An API key was used where only the session token is accepted.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>404</code></td><td>The thing asked for does not exist (for key routes: no API key with this id belongs to the caller).</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
-<tr><td><code>429</code></td><td>Too many requests: a rate limit of this server (per client address for register and login, per user and per API key for chat), an email locked after repeated failed logins, too many invalid tokens or API keys from one address, or the model backend's own limit. Retry after <code>Retry-After</code> seconds.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>429</code></td><td>Too many requests: a rate limit of this server (per client address for register and login, per user and per API key for chat), an email locked after repeated failed logins, too many invalid tokens or API keys from one address, a user holding CHAT_MAX_CONCURRENT_STREAMS_PER_PRINCIPAL streamed answers already (code too_many_streams), or the model backend's own limit. Retry after <code>Retry-After</code> seconds.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>500</code></td><td>An unexpected failure; it is logged with the request id.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
-<tr><td><code>503</code></td><td>The database is unavailable (locked, read-only or full), or, on register and login, the server is checking as many passwords as it allows (code password_check_busy, with Retry-After); retry later.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>503</code></td><td>The database is unavailable (locked, read-only or full); on register and login, the server is checking as many passwords as it allows (code password_check_busy); on chat, every connection to the model backend is in use past UPSTREAM_POOL_TIMEOUT (code upstream_busy) or the server holds CHAT_MAX_CONCURRENT_STREAMS streamed answers (code streams_busy). The busy codes come with Retry-After; retry later.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 </tbody>
 </table>
 <p><strong>Example</strong> (recorded):</p>
@@ -399,12 +404,13 @@ Content-Type: application/json; charset=utf-8
 <tr><td><code>401</code></td><td>Missing, invalid, expired or revoked credentials, or wrong email or password.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>404</code></td><td>The model backend does not serve the model asked for (<code>model_not_found</code>, with the backend's message).</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>406</code></td><td>The Accept header allows neither application/json nor text/plain.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>408</code></td><td>The request body took longer than HTTP_BODY_TIMEOUT to arrive (code body_timeout); the connection is closed.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>413</code></td><td>The body is larger than the server's limit (HTTP_MAX_BODY_BYTES, 1 MiB by default).</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>415</code></td><td>The body was sent with a Content-Type other than JSON.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
-<tr><td><code>429</code></td><td>Too many requests: a rate limit of this server (per client address for register and login, per user and per API key for chat), an email locked after repeated failed logins, too many invalid tokens or API keys from one address, or the model backend's own limit. Retry after <code>Retry-After</code> seconds.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>429</code></td><td>Too many requests: a rate limit of this server (per client address for register and login, per user and per API key for chat), an email locked after repeated failed logins, too many invalid tokens or API keys from one address, a user holding CHAT_MAX_CONCURRENT_STREAMS_PER_PRINCIPAL streamed answers already (code too_many_streams), or the model backend's own limit. Retry after <code>Retry-After</code> seconds.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>500</code></td><td>An unexpected failure; it is logged with the request id.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>502</code></td><td>The model backend is unreachable, failed, refused this server's credentials (<code>upstream_auth_failed</code>), or sent an answer that cannot be read.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
-<tr><td><code>503</code></td><td>The database is unavailable (locked, read-only or full), or, on register and login, the server is checking as many passwords as it allows (code password_check_busy, with Retry-After); retry later.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
+<tr><td><code>503</code></td><td>The database is unavailable (locked, read-only or full); on register and login, the server is checking as many passwords as it allows (code password_check_busy); on chat, every connection to the model backend is in use past UPSTREAM_POOL_TIMEOUT (code upstream_busy) or the server holds CHAT_MAX_CONCURRENT_STREAMS streamed answers (code streams_busy). The busy codes come with Retry-After; retry later.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 <tr><td><code>504</code></td><td>The model backend did not finish its answer within UPSTREAM_TIMEOUT, or stayed silent longer than UPSTREAM_IDLE_TIMEOUT.</td><td><code>application/json</code>: <a href="#schema-error"><code>Error</code></a></td></tr>
 </tbody>
 </table>
@@ -521,12 +527,13 @@ Content-Type: application/json; charset=utf-8
 <tr><td><code>400</code></td><td>Invalid JSON, or a field missing, of the wrong type or out of range (<code>param</code> names it); or a request the model backend refused (<code>upstream_rejected</code>, with the backend's message).</td><td><code>application/json</code>: <a href="#schema-openaierror"><code>OpenAIError</code></a></td></tr>
 <tr><td><code>401</code></td><td>Missing, invalid or revoked credentials.</td><td><code>application/json</code>: <a href="#schema-openaierror"><code>OpenAIError</code></a></td></tr>
 <tr><td><code>404</code></td><td>The model backend does not serve the model asked for (<code>model_not_found</code>, with the backend's message).</td><td><code>application/json</code>: <a href="#schema-openaierror"><code>OpenAIError</code></a></td></tr>
+<tr><td><code>408</code></td><td>The request body took longer than HTTP_BODY_TIMEOUT to arrive (code body_timeout); the connection is closed.</td><td><code>application/json</code>: <a href="#schema-openaierror"><code>OpenAIError</code></a></td></tr>
 <tr><td><code>413</code></td><td>The body is larger than the server's limit.</td><td><code>application/json</code>: <a href="#schema-openaierror"><code>OpenAIError</code></a></td></tr>
 <tr><td><code>415</code></td><td>The body was not sent as JSON.</td><td><code>application/json</code>: <a href="#schema-openaierror"><code>OpenAIError</code></a></td></tr>
-<tr><td><code>429</code></td><td>Too many requests: this server's per-user and per-key limit, or the model backend's. Retry after <code>Retry-After</code> seconds.</td><td><code>application/json</code>: <a href="#schema-openaierror"><code>OpenAIError</code></a></td></tr>
+<tr><td><code>429</code></td><td>Too many requests: this server's per-user and per-key limit, a user holding CHAT_MAX_CONCURRENT_STREAMS_PER_PRINCIPAL streamed answers already (code too_many_streams), or the model backend's. Retry after <code>Retry-After</code> seconds.</td><td><code>application/json</code>: <a href="#schema-openaierror"><code>OpenAIError</code></a></td></tr>
 <tr><td><code>500</code></td><td>An unexpected failure.</td><td><code>application/json</code>: <a href="#schema-openaierror"><code>OpenAIError</code></a></td></tr>
 <tr><td><code>502</code></td><td>The model backend is unreachable, failed, refused this server's credentials (<code>upstream_auth_failed</code>), or sent an answer that cannot be read.</td><td><code>application/json</code>: <a href="#schema-openaierror"><code>OpenAIError</code></a></td></tr>
-<tr><td><code>503</code></td><td>The database is unavailable.</td><td><code>application/json</code>: <a href="#schema-openaierror"><code>OpenAIError</code></a></td></tr>
+<tr><td><code>503</code></td><td>The database is unavailable, every connection to the model backend is in use past UPSTREAM_POOL_TIMEOUT (code upstream_busy), or the server holds CHAT_MAX_CONCURRENT_STREAMS streamed answers (code streams_busy); retry after <code>Retry-After</code> seconds when it is sent.</td><td><code>application/json</code>: <a href="#schema-openaierror"><code>OpenAIError</code></a></td></tr>
 <tr><td><code>504</code></td><td>The model backend did not finish its answer within UPSTREAM_TIMEOUT, or stayed silent longer than UPSTREAM_IDLE_TIMEOUT.</td><td><code>application/json</code>: <a href="#schema-openaierror"><code>OpenAIError</code></a></td></tr>
 </tbody>
 </table>
@@ -1091,6 +1098,9 @@ steps:
           "400": {
             "$ref": "#/components/responses/BadRequest"
           },
+          "408": {
+            "$ref": "#/components/responses/RequestTimeout"
+          },
           "409": {
             "$ref": "#/components/responses/Conflict"
           },
@@ -1100,14 +1110,14 @@ steps:
           "415": {
             "$ref": "#/components/responses/UnsupportedMediaType"
           },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
+          },
           "500": {
             "$ref": "#/components/responses/InternalError"
           },
           "503": {
             "$ref": "#/components/responses/ServiceUnavailable"
-          },
-          "429": {
-            "$ref": "#/components/responses/TooManyRequests"
           }
         }
       }
@@ -1145,6 +1155,9 @@ steps:
           "400": {
             "$ref": "#/components/responses/BadRequest"
           },
+          "408": {
+            "$ref": "#/components/responses/RequestTimeout"
+          },
           "409": {
             "$ref": "#/components/responses/Conflict"
           },
@@ -1154,14 +1167,14 @@ steps:
           "415": {
             "$ref": "#/components/responses/UnsupportedMediaType"
           },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
+          },
           "500": {
             "$ref": "#/components/responses/InternalError"
           },
           "503": {
             "$ref": "#/components/responses/ServiceUnavailable"
-          },
-          "429": {
-            "$ref": "#/components/responses/TooManyRequests"
           }
         }
       }
@@ -1202,20 +1215,23 @@ steps:
           "401": {
             "$ref": "#/components/responses/Unauthorized"
           },
+          "408": {
+            "$ref": "#/components/responses/RequestTimeout"
+          },
           "413": {
             "$ref": "#/components/responses/PayloadTooLarge"
           },
           "415": {
             "$ref": "#/components/responses/UnsupportedMediaType"
           },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
+          },
           "500": {
             "$ref": "#/components/responses/InternalError"
           },
           "503": {
             "$ref": "#/components/responses/ServiceUnavailable"
-          },
-          "429": {
-            "$ref": "#/components/responses/TooManyRequests"
           }
         }
       }
@@ -1256,20 +1272,23 @@ steps:
           "401": {
             "$ref": "#/components/responses/Unauthorized"
           },
+          "408": {
+            "$ref": "#/components/responses/RequestTimeout"
+          },
           "413": {
             "$ref": "#/components/responses/PayloadTooLarge"
           },
           "415": {
             "$ref": "#/components/responses/UnsupportedMediaType"
           },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
+          },
           "500": {
             "$ref": "#/components/responses/InternalError"
           },
           "503": {
             "$ref": "#/components/responses/ServiceUnavailable"
-          },
-          "429": {
-            "$ref": "#/components/responses/TooManyRequests"
           }
         }
       }
@@ -1316,6 +1335,9 @@ steps:
           },
           "403": {
             "$ref": "#/components/responses/Forbidden"
+          },
+          "408": {
+            "$ref": "#/components/responses/RequestTimeout"
           },
           "409": {
             "description": "The user already holds the most active keys allowed (`API_KEYS_PER_USER`, code `api_key_limit`); revoke one first.",
@@ -1568,23 +1590,26 @@ steps:
           "406": {
             "$ref": "#/components/responses/NotAcceptable"
           },
+          "408": {
+            "$ref": "#/components/responses/RequestTimeout"
+          },
           "413": {
             "$ref": "#/components/responses/PayloadTooLarge"
           },
           "415": {
             "$ref": "#/components/responses/UnsupportedMediaType"
           },
-          "500": {
-            "$ref": "#/components/responses/InternalError"
-          },
-          "503": {
-            "$ref": "#/components/responses/ServiceUnavailable"
-          },
           "429": {
             "$ref": "#/components/responses/TooManyRequests"
           },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
           "502": {
             "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/ServiceUnavailable"
           },
           "504": {
             "$ref": "#/components/responses/GatewayTimeout"
@@ -1827,6 +1852,16 @@ steps:
               }
             }
           },
+          "408": {
+            "description": "The request body took longer than HTTP_BODY_TIMEOUT to arrive (code body_timeout); the connection is closed.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OpenAIError"
+                }
+              }
+            }
+          },
           "413": {
             "description": "The body is larger than the server's limit.",
             "content": {
@@ -1848,7 +1883,7 @@ steps:
             }
           },
           "429": {
-            "description": "Too many requests: this server's per-user and per-key limit, or the model backend's. Retry after `Retry-After` seconds.",
+            "description": "Too many requests: this server's per-user and per-key limit, a user holding CHAT_MAX_CONCURRENT_STREAMS_PER_PRINCIPAL streamed answers already (code too_many_streams), or the model backend's. Retry after `Retry-After` seconds.",
             "content": {
               "application/json": {
                 "schema": {
@@ -1887,11 +1922,20 @@ steps:
             }
           },
           "503": {
-            "description": "The database is unavailable.",
+            "description": "The database is unavailable, every connection to the model backend is in use past UPSTREAM_POOL_TIMEOUT (code upstream_busy), or the server holds CHAT_MAX_CONCURRENT_STREAMS streamed answers (code streams_busy); retry after `Retry-After` seconds when it is sent.",
             "content": {
               "application/json": {
                 "schema": {
                   "$ref": "#/components/schemas/OpenAIError"
+                }
+              }
+            },
+            "headers": {
+              "Retry-After": {
+                "description": "Seconds to wait (sent with the busy codes).",
+                "schema": {
+                  "type": "string",
+                  "pattern": "^[0-9]+$"
                 }
               }
             }
@@ -3527,7 +3571,7 @@ steps:
         }
       },
       "ServiceUnavailable": {
-        "description": "The database is unavailable (locked, read-only or full), or, on register and login, the server is checking as many passwords as it allows (code password_check_busy, with Retry-After); retry later.",
+        "description": "The database is unavailable (locked, read-only or full); on register and login, the server is checking as many passwords as it allows (code password_check_busy); on chat, every connection to the model backend is in use past UPSTREAM_POOL_TIMEOUT (code upstream_busy) or the server holds CHAT_MAX_CONCURRENT_STREAMS streamed answers (code streams_busy). The busy codes come with Retry-After; retry later.",
         "content": {
           "application/json": {
             "schema": {
@@ -3537,7 +3581,7 @@ steps:
         },
         "headers": {
           "Retry-After": {
-            "description": "Seconds to wait before retrying (sent with password_check_busy).",
+            "description": "Seconds to wait before retrying (sent with password_check_busy, upstream_busy, streams_busy and storage_unavailable).",
             "schema": {
               "type": "integer",
               "minimum": 1
@@ -3566,7 +3610,7 @@ steps:
         }
       },
       "TooManyRequests": {
-        "description": "Too many requests: a rate limit of this server (per client address for register and login, per user and per API key for chat), an email locked after repeated failed logins, too many invalid tokens or API keys from one address, or the model backend's own limit. Retry after `Retry-After` seconds.",
+        "description": "Too many requests: a rate limit of this server (per client address for register and login, per user and per API key for chat), an email locked after repeated failed logins, too many invalid tokens or API keys from one address, a user holding CHAT_MAX_CONCURRENT_STREAMS_PER_PRINCIPAL streamed answers already (code too_many_streams), or the model backend's own limit. Retry after `Retry-After` seconds.",
         "headers": {
           "Retry-After": {
             "description": "Seconds to wait.",
@@ -3595,6 +3639,16 @@ steps:
             }
           }
         },
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "RequestTimeout": {
+        "description": "The request body took longer than HTTP_BODY_TIMEOUT to arrive (code body_timeout); the connection is closed.",
         "content": {
           "application/json": {
             "schema": {

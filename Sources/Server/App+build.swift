@@ -36,14 +36,15 @@ func buildApplication<Responder: HTTPResponder>(
         storage: storage,
         authenticator: Authenticator(
             tokens: tokens, users: storage.users, apiKeys: storage.apiKeys, epoch: storage.epoch,
-            cache: settings.credentialCacheSize > 0 ? CredentialCache(capacity: settings.credentialCacheSize) : nil, usage: keyUsage),
+            cache: settings.credentialCacheSize > 0
+                ? CredentialCache(capacity: settings.credentialCacheSize, ttl: .seconds(settings.credentialCacheTTL)) : nil, usage: keyUsage),
         hasher: PasswordHasher(
             cost: settings.bcryptCost,
             gate: PasswordWorkGate(
                 concurrency: settings.passwordHashConcurrency, queueLimit: settings.passwordHashQueue,
                 maxWait: .seconds(settings.passwordHashMaxWaitSeconds), niceness: Int32(settings.passwordHashNice))),
         tokens: tokens,
-        backend: makeChatBackend(settings, client: upstreamClient, logger: logger),
+        backend: makeChatBackend(settings, client: upstreamClient, metrics: metrics, logger: logger),
         metrics: metrics,
         openAPIDocument: servedFile(settings.docsSpecPath, builtIn: "spec/openapi.json", logger: logger),
         htmlReference: servedFile(settings.docsHTMLPath, builtIn: "docs/index.html", logger: logger))
@@ -93,12 +94,16 @@ func servedFile(_ path: String?, builtIn: String, logger: Logger) -> ByteBuffer?
     return ByteBuffer(bytes: data)
 }
 
-/// The configured model backend, with its fallback if one is set; `client` serves the HTTP backends.
-func makeChatBackend(_ settings: AppSettings, client: HTTPClient?, logger: Logger) -> any ChatBackend {
+/// The configured model backend, with its fallback if one is set; `client` serves the HTTP backends, each through
+/// `UPSTREAM_MAX_CONNECTIONS` connections of its own.
+func makeChatBackend(_ settings: AppSettings, client: HTTPClient?, metrics: AppMetrics, logger: Logger) -> any ChatBackend {
     func backend(_ kind: ModelBackendKind) -> any ChatBackend {
         let http = { (name: String) in
             UpstreamHTTP(
-                client: client!, backend: name, timeout: .seconds(settings.upstreamTimeout),
+                client: client!, backend: name,
+                // Waiters are bounded by time (the pool timeout), not by count.
+                connections: AdmissionGate(limit: settings.upstreamMaxConnections, queueLimit: .max, maxWait: .seconds(settings.upstreamPoolTimeout)),
+                metrics: metrics, timeout: .seconds(settings.upstreamTimeout),
                 idleTimeout: settings.upstreamIdleTimeout.map { .seconds($0) }, logger: logger)
         }
         switch kind {
@@ -118,20 +123,23 @@ func makeChatBackend(_ settings: AppSettings, client: HTTPClient?, logger: Logge
 }
 
 /// The HTTP client of the upstream backends, when one is configured: no redirects followed, the configured
-/// connect timeout. `HTTPClientService` shuts it down with the application.
+/// connect timeout, HTTP/2 where a TLS upstream offers it, and a pool of `UPSTREAM_MAX_CONNECTIONS` connections per
+/// host (the client's default of 8 queued every request past the eighth). `HTTPClientService` shuts it down with
+/// the application.
 func makeUpstreamClient(_ settings: AppSettings) -> HTTPClient? {
     let kinds = [settings.modelBackend] + (settings.modelFallback.map { [$0] } ?? [])
     guard kinds.contains(where: { $0 != .mock }) else { return nil }
     var configuration = HTTPClient.Configuration(
         redirectConfiguration: .disallow, timeout: .init(connect: .seconds(Int64(settings.upstreamConnectTimeout))))
     configuration.httpVersion = .automatic
+    configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: settings.upstreamMaxConnections)
     return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
 }
 
 /// Every route and the middleware around them.
 func buildRouter(settings: AppSettings, dependencies: AppDependencies) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
-    router.add(middleware: BodyLimitMiddleware(maxBytes: settings.maxBodyBytes))
+    router.add(middleware: BodyLimitMiddleware(maxBytes: settings.maxBodyBytes, timeout: .seconds(settings.httpBodyTimeout)))
     if !settings.trustedProxies.isEmpty { router.add(middleware: ClientAddressMiddleware(trustedProxies: Set(settings.trustedProxies))) }
     router.add(middleware: RequestMetricsMiddleware(metrics: dependencies.metrics))
     router.add(middleware: RequestLogMiddleware(level: .info))
@@ -171,7 +179,9 @@ func buildRouter(settings: AppSettings, dependencies: AppDependencies) -> Router
     SessionController(users: dependencies.storage.users, authentication: authentication(.sessionTokenOnly)).addRoutes(to: router)
     let chat = ChatService(
         backend: dependencies.backend, metrics: dependencies.metrics, defaultModel: settings.defaultModel,
-        maxMessages: settings.chatMaxMessages, maxCharacters: settings.chatMaxCharacters, allowedModels: settings.modelAllowlist)
+        maxMessages: settings.chatMaxMessages, maxCharacters: settings.chatMaxCharacters,
+        streams: ChatStreamSlots(perPrincipal: settings.chatMaxConcurrentStreamsPerPrincipal, total: settings.chatMaxConcurrentStreams),
+        allowedModels: settings.modelAllowlist)
     ChatController(
         chat: chat, authentication: authentication(.sessionTokenOrAPIKey), limit: chatLimit, defaultFormat: settings.chatDefaultFormat
     ).addRoutes(to: router.group("chat"))

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import ProjectFiles
+import ServiceLifecycle
 
 /// `server`: runs the AI Worker API with the settings of `Setting.all`; `server migrate` applies the schema,
 /// `server import-d1` migrates accounts and keys from the original worker.
@@ -29,7 +30,12 @@ struct ServerCommand: AsyncParsableCommand {
             let appSettings = try AppSettings(reader: try await SettingsSources.reader())
             appSettings.logFormat.bootstrap(level: appSettings.logLevel)
             let app = try await buildApplication(settings: appSettings)
-            try await app.runService()
+            // SIGTERM and SIGINT stop new connections and let answers in flight finish for SHUTDOWN_GRACE_SECONDS;
+            // then what is left (long streams) is cancelled, and the process exits.
+            var configuration = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: app.logger)
+            configuration.maximumGracefulShutdownDuration = .seconds(appSettings.shutdownGraceSeconds)
+            configuration.maximumCancellationDuration = .seconds(5)
+            try await ServiceGroup(configuration: configuration).run()
         } catch let error as any StartupError {
             FileHandle.standardError.write(Data("server: \(error.description)\n".utf8))
             throw ExitCode(2)

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 
 // The request contexts (every route's, and the authenticated routes' child context) and the Principal they carry.
 
@@ -24,18 +25,24 @@ struct AppRequestContext: RequestContext {
     var clientAddress: String
     /// The largest request body accepted (`HTTP_MAX_BODY_BYTES`, set by `BodyLimitMiddleware`).
     var maxUploadSize: Int
+    /// The most time a whole request body may take to arrive (`HTTP_BODY_TIMEOUT`, set by `BodyLimitMiddleware`).
+    var bodyTimeout: Duration
+    /// The request's connection, whose input the request decoder closes on a body that trickles past its time.
+    let channel: any Channel
 
     init(source: Source) {
         coreContext = .init(source: source)
         principal = nil
         clientAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
-        maxUploadSize = Self.defaultMaxUploadSize
+        maxUploadSize = Self.defaults.maxBodyBytes
+        bodyTimeout = .seconds(Self.defaults.httpBodyTimeout)
+        channel = source.channel
     }
 
-    /// The default limit, read once: a context is made for every request.
-    private static let defaultMaxUploadSize = AppSettings().maxBodyBytes
+    /// The default limits, read once: a context is made for every request.
+    private static let defaults = AppSettings()
 
-    var requestDecoder: JSONRequestDecoder { JSONRequestDecoder() }
+    var requestDecoder: JSONRequestDecoder { JSONRequestDecoder(bodyTimeout: bodyTimeout, channel: channel) }
 
     /// JSON without `\/` escapes, so model names such as `@cf/meta/...` read as sent.
     var responseEncoder: JSONEncoder { Self.encoder }
@@ -54,6 +61,8 @@ struct AuthenticatedContext: ChildRequestContext {
     var coreContext: CoreRequestContextStorage
     let principal: Principal
     let maxUploadSize: Int
+    let bodyTimeout: Duration
+    let channel: any Channel
 
     init(context: AppRequestContext) throws {
         // Only reachable when the middleware before the group did not authenticate: a wiring mistake, refused.
@@ -61,8 +70,10 @@ struct AuthenticatedContext: ChildRequestContext {
         coreContext = context.coreContext
         self.principal = principal
         maxUploadSize = context.maxUploadSize
+        bodyTimeout = context.bodyTimeout
+        channel = context.channel
     }
 
-    var requestDecoder: JSONRequestDecoder { JSONRequestDecoder() }
+    var requestDecoder: JSONRequestDecoder { JSONRequestDecoder(bodyTimeout: bodyTimeout, channel: channel) }
     var responseEncoder: JSONEncoder { AppRequestContext.encoder }
 }

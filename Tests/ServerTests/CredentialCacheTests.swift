@@ -17,7 +17,7 @@ struct CredentialCacheTests {
     }
 
     @Test func aHitNeedsTheSameEpochAndAnUnexpiredToken() {
-        let cache = CredentialCache(capacity: 10)
+        let cache = CredentialCache(capacity: 10, ttl: .seconds(30))
         let key = CredentialCache.key("sk-one")
         #expect(cache.lookup(key, epoch: 1) == nil)
         cache.insert(key, entry("u1"), epoch: 1)
@@ -32,8 +32,35 @@ struct CredentialCacheTests {
         #expect(cache.lookup(token, epoch: 1, now: Date(timeIntervalSince1970: 1_000)) == nil, "expired at its exp")
     }
 
+    @Test func anEntryIsTrustedForTheTTLAtMost() {
+        let cache = CredentialCache(capacity: 10, ttl: .seconds(30))
+        let start = Date(timeIntervalSince1970: 10_000)
+        let key = CredentialCache.key("sk-ttl")
+        #expect(cache.lookup(key, epoch: 1, now: start) == nil)
+        cache.insert(key, entry("u"), epoch: 1, now: start)
+        #expect(cache.lookup(key, epoch: 1, now: start.addingTimeInterval(29))?.userId == "u")
+        #expect(cache.lookup(key, epoch: 1, now: start.addingTimeInterval(30)) == nil, "an API key, with no end of its own, ends at the TTL")
+        let token = CredentialCache.key("a.jwt.token")
+        cache.insert(token, entry("t", expiresAt: start.addingTimeInterval(3_600)), epoch: 1, now: start)
+        #expect(cache.lookup(token, epoch: 1, now: start.addingTimeInterval(31)) == nil, "a token too, long before its exp")
+    }
+
+    /// A key removed in the database by hand (no revocation, so no epoch moves) stops working within the TTL.
+    @Test func aKeyDeletedDirectlyInTheDatabaseStopsWorkingWithinTheTTL() async throws {
+        let path = try temporaryFolder().appendingPathComponent("ttl.sqlite").path
+        try await withApp(["database.path": path, "credentialCache.ttl": "1"]) { client in
+            let user = try await client.registerUser()
+            let key = try await client.createKey(token: user.token)
+            #expect(try await client.send(.post, "/chat/completions", json: helloChat, headers: apiKeyHeader(key.key)).status == .ok)
+            try await DatabaseQueue(path: path).write { try $0.execute(sql: "DELETE FROM api_keys WHERE id = ?", arguments: [key.id]) }
+            #expect(await StreamConcurrencyTests.eventually(seconds: 10) {
+                (try? await client.send(.post, "/chat/completions", json: helloChat, headers: apiKeyHeader(key.key)).status) == .unauthorized
+            })
+        }
+    }
+
     @Test func anInsertCheckedUnderAnOlderEpochIsDropped() {
-        let cache = CredentialCache(capacity: 10)
+        let cache = CredentialCache(capacity: 10, ttl: .seconds(30))
         let key = CredentialCache.key("sk-two")
         _ = cache.lookup(key, epoch: 5)
         _ = cache.lookup(key, epoch: 6)
@@ -43,7 +70,7 @@ struct CredentialCacheTests {
     }
 
     @Test func theCacheHoldsAtMostItsCapacityAndKeepsWhatIsInUse() {
-        let cache = CredentialCache(capacity: 100)
+        let cache = CredentialCache(capacity: 100, ttl: .seconds(30))
         _ = cache.lookup(CredentialCache.key("x"), epoch: 0)
         let hot = CredentialCache.key("hot")
         cache.insert(hot, entry("hot"), epoch: 0)

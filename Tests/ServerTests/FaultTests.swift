@@ -109,6 +109,29 @@ struct FaultTests {
         #expect(await server.waitForExit(seconds: 20) == 0, "the server must exit 0 within 20 s of SIGTERM")
     }
 
+    @Test func sigtermCutsStreamsLongerThanTheGraceAndExits() async throws {
+        // A stream that would take a minute; one second of grace.
+        let server = try await ServerProcess(environment: [
+            "DATABASE_PATH": try temporaryFolder().appendingPathComponent("grace.sqlite").path, "MOCK_DELAY_MS": "60000", "SHUTDOWN_GRACE_SECONDS": "1",
+        ])
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        defer { Task { try? await http.shutdown() } }
+        let client = Client(http: http, base: server.baseURL, timeout: .seconds(90))
+        let (_, registered) = try await client.post("/register", #"{"email":"grace@example.com","password":"secret123"}"#)
+        let token = try #require(Client.field("token", in: registered))
+        async let stream = try? client.post(
+            "/chat/completions", #"{"stream":true,"messages":[{"role":"user","content":"one two three"}]}"#, headers: [("Authorization", "Bearer \(token)")])
+        try await Task.sleep(for: .milliseconds(800))
+        let signalled = ContinuousClock.now
+        server.signal(SIGTERM)
+        let status = await server.waitForExit(seconds: 45)
+        #expect(status == 0, "the server must exit 0 once the grace is over, not after the minute the stream would take")
+        let took = ContinuousClock.now - signalled
+        #expect(took < .seconds(45), "exited \(took) after SIGTERM")
+        let answer = await stream
+        #expect(answer.map { !$0.1.hasSuffix("data: [DONE]\n\n") } ?? true, "the stream was cut, not finished")
+    }
+
     /// Runs a shell command; true when it exits 0.
     @discardableResult
     static func shell(_ command: String) throws -> Bool {

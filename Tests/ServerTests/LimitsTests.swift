@@ -272,18 +272,25 @@ struct ConcurrencyTests {
 struct ConnectionLimitTests {
     struct SocketError: Error {}
 
-    /// Sends raw bytes to 127.0.0.1:`port` and returns what comes back before the server closes or `seconds` pass.
-    /// The blocking socket calls run on a thread of their own, never on the few threads Swift concurrency shares
-    /// with the server under test.
-    static func exchange(port: Int, send bytes: [UInt8], waitSeconds: Int) async throws -> (answer: String, closed: Bool) {
+    /// Sends raw bytes to 127.0.0.1:`port`, then `trickle` a byte at a time `every` so often (until the server
+    /// stops taking them), and returns what comes back before the server closes or `waitSeconds` pass. The
+    /// blocking socket calls run on a thread of their own, never on the few threads Swift concurrency shares with
+    /// the server under test.
+    static func exchange(
+        port: Int, send bytes: [UInt8], trickle: [UInt8] = [], every: Duration = .zero, waitSeconds: Int
+    ) async throws -> (answer: String, closed: Bool) {
         try await withCheckedThrowingContinuation { continuation in
             Thread {
-                continuation.resume(with: Result { try blockingExchange(port: port, send: bytes, waitSeconds: waitSeconds) })
+                continuation.resume(with: Result {
+                    try blockingExchange(port: port, send: bytes, trickle: trickle, every: every, waitSeconds: waitSeconds)
+                })
             }.start()
         }
     }
 
-    private static func blockingExchange(port: Int, send bytes: [UInt8], waitSeconds: Int) throws -> (answer: String, closed: Bool) {
+    private static func blockingExchange(
+        port: Int, send bytes: [UInt8], trickle: [UInt8], every: Duration, waitSeconds: Int
+    ) throws -> (answer: String, closed: Bool) {
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(socket) }
         var address = sockaddr_in()
@@ -297,6 +304,13 @@ struct ConnectionLimitTests {
         var timeout = timeval(tv_sec: waitSeconds, tv_usec: 0)
         setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         _ = bytes.withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        for byte in trickle {
+            usleep(useconds_t(every.components.seconds * 1_000_000 + every.components.attoseconds / 1_000_000_000_000))
+            // Stop once something came back (the refusal) or the server closed.
+            var pending: UInt8 = 0
+            if recv(socket, &pending, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) >= 0 { break }
+            guard [byte].withUnsafeBytes({ Glibc.send(socket, $0.baseAddress, 1, Int32(MSG_NOSIGNAL)) }) == 1 else { break }
+        }
         var answer = [UInt8]()
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {

@@ -26,6 +26,8 @@ final class TestUpstream: Sendable {
         case streamError(message: String)
         /// Workers AI's function calling: `result.tool_calls` with arguments as an object, no response text.
         case workersAITools
+        /// These texts as the data of one event each, then `[DONE]`.
+        case events([String])
         /// A tool call with `content: null` and reasoning (or, streamed, the call in pieces), as LiteLLM answers one.
         case toolCall
     }
@@ -111,6 +113,9 @@ final class TestUpstream: Sendable {
                 #"{"id":"up-tool","choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]}"#,
             ]
             return Response(status: .ok, headers: [.contentType: "text/event-stream"], body: .init(byteBuffer: ByteBuffer(string: chunks.map { "data: \($0)\n\n" }.joined() + "data: [DONE]\n\n")))
+        case .events(let data):
+            let text = data.map { "data: \($0)\n\n" }.joined() + "data: [DONE]\n\n"
+            return Response(status: .ok, headers: [.contentType: "text/event-stream"], body: .init(byteBuffer: ByteBuffer(string: text)))
         case .streamError(let message):
             let events = [
                 #"{"id":"up-1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"so far"},"finish_reason":null}]}"#,
@@ -118,11 +123,16 @@ final class TestUpstream: Sendable {
             ]
             return Response(status: .ok, headers: [.contentType: "text/event-stream"], body: .init(byteBuffer: ByteBuffer(string: events.map { "data: \($0)\n\n" }.joined())))
         case .stream(let count, let pause, let cut):
-            return Response(status: .ok, headers: [.contentType: "text/event-stream"], body: ResponseBody { writer in
+            // The connection's inbound side is watched: a client that leaves during a pause is seen at once.
+            var request = request
+            request.body = RequestBody(buffer: body)
+            return Response(status: .ok, headers: [.contentType: "text/event-stream"], body: ResponseBody { [request] writer in
                 do {
-                    for index in 0..<count {
-                        try await writer.write(ByteBuffer(string: "data: {\"response\":\"piece\(index) \"}\n\n"))
-                        try await Task.sleep(for: pause)
+                    try await request.body.consumeWithCancellationOnInboundClose { _ in
+                        for index in 0..<count {
+                            try await writer.write(ByteBuffer(string: "data: {\"response\":\"piece\(index) \"}\n\n"))
+                            try await Task.sleep(for: pause)
+                        }
                     }
                     if !cut { try await writer.write(ByteBuffer(string: "data: [DONE]\n\n")) }
                     try await writer.finish(nil)

@@ -65,8 +65,9 @@ struct UpstreamAnswerTests {
     }
 
     @Test func aStreamWithPiecesInsideTheIdleTimeoutIsNotCut() async throws {
-        try await TestUpstream(.stream(events: 4, pause: .milliseconds(300), cut: false)).run { port in
-            let settings = ModelBackendTests.workersAI(port: port, ["upstream.timeout": "60", "upstream.idleTimeout": "1"])
+        // 4 s of pieces 300 ms apart, past a 3 s idle timeout: generous for a busy machine's pauses.
+        try await TestUpstream(.stream(events: 14, pause: .milliseconds(300), cut: false)).run { port in
+            let settings = ModelBackendTests.workersAI(port: port, ["upstream.timeout": "60", "upstream.idleTimeout": "3"])
             try await withApp(settings) { client in
                 let user = try await client.registerUser()
                 let response = try await client.send(.post, "/chat/completions", json: Self.streamed, headers: bearer(user.token))
@@ -145,6 +146,38 @@ struct UpstreamAnswerTests {
         #expect(text.count == UpstreamErrorBody.maxLength)
         #expect(UpstreamErrorBody(body: Array(#"{"errors":[{"message":"AiError: bad input"}],"success":false}"#.utf8), secret: nil).message == "AiError: bad input")
         #expect(UpstreamErrorBody(body: Array("plain text failure".utf8), secret: nil).message == "plain text failure")
+    }
+
+    /// A model streams tokens, and a token can be half an emoji: JavaScript writes such a half as a lone escape.
+    /// The halves are joined across the two events; a half that finds no pair becomes U+FFFD, never an error.
+    @Test func aSurrogatePairSplitAcrossTwoEventsArrivesWhole() async throws {
+        let events = [#"{"response":"a \ud83d"}"#, #"{"response":"\ude00 b"}"#, #"{"response":" c \udc00 d"}"#]
+        try await TestUpstream(.events(events)).run { port in
+            try await withApp(ModelBackendTests.workersAI(port: port)) { client in
+                let user = try await client.registerUser()
+                let response = try await client.send(.post, "/chat/completions", json: Self.streamed, headers: bearer(user.token))
+                let texts = self.events(response.text).compactMap { event -> String? in
+                    guard let data = event.split(separator: "\n").first(where: { $0.hasPrefix("data: {") })?.dropFirst(6) else { return nil }
+                    return (try? JSONSerialization.jsonObject(with: Data(data.utf8)) as? [String: Any])?["response"] as? String
+                }
+                #expect(texts.joined() == "a 😀 b c \u{FFFD} d")
+                #expect(response.text.hasSuffix("data: [DONE]\n\n"))
+            }
+        }
+    }
+
+    @Test func anEventPastTheParsersBoundEndsTheStreamWithAnError() async throws {
+        let huge = #"{"response":""# + String(repeating: "x", count: 5 << 20) + #""}"#
+        try await TestUpstream(.events([#"{"response":"first"}"#, huge])).run { port in
+            try await withApp(ModelBackendTests.workersAI(port: port)) { client in
+                let user = try await client.registerUser()
+                let response = try await client.send(.post, "/chat/completions", json: Self.streamed, headers: bearer(user.token))
+                let events = self.events(response.text)
+                #expect(events.first == #"data: {"response":"first"}"#)
+                #expect(events.last?.hasPrefix("event: error") == true && events.last?.contains("upstream_invalid_response") == true)
+                #expect(!response.text.contains("[DONE]"))
+            }
+        }
     }
 }
 

@@ -114,7 +114,7 @@ struct FuzzTests {
         let step = try #require(scenario.steps.last)
         #expect(step.operation == "createApiKey")
         #expect(step.headers["Authorization"] == nil && step.auth?.scheme == "sessionToken" && step.auth?.value == "{{ sessionToken }}")
-        #expect(step.expect.status == [400, 401, 403, 409, 413, 415, 429])
+        #expect(step.expect.status == [400, 401, 403, 408, 409, 413, 415, 429])
         #expect(!text.contains("t.o.k"))
     }
 

@@ -7,18 +7,53 @@ import JSONValues
 
 @Suite("Server-sent events")
 struct StreamTests {
-    @Test func parserHandlesSplitChunksCommentsMultilineDataAndCRLF() {
+    @Test func parserHandlesSplitChunksCommentsMultilineDataAndCRLF() throws {
         var parser = ServerSentEventParser()
-        var events = parser.feed(Array("data: {\"a\"".utf8))
+        var events = try parser.feed(Array("data: {\"a\"".utf8))
         #expect(events.isEmpty)
-        events += parser.feed(Array(":1}\n\n: a comment\nevent: error\r\ndata: one\r\ndata: two\r\n\r\nid: 7\ndata: [DONE]\n".utf8))
-        if let last = parser.finish() { events.append(last) }
+        events += try parser.feed(Array(":1}\n\n: a comment\nevent: error\r\ndata: one\r".utf8))
+        events += try parser.feed(Array("\ndata: two\r\n\r\nid: 7\ndata: [DONE]\n".utf8))
+        if let last = try parser.finish() { events.append(last) }
         #expect(events == [
             ServerSentEvent(data: #"{"a":1}"#),
             ServerSentEvent(event: "error", data: "one\ntwo"),
             ServerSentEvent(data: "[DONE]", id: "7"),
         ])
         #expect(ServerSentEvent(event: "error", data: "a\nb").wireFormat == "event: error\ndata: a\ndata: b\n\n")
+    }
+
+    /// Feeds one line of `length` bytes a byte at a time, as a slow upstream would send it; the time it took.
+    private static func feedOneByteAtATime(length: Int) throws -> Duration {
+        var parser = ServerSentEventParser(maxLineBytes: 1 << 24)
+        let start = ContinuousClock.now
+        _ = try parser.feed(Array("data: ".utf8))
+        for _ in 0..<length { _ = try parser.feed(CollectionOfOne(UInt8(ascii: "x"))) }
+        let events = try parser.feed(Array("\n\n".utf8))
+        #expect(events.first?.data.count == length)
+        return ContinuousClock.now - start
+    }
+
+    /// Each byte is looked at once: ten times the line costs about ten times the time (a parser that searched the
+    /// whole buffer on every feed took a hundred times). Measured against its own baseline in the same test.
+    @Test func parsingIsLinearInTheLineLength() throws {
+        _ = try Self.feedOneByteAtATime(length: 2_000)
+        let small = try Self.feedOneByteAtATime(length: 20_000)
+        let large = try Self.feedOneByteAtATime(length: 200_000)
+        #expect(large / small < 40, "10× the input took \(large / small)× the time")
+    }
+
+    @Test func aLineOrAnEventPastItsBoundThrows() throws {
+        var lines = ServerSentEventParser(maxLineBytes: 1_000, maxEventBytes: 10_000)
+        _ = try lines.feed(Array(repeating: UInt8(ascii: "x"), count: 1_000))
+        #expect(throws: ServerSentEventParser.Overflow.self) { try lines.feed(CollectionOfOne(UInt8(ascii: "x"))) }
+        var events = ServerSentEventParser(maxLineBytes: 1_000, maxEventBytes: 10_000)
+        let line = Array(("data: " + String(repeating: "y", count: 900) + "\n").utf8)
+        for _ in 0..<11 {
+            _ = try? events.feed(line)
+        }
+        #expect(throws: ServerSentEventParser.Overflow.self) { try events.feed(line) }
+        var fine = ServerSentEventParser(maxLineBytes: 1_000, maxEventBytes: 10_000)
+        for _ in 0..<20 { #expect(try fine.feed(line + Array("\n".utf8)).count == 1, "each event under the bound passes") }
     }
 
     static let spec = OpenAPISpec.StreamSpec(eventSchema: JSONPointer("#/event")!, errorEventSchema: JSONPointer("#/error")!, terminator: "[DONE]")

@@ -35,7 +35,7 @@ struct InternalsBenchCommand: AsyncParsableCommand {
         let tokens = await SessionTokenService(secret: String(repeating: "s", count: 48), lifetime: 3_600)
         let token = try await tokens.issue(userId: user.id)
         let epoch = try SQLiteCredentialEpoch(path: path, database: database)
-        let cache = CredentialCache(capacity: 10_000)
+        let cache = CredentialCache(capacity: 10_000, ttl: .seconds(30))
         let cacheKey = CredentialCache.key(made.key)
         cache.insert(cacheKey, .init(principal: Principal(userId: user.id, credential: .apiKey(id: "k")), expiresAt: nil), epoch: try epoch.current() ?? 0)
         let body = ByteBuffer(string: #"{"messages":[{"role":"system","content":"be brief"},{"role":"user","content":"Hello there"}]}"#)

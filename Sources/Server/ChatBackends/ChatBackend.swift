@@ -180,7 +180,7 @@ protocol ChatBackend: Sendable {
     func complete(_ input: ChatCompletionInput) async throws -> ChatReply
     /// Starts the answer and returns it piece by piece as the model produces it. Fails (throws) before returning
     /// when the backend refuses the request; ending the iteration early cancels the request to the model.
-    func stream(_ input: ChatCompletionInput) async throws -> AsyncThrowingStream<ChatStreamEvent, any Error>
+    func stream(_ input: ChatCompletionInput) async throws -> ProducedStream<ChatStreamEvent>
     /// The models the backend serves, for `GET /v1/models`; nil when it has no listing (only `MODEL_NAME` is
     /// listed then).
     func models() async throws -> [String]?

@@ -2,6 +2,9 @@
 enum ChatBackendError: Error, Sendable {
     /// Nothing answered at the backend's address.
     case unreachable(backend: String)
+    /// Every connection this server may open to the backend (`UPSTREAM_MAX_CONNECTIONS`) stayed busy for
+    /// `UPSTREAM_POOL_TIMEOUT`: this server's limit, not the backend's failure.
+    case busy(backend: String, retryAfterSeconds: Int)
     /// No complete answer within the configured time.
     case timeout(backend: String)
     /// The backend asks to slow down, with its `Retry-After` if it gave one.
@@ -29,11 +32,17 @@ enum ChatBackendError: Error, Sendable {
     }
 
     /// The error a client sees: 400 or 404 with the backend's reason when it refused the request, 502 for an
-    /// unreachable, misconfigured or broken backend, 504 for a timeout, 429 passed on.
+    /// unreachable, misconfigured or broken backend, 503 when every connection to it is in use, 504 for a timeout,
+    /// 429 passed on.
     var apiError: APIError {
         switch self {
         case .unreachable(let backend):
             APIError(status: .badGateway, code: "upstream_unreachable", message: "The model backend '\(backend)' cannot be reached. Try again later.")
+        case .busy(let backend, let retryAfter):
+            APIError(
+                status: .serviceUnavailable, code: "upstream_busy",
+                message: "Every connection to the model backend '\(backend)' is in use. Retry after the time in Retry-After.",
+                headers: [.retryAfter: String(retryAfter)])
         case .timeout(let backend):
             APIError(status: .gatewayTimeout, code: "upstream_timeout", message: "The model backend '\(backend)' did not answer in time. Try again later.")
         case .rateLimited(let backend, let retryAfter):

@@ -7,6 +7,8 @@ struct ChatService: Sendable {
     /// The most messages, and characters across them, one request may send.
     let maxMessages: Int
     let maxCharacters: Int
+    /// The streamed answers open now, against their caps.
+    let streams: ChatStreamSlots
     /// The models a request may name (`MODEL_ALLOWLIST`, the default model always among them); nil: any.
     var allowedModels: Set<String>? = nil
 
@@ -15,10 +17,18 @@ struct ChatService: Sendable {
         return try await timed { try await backend.complete(input) }
     }
 
-    /// Starts a streamed answer; the time recorded is until the backend starts answering.
-    func stream(_ input: ChatCompletionInput) async throws -> AsyncThrowingStream<ChatStreamEvent, any Error> {
+    /// Starts a streamed answer for `userId` within the stream caps; the time recorded is until the backend starts
+    /// answering. The slot is the stream's place under the caps: the caller frees it when the answer ends.
+    func stream(_ input: ChatCompletionInput, userId: String) async throws -> (events: ProducedStream<ChatStreamEvent>, slot: Permit) {
         try checkLimits(input)
-        return try await timed { try await backend.stream(input) }
+        let slot: Permit
+        do {
+            slot = try streams.take(userId: userId)
+        } catch let error as APIError {
+            metrics.streamRefused(cap: error.status == .tooManyRequests ? "user" : "server")
+            throw error
+        }
+        return (try await timed { try await backend.stream(input) }, slot)
     }
 
     /// The models a client may ask for: the default first, then the backend's own list (only the allowed ones

@@ -29,7 +29,7 @@ struct FallbackChatBackend: ChatBackend {
         }
     }
 
-    func stream(_ input: ChatCompletionInput) async throws -> AsyncThrowingStream<ChatStreamEvent, any Error> {
+    func stream(_ input: ChatCompletionInput) async throws -> ProducedStream<ChatStreamEvent> {
         do {
             return try await primary.stream(input)
         } catch let error as ChatBackendError where !error.isClientError {

@@ -23,25 +23,17 @@ struct MockChatBackend: ChatBackend {
         return Self.reply(input)
     }
 
-    func stream(_ input: ChatCompletionInput) async throws -> AsyncThrowingStream<ChatStreamEvent, any Error> {
+    func stream(_ input: ChatCompletionInput) async throws -> ProducedStream<ChatStreamEvent> {
         let reply = Self.reply(input)
         let pieces = reply.choices.flatMap(Self.pieces)
         let pause = delay / max(pieces.count, 1)
-        return AsyncThrowingStream { continuation in
-            let task = Task {
-                do {
-                    for piece in pieces {
-                        if pause > .zero { try await Task.sleep(for: pause) }
-                        try Task.checkCancellation()
-                        continuation.yield(.choice(piece))
-                    }
-                    if let usage = reply.usage { continuation.yield(.usage(usage)) }
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
-                }
+        return ProducedStream { send in
+            for piece in pieces {
+                if pause > .zero { try await Task.sleep(for: pause) }
+                try Task.checkCancellation()
+                await send(.choice(piece))
             }
-            continuation.onTermination = { _ in task.cancel() }
+            if let usage = reply.usage { await send(.usage(usage)) }
         }
     }
 

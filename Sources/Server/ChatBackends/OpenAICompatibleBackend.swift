@@ -157,7 +157,7 @@ struct OpenAICompatibleBackend: ChatBackend {
         }
     }
 
-    func stream(_ input: ChatCompletionInput) async throws -> AsyncThrowingStream<ChatStreamEvent, any Error> {
+    func stream(_ input: ChatCompletionInput) async throws -> ProducedStream<ChatStreamEvent> {
         let response = try await send(input, stream: true)
         let backend = name
         return http.events(from: response) { event in

@@ -12,6 +12,10 @@ struct UpstreamHTTP: Sendable {
     let client: HTTPClient
     /// The backend's name in errors.
     let backend: String
+    /// Admits requests onto the connections this server may open to the backend (`UPSTREAM_MAX_CONNECTIONS`,
+    /// the client's pool size too), each waiting at most `UPSTREAM_POOL_TIMEOUT` for one.
+    let connections: AdmissionGate
+    let metrics: AppMetrics
     /// The most a whole answer may take, from sending the request to its last byte.
     let timeout: Duration
     /// The longest silence between two pieces of a body; nil: only `timeout` bounds it.
@@ -21,10 +25,12 @@ struct UpstreamHTTP: Sendable {
     /// The most of an upstream error body read, to find its reason.
     static let maxErrorBodyBytes = 64 << 10
 
-    /// An upstream answer whose status says success, with the time it has left.
+    /// An upstream answer whose status says success, with the time it has left and the connection it holds
+    /// until its body is read or abandoned.
     struct Answer: Sendable {
         let response: HTTPClientResponse
         let deadline: UpstreamDeadline
+        let connection: Permit
         /// The credential sent, redacted from any upstream message passed on.
         let secret: String?
     }
@@ -50,6 +56,8 @@ struct UpstreamHTTP: Sendable {
     private func send(_ request: HTTPClientRequest, bearer: String?) async throws -> Answer {
         var request = request
         if let bearer { request.headers.add(name: "Authorization", value: "Bearer \(bearer)") }
+        let connection = try await connection()
+        // The whole answer's time starts once a connection is ours.
         let deadline = UpstreamDeadline(timeout: timeout, idle: idleTimeout)
         let response: HTTPClientResponse
         do {
@@ -59,7 +67,9 @@ struct UpstreamHTTP: Sendable {
         }
         deadline.touch()
         let status = Int(response.status.code)
-        if (200..<300).contains(status) { return Answer(response: response, deadline: deadline, secret: bearer) }
+        if (200..<300).contains(status) { return Answer(response: response, deadline: deadline, connection: connection, secret: bearer) }
+        // An error answer holds its connection until its reason is read.
+        defer { connection.free() }
         if status == 429 {
             throw ChatBackendError.rateLimited(backend: backend, retryAfter: response.headers.first(name: "Retry-After"))
         }
@@ -95,6 +105,28 @@ struct UpstreamHTTP: Sendable {
         }
     }
 
+    /// A place on one of the backend's connections, waited for at most `UPSTREAM_POOL_TIMEOUT`, with the pool's
+    /// use and waits in the metrics.
+    private func connection() async throws -> Permit {
+        let start = ContinuousClock.now
+        let admitted: Permit
+        do {
+            admitted = try await connections.acquire()
+        } catch let busy as AdmissionGate.Busy {
+            metrics.upstreamConnectionWait(backend: backend, duration: .now - start, busy: true)
+            logger.warning("Every connection to the model backend is in use", metadata: ["backend": "\(backend)", "limit": "\(connections.limit)"])
+            throw ChatBackendError.busy(backend: backend, retryAfterSeconds: busy.retryAfterSeconds)
+        }
+        metrics.upstreamConnectionWait(backend: backend, duration: .now - start, busy: false)
+        let inUse = metrics.upstreamConnectionsInUse(backend: backend)
+        let gate = connections
+        inUse.record(gate.load.running)
+        return Permit {
+            admitted.free()
+            inUse.record(gate.load.running)
+        }
+    }
+
     /// The reason in an error answer's body, read within the answer's time; none when it cannot be read.
     private func errorBody(of response: HTTPClientResponse, deadline: UpstreamDeadline, secret: String?) async -> UpstreamErrorBody {
         let body = try? await deadline.enforce(backend: backend) { try await response.body.collect(upTo: Self.maxErrorBodyBytes) }
@@ -103,6 +135,7 @@ struct UpstreamHTTP: Sendable {
 
     /// The whole body decoded as `Value`, within the answer's time.
     func decode<Value: Decodable>(_ type: Value.Type, from answer: Answer) async throws -> Value {
+        defer { answer.connection.free() }
         let body: ByteBuffer
         do {
             body = try await answer.deadline.enforce(backend: backend) {
@@ -127,41 +160,49 @@ struct UpstreamHTTP: Sendable {
     }
 
     /// The body's server-sent events, each turned into stream events by `transform` (nil: skip, stop at
-    /// `[DONE]`), within the answer's time, as a stream whose cancellation cancels the request. An event that
+    /// `[DONE]`), within the answer's time, read as the client takes them, as a stream whose cancellation
+    /// cancels the request. An event that
     /// is an error (`{"error": ...}` in OpenAI's or Workers AI's shape) ends the stream with its reason.
     func events(
         from answer: Answer, transform: @escaping @Sendable (ServerSentEvent) throws -> [ChatStreamEvent]
-    ) -> AsyncThrowingStream<ChatStreamEvent, any Error> {
+    ) -> ProducedStream<ChatStreamEvent> {
         let backend = self.backend
         let mapError = self.map
-        return AsyncThrowingStream { continuation in
-            let task = Task {
-                do {
-                    let finished = try await answer.deadline.enforce(backend: backend) {
-                        var parser = ServerSentEventParser()
-                        for try await buffer in answer.response.body {
-                            answer.deadline.touch()
-                            for event in parser.feed(buffer.readableBytesView) {
-                                if event.data == "[DONE]" { return true }
-                                if event.data.contains("\"error"), let message = UpstreamErrorBody(body: Array(event.data.utf8), secret: answer.secret).message {
-                                    throw ChatBackendError.reported(backend: backend, reason: .init(message: message, code: nil))
-                                }
-                                for item in try transform(event) { continuation.yield(item) }
-                            }
+        return ProducedStream { send in
+            defer { answer.connection.free() }
+            do {
+                let finished = try await answer.deadline.enforce(backend: backend) {
+                    var parser = ServerSentEventParser()
+                    var surrogates = SurrogateJoiner()
+                    for try await buffer in answer.response.body {
+                        answer.deadline.touch()
+                        let events: [ServerSentEvent]
+                        do {
+                            events = try parser.feed(buffer.readableBytesView)
+                        } catch {
+                            throw ChatBackendError.invalidResponse(backend: backend, detail: "\(error)")
                         }
-                        return false
+                        for var event in events {
+                            if event.data == "[DONE]" { return true }
+                            event.data = surrogates.join(event.data)
+                            if event.data.contains("\"error"), let message = UpstreamErrorBody(body: Array(event.data.utf8), secret: answer.secret).message {
+                                throw ChatBackendError.reported(backend: backend, reason: .init(message: message, code: nil))
+                            }
+                            for item in try transform(event) { await send(item) }
+                        }
+                        // Waiting for our own client to take the pieces is not the upstream's silence.
+                        answer.deadline.touch()
                     }
-                    guard finished else {
-                        throw ChatBackendError.invalidResponse(backend: backend, detail: "the stream ended without [DONE]")
-                    }
-                    continuation.finish()
-                } catch let error as ChatBackendError {
-                    continuation.finish(throwing: error)
-                } catch {
-                    continuation.finish(throwing: Task.isCancelled ? CancellationError() : mapError(error))
+                    return false
                 }
+                guard finished else {
+                    throw ChatBackendError.invalidResponse(backend: backend, detail: "the stream ended without [DONE]")
+                }
+            } catch let error as ChatBackendError {
+                throw error
+            } catch {
+                throw Task.isCancelled ? CancellationError() : mapError(error)
             }
-            continuation.onTermination = { _ in task.cancel() }
         }
     }
 

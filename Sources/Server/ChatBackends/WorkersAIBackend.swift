@@ -122,7 +122,7 @@ struct WorkersAIBackend: ChatBackend {
         return ChatReply(choices: [choice], usage: result.usage?.tokenUsage)
     }
 
-    func stream(_ input: ChatCompletionInput) async throws -> AsyncThrowingStream<ChatStreamEvent, any Error> {
+    func stream(_ input: ChatCompletionInput) async throws -> ProducedStream<ChatStreamEvent> {
         let response = try await http.post(url: url(input.model), bearer: apiToken, body: try request(input, stream: true), stream: true)
         let backend = name
         return http.events(from: response) { event in

@@ -22,52 +22,51 @@ extension ChatEventFormat {
     mutating func adopt(completionId: String) {}
 }
 
-extension AsyncThrowingStream where Element == ChatStreamEvent, Failure == any Error {
+extension ProducedStream where Element == ChatStreamEvent {
     /// The backend's pieces as server-sent events in `format`, then `data: [DONE]`; a failure part-way ends
-    /// the stream with the format's `failure` event instead.
-    func serverSentEvents<Format: ChatEventFormat>(_ format: Format, logger: Logger) -> AsyncStream<ServerSentEvent> {
+    /// the stream with the format's `failure` event instead. Pieces are read from the backend as the client
+    /// takes the events.
+    func serverSentEvents<Format: ChatEventFormat>(_ format: Format, logger: Logger) -> ProducedStream<ServerSentEvent> {
         let source = self
-        return AsyncStream { continuation in
-            let task = Task {
-                var format = format
-                var opened = false
-                // The opening waits for the first piece, so that it carries the backend's completion id.
-                func open() {
-                    guard !opened else { return }
-                    opened = true
-                    format.opening().forEach { continuation.yield($0) }
-                }
-                do {
-                    var usage: TokenUsage?
-                    var finishReasons: [Int: String?] = [0: nil]
-                    for try await item in source {
-                        switch item {
-                        case .id(let id): if !opened { format.adopt(completionId: id) }
-                        case .choice(var delta):
-                            open()
-                            if let reason = delta.finishReason {
-                                finishReasons[delta.index] = .some(reason)
-                            } else if finishReasons[delta.index] == nil {
-                                finishReasons[delta.index] = .some(nil)
-                            }
-                            delta.finishReason = nil
-                            if delta != ChoiceDelta(index: delta.index) { format.events(for: delta).forEach { continuation.yield($0) } }
-                        case .usage(let reported): usage = reported
-                        }
-                    }
-                    open()
-                    let reasons = finishReasons.sorted { $0.key < $1.key }.map { (index: $0.key, reason: $0.value) }
-                    format.closing(usage: usage, finishReasons: reasons).forEach { continuation.yield($0) }
-                    continuation.yield(ServerSentEvent(data: "[DONE]"))
-                } catch is CancellationError {
-                } catch {
-                    let apiError = (error as? ChatBackendError)?.apiError ?? (error as? APIError) ?? .internalError
-                    logger.error("Stream failed part-way", metadata: ["code": "\(apiError.code)"])
-                    continuation.yield(format.failure(apiError))
-                }
-                continuation.finish()
+        return ProducedStream<ServerSentEvent> { send in
+            var format = format
+            var opened = false
+            // The opening waits for the first piece, so that it carries the backend's completion id.
+            func open() async {
+                guard !opened else { return }
+                opened = true
+                for event in format.opening() { await send(event) }
             }
-            continuation.onTermination = { _ in task.cancel() }
+            do {
+                var usage: TokenUsage?
+                var finishReasons: [Int: String?] = [0: nil]
+                for try await item in source {
+                    switch item {
+                    case .id(let id): if !opened { format.adopt(completionId: id) }
+                    case .choice(var delta):
+                        await open()
+                        if let reason = delta.finishReason {
+                            finishReasons[delta.index] = .some(reason)
+                        } else if finishReasons[delta.index] == nil {
+                            finishReasons[delta.index] = .some(nil)
+                        }
+                        delta.finishReason = nil
+                        if delta != ChoiceDelta(index: delta.index) {
+                            for event in format.events(for: delta) { await send(event) }
+                        }
+                    case .usage(let reported): usage = reported
+                    }
+                }
+                await open()
+                let reasons = finishReasons.sorted { $0.key < $1.key }.map { (index: $0.key, reason: $0.value) }
+                for event in format.closing(usage: usage, finishReasons: reasons) { await send(event) }
+                await send(ServerSentEvent(data: "[DONE]"))
+            } catch is CancellationError {
+            } catch {
+                let apiError = (error as? ChatBackendError)?.apiError ?? (error as? APIError) ?? .internalError
+                logger.error("Stream failed part-way", metadata: ["code": "\(apiError.code)"])
+                await send(format.failure(apiError))
+            }
         }
     }
 }

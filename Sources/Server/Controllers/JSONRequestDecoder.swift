@@ -1,25 +1,20 @@
 import Foundation
 import Hummingbird
+import NIOCore
 
 /// The request decoder of every context (so handlers call `request.decode(as:context:)`): a JSON body of at most
 /// the context's `maxUploadSize` bytes. Every failure becomes an `APIError` that says what was wrong and where:
-/// 415 for a non-JSON content type, 413 for a body over the limit, 400 for invalid JSON or a missing or wrongly
-/// typed field (named by its path, e.g. `messages[0].content`).
+/// 415 for a non-JSON content type, 413 for a body over the limit, 408 for a body still arriving after
+/// `bodyTimeout` (one that trickles in a byte at a time, each inside the idle timeout), 400 for invalid JSON or a
+/// missing or wrongly typed field (named by its path, e.g. `messages[0].content`).
 struct JSONRequestDecoder: RequestDecoder {
+    let bodyTimeout: Duration
+    /// The request's connection: past `bodyTimeout` its input is closed, so that the client cannot go on holding
+    /// it by trickling the rest of the body (the server would otherwise read it to the end after answering).
+    let channel: any Channel
+
     func decode<T: Decodable>(_ type: T.Type, from request: Request, context: some RequestContext) async throws -> T {
-        let limit = context.maxUploadSize
-        if let contentType = request.headers[.contentType], !Self.isJSON(contentType) {
-            throw APIError.unsupportedMediaType
-        }
-        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
-            throw APIError.bodyTooLarge(limit: limit)
-        }
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.body.collect(upTo: limit)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw APIError.bodyTooLarge(limit: limit)
-        }
+        let buffer = try await collect(request, limit: context.maxUploadSize)
         guard buffer.readableBytes > 0 else {
             throw APIError.badRequest("The request body is empty; send a JSON object.", code: "invalid_json")
         }
@@ -28,6 +23,27 @@ struct JSONRequestDecoder: RequestDecoder {
         } catch let error as DecodingError {
             throw APIError(decoding: error)
         }
+    }
+
+    /// The whole body, once its content type says JSON, within `limit` bytes and `bodyTimeout`.
+    func collect(_ request: Request, limit: Int) async throws -> ByteBuffer {
+        if let contentType = request.headers[.contentType], !Self.isJSON(contentType) {
+            throw APIError.unsupportedMediaType
+        }
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
+            throw APIError.bodyTooLarge(limit: limit)
+        }
+        let deadline = ContinuousClock.now + bodyTimeout
+        var buffer = ByteBuffer()
+        for try await var piece in request.body {
+            guard ContinuousClock.now < deadline else {
+                channel.close(mode: .input, promise: nil)
+                throw APIError.bodyTimeout
+            }
+            guard buffer.readableBytes + piece.readableBytes <= limit else { throw APIError.bodyTooLarge(limit: limit) }
+            buffer.writeBuffer(&piece)
+        }
+        return buffer
     }
 
     /// One decoder for every request body.
@@ -40,5 +56,25 @@ struct JSONRequestDecoder: RequestDecoder {
         if contentType == "application/json" || contentType == "application/json; charset=utf-8" { return true }
         let mediaType = contentType.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
         return mediaType == "application/json" || (mediaType.hasPrefix("application/") && mediaType.hasSuffix("+json"))
+    }
+}
+
+extension APIError {
+    static let bodyTimeout = APIError(
+        status: .requestTimeout, code: "body_timeout",
+        message: "The request body took longer to arrive than this server waits for one; send it at once.",
+        headers: [.connection: "close"])
+
+    /// The body's framing (chunked encoding) cannot be parsed: the client's fault, answered before the connection
+    /// is closed.
+    static let malformedBody = APIError.badRequest("The request's body framing is malformed (e.g. a bad chunk size).", code: "malformed_body")
+}
+
+extension Request {
+    /// Reads the body under the context's limits and keeps it in the request: a handler that answers with a stream
+    /// does so before decoding, so that the connection's inbound side can be watched for the client leaving
+    /// (`consumeWithCancellationOnInboundClose` needs the body read this way, not only iterated).
+    mutating func keepBody(context: AuthenticatedContext) async throws {
+        body = RequestBody(buffer: try await context.requestDecoder.collect(self, limit: context.maxUploadSize))
     }
 }

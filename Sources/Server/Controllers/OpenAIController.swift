@@ -191,14 +191,16 @@ struct OpenAIController {
 
     /// A chat completion in OpenAI's shape, or a stream of chunks with `"stream": true`.
     @Sendable func complete(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+        var request = request
+        try await request.keepBody(context: context)
         let body = try await request.decode(as: OpenAIChatRequest.self, context: context)
         let input = body.input(defaultModel: chat.defaultModel)
         let id = "chatcmpl-" + RandomID.make(length: 24)
         let created = Int(Date().timeIntervalSince1970)
         if body.stream {
-            let stream = try await chat.stream(input)
+            let stream = try await chat.stream(input, userId: context.principal.userId)
             let format = ChunkEvents(id: id, created: created, model: input.model, includeUsage: body.includeUsage, choiceCount: input.options.n)
-            return .eventStream(stream.serverSentEvents(format, logger: context.logger), metrics: chat.metrics)
+            return .eventStream(stream.events.serverSentEvents(format, logger: context.logger), slot: stream.slot, request: request, metrics: chat.metrics)
         }
         let reply = try await chat.complete(input)
         return try Completion(

@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import NIOHTTP1
 
 /// Turns every error into the API's JSON error shape, so no handler, router or framework error
 /// reaches a client as plain text, a stack trace or SQL.
@@ -35,6 +36,10 @@ extension APIError {
                 context.logger.error("Unhandled HTTP error", metadata: ["status": "\(error.status.code)"])
                 return error.status.code >= 500 ? .internalError : .badRequest("The request is invalid.")
             }
+        case is HTTPParserError:
+            // A client's mistake, not the server's: logged at info.
+            context.logger.info("Malformed request framing")
+            return .malformedBody
         case let error as PasswordWorkBusy:
             context.logger.warning("Password work queue full", metadata: ["retry_after": "\(error.retryAfterSeconds)"])
             return .passwordWorkBusy(retryAfterSeconds: error.retryAfterSeconds)

@@ -69,6 +69,29 @@ struct AppMetrics: Sendable {
         Meter(label: "chat_active_streams", factory: factory)
     }
 
+    /// A stream ended because its client went away (seen on the inbound side, even while the model was silent).
+    func streamAbandoned() {
+        Counter(label: "chat_streams_abandoned_total", factory: factory).increment()
+    }
+
+    /// A stream refused by a cap: `user` (`CHAT_MAX_CONCURRENT_STREAMS_PER_PRINCIPAL`) or `server`.
+    func streamRefused(cap: String) {
+        Counter(label: "chat_streams_refused_total", dimensions: [("cap", cap)], factory: factory).increment()
+    }
+
+    /// Connections to `backend` in use now, of `UPSTREAM_MAX_CONNECTIONS`.
+    func upstreamConnectionsInUse(backend: String) -> Metrics.Gauge {
+        Metrics.Gauge(label: "upstream_connections_in_use", dimensions: [("backend", backend)], factory: factory)
+    }
+
+    /// How long a request to `backend` waited for a connection; `busy` when it waited past `UPSTREAM_POOL_TIMEOUT`
+    /// (or found the queue full) and got 503 `upstream_busy`.
+    func upstreamConnectionWait(backend: String, duration: Duration, busy: Bool) {
+        Timer(label: "upstream_connection_wait_seconds", dimensions: [("backend", backend)], factory: factory)
+            .recordNanoseconds(duration.nanoseconds)
+        if busy { Counter(label: "upstream_busy_total", dimensions: [("backend", backend)], factory: factory).increment() }
+    }
+
     /// The Prometheus text exposition of everything recorded.
     func exposition() -> String {
         registry.emitToString()

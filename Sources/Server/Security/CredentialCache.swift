@@ -6,15 +6,17 @@ import Synchronization
 /// here instead of a JWT verification and a database read.
 ///
 /// Entries are keyed by the SHA-256 of the credential (the credential itself is not kept), end with their
-/// token's `exp`, and belong to the `CredentialEpoch` they were filled under: when a lookup brings a newer epoch
+/// token's `exp` or after `ttl` (`CREDENTIAL_CACHE_TTL`), whichever comes first, and belong to the `CredentialEpoch` they were filled under: when a lookup brings a newer epoch
 /// (some process revoked something), the whole cache is emptied, so a revoked credential is refused on the very
-/// next request. Bounded: at most `capacity` entries, in two generations (a full young generation becomes the old
+/// next request. The `ttl` bounds the staleness of what no epoch announces: a user or key removed directly in the
+/// database stops working within it. Bounded: at most `capacity` entries, in two generations (a full young generation becomes the old
 /// one, and the old one is dropped), so recently used credentials stay.
 final class CredentialCache: Sendable {
     /// What a hit gives back.
     struct Entry: Sendable {
         let principal: Principal
-        /// When a session token stops counting; nil for API keys (only revocation ends them).
+        /// When a session token stops counting; nil for API keys (only revocation ends them). Cached, the entry
+        /// ends at the earlier of this and the cache's `ttl`.
         let expiresAt: Date?
     }
 
@@ -25,11 +27,13 @@ final class CredentialCache: Sendable {
     }
 
     private let state = Mutex(State())
-    /// The most entries kept.
+    /// The most entries kept, and the longest one is trusted.
     let capacity: Int
+    let ttl: Duration
 
-    init(capacity: Int) {
+    init(capacity: Int, ttl: Duration) {
         self.capacity = max(2, capacity)
+        self.ttl = ttl
     }
 
     /// The key `credential` is cached under.
@@ -61,11 +65,14 @@ final class CredentialCache: Sendable {
         }
     }
 
-    /// Caches an accepted credential, unless the epoch has moved on since it was checked.
-    func insert(_ key: SHA256Digest, _ entry: Entry, epoch: Int64) {
+    /// Caches an accepted credential until its own end or `ttl` from `now`, unless the epoch has moved on since it
+    /// was checked.
+    func insert(_ key: SHA256Digest, _ entry: Entry, epoch: Int64, now: Date = .now) {
+        let staleAt = now.addingTimeInterval(Double(ttl.components.seconds) + Double(ttl.components.attoseconds) / 1e18)
+        let bounded = Entry(principal: entry.principal, expiresAt: min(entry.expiresAt ?? staleAt, staleAt))
         state.withLock { state in
             guard state.epoch == epoch else { return }
-            insert(key, entry, into: &state)
+            insert(key, bounded, into: &state)
         }
     }
 

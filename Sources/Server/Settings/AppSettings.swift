@@ -43,6 +43,9 @@ struct AppSettings: Sendable {
     var upstreamTimeout = 60
     /// Seconds a backend's answer may stay silent between two pieces; nil: only `upstreamTimeout` bounds it.
     var upstreamIdleTimeout: Int? = nil
+    /// Connections one instance opens to one backend at most, and the seconds a request waits for one of them.
+    var upstreamMaxConnections = 1_024
+    var upstreamPoolTimeout = 5
     /// The model used when a request names none.
     var defaultModel = "@cf/meta/llama-3-8b-instruct"
     /// The models a request may name besides the default; nil: any well-formed name.
@@ -64,6 +67,8 @@ struct AppSettings: Sendable {
     var apiKeysPerUser = 100
     /// Accepted tokens and keys remembered in memory (`CredentialCache`); 0 turns the cache off.
     var credentialCacheSize = 10_000
+    /// Seconds a cached credential is trusted without looking at the database again.
+    var credentialCacheTTL = 30
     /// Invalid tokens or API keys a client address may send per minute; 0 turns the limit off.
     var authFailuresPerMinute = 30
     /// Peers whose `X-Forwarded-For` names the client (exact addresses); empty: the peer is the client.
@@ -76,6 +81,13 @@ struct AppSettings: Sendable {
     /// Limits on one chat request's messages.
     var chatMaxMessages = 256
     var chatMaxCharacters = 200_000
+    /// Streamed answers open at once for one user, and for the whole instance.
+    var chatMaxConcurrentStreamsPerPrincipal = 16
+    var chatMaxConcurrentStreams = 2_048
+    /// Seconds answers in flight may take to finish after SIGTERM before they are cut.
+    var shutdownGraceSeconds = 10
+    /// Seconds a whole request body may take to arrive, however steadily it trickles.
+    var httpBodyTimeout = 30
     var logFormat = LogFormat.text
     /// Bearer token that `/metrics` requires; nil leaves it open (bind to loopback or set one).
     var metricsToken: String?

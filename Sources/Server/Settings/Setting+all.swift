@@ -49,6 +49,10 @@ extension Setting {
                  "seconds a backend may take for a whole answer, from the request to its last byte"),
         .optionalInteger("upstream.idleTimeout", \.upstreamIdleTimeout, in: 1...3_600, default: "none",
                          "seconds a backend's answer may stay silent between two pieces"),
+        .integer("upstream.maxConnections", \.upstreamMaxConnections, in: 1...100_000,
+                 "connections one instance opens to one backend at most (each stream holds one for its length)"),
+        .integer("upstream.poolTimeout", \.upstreamPoolTimeout, in: 1...300,
+                 "seconds a request waits for one of them before 503 `upstream_busy` with `Retry-After`"),
         .text("model.name", \.defaultModel, "model when a request names none"),
         .list("model.allowlist", default: "any",
               "comma-separated models a request may name besides `MODEL_NAME`; others get 400 `model_not_allowed`") { names, text, settings in
@@ -75,14 +79,24 @@ extension Setting {
             accepted tokens and API keys remembered in memory, so their next use skips the JWT check and the database; \
             any revocation empties it; `0` off
             """),
+        .integer("credentialCache.ttl", \.credentialCacheTTL, in: 1...86_400,
+                 "seconds a cached credential is trusted: a user or key removed directly in the database stops working within it"),
         .list("trusted.proxies", default: "none", "comma-separated peer addresses whose `X-Forwarded-For` names the client") { proxies, _, settings in
             settings.trustedProxies = proxies
         },
         .integer("login.lockoutFailures", \.loginLockoutFailures, in: 1...1_000, "failed logins for one email before it is refused"),
         .integer("login.lockoutSeconds", \.loginLockoutSeconds, in: 1...86_400, "how long it stays refused"),
         .integer("http.idleTimeout", \.idleTimeoutSeconds, in: 1...3_600, "seconds a silent connection stays open"),
+        .integer("http.bodyTimeout", \.httpBodyTimeout, in: 1...3_600,
+                 "seconds a whole request body may take to arrive, however steadily it trickles (408 past it)"),
         .integer("chat.maxMessages", \.chatMaxMessages, in: 1...100_000, "most messages in one chat request"),
         .integer("chat.maxCharacters", \.chatMaxCharacters, in: 1...(64 << 20), "most characters across them"),
+        .integer("chat.maxConcurrentStreamsPerPrincipal", \.chatMaxConcurrentStreamsPerPrincipal, in: 1...100_000,
+                 "streamed answers one user (all their sessions and keys) may have open; one more is 429 `too_many_streams`"),
+        .integer("chat.maxConcurrentStreams", \.chatMaxConcurrentStreams, in: 1...1_000_000,
+                 "streamed answers open on the instance; one more is 503 `streams_busy`"),
+        .integer("shutdown.graceSeconds", \.shutdownGraceSeconds, in: 0...3_600,
+                 "seconds answers in flight may take to finish after SIGTERM before they are cut and the process exits"),
         .choice("log.level", \.logLevel, "`trace` … `critical`"),
         .choice("log.format", \.logFormat, "`text`, `json` or `logfmt`, one line per event with the request id"),
         .optionalText("metrics.token", \.metricsToken, secret: true, emptyIsUnset: true, "Bearer token `/metrics` requires; unset leaves it open"),

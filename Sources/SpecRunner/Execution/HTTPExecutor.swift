@@ -159,17 +159,20 @@ final class HTTPExecutor: Sendable {
     /// The most events read from one stream; past it the stream is abandoned.
     static let maxEvents = 10_000
 
-    /// Reads a server-sent event stream as it arrives, up to `maxEvents` events or `maxResponseBytes` bytes.
+    /// Reads a server-sent event stream as it arrives, up to `maxEvents` events or `maxResponseBytes` bytes, or
+    /// until a line or an event passes the parser's bound (the events so far are then checked, and a stream cut
+    /// short shows as one).
     private func readEvents(_ response: HTTPClientResponse, status: Int, headers: [(name: String, value: String)]) async throws -> ReceivedResponse {
         var parser = ServerSentEventParser()
         var events: [ServerSentEvent] = []
         var body = Data()
         for try await buffer in response.body {
             body.append(contentsOf: buffer.readableBytesView)
-            events += parser.feed(buffer.readableBytesView)
+            guard let completed = try? parser.feed(buffer.readableBytesView) else { break }
+            events += completed
             if events.count >= Self.maxEvents || body.count >= Self.maxResponseBytes { break }
         }
-        if let last = parser.finish() { events.append(last) }
+        if let last = (try? parser.finish()) ?? nil { events.append(last) }
         return ReceivedResponse(status: status, headers: headers, body: body, events: events)
     }
 

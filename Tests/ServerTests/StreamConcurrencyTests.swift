@@ -1,0 +1,265 @@
+import AsyncHTTPClient
+import Foundation
+import Glibc
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import NIOHTTP1
+import Testing
+
+@testable import Server
+
+/// Many long streams at once over real sockets: the stream caps, the upstream pool, a client that leaves while the
+/// model is silent, and request bodies that trickle.
+@Suite("Streams under concurrency")
+struct StreamConcurrencyTests {
+    static let streamed = #"{"stream":true,"messages":[{"role":"user","content":"one two three four five six"}]}"#
+
+    /// A streamed chat request held open over a client of its own: its status and headers, what came first, and
+    /// the rest of the body (read until the stream ends or the client is shut down).
+    struct HeldStream {
+        let http: HTTPClient
+        let status: Int
+        let headers: HTTPHeaders
+        let first: String
+        let rest: Task<String, any Error>
+
+        static func open(port: Int, token: String, body: String = StreamConcurrencyTests.streamed) async throws -> HeldStream {
+            let http = HTTPClient(eventLoopGroupProvider: .singleton)
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/chat/completions")
+            request.method = .POST
+            request.headers.add(name: "Authorization", value: "Bearer \(token)")
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: body))
+            let response = try await http.execute(request, timeout: .seconds(120))
+            var iterator = response.body.makeAsyncIterator()
+            let first = try await iterator.next().map { String(buffer: $0) } ?? ""
+            let rest = Task { [iterator] in
+                var iterator = iterator
+                var text = ""
+                while let piece = try await iterator.next() { text += String(buffer: piece) }
+                return text
+            }
+            return HeldStream(http: http, status: Int(response.status.code), headers: response.headers, first: first, rest: rest)
+        }
+
+        /// Reads the stream to its end; what came after the first piece.
+        func finish() async throws -> String {
+            defer { Task { try? await http.shutdown() } }
+            return try await rest.value
+        }
+
+        /// Leaves: the connection is closed.
+        func leave() async throws {
+            rest.cancel()
+            try await http.shutdown()
+        }
+    }
+
+    /// Polls `condition` every 50 ms until it holds or `seconds` pass; whether it held.
+    static func eventually(seconds: Int = 20, _ condition: () async throws -> Bool) async rethrows -> Bool {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while ContinuousClock.now < deadline {
+            if try await condition() { return true }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return try await condition()
+    }
+
+    @Test func oneUserHoldsAtMostItsStreamsAndTheServerAtMostItsOwn() async throws {
+        let settings = ["chat.maxConcurrentStreamsPerPrincipal": "2", "chat.maxConcurrentStreams": "3", "mock.delayMs": "30000"]
+        let app = try await buildApplication(reader: testReader(settings))
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            let alice = try await client.registerUser()
+            let bob = try await client.registerUser()
+            let carol = try await client.registerUser()
+            let aliceKey = try await client.createKey(token: alice.token)
+            let held = [try await HeldStream.open(port: port, token: alice.token), try await HeldStream.open(port: port, token: aliceKey.key)]
+            #expect(held.map(\.status) == [200, 200])
+            // A key of hers counts with her sessions: a third stream is hers too.
+            let third = try await HeldStream.open(port: port, token: alice.token)
+            #expect(third.status == 429)
+            #expect(third.headers.first(name: "Retry-After").flatMap(Int.init) ?? 0 >= 1)
+            #expect(try await (third.first + third.finish()).contains(#""code":"too_many_streams""#))
+            let bobs = try await HeldStream.open(port: port, token: bob.token)
+            #expect(bobs.status == 200, "another user still has room")
+            let carols = try await HeldStream.open(port: port, token: carol.token)
+            #expect(carols.status == 503, "the server holds three in all")
+            #expect(carols.headers.first(name: "Retry-After") != nil)
+            #expect(try await (carols.first + carols.finish()).contains(#""code":"streams_busy""#))
+            let metrics = try await client.execute(uri: "/metrics", method: .get).body
+            #expect(String(buffer: metrics).contains(#"chat_streams_refused_total{cap="user"} 1"#))
+            #expect(String(buffer: metrics).contains(#"chat_streams_refused_total{cap="server"} 1"#))
+            // Her streams end when she leaves: her places come back.
+            for stream in held { try await stream.leave() }
+            try await bobs.leave()
+            var again: HeldStream?
+            #expect(await Self.eventually {
+                guard let stream = try? await HeldStream.open(port: port, token: alice.token) else { return false }
+                if stream.status == 200 { again = stream; return true }
+                _ = try? await stream.finish()
+                return false
+            })
+            try await again?.leave()
+        }
+    }
+
+    @Test func aClientThatLeavesWhileTheModelIsSilentCancelsTheUpstreamAtOnce() async throws {
+        // One piece, then 30 s of silence: without watching the inbound side, nothing would notice for 30 s.
+        let upstream = TestUpstream(.stream(events: 2, pause: .seconds(30), cut: false))
+        try await upstream.run { upstreamPort in
+            let app = try await buildApplication(reader: testReader(ModelBackendTests.workersAI(port: upstreamPort, ["upstream.timeout": "120"])))
+            try await app.test(.live) { client in
+                let user = try await client.registerUser()
+                let stream = try await HeldStream.open(port: try #require(client.port), token: user.token)
+                #expect(stream.status == 200 && stream.first.contains("piece0"))
+                let left = ContinuousClock.now
+                try await stream.leave()
+                #expect(await Self.eventually(seconds: 10) { upstream.streamAbandoned.withLock { $0 } })
+                let noticed = ContinuousClock.now - left
+                // Within a second on an idle machine; the bound leaves room for a loaded one, far below the 30 s pause.
+                #expect(noticed < .seconds(10), "the upstream saw the client leave after \(noticed)")
+                let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+                #expect(metrics.contains("chat_streams_abandoned_total 1"))
+                #expect(metrics.contains("chat_active_streams 0"))
+            }
+        }
+    }
+
+    @Test func requestsPastTheUpstreamPoolWaitThenGet503UpstreamBusy() async throws {
+        let upstream = TestUpstream(.stream(events: 2, pause: .seconds(30), cut: false))
+        try await upstream.run { upstreamPort in
+            let settings = ModelBackendTests.workersAI(port: upstreamPort, ["upstream.timeout": "120", "upstream.maxConnections": "2", "upstream.poolTimeout": "1"])
+            let app = try await buildApplication(reader: testReader(settings))
+            try await app.test(.live) { client in
+                let port = try #require(client.port)
+                let user = try await client.registerUser()
+                let held = [try await HeldStream.open(port: port, token: user.token), try await HeldStream.open(port: port, token: user.token)]
+                #expect(held.map(\.status) == [200, 200])
+                let third = try await HeldStream.open(port: port, token: user.token)
+                #expect(third.status == 503)
+                #expect(third.headers.first(name: "Retry-After") == "1")
+                #expect(try await (third.first + third.finish()).contains(#""code":"upstream_busy""#))
+                let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+                #expect(metrics.contains(#"upstream_busy_total{backend="workers-ai"} 1"#))
+                #expect(metrics.contains(#"upstream_connections_in_use{backend="workers-ai"} 2"#))
+                #expect(metrics.contains("upstream_connection_wait_seconds"))
+                // A connection comes back when a stream ends, and the next request gets it.
+                try await held[0].leave()
+                var next: HeldStream?
+                #expect(await Self.eventually {
+                    guard let stream = try? await HeldStream.open(port: port, token: user.token) else { return false }
+                    if stream.status == 200 { next = stream; return true }
+                    _ = try? await stream.finish()
+                    return false
+                })
+                try await next?.leave()
+                try await held[1].leave()
+            }
+        }
+    }
+
+    /// The HTTP client's own default pool held 8 connections per host, and the ninth request failed as
+    /// "unreachable" after the connect timeout: with default settings, twelve long streams all complete.
+    @Test func moreStreamsThanTheOldPoolOfEightAllComplete() async throws {
+        let upstream = TestUpstream(.stream(events: 4, pause: .milliseconds(500), cut: false))
+        try await upstream.run { upstreamPort in
+            let app = try await buildApplication(reader: testReader(ModelBackendTests.workersAI(port: upstreamPort, ["upstream.connectTimeout": "1"])))
+            try await app.test(.live) { client in
+                let port = try #require(client.port)
+                let users = try await (0..<3).asyncMap { _ in try await client.registerUser() }
+                let bodies = try await withThrowingTaskGroup(of: (Int, String).self) { group in
+                    for index in 0..<12 {
+                        group.addTask {
+                            let stream = try await HeldStream.open(port: port, token: users[index % 3].token)
+                            return (stream.status, stream.first + (try await stream.finish()))
+                        }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+                #expect(bodies.count == 12)
+                #expect(bodies.allSatisfy { $0.0 == 200 && $0.1.contains("piece3") && $0.1.hasSuffix("data: [DONE]\n\n") })
+            }
+        }
+    }
+
+    /// The gateway's everyday load: a thousand long streams at once through one instance with default settings
+    /// (64 users, each under the per-user cap), every one answered 200 and read to its end. Each stream holds four
+    /// descriptors in this process (client, server, upstream client, upstream server).
+    @Test func aThousandConcurrentStreamsAllComplete() async throws {
+        try Self.allowOpenFiles(8_192)
+        let upstream = TestUpstream(.stream(events: 3, pause: .seconds(2), cut: false))
+        try await upstream.run { upstreamPort in
+            let app = try await buildApplication(reader: testReader(ModelBackendTests.workersAI(port: upstreamPort, ["upstream.timeout": "300"])))
+            try await app.test(.live) { client in
+                let port = try #require(client.port)
+                let users = try await withThrowingTaskGroup(of: String.self) { group in
+                    for _ in 0..<64 { group.addTask { try await client.registerUser().token } }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+                var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(60)))
+                configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 1_100)
+                let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+                defer { Task { try? await http.shutdown() } }
+                let answers = try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
+                    for index in 0..<1_000 {
+                        group.addTask {
+                            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/chat/completions")
+                            request.method = .POST
+                            request.headers.add(name: "Authorization", value: "Bearer \(users[index % users.count])")
+                            request.headers.add(name: "Content-Type", value: "application/json")
+                            request.body = .bytes(ByteBuffer(string: Self.streamed))
+                            let response = try await http.execute(request, timeout: .seconds(240))
+                            let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
+                            return (Int(response.status.code), text.contains("piece2") && text.hasSuffix("data: [DONE]\n\n"))
+                        }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+                let refused = answers.filter { $0.0 != 200 }.map(\.0)
+                #expect(refused.isEmpty, "statuses other than 200: \(Dictionary(grouping: refused) { $0 }.mapValues(\.count))")
+                #expect(answers.filter(\.1).count == 1_000, "every stream read to its [DONE]")
+                let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+                #expect(metrics.contains("chat_active_streams 0"))
+            }
+        }
+    }
+
+    /// Raises this process's soft limit of open files to `count` (within the hard limit).
+    static func allowOpenFiles(_ count: UInt) throws {
+        var limit = rlimit()
+        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        guard limit.rlim_cur < count else { return }
+        try #require(limit.rlim_max >= count, "this test needs \(count) open files; the hard limit is \(limit.rlim_max)")
+        limit.rlim_cur = rlim_t(count)
+        setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+    }
+
+    @Test func aBodyThatTricklesPastTheBodyTimeoutIs408() async throws {
+        let app = try await buildApplication(reader: testReader(["http.bodyTimeout": "1", "http.idleTimeout": "30"]))
+        try await app.test(.live) { client in
+            let head = "POST /register HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 60\r\n\r\n"
+            let start = ContinuousClock.now
+            // A byte every 300 ms: each well inside the idle timeout, the whole far past the body timeout.
+            let result = try await ConnectionLimitTests.exchange(
+                port: try #require(client.port), send: Array(head.utf8), trickle: Array(#"{"email":"slow@example.com","password":"slow"}"#.utf8),
+                every: .milliseconds(300), waitSeconds: 20)
+            #expect(result.answer.hasPrefix("HTTP/1.1 408"), "\(result.answer)")
+            #expect(result.answer.contains(#""code":"body_timeout""#))
+            #expect(result.closed, "the connection is closed: the client cannot hold it by trickling on")
+            #expect(ContinuousClock.now - start < .seconds(15))
+        }
+    }
+
+    @Test func malformedChunkedFramingIs400WithAJSONBody() async throws {
+        let app = try await buildApplication(reader: testReader())
+        try await app.test(.live) { client in
+            let request = "POST /register HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\n{}\r\n0\r\n\r\n"
+            let result = try await ConnectionLimitTests.exchange(port: try #require(client.port), send: Array(request.utf8), waitSeconds: 10)
+            #expect(result.answer.hasPrefix("HTTP/1.1 400"), "\(result.answer)")
+            #expect(result.answer.contains(#""code":"malformed_body""#))
+            #expect(result.answer.components(separatedBy: "HTTP/1.1").count == 2, "one answer, then the connection is closed")
+        }
+    }
+}
