@@ -1,4 +1,5 @@
 import Foundation
+import ProjectFiles
 import Hummingbird
 import HummingbirdBcrypt
 import HummingbirdTesting
@@ -8,6 +9,26 @@ import Testing
 
 @Suite("Register and login")
 struct UserRouteTests {
+    /// The server's email rule is the spec's pattern, read on code points as JSON Schema reads it: the same verdict
+    /// for addresses where characters and code points differ (a combining mark after `@`, `.` or `-`) and for the
+    /// usual ones.
+    @Test func theEmailRuleIsTheSpecsPatternOnCodePoints() throws {
+        let spec = try #require(ProjectFiles.file("spec/openapi.json").flatMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] })
+        let schemas = (spec["components"] as? [String: Any])?["schemas"] as? [String: Any]
+        let email = ((schemas?["Registration"] as? [String: Any])?["properties"] as? [String: Any])?["email"] as? [String: Any]
+        let pattern = try NSRegularExpression(pattern: try #require(email?["pattern"] as? String))
+        let addresses = [
+            "alice@example.com", "a@b", "a@\u{301}b.com", "a\u{301}@b.com", "x@-\u{301}a.com", "x@a-\u{301}.com", "x@a.\u{301}com",
+            "x@a.-\u{301}", "é@ü.de", "😀@😀.io", "a@@b.com", "a@b..com", "a @b.com", "a@b.com\u{200B}", "a@b.c\u{2028}",
+            String(repeating: "a", count: 64) + "@b.co", String(repeating: "a", count: 65) + "@b.co", String(repeating: "\u{301}", count: 64) + "@b.co",
+        ]
+        for address in addresses {
+            let range = NSRange(address.startIndex..., in: address)
+            let matches = pattern.firstMatch(in: address, range: range).map { $0.range == range } ?? false
+            #expect(CredentialRules.isEmailSyntax(address) == matches, "\(address.unicodeScalars.map { String($0.value, radix: 16) }): the pattern says \(matches)")
+        }
+    }
+
     @Test func registerReturnsMessageAndTokenAtBothPaths() async throws {
         try await withApp { client in
             for path in ["/register", "/users/register"] {

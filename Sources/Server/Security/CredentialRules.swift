@@ -42,11 +42,14 @@ enum CredentialRules {
     /// `local@domain.tld`: at most 254 characters, one `@`, a local part of 1 to 64 characters, a dotted domain whose
     /// labels are neither empty nor start or end with `-`, and none of the characters `isForbidden` names.
     static func isEmailSyntax(_ email: String) -> Bool {
-        guard email.unicodeScalars.count <= maxEmailLength, !email.unicodeScalars.contains(where: isForbidden) else { return false }
-        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, (1...64).contains(parts[0].unicodeScalars.count) else { return false }
+        // On code points, as the spec's pattern is read, never on characters: an `@`, `.` or `-` followed by a
+        // combining mark is one character but still that code point.
+        let scalars = Array(email.unicodeScalars)
+        guard scalars.count <= maxEmailLength, !scalars.contains(where: isForbidden) else { return false }
+        let parts = scalars.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, (1...64).contains(parts[0].count) else { return false }
         let labels = parts[1].split(separator: ".", omittingEmptySubsequences: false)
-        return labels.count >= 2 && labels.allSatisfy { !$0.isEmpty && !$0.hasPrefix("-") && !$0.hasSuffix("-") }
+        return labels.count >= 2 && labels.allSatisfy { !$0.isEmpty && $0.first != "-" && $0.last != "-" }
     }
 
     /// Control characters, white space (ECMAScript's `\s`, spelled out as in the spec's pattern) and `<>()[]\,;:"`.
