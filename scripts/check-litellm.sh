@@ -3,7 +3,9 @@
 # PyPI, pinned, in a virtual environment of its own) with canned models (scripts/litellm/config.yaml), on
 # loopback. Checks a normal, a streamed and a `length` answer, a tool call with content null (raw and through the
 # OpenAI SDK, with the tool's result sent back), an unknown model, a wrong upstream key, slow headers, a stall
-# mid-stream, an error from the upstream, its model list, and the upstream down.
+# mid-stream, an error from the upstream, its model list, more concurrent streams than the HTTP client's old pool
+# of 8, a client that leaves a silent stream (LiteLLM must see the cancellation within a second), and the
+# upstream down.
 # Usage: scripts/check-litellm.sh BIN_DIR (holding the `server` binary). Bounded: about a minute.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +21,7 @@ master="sk-litellm-$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
 upstream_port=$(free_port)
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
+export STALL_CANCELLED_FILE="$work/stall-cancelled"
 (cd scripts/litellm && LITELLM_MASTER_KEY=$master LITELLM_LOCAL_MODEL_COST_MAP=True STALL_SECONDS=10 \
   exec "$venv/bin/litellm" --config config.yaml --host 127.0.0.1 --port "$upstream_port") >"$work/litellm.log" 2>&1 &
 litellm_pid=$!

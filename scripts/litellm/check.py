@@ -112,6 +112,54 @@ status, text, _ = call(good, "GET", "/v1/models", None, user)
 ids = [model["id"] for model in json.loads(text).get("data", [])] if status == 200 else []
 check("/v1/models lists LiteLLM's models, the default first", ids[:1] == ["mock-model"] and "length-model" in ids, text)
 
+# Twenty streams at once, each two seconds in coming, from two users (each under the 16 streams one may hold): the
+# HTTP client's old pool of 8 connections per host made the ninth fail as unreachable.
+import socket  # noqa: E402
+import threading  # noqa: E402
+
+results = []
+streamers = [user, token(good)]
+started = time.monotonic()
+threads = [threading.Thread(target=lambda who=streamers[index % 2]: results.append(
+    call(good, "POST", "/v1/chat/completions", chat("long-model", stream=True), who))) for index in range(20)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+took = time.monotonic() - started
+check("20 concurrent streams through one instance all complete",
+      len(results) == 20 and all(status == 200 and events(text)[-1] == "data: [DONE]" for status, text, _ in results),
+      str([(status, text[-80:]) for status, text, _ in results if status != 200][:3]))
+check("and at the same time, not eight at a time", took < 2 * 2 + 3, f"took {took:.1f}s")
+
+# A client that leaves while the model is silent: the server sees its connection close and cancels the upstream
+# request, which LiteLLM notices (its stall hook records the time).
+cancelled_file = os.environ.get("STALL_CANCELLED_FILE", "")
+cancelled_before = open(cancelled_file).read().count("\n") if os.path.exists(cancelled_file) else 0
+host, port = good.removeprefix("http://").split(":")
+body = json.dumps(chat("stall-model", stream=True))
+leaving = socket.create_connection((host, int(port)))
+leaving.sendall((f"POST /v1/chat/completions HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {user}\r\n"
+                 f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n{body}").encode())
+received = b""
+leaving.settimeout(10)
+while b"data: {" not in received:
+    piece = leaving.recv(4096)
+    if not piece:
+        break
+    received += piece
+left_at = time.time()
+leaving.close()
+seen = None
+for _ in range(50):
+    time.sleep(0.1)
+    lines = open(cancelled_file).read().split() if os.path.exists(cancelled_file) else []
+    if len(lines) > cancelled_before:
+        seen = float(lines[-1]) - left_at
+        break
+check(f"a client leaving a silent stream is seen by the upstream within a second ({seen or 0:.2f} s)",
+      b"data: {" in received and seen is not None and seen < 1.0, f"first piece: {received[-80:]!r}, upstream saw it after {seen}")
+
 # The official OpenAI SDK through this server to LiteLLM: a tool-calling round trip, and the fields a canned model
 # ignores but LiteLLM must get (json_schema, n, logprobs) accepted. (LiteLLM cannot stream a canned answer given as
 # a whole completion, which a canned tool call must be: streamed tool-call pieces are checked in swift test.)

@@ -1,7 +1,9 @@
 """A LiteLLM proxy hook: the stream of `stall-model` goes silent for STALL_SECONDS after its first chunk, as a
-model server that hangs mid-answer does."""
+model server that hangs mid-answer does. When the silence is cut short because the client (our server) went away,
+the time is appended to STALL_CANCELLED_FILE, so the check can tell how soon the upstream saw it."""
 import asyncio
 import os
+import time
 
 from litellm.integrations.custom_logger import CustomLogger
 
@@ -12,7 +14,13 @@ class StallAfterFirstChunk(CustomLogger):
         async for chunk in response:
             yield chunk
             if first and request_data.get("model") == "stall-model":
-                await asyncio.sleep(float(os.environ.get("STALL_SECONDS", "10")))
+                try:
+                    await asyncio.sleep(float(os.environ.get("STALL_SECONDS", "10")))
+                except asyncio.CancelledError:
+                    if os.environ.get("STALL_CANCELLED_FILE"):
+                        with open(os.environ["STALL_CANCELLED_FILE"], "a") as cancelled:
+                            cancelled.write(f"{time.time()}\n")
+                    raise
             first = False
 
 
