@@ -13,7 +13,7 @@ struct ServerCommand: AsyncParsableCommand {
         abstract: "The AI Worker API reference server: accounts, API keys and chat completions.",
         discussion: "No setting is needed to start.\n\n" + SettingsSources.help,
         version: ProjectFiles.versionLine,
-        subcommands: [MigrateCommand.self, ImportD1Command.self, InternalsBenchCommand.self])
+        subcommands: [MigrateCommand.self, ImportD1Command.self, UsersCommand.self, KeysCommand.self, InternalsBenchCommand.self])
 
     /// Takes the settings' flags out of the command line (they are read by `SettingsSources.reader`), and lets
     /// ArgumentParser parse the rest.

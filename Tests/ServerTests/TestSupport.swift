@@ -97,15 +97,9 @@ func withTwoInstances(
     }
 }
 
-/// Runs `body` with the storage of `reader`'s settings, its services running (PostgreSQL's pool and listener);
-/// they are cancelled when `body` returns, which stops them whether or not they had started.
+/// Runs `body` with the storage of `reader`'s settings, its services running.
 func withStorage<Value: Sendable>(_ reader: ConfigReader, _ body: @Sendable (any AppStorage) async throws -> Value) async throws -> Value {
-    let storage = try await openStorage(AppSettings(reader: reader), metrics: AppMetrics(), logger: Logger(label: "test-storage"))
-    return try await withThrowingTaskGroup(of: Void.self) { tasks in
-        for service in storage.services { tasks.addTask { try await service.run() } }
-        defer { tasks.cancelAll() }
-        return try await body(storage)
-    }
+    try await withRunningStorage(AppSettings(reader: reader), logger: Logger(label: "test-storage"), body)
 }
 
 extension TestClientProtocol {

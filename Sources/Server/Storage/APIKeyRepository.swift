@@ -31,8 +31,9 @@ protocol APIKeyRepository: Sendable {
     /// The user's keys, oldest first: all of them, or at most `limit` after the key `after` (a page).
     /// `APIKeyRepositoryError.unknownCursor` when `after` is not one of the user's keys.
     func list(userId: String, after: String?, limit: Int?) async throws -> [APIKey]
-    /// Revokes the user's key; `false` when no key with this id belongs to the user. Revoking twice succeeds.
-    func revoke(id: String, userId: String) async throws -> Bool
+    /// Revokes the user's key (any user's with `userId` nil: the operator's `server keys revoke`); `false` when no
+    /// key with this id belongs to the user. Revoking twice succeeds.
+    func revoke(id: String, userId: String?) async throws -> Bool
     /// The active key with this hash whose user still exists; `nil` otherwise.
     func authenticate(keyHash: String) async throws -> (keyId: String, userId: String)?
     /// Records when keys were last used (key id to timestamp), in one transaction (`APIKeyUsageRecorder`).

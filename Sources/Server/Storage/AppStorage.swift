@@ -41,3 +41,17 @@ func openStorage(_ settings: AppSettings, metrics: AppMetrics, logger: Logger) a
     }
     return try SQLiteStorage(path: settings.databasePath)
 }
+
+/// Runs `body` with the storage `settings` name and its services running (PostgreSQL's pool and revocation
+/// listener), for the commands that work on the database outside the server; the services are cancelled when
+/// `body` returns, whether or not they had started.
+func withRunningStorage<Value: Sendable>(
+    _ settings: AppSettings, logger: Logger, _ body: @Sendable (any AppStorage) async throws -> Value
+) async throws -> Value {
+    let storage = try await openStorage(settings, metrics: AppMetrics(), logger: logger)
+    return try await withThrowingTaskGroup(of: Void.self) { tasks in
+        for service in storage.services { tasks.addTask { try await service.run() } }
+        defer { tasks.cancelAll() }
+        return try await body(storage)
+    }
+}

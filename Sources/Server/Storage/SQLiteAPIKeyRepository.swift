@@ -53,10 +53,10 @@ struct SQLiteAPIKeyRepository: APIKeyRepository {
         }
     }
 
-    func revoke(id: String, userId: String) async throws -> Bool {
+    func revoke(id: String, userId: String?) async throws -> Bool {
         try await database.write { db in
             try db.execute(
-                sql: "UPDATE api_keys SET active = 0, revoked_at = COALESCE(revoked_at, ?) WHERE id = ? AND user_id = ?",
+                sql: "UPDATE api_keys SET active = 0, revoked_at = COALESCE(revoked_at, ?) WHERE id = ? AND user_id = COALESCE(?, user_id)",
                 arguments: [Timestamp.now(), id, userId])
             guard db.changesCount > 0 else { return false }
             try SQLiteCredentialEpoch.advance(db)

@@ -72,4 +72,14 @@ struct SQLiteUserRepository: UserRepository {
             try db.execute(sql: "UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?", arguments: [new, id, old])
         }
     }
+
+    func delete(email: String) async throws -> Bool {
+        try await database.write { db in
+            // Keys and ended sessions go with the user (ON DELETE CASCADE).
+            try db.execute(sql: "DELETE FROM users WHERE email = ?", arguments: [email])
+            guard db.changesCount > 0 else { return false }
+            try SQLiteCredentialEpoch.advance(db)
+            return true
+        }
+    }
 }

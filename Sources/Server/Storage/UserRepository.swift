@@ -28,6 +28,9 @@ protocol UserRepository: Sendable {
     func revokeAllSessions(userId: String, now: Date) async throws -> Int
     /// Replaces the password hash if it is still `old` (so two concurrent logins upgrade it once).
     func replacePasswordHash(id: String, old: String, new: String) async throws
+    /// Deletes the user with this (normalised) email with its keys and sessions (`server users delete`), and
+    /// advances the revocation epoch so every instance forgets them at once; `false` when there is no such user.
+    func delete(email: String) async throws -> Bool
 }
 
 enum UserRepositoryError: Error {

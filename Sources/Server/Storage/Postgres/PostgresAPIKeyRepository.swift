@@ -62,7 +62,7 @@ struct PostgresAPIKeyRepository: APIKeyRepository {
         }
     }
 
-    func revoke(id: String, userId: String) async throws -> Bool {
+    func revoke(id: String, userId: String?) async throws -> Bool {
         // PostgreSQL text cannot hold NUL, so no key's id has one (and the query would fail): not found.
         guard !id.contains("\0") else { return false }
         let logger = pool.logger
@@ -71,7 +71,7 @@ struct PostgresAPIKeyRepository: APIKeyRepository {
             for try await _ in try await connection.query(
                 """
                 UPDATE api_keys SET active = FALSE, revoked_at = COALESCE(revoked_at, \(Timestamp.now()))
-                WHERE id = \(id) AND user_id = \(userId) RETURNING id
+                WHERE id = \(id) AND user_id = COALESCE(\(userId), user_id) RETURNING id
                 """, logger: logger
             ).decode(String.self) { found = true }
             guard found else { return nil }

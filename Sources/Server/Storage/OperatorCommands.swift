@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import Logging
+
+// `server users delete EMAIL` and `server keys revoke ID`: what an operator does by hand, through the repositories,
+// so that every instance forgets the account or key on its next request (the revocation epoch), not after
+// CREDENTIAL_CACHE_TTL as a change made directly in the database would be.
+
+/// `server users`: the operator's commands on accounts.
+struct UsersCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "users", abstract: "Work on accounts in the server's database.", subcommands: [Delete.self])
+
+    /// `server users delete EMAIL`.
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Delete an account with its API keys and sessions; every instance refuses them at once.",
+            discussion: "The database is the one the server uses.\n\n" + SettingsSources.help)
+
+        @Argument(help: "The account's email (any case).")
+        var email: String
+
+        func run() async throws {
+            let email = email.lowercased()
+            let deleted = try await operate("users delete") { try await $0.users.delete(email: email) }
+            print(deleted ? "deleted \(email), its API keys and its sessions" : "no account with the email \(email)")
+            if !deleted { throw ExitCode(1) }
+        }
+    }
+}
+
+/// `server keys`: the operator's commands on API keys.
+struct KeysCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keys", abstract: "Work on API keys in the server's database.", subcommands: [Revoke.self])
+
+    /// `server keys revoke ID`.
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke an API key, whoever owns it; every instance refuses it at once.",
+            discussion: "The database is the one the server uses.\n\n" + SettingsSources.help)
+
+        @Argument(help: "The key's id (as GET /api-keys/list shows it).")
+        var id: String
+
+        func run() async throws {
+            let revoked = try await operate("keys revoke") { try await $0.apiKeys.revoke(id: id, userId: nil) }
+            print(revoked ? "revoked the API key \(id)" : "no API key with the id \(id)")
+            if !revoked { throw ExitCode(1) }
+        }
+    }
+}
+
+/// Runs `work` on the database the settings name; a settings or start-up problem is one line and exit 2.
+private func operate<Value: Sendable>(_ command: String, _ work: @Sendable (any AppStorage) async throws -> Value) async throws -> Value {
+    do {
+        let settings = try AppSettings(reader: try await SettingsSources.reader())
+        var logger = Logger(label: "ai-worker.\(command.replacingOccurrences(of: " ", with: "-"))")
+        logger.logLevel = .warning
+        return try await withRunningStorage(settings, logger: logger, work)
+    } catch let error as any StartupError {
+        FileHandle.standardError.write(Data("server \(command): \(error.description)\n".utf8))
+        throw ExitCode(2)
+    }
+}

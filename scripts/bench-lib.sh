@@ -1,0 +1,76 @@
+# Helpers shared by the load benchmarks (scripts/bench.sh, scripts/bench-streams.sh): sourced, never run. Builds
+# the release server, installs wrk when missing, and defines start, credentials, chat_script, rss, load and header.
+# Expects $duration and $connections; sets $bin, $work and $secret, and kills every server it started on exit.
+command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+swift build -c release --product server >/dev/null
+bin=$(swift build -c release --show-bin-path)
+work=$(mktemp -d)
+pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
+secret=$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+
+# start NAME [ENV=VALUE ...]: a server on a fresh database; sets $base and $pid, and $startup (ms to first answer).
+start() {
+  local name=$1; shift
+  local port; port=$(free_port)
+  local t0; t0=$(date +%s%N)
+  env HTTP_PORT="$port" DATABASE_PATH="$work/$name.sqlite" JWT_SECRET="$secret" "$@" "$bin/server" >"$work/$name.log" 2>&1 &
+  pid=$!
+  pids+=("$pid")
+  base="http://127.0.0.1:$port"
+  until curl -s -o /dev/null "$base/health"; do
+    kill -0 "$pid" 2>/dev/null || { echo "the $name server did not start:"; cat "$work/$name.log"; exit 1; }
+    sleep 0.005
+  done
+  startup=$(( ($(date +%s%N) - t0) / 1000000 ))
+}
+# credentials: a user, its token and a key on $base.
+credentials() {
+  token=$(curl -s -X POST "$base/register" -H 'Content-Type: application/json' \
+    -d '{"email":"bench@example.com","password":"bench password"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+  key=$(curl -s -X POST "$base/api-keys/create" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+    -d '{"name":"bench"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
+}
+# chat_script FILE HEADER VALUE: a wrk script posting a chat, reporting every answer that is not 200.
+chat_script() {
+  cat >"$1" <<LUA
+wrk.method = "POST"
+wrk.body = '{"messages":[{"role":"user","content":"Hello there"}]}'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["$2"] = "$3"
+function response(status)
+  if status ~= 200 then io.stderr:write("status " .. status .. "\n") end
+end
+LUA
+}
+rss() { awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status"; }
+# load NAME URL [SCRIPT]: one wrk run; prints a table row and keeps requests/s and p99 (ms) for the ratios.
+load() {
+  local out; out=$(wrk -t2 -c"$connections" -d"${duration}s" --latency ${3:+-s "$3"} "$2" 2>"$work/$1.err")
+  local rps p50 p99 errors
+  rps=$(awk '/Requests\/sec/ { print $2 }' <<<"$out")
+  p50=$(awk '$1 == "50%" { print $2 }' <<<"$out")
+  p99=$(awk '$1 == "99%" { print $2 }' <<<"$out")
+  errors=$(grep -c '^status' "$work/$1.err" || true)
+  printf '| %s | %s | %s | %s | %s | %s |\n' "$1" "$rps" "$p50" "$p99" "$errors" "$(rss)"
+  echo "$rps" >"$work/$1.rps"
+  python3 -c 'import sys; v = sys.argv[1]; print(float(v[:-2]) if v.endswith("ms") else float(v[:-2]) / 1000 if v.endswith("us") else float(v[:-1]) * 1000)' "$p99" >"$work/$1.p99"
+}
+header() {
+  echo
+  echo "$1"
+  echo
+  echo "| load | requests/s | p50 | p99 | non-200 | RSS MiB after |"
+  echo "|---|---|---|---|---|---|"
+}
+chat_rows() { # suffix
+  chat_script "$work/key.lua" X-API-Key "$key"
+  chat_script "$work/jwt.lua" Authorization "Bearer $token"
+  chat_script "$work/bearer-key.lua" Authorization "Bearer $key"
+  load "health$1" "$base/health"
+  load "chat-key$1" "$base/chat/completions" "$work/key.lua"
+  load "chat-jwt$1" "$base/chat/completions" "$work/jwt.lua"
+  load "chat-key-as-bearer$1" "$base/chat/completions" "$work/bearer-key.lua"
+}
+
