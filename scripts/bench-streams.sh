@@ -2,8 +2,9 @@
 # Streams benchmark of a release build on 127.0.0.1 (#25): what one user holding its maximum of large streams
 # costs everyone else, and what an open stream costs in memory. Prints Markdown tables and the ratios of one run:
 #   - /health and chat (X-API-Key, mock backend) p99 with wrk, calm, then while one user holds
-#     CHAT_MAX_CONCURRENT_STREAMS_PER_PRINCIPAL (16) streams of large answers (a 20,000-word echo over 10 s each,
-#     about 2,000 events a second per stream), re-opened as each ends and read as fast as they come;
+#     CHAT_MAX_CONCURRENT_STREAMS_PER_PRINCIPAL (16) streams of large answers (a 20,000-word echo each, one event
+#     a word), re-opened as each ends: read at 64 KB/s each (a fast model's pace many times over), then read as
+#     fast as the server can send them (a flood no model makes: it measures how the server shares its CPU);
 #   - memory: the server's RSS with 512 slow streams open (32 users × 16, none of them reading), per stream.
 # Bounded: each load lasts DURATION seconds (default 10); the held streams stop with the loads.
 set -euo pipefail
@@ -14,17 +15,19 @@ source scripts/bench-lib.sh
 
 quiet=(BCRYPT_COST=10 RATE_LIMIT_AUTH_PER_MINUTE=0 RATE_LIMIT_CHAT_PER_MINUTE=0 RATE_LIMIT_AUTH_FAILURES_PER_MINUTE=0 LOG_LEVEL=error)
 echo "Release build; wrk -t2 -c$connections -d${duration}s on 127.0.0.1; $(nproc) cores; $(date -u +%Y-%m-%dT%H:%MZ)."
-start streams "${quiet[@]}" MOCK_DELAY_MS=10000
+start streams "${quiet[@]}"
 credentials
 chat_script "$work/key.lua" X-API-Key "$key"
 header "Calm"
 load health-calm "$base/health"
 load chat-calm "$base/chat/completions" "$work/key.lua"
 
-# hold SECONDS: the bench user's 16 streams of large answers, each re-opened when it ends, until SECONDS pass.
-python3 - "$base" "$token" "$((duration * 2 + 4))" >"$work/held.txt" <<'PY' &
+# hold NAME PACE: while the loads of NAME run, the bench user's 16 streams of large answers, each re-opened when it
+# ends, each read at PACE bytes a second (0: as fast as the server sends); then the loads, loaded.
+hold() {
+  python3 - "$base" "$token" "$((duration * 2 + 4))" "$2" >"$work/held-$1.txt" <<'PY' &
 import json, socket, sys, threading, time
-base, token, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
+base, token, seconds, pace = sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
 host, port = base.removeprefix("http://").split(":")
 words = " ".join(f"word{index}" for index in range(20_000))
 body = json.dumps({"stream": True, "messages": [{"role": "user", "content": words}]})
@@ -37,11 +40,15 @@ def hold():
         with socket.create_connection((host, int(port))) as connection:
             connection.sendall(request)
             connection.settimeout(max(0.1, end - time.monotonic()))
-            received, head = 0, b""
+            received, head, started = 0, b"", time.monotonic()
             try:
-                while piece := connection.recv(65536):
+                while piece := connection.recv(4096 if pace else 65536):
                     received += len(piece)
                     head = head or piece[:12]
+                    if pace:
+                        time.sleep(max(0, started + received / pace - time.monotonic()))
+                    if time.monotonic() > end:
+                        break
             except socket.timeout:
                 pass
         with lock:
@@ -53,14 +60,17 @@ for thread in threads: thread.start()
 for thread in threads: thread.join()
 print(f"{totals['streams']} large streams held by one user ({totals['bytes'] / seconds / 1e6:.1f} MB/s read), {totals['refused']} refused")
 PY
-holder=$!
-sleep 2
-header "While one user holds its 16 large streams"
-load health-loaded "$base/health"
-load chat-loaded "$base/chat/completions" "$work/key.lua"
-wait "$holder"
-echo
-cat "$work/held.txt"
+  local holder=$!
+  sleep 2
+  header "$3"
+  load "health-$1" "$base/health"
+  load "chat-$1" "$base/chat/completions" "$work/key.lua"
+  wait "$holder"
+  echo
+  cat "$work/held-$1.txt"
+}
+hold paced 65536 "While one user holds its 16 large streams, each read at 64 KB/s (about 2,000 events a second)"
+hold flooding 0 "While one user holds its 16 large streams, read as fast as the server sends them"
 
 # Memory: 512 streams open at once, from 32 users, none of them reading (each answer takes a minute to come). The
 # RSS is read after the users registered and 32 streams opened (the server warmed up), then with all 512 open.
@@ -110,6 +120,7 @@ import pathlib, sys
 work = pathlib.Path(sys.argv[1])
 p99 = lambda name: float((work / f"{name}.p99").read_text())
 print("Ratios in this run (p99 while one user holds 16 large streams, over the calm p99; the goal is at most 3):")
-for route in ("health", "chat"):
-    print(f"  {route:8} {p99(route + '-loaded') / p99(route + '-calm'):.2f}")
+for load in ("paced", "flooding"):
+    for route in ("health", "chat"):
+        print(f"  {load:9} {route:8} {p99(route + '-' + load) / p99(route + '-calm'):.2f}")
 PY

@@ -62,7 +62,9 @@ final class TestUpstream: Sendable {
             let data = Self.listedModels.map { #"{"id":"\#($0)","object":"model","created":1,"owned_by":"up"}"# }.joined(separator: ",")
             return Self.json(#"{"object":"list","data":[\#(data)]}"#)
         }
-        return Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        // A deep accept queue: a thousand streams connect at once, and SYNs dropped by a full queue of 256 are only
+        // retried after a second or more, past the connect timeout on a busy machine.
+        return Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0), backlog: 4_096))
     }
 
     private func answer(_ request: Request) async throws -> Response {

@@ -4,13 +4,11 @@ import Logging
 import ServerSentEvents
 
 extension Response {
-    /// A `text/event-stream` answer that writes each event as it is produced, and waits for each write before
-    /// taking the next (a slow reader slows its own stream). When the client goes away (seen on the connection's
+    /// A `text/event-stream` answer that writes the events as they are produced (those that piled up during a
+    /// write, together), and waits for each write before taking more (a slow reader slows its own stream). When the client goes away (seen on the connection's
     /// inbound side, even while the model is silent) the writing is cancelled, and with it the request to the
     /// model. `slot`, the stream's place under the stream caps, is freed when the answer ends.
-    static func eventStream<Events: AsyncSequence & Sendable>(
-        _ events: Events, slot: Permit, request: Request, metrics: AppMetrics
-    ) -> Response where Events.Element == ServerSentEvent {
+    static func eventStream(_ events: ProducedStream<ServerSentEvent>, slot: Permit, request: Request, metrics: AppMetrics) -> Response {
         Response(
             status: .ok,
             headers: [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-store"],
@@ -23,8 +21,12 @@ extension Response {
                 }
                 do {
                     try await request.body.consumeWithCancellationOnInboundClose { _ in
-                        for try await event in events {
-                            try await writer.write(ByteBuffer(string: event.wireFormat))
+                        // What has piled up since the last write goes out as one write.
+                        var iterator = events.makeAsyncIterator()
+                        while let batch = try await iterator.nextBatch() {
+                            var buffer = ByteBuffer()
+                            for event in batch { buffer.writeString(event.wireFormat) }
+                            try await writer.write(buffer)
                         }
                     }
                 } catch is CancellationError {

@@ -22,9 +22,9 @@ struct UsersCommand: AsyncParsableCommand {
 
         func run() async throws {
             let email = email.lowercased()
-            let deleted = try await operate("users delete") { try await $0.users.delete(email: email) }
-            print(deleted ? "deleted \(email), its API keys and its sessions" : "no account with the email \(email)")
-            if !deleted { throw ExitCode(1) }
+            try await operate("users delete", done: "deleted \(email), its API keys and its sessions", missing: "no account with the email \(email)") {
+                try await $0.users.delete(email: email)
+            }
         }
     }
 }
@@ -44,22 +44,26 @@ struct KeysCommand: AsyncParsableCommand {
         var id: String
 
         func run() async throws {
-            let revoked = try await operate("keys revoke") { try await $0.apiKeys.revoke(id: id, userId: nil) }
-            print(revoked ? "revoked the API key \(id)" : "no API key with the id \(id)")
-            if !revoked { throw ExitCode(1) }
+            try await operate("keys revoke", done: "revoked the API key \(id)", missing: "no API key with the id \(id)") { [id] in
+                try await $0.apiKeys.revoke(id: id, userId: nil)
+            }
         }
     }
 }
 
-/// Runs `work` on the database the settings name; a settings or start-up problem is one line and exit 2.
-private func operate<Value: Sendable>(_ command: String, _ work: @Sendable (any AppStorage) async throws -> Value) async throws -> Value {
+/// Runs `work` on the database the settings name and says `done`, or `missing` with exit 1 when `work` found
+/// nothing to do; a settings or start-up problem is one line and exit 2.
+private func operate(_ command: String, done: String, missing: String, _ work: @Sendable (any AppStorage) async throws -> Bool) async throws {
+    let found: Bool
     do {
         let settings = try AppSettings(reader: try await SettingsSources.reader())
         var logger = Logger(label: "ai-worker.\(command.replacingOccurrences(of: " ", with: "-"))")
         logger.logLevel = .warning
-        return try await withRunningStorage(settings, logger: logger, work)
+        found = try await withRunningStorage(settings, logger: logger, work)
     } catch let error as any StartupError {
         FileHandle.standardError.write(Data("server \(command): \(error.description)\n".utf8))
         throw ExitCode(2)
     }
+    print(found ? done : missing)
+    if !found { throw ExitCode(1) }
 }

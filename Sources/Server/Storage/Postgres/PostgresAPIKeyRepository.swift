@@ -65,21 +65,10 @@ struct PostgresAPIKeyRepository: APIKeyRepository {
     func revoke(id: String, userId: String?) async throws -> Bool {
         // PostgreSQL text cannot hold NUL, so no key's id has one (and the query would fail): not found.
         guard !id.contains("\0") else { return false }
-        let logger = pool.logger
-        let value: Int64? = try await pool.transaction { connection in
-            var found = false
-            for try await _ in try await connection.query(
-                """
-                UPDATE api_keys SET active = FALSE, revoked_at = COALESCE(revoked_at, \(Timestamp.now()))
-                WHERE id = \(id) AND user_id = COALESCE(\(userId), user_id) RETURNING id
-                """, logger: logger
-            ).decode(String.self) { found = true }
-            guard found else { return nil }
-            return try await PostgresCredentialEpoch.advance(connection, logger: logger)
-        }
-        guard let value else { return false }
-        await epoch.awaitAcknowledged(value)
-        return true
+        return try await epoch.revoke("""
+            UPDATE api_keys SET active = FALSE, revoked_at = COALESCE(revoked_at, \(Timestamp.now()))
+            WHERE id = \(id) AND user_id = COALESCE(\(userId), user_id) RETURNING id
+            """)
     }
 
     func authenticate(keyHash: String) async throws -> (keyId: String, userId: String)? {
@@ -100,7 +89,7 @@ struct PostgresAPIKeyRepository: APIKeyRepository {
         let ids = Array(lastUsed.keys)
         let times = ids.map { lastUsed[$0]! }
         try await pool.run { client in
-            try await client.query(
+            _ = try await client.query(
                 """
                 UPDATE api_keys SET last_used_at = used.at
                 FROM (SELECT unnest(\(ids)::TEXT[]) AS id, unnest(\(times)::TEXT[]) AS at) AS used

@@ -52,6 +52,20 @@ final class PostgresCredentialEpoch: CredentialEpoch, Service {
     /// Whether the listener is connected now.
     var isListening: Bool { current() != nil }
 
+    /// Runs `statement`, which returns a row for each thing it revokes or deletes, in a transaction that advances
+    /// the epoch when it changed anything; then waits for the instances to acknowledge. Whether it changed anything.
+    func revoke(_ statement: PostgresQuery) async throws -> Bool {
+        let logger = pool.logger
+        let value: Int64? = try await pool.transaction { connection in
+            var changed = false
+            for try await _ in try await connection.query(statement, logger: logger) { changed = true }
+            return changed ? try await Self.advance(connection, logger: logger) : nil
+        }
+        guard let value else { return false }
+        await awaitAcknowledged(value)
+        return true
+    }
+
     /// Advances the epoch and notifies every instance, inside the revoking transaction; returns the new value.
     static func advance(_ connection: PostgresConnection, logger: Logger) async throws -> Int64 {
         let rows = try await connection.query("UPDATE credential_epoch SET value = value + 1 RETURNING value", logger: logger)

@@ -82,18 +82,7 @@ struct PostgresUserRepository: UserRepository {
 
     func delete(email: String) async throws -> Bool {
         guard !email.contains("\0") else { return false }
-        let logger = pool.logger
-        let value: Int64? = try await pool.transaction { connection in
-            // Keys and ended sessions go with the user (ON DELETE CASCADE).
-            var found = false
-            for try await _ in try await connection.query(
-                "DELETE FROM users WHERE lower(email) = lower(\(email)) RETURNING id", logger: logger
-            ).decode(String.self) { found = true }
-            guard found else { return nil }
-            return try await PostgresCredentialEpoch.advance(connection, logger: logger)
-        }
-        guard let value else { return false }
-        await epoch.awaitAcknowledged(value)
-        return true
+        // Keys and ended sessions go with the user (ON DELETE CASCADE).
+        return try await epoch.revoke("DELETE FROM users WHERE lower(email) = lower(\(email)) RETURNING id")
     }
 }

@@ -1,0 +1,59 @@
+import Synchronization
+import Testing
+
+@testable import Server
+
+/// The stream between a chat backend and the client's writer: bounded, batched, cancelled with its reader.
+@Suite("Produced streams")
+struct ProducedStreamTests {
+    struct Broken: Error {}
+
+    @Test func theProducerRunsAtMostTheCapacityAheadOfItsReader() async throws {
+        let sent = Mutex(0)
+        let stream = ProducedStream<Int> { send in
+            for value in 0..<1_000 {
+                await send(value)
+                sent.withLock { $0 = value + 1 }
+            }
+        }
+        var iterator = stream.makeAsyncIterator()
+        #expect(try await iterator.next() == 0)
+        try await Task.sleep(for: .milliseconds(200))
+        // One taken, a full buffer behind it, and the send that waits for room.
+        #expect(sent.withLock { $0 } <= 1 + ProducedStream<Int>.capacity + 1)
+        let batch = try #require(try await iterator.nextBatch())
+        #expect(batch.count > 1 && batch.first == 1, "what piled up comes in one batch")
+        var all = [0] + batch
+        while let value = try await iterator.next() { all.append(value) }
+        #expect(all == Array(0..<1_000))
+    }
+
+    @Test func aReaderThatLeavesCancelsTheProducer() async throws {
+        let cancelled = Mutex(false)
+        let stream = ProducedStream<Int> { send in
+            await send(1)
+            do {
+                try await Task.sleep(for: .seconds(60))
+            } catch {
+                cancelled.withLock { $0 = true }
+            }
+        }
+        var iterator: ProducedStream<Int>.Iterator? = stream.makeAsyncIterator()
+        #expect(try await iterator?.next() == 1)
+        iterator = nil
+        #expect(await StreamConcurrencyTests.eventually(seconds: 10) { cancelled.withLock { $0 } })
+    }
+
+    @Test func whatTheProducerThrowsEndsTheStreamAfterItsValues() async throws {
+        let stream = ProducedStream<Int> { send in
+            await send(1)
+            await send(2)
+            throw Broken()
+        }
+        var received: [Int] = []
+        await #expect(throws: Broken.self) {
+            for try await value in stream { received.append(value) }
+        }
+        #expect(received == [1, 2])
+    }
+}
