@@ -128,7 +128,8 @@ final class TestUpstream: Sendable {
             // The connection's inbound side is watched: a client that leaves during a pause is seen at once.
             var request = request
             request.body = RequestBody(buffer: body)
-            return Response(status: .ok, headers: [.contentType: "text/event-stream"], body: ResponseBody { [request] writer in
+            // The connection closes after the stream (the inbound side was consumed): said, as our server says it.
+            return Response(status: .ok, headers: [.contentType: "text/event-stream", .connection: "close"], body: ResponseBody { [request] writer in
                 do {
                     try await request.body.consumeWithCancellationOnInboundClose { _ in
                         for index in 0..<count {

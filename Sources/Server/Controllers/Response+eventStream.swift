@@ -11,7 +11,9 @@ extension Response {
     static func eventStream(_ events: ProducedStream<ServerSentEvent>, slot: Permit, request: Request, metrics: AppMetrics) -> Response {
         Response(
             status: .ok,
-            headers: [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-store"],
+            // Watching the inbound side consumes the connection: it closes after the stream, and says so, so that no
+            // client sends its next request on it.
+            headers: [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-store", .connection: "close"],
             body: ResponseBody { writer in
                 let streams = metrics.activeStreams
                 streams.increment()
