@@ -32,9 +32,6 @@ final class ChatStreamSlots: Sendable {
             }
         }
     }
-
-    /// Streams open now, in all.
-    var count: Int { open.withLock { $0.total } }
 }
 
 extension APIError {

@@ -22,9 +22,6 @@ final class AdmissionGate: Sendable {
         var running = 0
         var waiters: [Waiter] = []
         var nextID: UInt64 = 0
-        /// Admissions that had to wait, and refusals, since the start.
-        var waited = 0
-        var refused = 0
     }
 
     private let state = Mutex(State())
@@ -35,9 +32,9 @@ final class AdmissionGate: Sendable {
         self.maxWait = maxWait
     }
 
-    /// Holders and waiters now, and since the start how many waited and how many were refused.
-    var load: (running: Int, waiting: Int, waited: Int, refused: Int) {
-        state.withLock { ($0.running, $0.waiters.count, $0.waited, $0.refused) }
+    /// Holders and waiters now.
+    var load: (running: Int, waiting: Int) {
+        state.withLock { ($0.running, $0.waiters.count) }
     }
 
     /// Waits for a place (in order of arrival), or throws `Busy`.
@@ -52,12 +49,8 @@ final class AdmissionGate: Sendable {
                 state.running += 1
                 return nil
             }
-            guard state.waiters.count < queueLimit else {
-                state.refused += 1
-                throw Busy(retryAfterSeconds: retryAfterSeconds)
-            }
+            guard state.waiters.count < queueLimit else { throw Busy(retryAfterSeconds: retryAfterSeconds) }
             state.nextID += 1
-            state.waited += 1
             return state.nextID
         }
         guard let id = queued else { return }
@@ -71,7 +64,6 @@ final class AdmissionGate: Sendable {
                 guard let self else { return }
                 let expired = self.state.withLock { state -> Waiter? in
                     guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
-                    state.refused += 1
                     return state.waiters.remove(at: index)
                 }
                 expired?.continuation.resume(throwing: Busy(retryAfterSeconds: retryAfter))

@@ -7,20 +7,15 @@ import Synchronization
 /// at once, at most `queueLimit` waiting, and none waiting longer than `maxWait`. A login storm then costs the
 /// rest of the server at most `concurrency` threads, and a login that cannot start soon is refused at once
 /// (`PasswordWorkBusy`, answered 503 with `Retry-After`) instead of queueing without bound. The threads run at
-/// a lower scheduling priority (`niceness`, 10 by default), so under a storm request handling wins the CPU and hashing takes what is left.
+/// a lower scheduling priority (`niceness`, 10 by default), so under a storm request handling wins the CPU and
+/// hashing takes what is left.
 final class PasswordWorkGate: Sendable {
-    let concurrency: Int
-    let queueLimit: Int
-    let maxWait: Duration
     /// The nice value the hashing threads run at.
     let niceness: Int32
 
     private let gate: AdmissionGate
 
     init(concurrency: Int, queueLimit: Int, maxWait: Duration, niceness: Int32 = PasswordWorkGate.defaultNiceness) {
-        self.concurrency = max(1, concurrency)
-        self.queueLimit = max(0, queueLimit)
-        self.maxWait = maxWait
         gate = AdmissionGate(limit: concurrency, queueLimit: queueLimit, maxWait: maxWait)
         self.niceness = min(19, max(0, niceness))
     }
@@ -64,10 +59,7 @@ final class PasswordWorkGate: Sendable {
     }
 
     /// The hashes running and waiting now, for tests.
-    var load: (running: Int, waiting: Int) {
-        let load = gate.load
-        return (load.running, load.waiting)
-    }
+    var load: (running: Int, waiting: Int) { gate.load }
 }
 
 /// Password work could not start in time: the server is checking as many passwords as it allows.
