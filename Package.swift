@@ -31,12 +31,17 @@ let package = Package(
         .target(name: "ServerSentEvents"),
         .target(name: "JSONValues"),
         .target(name: "ProjectFiles"),
+        .target(
+            name: "CommandLineSupport",
+            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .executableTarget(
             name: "Server",
             dependencies: [
                 "ServerSentEvents",
                 "ProjectFiles",
                 "JSONValues",
+                "CommandLineSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -59,6 +64,7 @@ let package = Package(
                 "ServerSentEvents",
                 "ProjectFiles",
                 "JSONValues",
+                "CommandLineSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -91,6 +97,7 @@ let package = Package(
                 "SpecRunner",
                 "ServerSentEvents",
                 "JSONValues",
+                "CommandLineSupport",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]

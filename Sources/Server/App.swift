@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineSupport
 import Foundation
 import Hummingbird
 import ProjectFiles
@@ -16,12 +17,14 @@ struct ServerCommand: AsyncParsableCommand {
         subcommands: [MigrateCommand.self, ImportD1Command.self, UsersCommand.self, KeysCommand.self, InternalsBenchCommand.self])
 
     /// Takes the settings' flags out of the command line (they are read by `SettingsSources.reader`), and lets
-    /// ArgumentParser parse the rest.
+    /// ArgumentParser parse the rest; a misspelt flag is offered the closest setting, and every usage error exits 2.
     static func main() async {
         do {
-            await main(try SettingsSources.split(Array(CommandLine.arguments.dropFirst())).rest)
+            await mainExitingTwoOnUsageErrors(
+                try SettingsSources.split(Array(CommandLine.arguments.dropFirst())).rest, otherOptions: Setting.all.map(\.flag))
         } catch {
-            exit(withError: error)
+            FileHandle.standardError.write(Data("server: \(error)\n".utf8))
+            Foundation.exit(2)
         }
     }
 
@@ -35,10 +38,13 @@ struct ServerCommand: AsyncParsableCommand {
             var configuration = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: app.logger)
             configuration.maximumGracefulShutdownDuration = .seconds(appSettings.shutdownGraceSeconds)
             configuration.maximumCancellationDuration = .seconds(5)
-            try await ServiceGroup(configuration: configuration).run()
+            do {
+                try await ServiceGroup(configuration: configuration).run()
+            } catch {
+                throw ListenError(error, host: appSettings.host, port: appSettings.port) ?? error
+            }
         } catch let error as any StartupError {
-            FileHandle.standardError.write(Data("server: \(error.description)\n".utf8))
-            throw ExitCode(2)
+            throw error.reported(by: "server")
         }
     }
 }

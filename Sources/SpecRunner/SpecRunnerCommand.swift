@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineSupport
 import Foundation
 import ProjectFiles
 
@@ -15,22 +16,9 @@ struct SpecRunnerCommand: AsyncParsableCommand {
         subcommands: [RunCommand.self, LintCommand.self, DocsCommand.self, FuzzCommand.self, BenchCommand.self],
         defaultSubcommand: RunCommand.self)
 
-    /// Parses and runs like ArgumentParser's own `main`, except that invalid arguments exit with 2 (not 64),
-    /// the code this tool documents for every invalid input.
+    /// Runs like ArgumentParser's own `main`, except that invalid arguments exit with 2 (not 64), the code this
+    /// tool documents for every invalid input.
     static func main() async {
-        do {
-            var command = try parseAsRoot()
-            if var asyncCommand = command as? any AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
-        } catch {
-            if exitCode(for: error) == .validationFailure {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-                Foundation.exit(2)
-            }
-            exit(withError: error)
-        }
+        await mainExitingTwoOnUsageErrors(Array(CommandLine.arguments.dropFirst()))
     }
 }

@@ -25,11 +25,12 @@ final class ServerProcess: @unchecked Sendable {
         return try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }, "cannot build the server binary")
     }
 
-    /// Runs the binary with `arguments` to its end, with this process's environment less its `DATABASE_` variables
-    /// and with `environment`; its exit status and everything it printed.
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
+    /// Runs the binary with `arguments` to its end (in `directory`, if given), with this process's environment less
+    /// its `DATABASE_` variables and with `environment`; its exit status and everything it printed.
+    static func run(_ arguments: [String], environment: [String: String] = [:], in directory: URL? = nil) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = try binary()
+        process.currentDirectoryURL = directory
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("DATABASE_") }.merging(environment) { $1 }
         let output = Pipe()

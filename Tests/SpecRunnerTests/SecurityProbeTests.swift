@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import CommandLineSupport
 import JSONValues
 
 @testable import SpecRunner

@@ -39,8 +39,7 @@ struct ImportD1Command: AsyncParsableCommand {
                 print(summary)
             }
         } catch let error as any StartupError {
-            FileHandle.standardError.write(Data("server import-d1: \(error.description)\n".utf8))
-            throw ExitCode(2)
+            throw error.reported(by: "server import-d1")
         } catch let error as SQLDump.ParseError {
             FileHandle.standardError.write(Data("server import-d1: \(file) \(error); nothing was imported.\n".utf8))
             throw ExitCode(2)

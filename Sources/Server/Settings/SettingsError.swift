@@ -1,3 +1,5 @@
+import Foundation
+
 /// A setting whose value cannot be used.
 struct SettingsError: Error, CustomStringConvertible {
     let key: String
@@ -9,7 +11,15 @@ struct SettingsError: Error, CustomStringConvertible {
     }
 }
 
-/// A configuration problem that stops the server at start-up with a message saying what to fix.
-protocol StartupError: Error, CustomStringConvertible {}
-
-extension SettingsError: StartupError {}
+extension SettingsError: StartupError {
+    /// Where the value came from, when only the `.env` file explains it (a flag or an environment variable is
+    /// named by the message already).
+    var source: String? {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        guard (try? SettingsSources.split(arguments).values[key]) == nil,
+              ProcessInfo.processInfo.environment[Setting.environmentName(key)] == nil,
+              SettingsSources.environmentFileNames().contains(Setting.environmentName(key))
+        else { return nil }
+        return "the value is set in \(FileManager.default.currentDirectoryPath)/.env"
+    }
+}

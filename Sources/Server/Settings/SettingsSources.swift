@@ -48,6 +48,16 @@ enum SettingsSources {
         ])
     }
 
+    /// The names the `.env` file in the working directory sets (none when there is no such file).
+    static func environmentFileNames() -> Set<String> {
+        guard let text = try? String(contentsOfFile: ".env", encoding: .utf8) else { return [] }
+        return Set(text.split(whereSeparator: \.isNewline).compactMap { line in
+            let line = line.trimmingCharacters(in: .whitespaces)
+            guard !line.hasPrefix("#"), let equals = line.firstIndex(of: "=") else { return nil }
+            return String(line[..<equals]).trimmingCharacters(in: .whitespaces)
+        })
+    }
+
     /// The settings as `--help` lists them: each flag with its meaning, environment variable and default, as
     /// plain text (Markdown's code spans and links undone) wrapped to 78 columns under the flag.
     static let help: String = {

@@ -23,8 +23,7 @@ struct MigrateCommand: AsyncParsableCommand {
                 print("\(appSettings.databasePath): up to date")
             }
         } catch let error as any StartupError {
-            FileHandle.standardError.write(Data("server migrate: \(error.description)\n".utf8))
-            throw ExitCode(2)
+            throw error.reported(by: "server migrate")
         }
     }
 }

@@ -61,8 +61,7 @@ private func operate(_ command: String, done: String, missing: String, _ work: @
         logger.logLevel = .warning
         found = try await withRunningStorage(settings, logger: logger, work)
     } catch let error as any StartupError {
-        FileHandle.standardError.write(Data("server \(command): \(error.description)\n".utf8))
-        throw ExitCode(2)
+        throw error.reported(by: "server \(command)")
     }
     print(found ? done : missing)
     if !found { throw ExitCode(1) }

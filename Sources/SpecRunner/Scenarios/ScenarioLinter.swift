@@ -1,4 +1,5 @@
 import Foundation
+import CommandLineSupport
 import JSONValues
 
 /// Static checks of scenarios against the scenario schema and the spec, before anything is sent.

@@ -17,6 +17,8 @@ struct PostgresStorage: AppStorage {
 
     /// How long migrating may take at start-up (or in `server migrate`): it may wait for another instance's.
     static let migrationTimeout = Duration.seconds(60)
+    /// How long start-up and the commands wait for a first connection before giving up with one line.
+    static let connectionWait = Duration.seconds(15)
 
     /// Migrates the database and returns the storage; its `services` must run for it to work.
     static func open(url text: String, timeout: Duration, maxConnections: Int, metrics: AppMetrics, logger: Logger) async throws -> PostgresStorage {
@@ -41,8 +43,21 @@ struct PostgresStorage: AppStorage {
     /// versions. Throws `DatabaseOpenError` when the database cannot be reached or migrated.
     @discardableResult
     static func migrate(_ url: PostgresURL, logger: Logger) async throws -> [Int] {
+        // The pool's own retries are not logged one by one: the one line below says what went wrong.
+        let quiet = { var quiet = logger; quiet.logLevel = max(logger.logLevel, .warning); return quiet }()
         do {
-            return try await withPool(url, timeout: migrationTimeout, logger: logger) { try await PostgresSchema.migrate($0) }
+            return try await withPool(url, timeout: migrationTimeout, logger: quiet) { pool in
+                do {
+                    _ = try await PostgresPool.abandoning(after: connectionWait) { try await pool.client.query("SELECT 1", logger: quiet).collect() }
+                } catch {
+                    throw DatabaseOpenError(
+                        path: url.redacted, underlying: "no connection to \(url.host):\(url.port) within \(connectionWait.components.seconds) s",
+                        hint: "Check that PostgreSQL is running at that host and port, and DATABASE_URL.")
+                }
+                return try await PostgresSchema.migrate(pool)
+            }
+        } catch let error as DatabaseOpenError {
+            throw error
         } catch {
             throw DatabaseOpenError(
                 path: url.redacted, underlying: "\(PostgresPool.unavailable(error) ?? error)",

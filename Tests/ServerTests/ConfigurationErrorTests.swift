@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+
+/// Each configuration mistake a newcomer makes stops the real binary with one line that says what to change, and
+/// exit code 2, as the README documents.
+@Suite struct ConfigurationErrorTests {
+    /// The one line printed, after checking that it is the only one and that the status is 2.
+    private func oneLine(_ arguments: [String], environment: [String: String] = [:], in directory: URL? = nil) throws -> String {
+        let run = try ServerProcess.run(arguments, environment: ["JWT_SECRET": testSecret].merging(environment) { $1 }, in: directory)
+        let lines = run.output.split(separator: "\n")
+        #expect(run.status == 2, "\(run.output)")
+        #expect(lines.count == 1, "\(run.output)")
+        return String(lines.first ?? "")
+    }
+
+    @Test func aPortInUseNamesTheAddressAndTheSettings() throws {
+        let taken = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(taken) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(taken, $0, length) == 0 && listen(taken, 1) == 0 && getsockname(taken, $0, &length) == 0 }
+        }
+        try #require(bound)
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        let folder = try temporaryFolder()
+        let line = try oneLine(["--http-port", "\(port)", "--database-path", folder.appendingPathComponent("db.sqlite").path])
+        #expect(line == "server: Cannot listen on 127.0.0.1:\(port): the port is in use by another process; stop it, or choose another port. "
+            + "Set HTTP_HOST (--http-host) and HTTP_PORT (--http-port).")
+    }
+
+    @Test func anUnresolvableHostSaysSo() throws {
+        let folder = try temporaryFolder()
+        let line = try oneLine(["--http-host", "no-such-host.invalid", "--http-port", "0", "--database-path", folder.appendingPathComponent("db.sqlite").path])
+        #expect(line.hasPrefix("server: Cannot listen on no-such-host.invalid:0: the host name does not resolve."), "\(line)")
+    }
+
+    @Test func anUnreachablePostgreSQLGivesUpNamingHostAndPortButNoPassword() throws {
+        // Port 1 on loopback: nothing listens there, so every connection is refused until the bounded wait ends.
+        let line = try oneLine([], environment: ["DATABASE_URL": "postgres://app:hunter2-secret@127.0.0.1:1/ai"])
+        #expect(line == "server: Cannot open the database at postgres://app@127.0.0.1:1/ai?sslmode=prefer (no connection to 127.0.0.1:1 within 15 s). "
+            + "Check that PostgreSQL is running at that host and port, and DATABASE_URL.")
+        #expect(!line.contains("hunter2"))
+    }
+
+    @Test func aMisspeltFlagGetsTheClosestSetting() throws {
+        let line = try ServerProcess.run(["--htp-port", "8080"])
+        #expect(line.status == 2)
+        #expect(line.output.hasPrefix("Error: Unknown option '--htp-port'. Did you mean '--http-port'?"), "\(line.output)")
+        let subcommand = try ServerProcess.run(["migrate", "--databse-path", "x.sqlite"])
+        #expect(subcommand.status == 2)
+        #expect(subcommand.output.hasPrefix("Error: Unknown option '--databse-path'. Did you mean '--database-path'?"), "\(subcommand.output)")
+    }
+
+    @Test func aValueFromTheEnvironmentFileIsNamedAsSuch() throws {
+        let folder = try temporaryFolder()
+        try "# local settings\nHTTP_PORT=eighty\n".write(to: folder.appendingPathComponent(".env"), atomically: true, encoding: .utf8)
+        let line = try oneLine([], in: folder)
+        #expect(line == "server: Invalid setting HTTP_PORT (--http-port) = 'eighty': expected a whole number from 0 to 65535. "
+            + "(the value is set in \(folder.resolvingSymlinksInPath().path)/.env)")
+        // The same value from the environment is not blamed on the file.
+        let fromEnvironment = try oneLine([], environment: ["HTTP_PORT": "ninety"], in: folder)
+        #expect(!fromEnvironment.contains(".env"), "\(fromEnvironment)")
+    }
+}
