@@ -70,9 +70,10 @@ extension APIError {
         status: .unsupportedMediaType, code: "unsupported_media_type",
         message: "Send the request body as JSON with 'Content-Type: application/json'.")
 
-    static let notAcceptable = APIError(
-        status: .notAcceptable, code: "not_acceptable",
-        message: "This route answers application/json or text/plain; the Accept header allows neither.")
+    /// 406 for a route that answers only `types` (as "a or b").
+    static func notAcceptable(_ types: String) -> APIError {
+        APIError(status: .notAcceptable, code: "not_acceptable", message: "This route answers \(types); the Accept header allows neither.")
+    }
 
     static let internalError = APIError(
         status: .internalServerError, code: "internal_error",

@@ -10,19 +10,18 @@ func buildApplication(reader: ConfigReader) async throws -> some ApplicationProt
     try await buildApplication(settings: AppSettings(reader: reader))
 }
 
-/// Builds the application from validated settings.
-func buildApplication(settings: AppSettings) async throws -> some ApplicationProtocol {
-    try await buildApplication(settings: settings) { $0 }
+/// Builds the application from validated settings, counting into `metrics`.
+func buildApplication(settings: AppSettings, metrics: AppMetrics = AppMetrics()) async throws -> some ApplicationProtocol {
+    try await buildApplication(settings: settings, metrics: metrics) { $0 }
 }
 
 /// Builds the application from validated settings, its router's responder passed through `responder` (tests wrap
 /// it to inject faults at the HTTP boundary).
 func buildApplication<Responder: HTTPResponder>(
-    settings: AppSettings, responder: (RouterResponder<AppRequestContext>) -> Responder
+    settings: AppSettings, metrics: AppMetrics = AppMetrics(), responder: (RouterResponder<AppRequestContext>) -> Responder
 ) async throws -> some ApplicationProtocol where Responder.Context == AppRequestContext {
     var logger = Logger(label: "ai-worker")
     logger.logLevel = settings.logLevel
-    let metrics = AppMetrics()
     let storage = try await openStorage(settings, metrics: metrics, logger: logger)
     // With PostgreSQL the secret is configured (the same on every instance); with SQLite it may be kept beside the file.
     let secretFolder = settings.databaseURL != nil || settings.databasePath == ":memory:"
@@ -59,10 +58,12 @@ func buildApplication<Responder: HTTPResponder>(
         // The storage's services first: they start before, and stop after, the ones that use them.
         services: storage.services + [keyUsage] + (upstreamClient.map { [HTTPClientService(client: $0)] } ?? []),
         onServerRunning: { channel in
+            let address = "http://\(host):\(channel.localAddress?.port ?? port)"
             startupLogger.notice(
                 "Listening",
                 metadata: [
-                    "address": "http://\(host):\(channel.localAddress?.port ?? port)",
+                    "address": "\(address)",
+                    "docs": "\(address)/docs",
                     "database": "\(dependencies.storage.displayName)",
                     "model_backend": "\(dependencies.backend.name)",
                     "model": "\(settings.defaultModel)",

@@ -32,14 +32,20 @@ struct ServerCommand: AsyncParsableCommand {
         do {
             let appSettings = try AppSettings(reader: try await SettingsSources.reader())
             appSettings.logFormat.bootstrap(level: appSettings.logLevel)
-            let app = try await buildApplication(settings: appSettings)
+            let metrics = AppMetrics()
+            let app = try await buildApplication(settings: appSettings, metrics: metrics)
             // SIGTERM and SIGINT stop new connections and let answers in flight finish for SHUTDOWN_GRACE_SECONDS;
-            // then what is left (long streams) is cancelled, and the process exits.
-            var configuration = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: app.logger)
-            configuration.maximumGracefulShutdownDuration = .seconds(appSettings.shutdownGraceSeconds)
+            // then what is left (long streams) is cancelled, and the process exits. The shutdown log, last, hears
+            // the signal first.
+            let grace = Duration.seconds(appSettings.shutdownGraceSeconds)
+            let shutdownLog = ShutdownLog(inFlight: metrics.inFlight, grace: grace, logger: app.logger)
+            var configuration = ServiceGroupConfiguration(
+                services: [app, shutdownLog], gracefulShutdownSignals: [.sigterm, .sigint], logger: app.logger)
+            configuration.maximumGracefulShutdownDuration = grace
             configuration.maximumCancellationDuration = .seconds(5)
             do {
                 try await ServiceGroup(configuration: configuration).run()
+                shutdownLog.stopped()
             } catch {
                 throw ListenError(error, host: appSettings.host, port: appSettings.port) ?? error
             }

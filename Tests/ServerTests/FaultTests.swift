@@ -107,6 +107,10 @@ struct FaultTests {
         let (streamStatus, streamBody) = try await stream
         #expect(streamStatus == 200 && streamBody.hasSuffix("data: [DONE]\n\n"))
         #expect(await server.waitForExit(seconds: 20) == 0, "the server must exit 0 within 20 s of SIGTERM")
+        // The log says what there was to drain, and that nothing was cut.
+        let log = server.laterLog()
+        #expect(log.contains("requests_in_flight=1") && log.contains("streams_in_flight=1") && log.contains("Shutting down"), "\(log)")
+        #expect(log.contains("streams_cut=0") && log.contains("Stopped"), "\(log)")
     }
 
     @Test func sigtermCutsStreamsLongerThanTheGraceAndExits() async throws {
@@ -130,6 +134,9 @@ struct FaultTests {
         #expect(took < .seconds(45), "exited \(took) after SIGTERM")
         let answer = await stream
         #expect(answer.map { !$0.1.hasSuffix("data: [DONE]\n\n") } ?? true, "the stream was cut, not finished")
+        let log = server.laterLog()
+        #expect(log.contains("streams_in_flight=1") && log.contains("grace_seconds=1"), "\(log)")
+        #expect(log.contains("streams_at_shutdown=1") && log.contains("streams_cut=1"), "\(log)")
     }
 
     /// Runs a shell command; true when it exits 0.

@@ -10,7 +10,7 @@ import Testing
 struct HTTPBehaviourTests {
     @Test func unknownRouteIsJSON404() async throws {
         try await withApp { client in
-            for path in ["/", "/nope", "/v2/chat/completions", "/users"] {
+            for path in ["/nope", "/v2/chat/completions", "/users", "/index.html"] {
                 let response = try await client.send(.get, path)
                 #expect(response.status == .notFound, "\(path)")
                 #expect(try response.errorCode() == "not_found")

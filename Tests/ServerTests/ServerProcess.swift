@@ -80,6 +80,11 @@ final class ServerProcess: @unchecked Sendable {
         return process.isRunning ? nil : process.terminationStatus
     }
 
+    /// What the server logged after it started listening; call once it has exited.
+    func laterLog() -> String {
+        String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    }
+
     deinit {
         if process.isRunning { process.terminate() }
     }

@@ -66,7 +66,7 @@ struct ChatController {
                 stream.events.serverSentEvents(WorkersAIEvents(), logger: context.logger), slot: stream.slot, request: request, metrics: chat.metrics)
         }
         guard let format = ContentNegotiation.chatFormat(accept: request.headers[.accept], default: defaultFormat) else {
-            throw APIError.notAcceptable
+            throw APIError.notAcceptable("application/json or text/plain")
         }
         let answer = try await chat.complete(input).text
         switch format {

@@ -1,17 +1,22 @@
 import Foundation
 
-/// Picks the chat answer format from an `Accept` header (RFC 9110 §12.5.1).
+/// Picks an answer's media type from an `Accept` header (RFC 9110 §12.5.1).
 enum ContentNegotiation {
     /// `.text` when `text/plain` is preferred, `.json` when `application/json` is, `defaultFormat` when both
     /// are equally acceptable (no header, `*/*`), `nil` when neither is acceptable.
     static func chatFormat(accept: String?, default defaultFormat: ChatFormat) -> ChatFormat? {
-        guard let accept, !accept.trimmingCharacters(in: .whitespaces).isEmpty else { return defaultFormat }
+        let formats: [ChatFormat] = defaultFormat == .json ? [.json, .text] : [.text, .json]
+        return preferred(formats.map { $0 == .json ? ("application", "json") : ("text", "plain") }, accept: accept).map { formats[$0] }
+    }
+
+    /// The index in `offered` of the media type the client prefers: the highest quality, the first offered on a
+    /// tie (so also with no header or `*/*`); nil when none is acceptable.
+    static func preferred(_ offered: [(String, String)], accept: String?) -> Int? {
+        guard let accept, !accept.trimmingCharacters(in: .whitespaces).isEmpty else { return offered.isEmpty ? nil : 0 }
         let ranges = accept.split(separator: ",").compactMap(MediaRange.init)
-        let json = quality(of: ("application", "json"), in: ranges)
-        let text = quality(of: ("text", "plain"), in: ranges)
-        if json == 0, text == 0 { return nil }
-        if json == text { return defaultFormat }
-        return text > json ? .text : .json
+        let qualities = offered.map { quality(of: $0, in: ranges) }
+        guard let best = qualities.max(), best > 0 else { return nil }
+        return qualities.firstIndex(of: best)
     }
 
     private struct MediaRange {

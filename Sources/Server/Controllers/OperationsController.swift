@@ -1,7 +1,8 @@
 import Foundation
 import Hummingbird
 
-/// Routes for operators: liveness, readiness, Prometheus metrics, and the spec and HTML reference.
+/// Routes for operators and visitors: the front door, liveness, readiness, Prometheus metrics, and the spec and
+/// HTML reference.
 struct OperationsController {
     let storage: any AppStorage
     let backend: any ChatBackend
@@ -22,6 +23,7 @@ struct OperationsController {
     }
 
     func addRoutes(to router: some RouterMethods<AppRequestContext>) {
+        router.get("/") { request, context in try FrontDoor.answer(request, context: context) }
         router.get("health", use: health)
         router.get("ready", use: ready)
         router.get("metrics", use: metricsText)

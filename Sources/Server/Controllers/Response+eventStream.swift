@@ -17,8 +17,11 @@ extension Response {
             body: ResponseBody { writer in
                 let streams = metrics.activeStreams
                 streams.increment()
+                metrics.inFlight.streamStarted()
+                var completed = false
                 defer {
                     streams.decrement()
+                    metrics.inFlight.streamEnded(completed: completed)
                     slot.free()
                 }
                 do {
@@ -36,6 +39,7 @@ extension Response {
                     throw CancellationError()
                 }
                 try await writer.finish(nil)
+                completed = true
             })
     }
 }

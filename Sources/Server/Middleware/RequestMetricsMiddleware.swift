@@ -1,6 +1,6 @@
 import Hummingbird
 
-/// Counts every request and times it, by route template, method and status.
+/// Counts every request and times it, by route template, method and status; and counts those being handled.
 struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: AppMetrics
 
@@ -12,7 +12,7 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
                 route: context.endpointPath ?? "unmatched", method: Self.label(request.method), status: status,
                 duration: ContinuousClock.now - start)
         }
-        let response = try await next(request, context)
+        let response = try await metrics.inFlight.handling { try await next(request, context) }
         status = response.status.code
         return response
     }

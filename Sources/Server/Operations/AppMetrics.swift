@@ -8,6 +8,8 @@ struct AppMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
     private let handles = MetricHandles()
+    /// Requests and streams being answered now (for the shutdown log).
+    let inFlight = InFlight()
 
     init() {
         registry = PrometheusCollectorRegistry()

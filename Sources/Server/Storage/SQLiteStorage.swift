@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import ServiceLifecycle
 
@@ -17,7 +18,8 @@ struct SQLiteStorage: AppStorage {
         users = SQLiteUserRepository(database: database)
         apiKeys = SQLiteAPIKeyRepository(database: database)
         epoch = try SQLiteCredentialEpoch(path: path, database: database)
-        displayName = path
+        // Absolute, so that the start-up line says where the file is whatever the working directory was.
+        displayName = path == ":memory:" ? path : URL(fileURLWithPath: path).standardizedFileURL.path
     }
 
     func readiness() async -> (checks: [String: String], required: Set<String>) {
