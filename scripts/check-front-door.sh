@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Opens a running server's front door (GET /) in headless Chromium (Debian's package), as a newcomer would: the
+# page must render its name and version with no console error, and each of its links must open in the browser
+# and show what it promises (the reference, the OpenAPI document, the health answer). Writes a screenshot to
+# reports/front-door.png for a person to look at. Usage: scripts/check-front-door.sh http://127.0.0.1:PORT
+set -euo pipefail
+cd "$(dirname "$0")/.."
+base=${1:?usage: scripts/check-front-door.sh BASE_URL}
+browser=$(command -v chromium || command -v chromium-browser || true)
+[ -n "$browser" ] || { echo "chromium is not installed (apt-get install -y chromium)"; exit 1; }
+flags=(--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run --enable-logging=stderr --v=0)
+mkdir -p reports
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+# open URL: the rendered DOM; fails on a console error or a failed load.
+open() {
+  local dom
+  dom=$(timeout 60 "$browser" "${flags[@]}" --dump-dom "$1" 2>"$log")
+  if grep -qE 'CONSOLE|Failed to load|ERR_|Uncaught' "$log"; then
+    echo "$1 logged errors:"; grep -E 'CONSOLE|Failed to load|ERR_|Uncaught' "$log"; return 1
+  fi
+  printf '%s' "$dom"
+}
+
+page=$(open "$base/")
+timeout 60 "$browser" "${flags[@]}" --window-size=1024,700 --screenshot="$(pwd)/reports/front-door.png" "$base/" 2>/dev/null >/dev/null
+for expected in '<h1>AI Worker API</h1>' 'class="version">Version '; do
+  grep -qF "$expected" <<<"$page" || { echo "the front door lacks $expected"; exit 1; }
+done
+links=$(grep -oE '<a href="[^"]+"' <<<"$page" | sed -E 's/<a href="([^"]+)"/\1/')
+[ "$(wc -l <<<"$links")" -eq 3 ] || { echo "the front door should link to three pages, found: $links"; exit 1; }
+# Each link, followed in the browser, shows what its label promises.
+for link in $links; do
+  case "$link" in
+    /docs) expected='id="chatCompletions"' ;;
+    /openapi.json) expected='"openapi": "3.1' ;;
+    /health) expected='"status":"ok"' ;;
+    *) echo "unexpected link $link"; exit 1 ;;
+  esac
+  target=$(open "$base$link")
+  grep -qF "$expected" <<<"$target" || { echo "$link does not show $expected"; exit 1; }
+  echo "  $link opens and shows $expected"
+done
+echo "the front door at $base renders in $("$browser" --version 2>/dev/null | head -1) and its 3 links open; screenshot in reports/front-door.png"
