@@ -1,5 +1,6 @@
-# Helpers shared by the load benchmarks (scripts/bench.sh, scripts/bench-streams.sh): sourced, never run. Builds
-# the release server, installs wrk when missing, and defines start, credentials, chat_script, rss, load and header.
+# Helpers shared by the load benchmarks (scripts/bench.sh, bench-streams.sh, bench-password-nice.sh): sourced,
+# never run. Builds the release server, installs wrk when missing, and defines start, credentials, chat_script,
+# rss, load, header and storm.
 # Expects $duration and $connections; sets $bin, $work and $secret, and kills every server it started on exit.
 command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 swift build -c release --product server >/dev/null
@@ -73,4 +74,41 @@ chat_rows() { # suffix
   load "chat-jwt$1" "$base/chat/completions" "$work/jwt.lua"
   load "chat-key-as-bearer$1" "$base/chat/completions" "$work/bearer-key.lua"
 }
-
+# storm: 10 logins/s (of the user credentials made) from another client during a chat load (chat-key-storm) with
+# $work/key.lua; the logins' latencies and statuses go to $work/storm.txt.
+storm() {
+  python3 - "$base" "$((duration + 1))" >"$work/storm.txt" <<'PY' &
+import json, sys, threading, time, urllib.request, urllib.error
+base, seconds = sys.argv[1], float(sys.argv[2])
+body = json.dumps({"email": "bench@example.com", "password": "bench password"}).encode()
+results, lock = [], threading.Lock()
+def login():
+    start = time.monotonic()
+    request = urllib.request.Request(base + "/login", body, {"Content-Type": "application/json"})
+    try:
+        status = urllib.request.urlopen(request, timeout=30).status
+    except urllib.error.HTTPError as error:
+        status = error.code
+    except Exception:
+        status = 0
+    with lock:
+        results.append((status, time.monotonic() - start))
+threads, begin = [], time.monotonic()
+for index in range(int(seconds * 10)):
+    time.sleep(max(0, begin + index / 10 - time.monotonic()))
+    thread = threading.Thread(target=login)
+    thread.start()
+    threads.append(thread)
+for thread in threads:
+    thread.join()
+latencies = sorted(latency for _, latency in results)
+statuses = {}
+for status, _ in results:
+    statuses[status] = statuses.get(status, 0) + 1
+pick = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000
+print(f"{len(results)} logins: p50 {pick(0.5):.0f} ms, p99 {pick(0.99):.0f} ms, max {latencies[-1] * 1000:.0f} ms; statuses {statuses}")
+PY
+  local storm_pid=$!
+  load "chat-key-storm" "$base/chat/completions" "$work/key.lua"
+  wait "$storm_pid"
+}

@@ -34,43 +34,6 @@ credentials
 header "Production defaults (rate limits on, capacity not reached; LOG_LEVEL=info, LOG_FORMAT=json; logs to a file)"
 chat_rows "-production"
 
-# The storm: the production server, default bcrypt cost (12), 10 logins/s from another client during a chat load.
-storm() {
-  python3 - "$base" "$((duration + 1))" >"$work/storm.txt" <<'PY' &
-import json, sys, threading, time, urllib.request, urllib.error
-base, seconds = sys.argv[1], float(sys.argv[2])
-body = json.dumps({"email": "bench@example.com", "password": "bench password"}).encode()
-results, lock = [], threading.Lock()
-def login():
-    start = time.monotonic()
-    request = urllib.request.Request(base + "/login", body, {"Content-Type": "application/json"})
-    try:
-        status = urllib.request.urlopen(request, timeout=30).status
-    except urllib.error.HTTPError as error:
-        status = error.code
-    except Exception:
-        status = 0
-    with lock:
-        results.append((status, time.monotonic() - start))
-threads, begin = [], time.monotonic()
-for index in range(int(seconds * 10)):
-    time.sleep(max(0, begin + index / 10 - time.monotonic()))
-    thread = threading.Thread(target=login)
-    thread.start()
-    threads.append(thread)
-for thread in threads:
-    thread.join()
-latencies = sorted(latency for _, latency in results)
-statuses = {}
-for status, _ in results:
-    statuses[status] = statuses.get(status, 0) + 1
-pick = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000
-print(f"{len(results)} logins: p50 {pick(0.5):.0f} ms, p99 {pick(0.99):.0f} ms, max {latencies[-1] * 1000:.0f} ms; statuses {statuses}")
-PY
-  local storm_pid=$!
-  load "chat-key-storm" "$base/chat/completions" "$work/key.lua"
-  wait "$storm_pid"
-}
 header "Login storm (production server, BCRYPT_COST default 12)"
 load "chat-key-calm" "$base/chat/completions" "$work/key.lua"
 storm

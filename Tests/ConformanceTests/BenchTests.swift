@@ -42,6 +42,7 @@ struct BenchTests {
         let json = try JSONValue.parse(report.json())
         #expect(json["requests"] == .integer(60) && json["errors"] == .integer(0))
         #expect(report.console().contains("Bench: 60 requests"))
+        #expect(report.limitedHint == nil)
     }
 
     @Test func unexpectedStatusesAreErrors() async throws {
@@ -51,6 +52,9 @@ struct BenchTests {
         let statuses = result.steps.reduce(into: [Int: Int]()) { $0.merge($1.stats.statuses, uniquingKeysWith: +) }
         #expect((statuses[429] ?? 0) > 0, "\(statuses)")
         #expect(result.steps.reduce(0) { $0 + $1.stats.errors } == statuses[429])
+        // Most answers were the limit's: the report says that it measured the limit, and how to lift it.
+        let report = BenchReport(result: result, baseURL: "http://127.0.0.1", scenario: "chat-load", connections: 3, rate: nil)
+        #expect(report.console().contains("were 429 or 503: this load measured the deployment's rate limits"), "\(report.console())")
     }
 
     @Test func aFixedRateSpreadsTheRequestsOverTheSchedule() async throws {

@@ -32,8 +32,10 @@ extension Setting {
         .integer("password.hashMaxWait", \.passwordHashMaxWaitSeconds, in: 1...60,
                  "seconds one may wait for a hash before 503 with `Retry-After`"),
         .integer("password.hashNice", \.passwordHashNice, in: 0...19, """
-            nice value (0 to 19) of the hashing threads: above 0, chat keeps its CPU during a login storm, and logins \
-            slow down (503 past the wait) when requests saturate the CPU; `0` shares it equally
+            nice value (0 to 19) of the hashing threads: the higher, the more CPU chat keeps during a login storm and \
+            the longer a login takes on a machine busy with other work (at 5, chat kept 80-85% of its throughput under \
+            10 logins a second, and a login beside two CPU hogs took a second; at 10, 87% and 2.4 s; at 0, 70% and \
+            0.5 s: see BENCHMARKS.md); `0` shares the CPU equally
             """),
         .choice("model.backend", \.modelBackend, "model backend: `mock`, `openai` or `workers-ai`"),
         .optionalChoice("model.fallback", \.modelFallback, "backend asked when the first cannot answer"),

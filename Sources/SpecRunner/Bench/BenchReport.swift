@@ -28,7 +28,18 @@ struct BenchReport {
         lines += result.setupFailures.map { "✘ \($0)" }
         lines.append(String(format: "Bench: %d requests in %.2f s (%.1f req/s), %d errors", requests, result.seconds,
                             Double(requests) / max(result.seconds, 0.001), errors))
+        if let hint = limitedHint { lines.append(hint) }
         return lines.joined(separator: "\n")
+    }
+
+    /// A hint when most answers were 429 or 503: the figures then measure the deployment's limits, not its speed.
+    var limitedHint: String? {
+        let statuses = result.steps.reduce(into: [Int: Int]()) { $0.merge($1.stats.statuses, uniquingKeysWith: +) }
+        let limited = (statuses[429] ?? 0) + (statuses[503] ?? 0)
+        guard requests > 0, limited * 2 > requests else { return nil }
+        return "hint: \(limited * 100 / requests)% of the answers were 429 or 503: this load measured the deployment's rate limits "
+            + "or busy answers, not its speed. For a load test, start the server with its limits off (this project's server: "
+            + "RATE_LIMIT_CHAT_PER_MINUTE=0 RATE_LIMIT_AUTH_PER_MINUTE=0 swift run -c release server), or lower --connections and --rate."
     }
 
     func json() -> String {
