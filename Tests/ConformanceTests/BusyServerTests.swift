@@ -68,10 +68,11 @@ struct BusyServerTests {
     }
 
     @Test func waitsStopAtTheStepsTimeAndTheSummaryHintsWhatToDo() async throws {
-        // Four seconds for the step: room for a wait or more on a busy machine, never for a hundred.
-        let step = try await Self.run(try Self.scenario(expecting: 200), against: Self.app(busyTimes: 100), timeout: 4)
-        #expect(step.outcome == .failed && step.status == 503)
-        #expect((1...4).contains(step.waits.count), "waits of 1 s stop within the step's 4 s: \(step.waits.count)")
+        // Ten seconds for the step (each request may take that long on a loaded machine, and the waits may add up to
+        // it): room for a wait or more, never for a hundred.
+        let step = try await Self.run(try Self.scenario(expecting: 200), against: Self.app(busyTimes: 100), timeout: 10)
+        #expect(step.outcome == .failed && step.status == 503, "\(step.failures)")
+        #expect((1...10).contains(step.waits.count), "waits of 1 s stop within the step's 10 s: \(step.waits.count)")
         #expect(ConsoleReport.hint(failing: [step, step, step])?.hasPrefix("hint: 3 of 3 failing steps were answered 503") == true)
     }
 

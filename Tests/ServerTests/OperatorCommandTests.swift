@@ -8,6 +8,13 @@ import Testing
 /// key is refused on the very next request, cache or not.
 @Suite("Operator commands")
 struct OperatorCommandTests {
+    /// Key ids are base64url, so one in 64 begins with `-`: it is still the id, not an option.
+    @Test func aKeyIdThatBeginsWithADashIsTheId() throws {
+        #expect(try KeysCommand.Revoke.parse(["-AbC_dEf"]).id == "-AbC_dEf")
+        #expect(try KeysCommand.Revoke.parse(["--xY"]).id == "--xY")
+        #expect(throws: (any Error).self) { try KeysCommand.Revoke.parse(["one", "two"]) }
+    }
+
     @Test func deletingAUserAndRevokingAKeyTakeEffectAtOnceOnARunningServer() async throws {
         // The engine under test (PostgreSQL in CI's second pass), as environment variables for both processes.
         let database = Dictionary(uniqueKeysWithValues: try await TestDatabase.fresh().map { (Setting.environmentName($0.key), $0.value) })

@@ -40,10 +40,19 @@ struct KeysCommand: AsyncParsableCommand {
             abstract: "Revoke an API key, whoever owns it; every instance refuses it at once.",
             discussion: "The database is the one the server uses.\n\n" + SettingsSources.help)
 
-        @Argument(help: "The key's id (as GET /api-keys/list shows it).")
-        var id: String
+        /// One id, taken as it is even when it begins with `-` (ids are base64url, so one in 64 does): ArgumentParser
+        /// would read it as options, hence the array that takes what it does not recognise.
+        @Argument(parsing: .allUnrecognized, help: ArgumentHelp("The key's id (as GET /api-keys/list shows it).", valueName: "id"))
+        var ids: [String]
+
+        var id: String { ids[0] }
+
+        func validate() throws {
+            guard ids.count == 1 else { throw ValidationError("Give one key id, not \(ids.count).") }
+        }
 
         func run() async throws {
+            let id = id
             try await operate("keys revoke", done: "revoked the API key \(id)", missing: "no API key with the id \(id)") { [id] in
                 try await $0.apiKeys.revoke(id: id, userId: nil)
             }
