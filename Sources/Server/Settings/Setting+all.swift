@@ -2,7 +2,7 @@ import Foundation
 import Logging
 
 extension Setting {
-    /// Every setting, in the order `--help` and the README list them. A setting is added here and as a property
+    /// Every setting, in the order `--help` and docs/configuration.md list them. A setting is added here and as a property
     /// of `AppSettings` (which holds its default), nowhere else.
     static let all: [Setting] = [
         .text("http.host", \.host, "address to listen on"),
@@ -14,7 +14,7 @@ extension Setting {
                  "PostgreSQL connections one instance opens at most (each instance's share of the server's `max_connections`)"),
         Setting(key: "database.url", meaning: """
             `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`, with `?sslmode=disable|prefer|require`: PostgreSQL instead of the \
-            SQLite file, for several instances on one database (see [Scaling out](#scaling-out-on-postgresql)); needs \
+            SQLite file, for several instances on one database (see [Scaling out](scaling-out.md)); needs \
             `JWT_SECRET`; a secret, never logged
             """, defaultText: unset, isSecret: true) { text, settings in
             guard !text.isEmpty else { return }

@@ -2,11 +2,11 @@ import Foundation
 
 /// One setting of the server, declared once in `Setting.all`: its key (which names its flag and environment
 /// variable), what it means, its default as users read it, whether it is a secret, and how its text is parsed
-/// into `AppSettings`. `--help`, the README's table (checked by a test), flag parsing and reading come from it.
+/// into `AppSettings`. `--help`, the table of docs/configuration.md (checked by a test), flag parsing and reading come from it.
 struct Setting: Sendable {
     /// The configuration key, e.g. `http.maxBodyBytes`.
     let key: String
-    /// What it means, as Markdown (`code` spans) in the README's words.
+    /// What it means, as Markdown (`code` spans, links to other pages of docs/).
     let meaning: String
     /// The default as Markdown, e.g. `` `8787` `` or `unset`.
     let defaultText: String

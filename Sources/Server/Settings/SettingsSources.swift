@@ -74,10 +74,11 @@ enum SettingsSources {
             """ + lines.joined(separator: "\n")
     }()
 
-    /// Markdown as plain text: `code` loses its backticks, [text](#anchor) keeps its text.
+    /// Markdown as plain text: `code` loses its backticks, [text](page.md) (a page of the guide) reads
+    /// "text, docs/page.md".
     private static func plain(_ markdown: String) -> String {
         markdown.replacingOccurrences(of: "`", with: "")
-            .replacingOccurrences(of: #"\[([^\]]+)\]\([^)]*\)"#, with: "$1 in the README", options: .regularExpression)
+            .replacingOccurrences(of: #"\[([^\]]+)\]\(([^)]*)\)"#, with: "$1, docs/$2", options: .regularExpression)
     }
 
     /// `text` in lines of at most `width` columns (a longer word stands alone), each indented by `indent`.

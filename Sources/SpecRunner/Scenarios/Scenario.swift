@@ -4,7 +4,7 @@ import JSONValues
 // The scenario file format as types, together: Scenario, its steps, and what a step expects and captures.
 
 /// One scenario file: a named flow of steps against the API, with `finally` steps that always run.
-/// The format is documented in the README and described by `spec/scenario.schema.json`.
+/// The format is documented in docs/scenario-format.md and described by `spec/scenario.schema.json`.
 struct Scenario: Decodable, Sendable {
     var name: String
     var description: String?
