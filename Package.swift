@@ -30,7 +30,9 @@ let package = Package(
     targets: [
         .target(name: "ServerSentEvents"),
         .target(name: "JSONValues"),
-        .target(name: "ProjectFiles"),
+        .target(name: "ProjectFiles", plugins: ["EmbedProjectFiles"]),
+        .executableTarget(name: "EmbedProjectFilesTool"),
+        .plugin(name: "EmbedProjectFiles", capability: .buildTool(), dependencies: ["EmbedProjectFilesTool"]),
         .target(
             name: "CommandLineSupport",
             dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]
