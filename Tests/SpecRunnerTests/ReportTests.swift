@@ -81,4 +81,15 @@ struct ReportTests {
         #expect(console.coverage(run.coverage).contains("500 ✘"))
         #expect(console.summary(run).split(separator: "\n").last == "Scenarios: 0 passed, 1 failed")
     }
+
+    /// `--report FORMAT=PATH` is one typed option for run, fuzz and bench; each refuses a format it does not write.
+    @Test func reportOptionsAreParsedOnceForEveryCommand() throws {
+        let json = try #require(ReportOption(argument: "json=reports/a=b.json"))
+        #expect(json.format == .json && json.path == "reports/a=b.json")
+        for bad in ["xml=a", "json=", "json", "=a"] { #expect(ReportOption(argument: bad) == nil, "\(bad)") }
+        #expect(throws: (any Error).self) { try ReportOption.check([json], formats: [.junit]) }
+        try ReportOption.check([json], formats: [.junit, .json])
+        #expect(throws: (any Error).self) { try BenchCommand.parse(["--base-url", "http://127.0.0.1:1", "--scenario", "x", "--report", "junit=a.xml"]) }
+        #expect(try RunCommand.parse(["--base-url", "http://127.0.0.1:1", "--report", "junit=a.xml", "--report", "json=b.json"]).reports.map(\.format) == [.junit, .json])
+    }
 }

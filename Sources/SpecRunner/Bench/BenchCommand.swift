@@ -44,8 +44,8 @@ struct BenchCommand: AsyncParsableCommand {
 
     @OptionGroup var headers: HeaderOptions
 
-    @Option(name: .customLong("report"), help: "Also write a report: json=PATH.")
-    var reports: [String] = []
+    @Option(name: .customLong("report"), help: ArgumentHelp("Also write a report: json=PATH.", valueName: "format=path"))
+    var reports: [ReportOption] = []
 
     @Flag(help: "Allow a base URL that is not on this machine.")
     var allowRemote = false
@@ -55,7 +55,7 @@ struct BenchCommand: AsyncParsableCommand {
         guard (1...256).contains(connections), duration > 0, duration <= 3_600, once >= 0, requests.map({ $0 > 0 }) ?? true,
               rate.map({ $0 > 0 && $0 <= 1_000_000 }) ?? true
         else { throw ValidationError("--connections 1...256, --duration 0...3600 s, --requests > 0, --rate > 0 and --once >= 0") }
-        for report in reports where !report.hasPrefix("json=") { throw ValidationError("--report takes json=PATH, not '\(report)'") }
+        try ReportOption.check(reports, formats: [.json])
     }
 
     func run() async throws {
@@ -84,14 +84,7 @@ struct BenchCommand: AsyncParsableCommand {
         let result = await load.run()
         let report = BenchReport(result: result, baseURL: base, scenario: scenario, connections: connections, rate: rate)
         print(report.console())
-        for path in reports.map({ String($0.dropFirst("json=".count)) }) {
-            do {
-                try FileManager.default.createDirectory(at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
-                try report.json().write(toFile: path, atomically: true, encoding: .utf8)
-            } catch {
-                throw Failure.invalidInput("cannot write the report \(path): \(error.localizedDescription)")
-            }
-        }
+        for destination in reports { try destination.write(report.json()) }
         if report.errors > 0 || !result.setupFailures.isEmpty { throw Failure.conformance }
     }
 }

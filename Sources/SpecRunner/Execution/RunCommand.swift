@@ -27,8 +27,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Seconds a step may take unless the scenario says otherwise.")
     var timeout = 10.0
 
-    @Option(name: .customLong("report"), help: "Also write a report: junit=PATH or json=PATH (repeatable).")
-    var reports: [String] = []
+    @Option(name: .customLong("report"), help: ArgumentHelp("Also write a report: junit=PATH or json=PATH (repeatable).", valueName: "format=path"))
+    var reports: [ReportOption] = []
 
     @OptionGroup var variables: VariableOptions
 
@@ -40,12 +40,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
-        for report in reports {
-            let parts = report.split(separator: "=", maxSplits: 1)
-            guard parts.count == 2, ["junit", "json"].contains(parts[0]) else {
-                throw ValidationError("--report takes junit=PATH or json=PATH, not '\(report)'")
-            }
-        }
+        try ReportOption.check(reports, formats: [.junit, .json])
     }
 
     func run() async throws {
@@ -85,15 +80,7 @@ struct RunCommand: AsyncParsableCommand {
         print("")
         print(console.summary(result))
         for report in reports {
-            let parts = report.split(separator: "=", maxSplits: 1).map(String.init)
-            let text = parts[0] == "junit" ? MachineReports.junit(result) : MachineReports.json(result)
-            do {
-                try FileManager.default.createDirectory(
-                    at: URL(fileURLWithPath: parts[1]).deletingLastPathComponent(), withIntermediateDirectories: true)
-                try text.write(toFile: parts[1], atomically: true, encoding: .utf8)
-            } catch {
-                throw Failure.invalidInput("cannot write the report \(parts[1]): \(error.localizedDescription)")
-            }
+            try report.write(report.format == .junit ? MachineReports.junit(result) : MachineReports.json(result))
         }
         if result.counts.failed > 0 { throw Failure.conformance }
     }

@@ -58,8 +58,8 @@ struct FuzzCommand: AsyncParsableCommand {
     @Option(help: "Write each finding, shrunk, as a scenario file into this folder (replay with --scenarios DIR).")
     var saveFailures: String?
 
-    @Option(name: .customLong("report"), help: "Also write a report (repeatable): json=PATH (every finding, grouped by operation and class) or junit=PATH (a testcase per operation).")
-    var reports: [String] = []
+    @Option(name: .customLong("report"), help: ArgumentHelp("Also write a report (repeatable): json=PATH (every finding, grouped by operation and class) or junit=PATH (a testcase per operation).", valueName: "format=path"))
+    var reports: [ReportOption] = []
 
     @Flag(help: "Allow a base URL that is not on this machine.")
     var allowRemote = false
@@ -69,9 +69,7 @@ struct FuzzCommand: AsyncParsableCommand {
         guard (1...1_000_000).contains(count), duration > 0, (1...64).contains(jobs) else {
             throw ValidationError("--count 1...1000000, --duration > 0 and --jobs 1...64")
         }
-        for report in reports where !report.hasPrefix("json=") && !report.hasPrefix("junit=") {
-            throw ValidationError("--report takes json=PATH or junit=PATH, not '\(report)'")
-        }
+        try ReportOption.check(reports, formats: [.json, .junit])
     }
 
     func run() async throws {
@@ -131,15 +129,8 @@ struct FuzzCommand: AsyncParsableCommand {
             report.merge(await run.run(count: count, deadline: deadline, jobs: jobs, save: saveFailures))
         }
         print(report.console())
-        for entry in reports {
-            let (format, path) = (entry.hasPrefix("json=") ? "json" : "junit", String(entry.drop { $0 != "=" }.dropFirst()))
-            do {
-                try FileManager.default.createDirectory(at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
-                let text = format == "json" ? report.json(seed: seed, baseURL: base) : report.junit(operations: selected.map(\.id), seed: seed)
-                try text.write(toFile: path, atomically: true, encoding: .utf8)
-            } catch {
-                throw Failure.invalidInput("cannot write the report \(path): \(error.localizedDescription)")
-            }
+        for destination in reports {
+            try destination.write(destination.format == .json ? report.json(seed: seed, baseURL: base) : report.junit(operations: selected.map(\.id), seed: seed))
         }
         print("Repeat with: \(repeatCommand(base: base, seed: seed))")
         print("Fuzz: \(report.passedCount) passed, \(report.failedCount) failed")
