@@ -22,11 +22,8 @@ func buildApplication<Responder: HTTPResponder>(
 ) async throws -> some ApplicationProtocol where Responder.Context == AppRequestContext {
     var logger = Logger(label: "ai-worker")
     logger.logLevel = settings.logLevel
-    let storage = try await openStorage(settings, metrics: metrics, logger: logger)
-    // With PostgreSQL the secret is configured (the same on every instance); with SQLite it may be kept beside the file.
-    let secretFolder = settings.databaseURL != nil || settings.databasePath == ":memory:"
-        ? nil : URL(fileURLWithPath: settings.databasePath).deletingLastPathComponent()
-    let secret = try JWTSecret.resolve(configured: settings.jwtSecret, folder: secretFolder, logger: logger)
+    let storage = try await settings.database.open(settings, metrics: metrics, logger: logger)
+    let secret = try JWTSecret.resolve(configured: settings.jwtSecret, folder: settings.database.secretFolder, logger: logger)
     // Made last: once it exists, only the application's service shuts it down.
     let upstreamClient = makeUpstreamClient(settings)
     let tokens = await SessionTokenService(secret: secret, lifetime: TimeInterval(settings.jwtTTL))

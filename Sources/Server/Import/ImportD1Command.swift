@@ -23,21 +23,12 @@ struct ImportD1Command: AsyncParsableCommand {
             let appSettings = try AppSettings(reader: try await SettingsSources.reader())
             let sql = try String(contentsOfFile: file, encoding: .utf8)
             let cost = appSettings.bcryptCost
-            if let text = appSettings.databaseURL {
-                let url = try PostgresURL(text)
-                let logger = Logger(label: "ai-worker.import")
-                try await PostgresStorage.migrate(url, logger: logger)
-                let summary = try await PostgresStorage.withPool(url, timeout: PostgresStorage.migrationTimeout, logger: logger) { pool in
-                    try await D1Importer(target: PostgresImportTarget(pool: pool), bcryptCost: cost).importDump(sql)
-                }
-                print("\(file) -> \(url.redacted)")
-                print(summary)
-            } else {
-                let path = appSettings.databasePath
-                let summary = try await D1Importer(target: SQLiteImportTarget(database: try AppDatabase.open(path: path)), bcryptCost: cost).importDump(sql)
-                print("\(file) -> \(path)")
-                print(summary)
+            let database = appSettings.database
+            let summary = try await database.withImportTarget(logger: Logger(label: "ai-worker.import")) { target in
+                try await D1Importer(target: target, bcryptCost: cost).importDump(sql)
             }
+            print("\(file) -> \(database.displayName)")
+            print(summary)
         } catch let error as any StartupError {
             throw error.reported(by: "server import-d1")
         } catch let error as SQLDump.ParseError {

@@ -13,7 +13,12 @@ struct AppSettings: Sendable {
     /// SQLite file, or `:memory:` for an ephemeral database.
     var databasePath = "data/ai-worker.sqlite"
     /// `postgres://…`: PostgreSQL instead of the SQLite file, for several instances on one database.
-    var databaseURL: String?
+    var databaseURL: PostgresURL?
+
+    /// The database these settings name: PostgreSQL when `DATABASE_URL` is set, the SQLite file otherwise.
+    var database: DatabaseLocation {
+        databaseURL.map(DatabaseLocation.postgres) ?? .sqlite(path: databasePath)
+    }
     /// Seconds a PostgreSQL operation of a request may take before the request gets 503.
     var databaseTimeout = 5
     /// PostgreSQL connections one instance opens at most.

@@ -18,8 +18,7 @@ extension Setting {
             `JWT_SECRET`; a secret, never logged
             """, defaultText: unset, isSecret: true) { text, settings in
             guard !text.isEmpty else { return }
-            _ = try PostgresURL(text)
-            settings.databaseURL = text
+            settings.databaseURL = try PostgresURL(text)
         },
         .optionalText("jwt.secret", \.jwtSecret, secret: true, default: "generated into `data/jwt-secret`",
                       "HS256 secret, at least 32 bytes, never `your-secret-key`"),

@@ -33,22 +33,13 @@ struct StorageUnavailable: Error, CustomStringConvertible {
     }
 }
 
-/// Opens the storage `settings` name: PostgreSQL when `DATABASE_URL` is set, the SQLite file otherwise.
-func openStorage(_ settings: AppSettings, metrics: AppMetrics, logger: Logger) async throws -> any AppStorage {
-    if let url = settings.databaseURL {
-        return try await PostgresStorage.open(
-            url: url, timeout: .seconds(settings.databaseTimeout), maxConnections: settings.databaseMaxConnections, metrics: metrics, logger: logger)
-    }
-    return try SQLiteStorage(path: settings.databasePath)
-}
-
 /// Runs `body` with the storage `settings` name and its services running (PostgreSQL's pool and revocation
 /// listener), for the commands that work on the database outside the server; the services are cancelled when
 /// `body` returns, whether or not they had started.
 func withRunningStorage<Value: Sendable>(
     _ settings: AppSettings, logger: Logger, _ body: @Sendable (any AppStorage) async throws -> Value
 ) async throws -> Value {
-    let storage = try await openStorage(settings, metrics: AppMetrics(), logger: logger)
+    let storage = try await settings.database.open(settings, metrics: AppMetrics(), logger: logger)
     return try await withThrowingTaskGroup(of: Void.self) { tasks in
         for service in storage.services { tasks.addTask { try await service.run() } }
         defer { tasks.cancelAll() }

@@ -14,14 +14,7 @@ struct MigrateCommand: AsyncParsableCommand {
     func run() async throws {
         do {
             let appSettings = try AppSettings(reader: try await SettingsSources.reader())
-            if let text = appSettings.databaseURL {
-                let url = try PostgresURL(text)
-                let applied = try await PostgresStorage.migrate(url, logger: Logger(label: "ai-worker.migrate"))
-                print("\(url.redacted): " + (applied.isEmpty ? "up to date" : "applied migrations \(applied.map(String.init).joined(separator: ", "))"))
-            } else {
-                _ = try AppDatabase.open(path: appSettings.databasePath)
-                print("\(appSettings.databasePath): up to date")
-            }
+            print(try await appSettings.database.migrate(logger: Logger(label: "ai-worker.migrate")))
         } catch let error as any StartupError {
             throw error.reported(by: "server migrate")
         }

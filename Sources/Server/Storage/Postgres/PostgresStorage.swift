@@ -21,8 +21,7 @@ struct PostgresStorage: AppStorage {
     static let connectionWait = Duration.seconds(15)
 
     /// Migrates the database and returns the storage; its `services` must run for it to work.
-    static func open(url text: String, timeout: Duration, maxConnections: Int, metrics: AppMetrics, logger: Logger) async throws -> PostgresStorage {
-        let url = try PostgresURL(text)
+    static func open(url: PostgresURL, timeout: Duration, maxConnections: Int, metrics: AppMetrics, logger: Logger) async throws -> PostgresStorage {
         try await migrate(url, logger: logger)
         return PostgresStorage(url: url, timeout: timeout, maxConnections: maxConnections, metrics: metrics, logger: logger)
     }

@@ -18,8 +18,7 @@ struct SQLiteStorage: AppStorage {
         users = SQLiteUserRepository(database: database)
         apiKeys = SQLiteAPIKeyRepository(database: database)
         epoch = try SQLiteCredentialEpoch(path: path, database: database)
-        // Absolute, so that the start-up line says where the file is whatever the working directory was.
-        displayName = path == ":memory:" ? path : URL(fileURLWithPath: path).standardizedFileURL.path
+        displayName = DatabaseLocation.sqlite(path: path).displayName
     }
 
     func readiness() async -> (checks: [String: String], required: Set<String>) {
