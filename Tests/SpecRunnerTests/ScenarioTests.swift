@@ -168,3 +168,34 @@ struct ScenarioTests {
         #expect(text.status == [404] && text.body.isEmpty && text.headers.keys.sorted() == ["link"] && text.text != nil)
     }
 }
+
+/// The scenario format is declared once, in the types' `CodingKeys`: the JSON Schema that lint checks files
+/// against must name exactly the keys the decoder reads, at every level.
+@Suite("Scenario format: one source")
+struct ScenarioFormatSourceTests {
+    static let schema: JSONValue = try! JSONValue.parse(String(contentsOf: ScenarioTests.root.appendingPathComponent("spec/scenario.schema.json"), encoding: .utf8))
+
+    static func keys(_ pointer: String) -> Set<String> {
+        Set(JSONPointer(pointer).flatMap { $0.resolve(in: schema) }?.objectValue?.keys.map { $0 } ?? [])
+    }
+
+    @Test func theSchemaNamesExactlyTheKeysTheDecoderReads() {
+        let cases: [(String, Set<String>)] = [
+            ("/properties", Set(Scenario.CodingKeys.allCases.map(\.rawValue))),
+            ("/$defs/step/properties", Set(Step.CodingKeys.allCases.map(\.rawValue))),
+            ("/$defs/step/properties/request/properties", Set(Step.RawRequest.CodingKeys.allCases.map(\.rawValue))),
+            ("/$defs/step/properties/auth/properties", Set(Step.Auth.CodingKeys.allCases.map(\.rawValue))),
+            ("/$defs/step/properties/retry/properties", Set(Step.Retry.CodingKeys.allCases.map(\.rawValue))),
+            ("/$defs/step/properties/capture/additionalProperties/oneOf/1/properties", Set(Capture.CodingKeys.allCases.map(\.rawValue))),
+            ("/$defs/expectation/properties", Set(Expectation.CodingKeys.allCases.map(\.rawValue))),
+            ("/$defs/expectation/properties/stream/properties", Set(StreamExpectation.CodingKeys.allCases.map(\.rawValue))),
+            ("/$defs/matcher/anyOf/0/properties", Matcher.keys),
+        ]
+        for (pointer, decoded) in cases {
+            #expect(Self.keys(pointer) == decoded, "spec/scenario.schema.json at \(pointer) and the decoder disagree")
+        }
+        // The branch that tells a literal object from a matcher lists the matcher keys too.
+        let listed = JSONPointer("/$defs/matcher/anyOf/2/not/propertyNames/enum").flatMap { $0.resolve(in: Self.schema) }?.arrayValue ?? []
+        #expect(Set(listed.compactMap(\.stringValue)) == Matcher.keys)
+    }
+}

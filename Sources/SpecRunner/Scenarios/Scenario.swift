@@ -1,7 +1,9 @@
 import Foundation
 import JSONValues
 
-// The scenario file format as types, together: Scenario, its steps, and what a step expects and captures.
+// The scenario file format as types, together: Scenario, its steps, and what a step expects and captures. Each
+// type's `CodingKeys` is the one list of the keys it takes: decoding reads them, and a test holds
+// `spec/scenario.schema.json` (which lint checks files against) to the same lists.
 
 /// One scenario file: a named flow of steps against the API, with `finally` steps that always run.
 /// The format is documented in docs/scenario-format.md and described by `spec/scenario.schema.json`.
@@ -21,7 +23,7 @@ struct Scenario: Decodable, Sendable {
     /// The file it came from.
     var file: String = ""
 
-    private enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case name, description, tags, variables, requires, steps, finally, continueOnFailure
     }
 
@@ -75,6 +77,10 @@ struct Step: Decodable, Sendable {
     struct RawRequest: Decodable, Sendable {
         var method: String
         var path: String
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case method, path
+        }
     }
 
     /// Credentials, each templated: `bearer` as `Authorization: Bearer`; `apiKey` where the spec's one `apiKey`
@@ -86,6 +92,10 @@ struct Step: Decodable, Sendable {
         var basic: Basic?
         var scheme: String?
         var value: String?
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case bearer, apiKey, basic, scheme, value
+        }
 
         struct Basic: Decodable, Sendable {
             var username: String
@@ -103,9 +113,13 @@ struct Step: Decodable, Sendable {
         var attempts: Int
         /// Seconds between attempts.
         var delay: Double?
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case attempts, delay
+        }
     }
 
-    private enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case name, operation, request, path, url, query, headers, auth, body, rawBody, form, timeout, retry, expect, capture
     }
 
@@ -154,7 +168,7 @@ struct Expectation: Decodable, Sendable {
     /// Template -> matcher, with the variables known before the step: e.g. `"{{ token | jwtLifetime }}": 86400`.
     var values: [String: Matcher] = [:]
 
-    private enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case status, contentType, headers, body, bodySubset, text, schema, stream, values
     }
 
@@ -214,6 +228,10 @@ struct StreamExpectation: Decodable, Sendable {
     var minEvents: Int?
     /// Whether the stream must end with an `error` event (default: it must not).
     var error: Bool?
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case pointer, text, minEvents, error
+    }
 }
 
 /// A check on one value: a bare value means `equals`; a map combines the checks it names.
@@ -236,7 +254,7 @@ struct Matcher: Decodable, Sendable {
     private var claims: [Matcher] = []
     var jwtClaims: Matcher? { claims.first }
 
-    private enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case equals, notEquals, matches, contains, notContains, exists, type, length, jwtClaims
     }
 
@@ -258,7 +276,8 @@ struct Matcher: Decodable, Sendable {
         claims = try container.decodeIfPresent(Matcher.self, forKey: .jwtClaims).map { [$0] } ?? []
     }
 
-    static let keys: Set<String> = ["equals", "notEquals", "matches", "contains", "notContains", "exists", "type", "length", "jwtClaims"]
+    /// A map whose keys are all among these is a matcher; any other value (or map) is compared with `equals`.
+    static let keys = Set(CodingKeys.allCases.map(\.rawValue))
 
     /// What is wrong with `value` (nil: absent), or nil when every check holds. Expected values are
     /// templated by the caller before matching.
@@ -324,7 +343,7 @@ struct Capture: Decodable, Sendable {
     var header: String?
     var cookie: String?
 
-    private enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case body, header, cookie
     }
 
