@@ -159,17 +159,17 @@ func buildRouter(settings: AppSettings, dependencies: AppDependencies) -> Router
         storage: dependencies.storage, backend: dependencies.backend, metrics: dependencies.metrics,
         metricsToken: settings.metricsToken, openAPIDocument: dependencies.openAPIDocument, htmlReference: dependencies.htmlReference
     ).addRoutes(to: router)
-    func limit(_ scope: String, _ key: RateLimitMiddleware.Key, perMinute: Int) -> RateLimitMiddleware? {
+    func limit<Context>(_ scope: String, perMinute: Int) -> RateLimitMiddleware<Context>? {
         guard perMinute > 0 else { return nil }
         return RateLimitMiddleware(
-            scope: scope, key: key, policy: .init(capacity: perMinute, period: .seconds(60)), limiter: limiter, metrics: dependencies.metrics)
+            scope: scope, policy: .init(capacity: perMinute, period: .seconds(60)), limiter: limiter, metrics: dependencies.metrics)
     }
-    let chatLimit = limit("chat", .principal, perMinute: settings.chatRequestsPerMinute)
+    let chatLimit: RateLimitMiddleware<AuthenticatedContext>? = limit("chat", perMinute: settings.chatRequestsPerMinute)
     UserController(
         users: dependencies.storage.users, hasher: dependencies.hasher, tokens: dependencies.tokens, metrics: dependencies.metrics,
         throttle: LoginThrottle(
             lockAfter: settings.loginLockoutFailures, lockout: .seconds(settings.loginLockoutSeconds), store: dependencies.storage.limits)
-    ).addRoutes(to: router, limit: limit("auth", .clientAddress, perMinute: settings.authRequestsPerMinute))
+    ).addRoutes(to: router, limit: limit("auth", perMinute: settings.authRequestsPerMinute))
     APIKeyController(
         apiKeys: dependencies.storage.apiKeys, usage: dependencies.authenticator.usage, authentication: authentication(.sessionTokenOnly),
         maxActiveKeys: settings.apiKeysPerUser

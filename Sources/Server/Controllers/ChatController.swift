@@ -7,7 +7,7 @@ struct ChatController {
     let chat: ChatService
     let authentication: AuthenticationMiddleware
     /// The per-user and per-key rate limit, when on.
-    let limit: RateLimitMiddleware?
+    let limit: RateLimitMiddleware<AuthenticatedContext>?
     let defaultFormat: ChatFormat
 
     struct ChatResponse: ResponseEncodable {
@@ -50,8 +50,9 @@ struct ChatController {
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.add(middleware: authentication)
-        if let limit { group.add(middleware: limit) }
-        group.group(context: AuthenticatedContext.self).post("completions", use: complete)
+        let authenticated = group.group(context: AuthenticatedContext.self)
+        if let limit { authenticated.add(middleware: limit) }
+        authenticated.post("completions", use: complete)
     }
 
     /// Answers a conversation with the configured model backend.

@@ -10,7 +10,7 @@ struct OpenAIController {
     let chat: ChatService
     let authentication: AuthenticationMiddleware
     /// The per-user and per-key rate limit, when on (shared with `/chat/completions`).
-    let limit: RateLimitMiddleware?
+    let limit: RateLimitMiddleware<AuthenticatedContext>?
 
     struct Usage: Codable, Sendable {
         let prompt_tokens: Int
@@ -183,8 +183,8 @@ struct OpenAIController {
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.add(middleware: authentication)
-        if let limit { group.add(middleware: limit) }
         let authenticated = group.group(context: AuthenticatedContext.self)
+        if let limit { authenticated.add(middleware: limit) }
         authenticated.post("chat/completions", use: complete)
         authenticated.get("models", use: models)
     }

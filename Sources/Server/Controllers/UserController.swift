@@ -24,7 +24,7 @@ struct UserController {
     }
 
     /// Adds the routes; `limit` is the per-address rate limit, when on.
-    func addRoutes(to router: some RouterMethods<AppRequestContext>, limit: RateLimitMiddleware?) {
+    func addRoutes(to router: some RouterMethods<AppRequestContext>, limit: RateLimitMiddleware<AppRequestContext>?) {
         let group = router.group()
         if let limit { group.add(middleware: limit) }
         group.post("register", use: register)

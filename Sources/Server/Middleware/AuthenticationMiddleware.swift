@@ -37,7 +37,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
         }
         do {
             context.principal = try await authenticate(request)
-        } catch let error as APIError where ["invalid_token", "invalid_api_key"].contains(error.code) {
+        } catch let error as CredentialRejected {
             if let failureLimit { _ = try await failureLimit.limiter.take([bucket], policy: failureLimit.policy) }
             throw error
         }

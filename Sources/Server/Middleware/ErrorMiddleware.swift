@@ -24,6 +24,8 @@ extension APIError {
         switch error {
         case let error as APIError:
             return error
+        case let error as CredentialRejected:
+            return error.apiError
         case let error as ChatBackendError:
             context.logger.warning("Model backend failed", metadata: ["error": "\(error)"])
             return error.apiError

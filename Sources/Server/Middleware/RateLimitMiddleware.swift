@@ -1,29 +1,37 @@
 import HTTPTypes
 import Hummingbird
 
-/// Refuses requests past a token-bucket limit with 429, `Retry-After` and `X-RateLimit-Limit/Remaining/Reset`,
-/// and adds the `X-RateLimit-*` headers to the answers it lets through.
-struct RateLimitMiddleware: RouterMiddleware {
-    typealias Context = AppRequestContext
+/// A request context that says what a rate limit counts its request by.
+protocol RateLimitedContext: RequestContext {
+    /// The buckets the request draws from; the tightest decides.
+    var rateLimitBuckets: [String] { get }
+}
 
-    /// What a request is counted by.
-    enum Key: Sendable {
-        /// The client's address (for register and login, before anyone is authenticated).
-        case clientAddress
-        /// The API key and, separately, the user (for chat, behind authentication).
-        case principal
+extension AppRequestContext: RateLimitedContext {
+    /// The client's address (register and login, before anyone is authenticated).
+    var rateLimitBuckets: [String] { ["address:\(clientAddress)"] }
+}
+
+extension AuthenticatedContext: RateLimitedContext {
+    /// The user and, separately, the API key (chat, behind authentication).
+    var rateLimitBuckets: [String] {
+        if case .apiKey(let id) = principal.credential { return ["user:\(principal.userId)", "key:\(id)"] }
+        return ["user:\(principal.userId)"]
     }
+}
 
+/// Refuses requests past a token-bucket limit with 429, `Retry-After` and `X-RateLimit-Limit/Remaining/Reset`,
+/// and adds the `X-RateLimit-*` headers to the answers it lets through. What a request is counted by comes from
+/// its context's type: the address before authentication, the principal after.
+struct RateLimitMiddleware<Context: RateLimitedContext>: RouterMiddleware {
     let scope: String
-    let key: Key
     let policy: RateLimiter.Policy
     let limiter: RateLimiter
     let metrics: AppMetrics
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let keys = buckets(context).map { "\(scope):\($0)" }
-        let tightest = keys.isEmpty ? nil : try await limiter.take(keys, policy: policy)
-        if let tightest, !tightest.allowed {
+        let tightest = try await limiter.take(context.rateLimitBuckets.map { "\(scope):\($0)" }, policy: policy)
+        if !tightest.allowed {
             metrics.rateLimited(scope: scope)
             var error = APIError(
                 status: .tooManyRequests, code: "rate_limited",
@@ -33,20 +41,8 @@ struct RateLimitMiddleware: RouterMiddleware {
             throw error
         }
         var response = try await next(request, context)
-        if let tightest { response.headers.append(contentsOf: Self.headers(tightest)) }
+        response.headers.append(contentsOf: Self.headers(tightest))
         return response
-    }
-
-    private func buckets(_ context: Context) -> [String] {
-        switch key {
-        case .clientAddress:
-            return ["address:\(context.clientAddress)"]
-        case .principal:
-            guard let principal = context.principal else { return [] }
-            var buckets = ["user:\(principal.userId)"]
-            if case .apiKey(let id) = principal.credential { buckets.append("key:\(id)") }
-            return buckets
-        }
     }
 
     static func headers(_ decision: RateLimiter.Decision) -> HTTPFields {

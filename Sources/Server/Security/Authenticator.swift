@@ -18,7 +18,7 @@ struct Authenticator: Sendable {
             guard let verified = await tokens.verify(token),
                 try await users.acceptsSession(userId: verified.userId, jti: verified.jti, issuedAt: verified.issuedAt)
             else {
-                throw APIError.unauthorized("The token is invalid or expired. Log in again to get a new one.", code: "invalid_token")
+                throw CredentialRejected.sessionToken
             }
             let principal = Principal(userId: verified.userId, credential: .sessionToken(jti: verified.jti, expiresAt: verified.expiresAt))
             return .init(principal: principal, expiresAt: verified.expiresAt)
@@ -28,7 +28,7 @@ struct Authenticator: Sendable {
     func apiKey(_ key: String) async throws -> Principal {
         let principal = try await cached(key) {
             guard let found = try await apiKeys.authenticate(keyHash: APIKeySecret.hash(key)) else {
-                throw APIError.unauthorized("The API key is invalid or revoked.", code: "invalid_api_key")
+                throw CredentialRejected.apiKey
             }
             return .init(principal: Principal(userId: found.userId, credential: .apiKey(id: found.keyId)), expiresAt: nil)
         }
