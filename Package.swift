@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "server", targets: ["Server"]),
         .executable(name: "specrunner", targets: ["SpecRunner"]),
+        .executable(name: "server-bench", targets: ["ServerBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
@@ -37,8 +38,8 @@ let package = Package(
             name: "CommandLineSupport",
             dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .executableTarget(
-            name: "Server",
+        .target(
+            name: "AIWorkerServer",
             dependencies: [
                 "ServerSentEvents",
                 "ProjectFiles",
@@ -60,8 +61,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .executableTarget(
-            name: "SpecRunner",
+        .target(
+            name: "SpecRunnerKit",
             dependencies: [
                 "ServerSentEvents",
                 "ProjectFiles",
@@ -77,10 +78,13 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        .executableTarget(name: "Server", dependencies: ["AIWorkerServer"]),
+        .executableTarget(name: "SpecRunner", dependencies: ["SpecRunnerKit", "CommandLineSupport"]),
+        .executableTarget(name: "ServerBench", dependencies: ["AIWorkerServer", "CommandLineSupport"]),
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server",
+                "AIWorkerServer",
                 "ProjectFiles",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -96,7 +100,7 @@ let package = Package(
         .testTarget(
             name: "SpecRunnerTests",
             dependencies: [
-                "SpecRunner",
+                "SpecRunnerKit",
                 "ServerSentEvents",
                 "JSONValues",
                 "CommandLineSupport",
@@ -107,8 +111,8 @@ let package = Package(
         .testTarget(
             name: "ConformanceTests",
             dependencies: [
-                "Server",
-                "SpecRunner",
+                "AIWorkerServer",
+                "SpecRunnerKit",
                 "JSONValues",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

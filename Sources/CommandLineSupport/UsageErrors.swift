@@ -6,7 +6,7 @@ extension ParsableCommand {
     /// unknown option, a missing or invalid value) exits with 2, the code both tools document for every invalid
     /// input, and an unknown option that ArgumentParser has no suggestion for gets the closest of `otherOptions`
     /// (flags the command reads itself, such as the server's settings).
-    public static func mainExitingTwoOnUsageErrors(_ arguments: [String], otherOptions: [String] = []) async {
+    public static func mainExitingTwoOnUsageErrors(_ arguments: [String] = Array(CommandLine.arguments.dropFirst()), otherOptions: [String] = []) async {
         do {
             var command = try parseAsRoot(arguments)
             if var asyncCommand = command as? any AsyncParsableCommand {

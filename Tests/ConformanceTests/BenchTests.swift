@@ -5,8 +5,8 @@ import HummingbirdTesting
 import Testing
 import JSONValues
 
-@testable import Server
-@testable import SpecRunner
+@testable import AIWorkerServer
+@testable import SpecRunnerKit
 
 /// `specrunner bench` against the real server on loopback: bounded by a request count, it measures every
 /// repeated step, counts unexpected statuses as errors, and keeps a fixed arrival rate.

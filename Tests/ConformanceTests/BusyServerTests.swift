@@ -6,7 +6,7 @@ import Synchronization
 import Testing
 import JSONValues
 
-@testable import SpecRunner
+@testable import SpecRunnerKit
 
 /// A deployment that is busy for a moment (429 or 503 with `Retry-After`) is waited on, not failed; one that stays
 /// busy, or a step that expects the busy answer, is judged as it is.

@@ -4,8 +4,8 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 
-@testable import Server
-@testable import SpecRunner
+@testable import AIWorkerServer
+@testable import SpecRunnerKit
 
 /// The real server on a loopback socket, driven by the real runner with the shipped spec and scenarios.
 @Suite("Conformance")

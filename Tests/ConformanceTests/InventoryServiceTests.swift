@@ -3,7 +3,7 @@ import ProjectFiles
 import Testing
 import JSONValues
 
-@testable import SpecRunner
+@testable import SpecRunnerKit
 
 /// SpecRunner on a second foreign API of another style: `examples/inventory-service` (an API key in a header,
 /// readOnly and writeOnly fields, a discriminated oneOf, ETags with If-Match, cursor pages, Location, array query

@@ -3,7 +3,7 @@ import ProjectFiles
 import Testing
 import JSONValues
 
-@testable import SpecRunner
+@testable import SpecRunnerKit
 
 /// SpecRunner on an API that is not ours: `examples/notes-service` (a Python app shaped like a FastAPI service,
 /// with its own YAML spec, scenarios and fuzz set-up) is started as a real process on loopback; `lint`, `run`,

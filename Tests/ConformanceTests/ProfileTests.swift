@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import SpecRunner
+@testable import SpecRunnerKit
 
 /// Deployment profiles against a stand-in for the original worker that behaves as the facts file says.
 @Suite("Deployment profile of the original worker")

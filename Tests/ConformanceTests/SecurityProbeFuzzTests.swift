@@ -7,7 +7,7 @@ import Synchronization
 import Testing
 import JSONValues
 
-@testable import SpecRunner
+@testable import SpecRunnerKit
 
 /// `specrunner fuzz`'s security probes against a small API with an API key and a login, served correctly and with
 /// one security bug at a time: each bug is found in its class, and the correct service gives no finding at all.

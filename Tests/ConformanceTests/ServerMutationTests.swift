@@ -5,8 +5,8 @@ import ProjectFiles
 import Testing
 import JSONValues
 
-@testable import Server
-@testable import SpecRunner
+@testable import AIWorkerServer
+@testable import SpecRunnerKit
 
 /// The mutation test of CI's checks on our own server: the real server with one regression injected at its HTTP
 /// boundary (a test-only wrapper around its responder), checked the way CI checks (every scenario, a fuzz pass,

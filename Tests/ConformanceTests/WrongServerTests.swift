@@ -4,7 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 
-@testable import SpecRunner
+@testable import SpecRunnerKit
 
 /// The runner against servers that break the contract on purpose: each break must fail the run with a
 /// message that points at the cause.

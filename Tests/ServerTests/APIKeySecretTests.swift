@@ -1,6 +1,6 @@
 import Testing
 
-@testable import Server
+@testable import AIWorkerServer
 
 @Suite("API key generator")
 struct APIKeySecretTests {

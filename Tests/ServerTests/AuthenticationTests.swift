@@ -5,7 +5,7 @@ import HummingbirdTesting
 import JWTKit
 import Testing
 
-@testable import Server
+@testable import AIWorkerServer
 
 /// Tokens a client might forge or replay; each must be refused with 401.
 @Suite("Session token rules")

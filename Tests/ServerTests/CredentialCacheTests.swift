@@ -6,7 +6,7 @@ import Logging
 import ServiceLifecycle
 import Testing
 
-@testable import Server
+@testable import AIWorkerServer
 
 /// The credential cache and the batched `last_used_at`: repeated credentials skip the database, yet a revocation
 /// made by any instance on the database is honoured on the very next request.
@@ -163,15 +163,16 @@ struct CredentialCacheTests {
     }
 }
 
-/// `server bench-internals` runs every piece it names and prints a figure for each.
+/// `server-bench` runs every piece it names and prints a figure for each; `server` itself no longer has it.
 @Suite("Internals benchmark harness")
 struct InternalsBenchTests {
     @Test func everyPieceIsTimed() throws {
-        let (status, text) = try ServerProcess.run(["bench-internals", "--iterations", "3", "--rounds", "1"])
+        let (status, text) = try ServerProcess.run(["--iterations", "3", "--rounds", "1"], product: "server-bench")
         #expect(status == 0, "\(text)")
         let rows = text.split(separator: "\n").dropFirst()
         #expect(rows.count == 9, "\(text)")
         #expect(rows.allSatisfy { $0.trimmingCharacters(in: .whitespaces).first?.isNumber == true }, "\(text)")
         #expect(text.contains("credential cache hit") && text.contains("JWT verification"))
+        #expect(try ServerProcess.run(["bench-internals"]).status == 2, "not a command of the production server")
     }
 }

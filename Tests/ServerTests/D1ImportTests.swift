@@ -6,7 +6,7 @@ import HummingbirdTesting
 import Logging
 import Testing
 
-@testable import Server
+@testable import AIWorkerServer
 
 @Suite("Import from the original's D1 export")
 struct D1ImportTests {

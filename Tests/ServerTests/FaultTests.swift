@@ -5,7 +5,7 @@ import GRDB
 import NIOCore
 import Testing
 
-@testable import Server
+@testable import AIWorkerServer
 
 /// The server binary under faults: killed while writing, stopped while answering, its database locked.
 @Suite("Faults and durability", .serialized)

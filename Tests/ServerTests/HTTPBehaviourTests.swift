@@ -4,7 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 
-@testable import Server
+@testable import AIWorkerServer
 
 @Suite("HTTP behaviour: errors, limits, CORS, headers")
 struct HTTPBehaviourTests {

@@ -3,7 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 
-@testable import Server
+@testable import AIWorkerServer
 
 @Suite("Live socket")
 struct LiveServerTests {

@@ -6,7 +6,7 @@ import HummingbirdTesting
 import NIOCore
 import Testing
 
-@testable import Server
+@testable import AIWorkerServer
 
 /// The HTTP backends against real servers on loopback: a second instance of this server (its mock behind its
 /// own `/v1/chat/completions`) and `TestUpstream` for Workers AI's envelope and for faults.

@@ -5,7 +5,7 @@ import Logging
 import ProjectFiles
 import Testing
 
-@testable import Server
+@testable import AIWorkerServer
 
 @Suite("Operations: health, readiness, metrics, logs")
 struct OperationsTests {

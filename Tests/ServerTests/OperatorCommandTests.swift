@@ -2,7 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Testing
 
-@testable import Server
+@testable import AIWorkerServer
 
 /// `server users delete` and `server keys revoke` against a running server on the same database: the account or
 /// key is refused on the very next request, cache or not.

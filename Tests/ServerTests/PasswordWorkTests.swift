@@ -5,7 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 
-@testable import Server
+@testable import AIWorkerServer
 
 /// Password hashing takes a bounded share of the machine: a bounded number at once, a bounded queue, a bounded
 /// wait, and 503 with `Retry-After` at once past them.

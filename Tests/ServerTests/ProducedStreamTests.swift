@@ -1,7 +1,7 @@
 import Synchronization
 import Testing
 
-@testable import Server
+@testable import AIWorkerServer
 
 /// The stream between a chat backend and the client's writer: bounded, batched, cancelled with its reader.
 @Suite("Produced streams")

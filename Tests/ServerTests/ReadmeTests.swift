@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import Server
+@testable import AIWorkerServer
 
 /// The guide is the user's manual: docs/configuration.md's table is the one `Setting.all` declares, row for row.
 @Suite("README and guide")

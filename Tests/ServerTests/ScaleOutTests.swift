@@ -6,7 +6,7 @@ import Logging
 import PostgresNIO
 import Testing
 
-@testable import Server
+@testable import AIWorkerServer
 
 /// Several instances on one database, on the engine under test (`TestDatabase`): what one instance does, the
 /// others see at once, and what must be unique stays unique.

@@ -9,27 +9,31 @@ final class ServerProcess: @unchecked Sendable {
 
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// The binary `swift build` made (the README's test command and CI build it before `swift test`); when it is
-    /// missing, it is built here. After changing the server, build before testing so this is not a stale one.
-    static func binary() throws -> URL {
+    /// The binary `product` (`server` unless named) that `swift build` made (the README's test command and CI build
+    /// it before `swift test`); when it is missing, it is built here. After changing the server, build before
+    /// testing so this is not a stale one.
+    static func binary(_ product: String = "server") throws -> URL {
         let candidates = [
-            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("server"),
-            root.appendingPathComponent(".build/debug/server"),
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(product),
+            root.appendingPathComponent(".build/debug/\(product)"),
         ]
         if let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) { return found }
         let build = Process()
         build.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        build.arguments = ["swift", "build", "--product", "server", "--package-path", root.path]
+        build.arguments = ["swift", "build", "--product", product, "--package-path", root.path]
         try build.run()
         build.waitUntilExit()
-        return try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }, "cannot build the server binary")
+        return try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }, "cannot build the \(product) binary")
     }
 
-    /// Runs the binary with `arguments` to its end (in `directory`, if given), with this process's environment less
-    /// its `DATABASE_` variables and with `environment`; its exit status and everything it printed.
-    static func run(_ arguments: [String], environment: [String: String] = [:], in directory: URL? = nil) throws -> (status: Int32, output: String) {
+    /// Runs the binary (`product`, `server` unless named) with `arguments` to its end (in `directory`, if given), with
+    /// this process's environment less its `DATABASE_` variables and with `environment`; its exit status and
+    /// everything it printed.
+    static func run(
+        _ arguments: [String], environment: [String: String] = [:], in directory: URL? = nil, product: String = "server"
+    ) throws -> (status: Int32, output: String) {
         let process = Process()
-        process.executableURL = try binary()
+        process.executableURL = try binary(product)
         process.currentDirectoryURL = directory
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("DATABASE_") }.merging(environment) { $1 }

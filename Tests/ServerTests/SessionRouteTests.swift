@@ -4,7 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 
-@testable import Server
+@testable import AIWorkerServer
 
 /// `POST /logout` and `POST /sessions/revoke-all`: an ended session is refused on its next request, on every
 /// instance of the database.

@@ -4,7 +4,7 @@ import Foundation
 import Logging
 import Testing
 
-@testable import Server
+@testable import AIWorkerServer
 
 @Suite("Start-up: settings, secrets, migrations")
 struct StartupTests {

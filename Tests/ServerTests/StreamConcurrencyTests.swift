@@ -7,7 +7,7 @@ import NIOCore
 import NIOHTTP1
 import Testing
 
-@testable import Server
+@testable import AIWorkerServer
 
 /// Many long streams at once over real sockets: the stream caps, the upstream pool, a client that leaves while the
 /// model is silent, and request bodies that trickle.

@@ -7,7 +7,7 @@ import Logging
 import PostgresNIO
 import Testing
 
-@testable import Server
+@testable import AIWorkerServer
 
 /// A secret of 40 bytes: jwt-kit traps in debug builds on HMAC keys under 32 bytes.
 let testSecret = "test-secret-that-is-long-enough-0123456789"

@@ -3,7 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 
-@testable import Server
+@testable import AIWorkerServer
 
 /// What a real upstream does that the happy path does not: an answer that stalls after its headers, silence in
 /// the middle of a stream, errors with a reason in their body, an error in the middle of a stream.

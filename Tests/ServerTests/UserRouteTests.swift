@@ -5,7 +5,7 @@ import HummingbirdBcrypt
 import HummingbirdTesting
 import Testing
 
-@testable import Server
+@testable import AIWorkerServer
 
 @Suite("Register and login")
 struct UserRouteTests {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import SpecRunner
+@testable import SpecRunnerKit
 
 @Suite("Generated documentation")
 struct DocsTests {

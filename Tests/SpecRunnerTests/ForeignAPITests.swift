@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import JSONValues
 
-@testable import SpecRunner
+@testable import SpecRunnerKit
 
 /// The pieces that let SpecRunner serve an API other than ours: exact integers, credentials placed by security
 /// scheme, cookies, form encoding, lint of steps against the spec, and secrets kept out of output.

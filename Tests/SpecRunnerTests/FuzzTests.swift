@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import JSONValues
 
-@testable import SpecRunner
+@testable import SpecRunnerKit
 
 @Suite("Fuzzer")
 struct FuzzTests {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import JSONValues
 
-@testable import SpecRunner
+@testable import SpecRunnerKit
 
 /// Runs the official JSON-Schema test suite (draft 2020-12) through the response validator.
 ///

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import JSONValues
 
-@testable import SpecRunner
+@testable import SpecRunnerKit
 
 /// OpenAPI's promises beyond plain JSON Schema: `readOnly` and `writeOnly` by direction, parameter styles, and
 /// `--header` credentials.

@@ -3,7 +3,7 @@ import Testing
 import Yams
 import JSONValues
 
-@testable import SpecRunner
+@testable import SpecRunnerKit
 
 @Suite("JSONPath and OpenAPI Overlays")
 struct OverlayTests {

@@ -5,7 +5,7 @@ import FoundationXML
 import Testing
 import JSONValues
 
-@testable import SpecRunner
+@testable import SpecRunnerKit
 
 @Suite("Reports")
 struct ReportTests {

@@ -3,7 +3,7 @@ import Testing
 import Yams
 import JSONValues
 
-@testable import SpecRunner
+@testable import SpecRunnerKit
 
 @Suite("Scenario files, matchers and lint")
 struct ScenarioTests {
@@ -157,8 +157,8 @@ struct ScenarioTests {
     /// A profile's override states what differs; the step's other checks stay, except JSON checks once it states
     /// a body that is not JSON.
     @Test func anOverrideReplacesWhatItStatesAndKeepsTheRest() throws {
-        func expectation(_ yaml: String) throws -> SpecRunner.Expectation {
-            try JSONDecoder().decode(SpecRunner.Expectation.self, from: JSONEncoder().encode(try JSONValue(any: try Yams.load(yaml: yaml))))
+        func expectation(_ yaml: String) throws -> SpecRunnerKit.Expectation {
+            try JSONDecoder().decode(SpecRunnerKit.Expectation.self, from: JSONEncoder().encode(try JSONValue(any: try Yams.load(yaml: yaml))))
         }
         let step = try expectation("{ status: 200, headers: { link: { matches: cursor= } }, body: { '': { length: 2 }, /0/name: one } }")
         let pages = step.overridden(by: try expectation("{ body: { '': { length: 3 } }, headers: { Link: { exists: false } } }"))

@@ -3,7 +3,7 @@ import Testing
 import CommandLineSupport
 import JSONValues
 
-@testable import SpecRunner
+@testable import SpecRunnerKit
 
 /// The pieces of the security probes: credential variants and how saved scenarios write them, the leak scan of
 /// answers and tokens, and the `jwtClaims` matcher and filter.

@@ -3,7 +3,7 @@ import ServerSentEvents
 import Testing
 import JSONValues
 
-@testable import SpecRunner
+@testable import SpecRunnerKit
 
 @Suite("Server-sent events")
 struct StreamTests {

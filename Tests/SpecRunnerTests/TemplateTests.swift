@@ -3,7 +3,7 @@ import Foundation
 import Testing
 import JSONValues
 
-@testable import SpecRunner
+@testable import SpecRunnerKit
 
 @Suite("Templates and token forgery")
 struct TemplateTests {

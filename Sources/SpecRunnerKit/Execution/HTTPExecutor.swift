@@ -69,12 +69,14 @@ final class HTTPExecutor: Sendable {
     private let extraHeaders: [(name: String, value: String)]
 
     /// `maxConnections`: connections kept to one host at once (a load needs one per virtual user); `extraHeaders`:
-    /// headers every request gets unless it sets the same header.
-    init(maxConnections: Int = 8, extraHeaders: [(name: String, value: String)] = []) {
+    /// headers every request gets unless it sets the same header; `idleTimeout`: how long an unused connection is
+    /// kept for the next request.
+    init(maxConnections: Int = 8, extraHeaders: [(name: String, value: String)] = [], idleTimeout: Duration = .seconds(60)) {
         self.extraHeaders = extraHeaders
         var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5)))
         configuration.httpVersion = .http1Only
-        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: maxConnections)
+        configuration.connectionPool = .init(
+            idleTimeout: .seconds(idleTimeout.components.seconds), concurrentHTTP1ConnectionsPerHostSoftLimit: maxConnections)
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 

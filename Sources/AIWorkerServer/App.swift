@@ -5,20 +5,21 @@ import Hummingbird
 import ProjectFiles
 import ServiceLifecycle
 
-/// `server`: runs the AI Worker API with the settings of `Setting.all`; `server migrate` applies the schema,
+/// `server` (the thin `Server` executable calls `main()`): runs the AI Worker API with the settings of `Setting.all`; `server migrate` applies the schema,
 /// `server import-d1` migrates accounts and keys from the original worker.
-@main
-struct ServerCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct ServerCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "server",
         abstract: "The AI Worker API reference server: accounts, API keys and chat completions.",
         discussion: "No setting is needed to start.\n\n" + SettingsSources.help,
         version: ProjectFiles.versionLine,
-        subcommands: [MigrateCommand.self, ImportD1Command.self, UsersCommand.self, KeysCommand.self, InternalsBenchCommand.self])
+        subcommands: [MigrateCommand.self, ImportD1Command.self, UsersCommand.self, KeysCommand.self])
+
+    public init() {}
 
     /// Takes the settings' flags out of the command line (they are read by `SettingsSources.reader`), and lets
     /// ArgumentParser parse the rest; a misspelt flag is offered the closest setting, and every usage error exits 2.
-    static func main() async {
+    public static func runFromCommandLine() async {
         do {
             await mainExitingTwoOnUsageErrors(
                 try SettingsSources.split(Array(CommandLine.arguments.dropFirst())).rest, otherOptions: Setting.all.map(\.flag))
@@ -28,7 +29,7 @@ struct ServerCommand: AsyncParsableCommand {
         }
     }
 
-    func run() async throws {
+    public func run() async throws {
         do {
             let appSettings = try AppSettings(reader: try await SettingsSources.reader())
             appSettings.logFormat.bootstrap(level: appSettings.logLevel)

@@ -2,12 +2,12 @@ import ArgumentParser
 import Foundation
 import NIOCore
 
-/// `server bench-internals`: times the pieces every chat request goes through, in this binary (build it with
-/// `-c release`), so that a regression in one of them shows as a number rather than as a vague loss of
-/// requests/s. Each piece runs `--iterations` times per round; the median round is reported in ns per call.
-struct InternalsBenchCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "bench-internals",
+/// `server-bench` (an executable of its own, not a command of `server`): times the pieces every chat request goes
+/// through (build it with `-c release`), so that a regression in one of them shows as a number rather than as a
+/// vague loss of requests/s. Each piece runs `--iterations` times per round; the median round is reported in ns per call.
+public struct InternalsBenchCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "server-bench",
         abstract: "Time the hot pieces of a chat request (key lookup, JWT verification, body decoding, answer encoding) in ns per call.")
 
     @Option(help: "Calls of each piece per round.")
@@ -16,13 +16,15 @@ struct InternalsBenchCommand: AsyncParsableCommand {
     @Option(help: "Rounds; the median is reported.")
     var rounds = 5
 
-    func validate() throws {
+    public init() {}
+
+    public func validate() throws {
         guard (1...10_000_000).contains(iterations), (1...101).contains(rounds) else {
             throw ValidationError("--iterations 1...10000000 and --rounds 1...101")
         }
     }
 
-    func run() async throws {
+    public func run() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bench-internals-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("bench.sqlite").path
