@@ -18,6 +18,9 @@ struct ReadmeTests {
 
     @Test func helpListsEverySettingWithItsEnvironmentVariable() {
         let help = ServerCommand.helpMessage(columns: 10_000)
+        // Grouped by subject, every subject named, and every setting under one.
+        #expect(Set(Setting.all.map(SettingsSources.subject)) == Set(SettingsSources.subjects))
+        for subject in SettingsSources.subjects { #expect(help.contains("\(subject.uppercased()):\n"), "\(subject)") }
         for setting in Setting.all {
             #expect(help.contains("\(setting.flag) <value>"), "\(setting.flag)")
             #expect(help.contains("(\(setting.environmentName)"), "\(setting.environmentName)")

@@ -58,21 +58,42 @@ enum SettingsSources {
         })
     }
 
-    /// The settings as `--help` lists them: each flag with its meaning, environment variable and default, as
-    /// plain text (Markdown's code spans and links undone) wrapped to 78 columns under the flag.
+    /// The settings as `--help` lists them, by subject: each flag with its meaning, environment variable and
+    /// default, as plain text (Markdown's code spans and links undone) wrapped to 78 columns under the flag.
     static let help: String = {
-        let lines = Setting.all.map { setting in
-            let defaultText = setting.defaultText == Setting.unset ? "" : ", default " + plain(setting.defaultText)
-            var meaning = plain(setting.meaning)
-            if !setting.meaning.hasPrefix("`") { meaning = meaning.prefix(1).uppercased() + meaning.dropFirst() }
-            return "  \(setting.flag) <value>\n" + wrapped("\(meaning). (\(setting.environmentName)\(defaultText))", indent: 8, width: 78)
+        let sections = Dictionary(grouping: Setting.all, by: subject)
+        let body = subjects.compactMap { title in
+            sections[title].map { settings in
+                "\(title.uppercased()):\n" + settings.map { setting in
+                    let defaultText = setting.defaultText == Setting.unset ? "" : ", default " + plain(setting.defaultText)
+                    var meaning = plain(setting.meaning)
+                    if !setting.meaning.hasPrefix("`") { meaning = meaning.prefix(1).uppercased() + meaning.dropFirst() }
+                    return "  \(setting.flag) <value>\n" + wrapped("\(meaning). (\(setting.environmentName)\(defaultText))", indent: 8, width: 78)
+                }.joined(separator: "\n")
+            }
         }
         return """
             SETTINGS: each is read from its flag, else its environment variable, else a .env file in the working \
             directory, else its default.
 
-            """ + lines.joined(separator: "\n")
+            """ + "\n" + body.joined(separator: "\n\n")
     }()
+
+    /// The subjects `--help` groups the settings under, in order.
+    static let subjects = ["Serving", "Storage", "Accounts, keys and sessions", "Model backends", "Chat", "Limits and CORS", "Operations"]
+
+    /// The subject of a setting, by the first part of its key.
+    static func subject(of setting: Setting) -> String {
+        switch setting.key.prefix { $0 != "." } {
+        case "http", "trusted", "shutdown": "Serving"
+        case "database": "Storage"
+        case "jwt", "bcrypt", "password", "login", "apiKeys", "credentialCache": "Accounts, keys and sessions"
+        case "model", "openai", "workers", "upstream", "mock": "Model backends"
+        case "chat": "Chat"
+        case "rateLimit", "cors": "Limits and CORS"
+        default: "Operations"
+        }
+    }
 
     /// Markdown as plain text: `code` loses its backticks, [text](page.md) (a page of the guide) reads
     /// "text, docs/page.md".
