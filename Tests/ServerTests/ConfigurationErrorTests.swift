@@ -13,22 +13,14 @@ import Testing
         return String(lines.first ?? "")
     }
 
-    @Test func aPortInUseNamesTheAddressAndTheSettings() throws {
-        let taken = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(taken) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(taken, $0, length) == 0 && listen(taken, 1) == 0 && getsockname(taken, $0, &length) == 0 }
-        }
-        try #require(bound)
-        let port = Int(UInt16(bigEndian: address.sin_port))
+    @Test func aPortInUseNamesTheAddressAndTheSettings() async throws {
         let folder = try temporaryFolder()
-        let line = try oneLine(["--http-port", "\(port)", "--database-path", folder.appendingPathComponent("db.sqlite").path])
-        #expect(line == "server: Cannot listen on 127.0.0.1:\(port): the port is in use by another process; stop it, or choose another port. "
-            + "Set HTTP_HOST (--http-host) and HTTP_PORT (--http-port).")
+        // A port another socket listens on.
+        try await ModelBackendTests.portThatAcceptsNothing { port in
+            let line = try oneLine(["--http-port", "\(port)", "--database-path", folder.appendingPathComponent("db.sqlite").path])
+            #expect(line == "server: Cannot listen on 127.0.0.1:\(port): the port is in use by another process; stop it, or choose another port. "
+                + "Set HTTP_HOST (--http-host) and HTTP_PORT (--http-port).")
+        }
     }
 
     @Test func anUnresolvableHostSaysSo() throws {

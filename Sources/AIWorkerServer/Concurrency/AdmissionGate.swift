@@ -84,6 +84,6 @@ final class AdmissionGate: Sendable {
     }
 
     private var retryAfterSeconds: Int {
-        max(1, Int((Double(maxWait.components.seconds) + Double(maxWait.components.attoseconds) / 1e18).rounded(.up)))
+        max(1, Int(maxWait.seconds.rounded(.up)))
     }
 }

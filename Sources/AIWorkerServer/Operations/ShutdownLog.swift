@@ -31,13 +31,12 @@ final class ShutdownLog: Service, Sendable {
     func stopped() {
         guard let start = started.withLock({ $0 }) else { return }
         let counts = inFlight.counts
-        let seconds = (ContinuousClock.now - start.at).components
         logger.notice(
             "Stopped",
             metadata: [
                 "requests_at_shutdown": "\(start.requests)", "streams_at_shutdown": "\(start.streams)",
                 "streams_cut": "\(counts.cutStreams - start.cutStreams)",
-                "seconds": "\(Double(seconds.seconds) + Double(seconds.attoseconds) / 1e18)",
+                "seconds": "\((ContinuousClock.now - start.at).seconds)",
             ])
     }
 }

@@ -68,7 +68,7 @@ final class CredentialCache: Sendable {
     /// Caches an accepted credential until its own end or `ttl` from `now`, unless the epoch has moved on since it
     /// was checked.
     func insert(_ key: SHA256Digest, _ entry: Entry, epoch: Int64, now: Date = .now) {
-        let staleAt = now.addingTimeInterval(Double(ttl.components.seconds) + Double(ttl.components.attoseconds) / 1e18)
+        let staleAt = now.addingTimeInterval(ttl.seconds)
         let bounded = Entry(principal: entry.principal, expiresAt: min(entry.expiresAt ?? staleAt, staleAt))
         state.withLock { state in
             guard state.epoch == epoch else { return }

@@ -62,9 +62,3 @@ struct RateLimiter: Sendable {
             retryAfterSeconds: allowed ? 0 : max(1, Int(((1 - tightest) / policy.refillPerSecond).rounded(.up))))
     }
 }
-
-extension Duration {
-    var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
-}
