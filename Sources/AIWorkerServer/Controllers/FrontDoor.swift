@@ -20,10 +20,13 @@ struct FrontDoor: ResponseEncodable {
         name: "AI Worker API", version: ProjectFiles.version, specVersion: ProjectFiles.specVersion,
         links: ["docs": "/docs", "openapi": "/openapi.json", "health": "/health"])
 
+    /// The page, made once: it does not change while the process runs.
+    static let page = ByteBuffer(string: current.html)
+
     /// The answer `request` prefers: HTML first (browsers, `*/*`), JSON when asked for; 406 when neither will do.
     static func answer(_ request: Request, context: some RequestContext) throws -> Response {
         switch ContentNegotiation.preferred([("text", "html"), ("application", "json")], accept: request.headers[.accept]) {
-        case 0: Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: current.html)))
+        case 0: Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: page))
         case 1: try current.response(from: request, context: context)
         default: throw APIError.notAcceptable("text/html or application/json")
         }
