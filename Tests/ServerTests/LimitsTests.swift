@@ -337,14 +337,18 @@ struct ConnectionLimitTests {
         let path = try temporaryFolder().appendingPathComponent("slow.sqlite").path
         let user = try await SQLiteUserRepository(database: AppDatabase.open(path: path)).create(email: "slow@example.com", passwordHash: "x")
         let token = try await SessionTokenService(secret: testSecret, lifetime: 3600).issue(userId: user.id)
-        let app = try await buildApplication(reader: testReader(["database.path": path, "http.idleTimeout": "1", "mock.delayMs": "2500"]))
+        // The idle timeout counts from the connection's start until its request is read, so on a loaded machine it must
+        // leave room for the server to read a request that is already waiting; the answer's own delay is twice as long.
+        let app = try await buildApplication(reader: testReader(["database.path": path, "http.idleTimeout": "3", "mock.delayMs": "6000"]))
         try await app.test(.live) { (client: any TestClientProtocol) async throws in
-            // One raw request on a fresh connection, so only the answer's own 2.5 s can exceed the 1 s idle timeout.
+            // One raw request on a fresh connection, so only the answer's own 6 s can exceed the 3 s idle timeout.
             let request = "POST /chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(token)\r\nContent-Type: application/json\r\n"
                 + "Content-Length: \(helloChat.utf8.count)\r\nConnection: close\r\n\r\n\(helloChat)"
-            let result = try await Self.exchange(port: try #require(client.port), send: Array(request.utf8), waitSeconds: 10)
-            #expect(result.answer.hasPrefix("HTTP/1.1 200"))
-            #expect(result.answer.contains("You said: Hello there"))
+            let start = ContinuousClock.now
+            let result = try await Self.exchange(port: try #require(client.port), send: Array(request.utf8), waitSeconds: 60)
+            let how = "after \(ContinuousClock.now - start), \(result.closed ? "closed by the server" : "the client's wait ran out")"
+            #expect(result.answer.hasPrefix("HTTP/1.1 200"), "\(how)")
+            #expect(result.answer.contains("You said: Hello there"), "\(how)")
         }
     }
 
