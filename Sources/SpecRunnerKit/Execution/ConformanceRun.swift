@@ -12,6 +12,8 @@ struct ConformanceRun: Sendable {
     var headers: [(name: String, value: String)] = []
     /// The deployment's profile, ready to judge responses.
     var profile: ProfileCheck?
+    /// The settings the deployment was started with, for scenarios that assume some.
+    var settings: DeploymentSettings?
 
     /// Runs every scenario, at most `jobs` at once, calling `progress` as each finishes; results keep file order.
     func run(progress: @Sendable (ScenarioResult) -> Void = { _ in }) async -> RunResult {
@@ -20,7 +22,7 @@ struct ConformanceRun: Sendable {
         let runner = ScenarioRunner(
             spec: spec, executor: executor, baseURL: baseURL,
             variables: (profile?.profile.variables ?? [:]).merging(variables) { $1 }, defaultTimeout: timeout,
-            runId: Template.randomCharacters(6).lowercased(), profile: profile)
+            runId: Template.randomCharacters(6).lowercased(), profile: profile, settings: settings)
         var results = [ScenarioResult?](repeating: nil, count: scenarios.count)
         await withTaskGroup(of: (Int, ScenarioResult).self) { group in
             var next = 0

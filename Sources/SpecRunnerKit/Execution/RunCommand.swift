@@ -15,6 +15,11 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "A deployment profile: a name (e.g. original, from spec/profiles beside the scenarios) or a path to one.")
     var profile: String?
 
+    @Option(help: ArgumentHelp(
+        "The settings the deployment was started with, NAME=VALUE a line (its .env): scenarios that assume settings run only when these match.",
+        valueName: "file"))
+    var settings: String?
+
     @Option(help: "Only scenarios whose name contains this text.")
     var filter: String?
 
@@ -61,6 +66,7 @@ struct RunCommand: AsyncParsableCommand {
         run.headers = headers.values
         run.jobs = jobs
         run.timeout = timeout
+        run.settings = try settings.map(DeploymentSettings.load)
         if let profile {
             do {
                 run.profile = try ProfileCheck(profile: try location.profile(profile), reference: spec)

@@ -17,6 +17,8 @@ struct ScenarioRunner: Sendable {
     let runId: String
     /// How the deployment is known to differ from the contract, if it does.
     var profile: ProfileCheck?
+    /// The settings the deployment was started with (`--settings`), for scenarios that assume some.
+    var settings: DeploymentSettings?
 
     func run(_ scenario: Scenario) async -> ScenarioResult {
         let start = ContinuousClock.now
@@ -26,6 +28,11 @@ struct ScenarioRunner: Sendable {
         if !missing.isEmpty {
             result.outcome = .skipped
             result.note = "needs " + missing.map { "--var \($0)=..." }.joined(separator: " ")
+            return result
+        }
+        if let unmet = DeploymentSettings.unmet(scenario.settings, by: settings) {
+            result.outcome = .skipped
+            result.note = unmet
             return result
         }
         var template: Template

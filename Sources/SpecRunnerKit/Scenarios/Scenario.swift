@@ -15,6 +15,10 @@ struct Scenario: Decodable, Sendable {
     var variables: [(name: String, value: JSONValue)]
     /// Variables that must come from `--var`; without them the scenario is skipped, saying which are missing.
     var requires: [String]
+    /// The deployment settings the scenario assumes, name -> value (e.g. `API_KEYS_PER_USER: 3`): it pins what a
+    /// setting does at its edge, so it runs only against a deployment that `--settings` says was started with
+    /// each of them, and is skipped otherwise, saying which.
+    var settings: [String: String]
     var steps: [Step]
     var finally: [Step]
     /// Run every step even after one fails (for lists of independent checks); captures of a failed step are
@@ -24,7 +28,7 @@ struct Scenario: Decodable, Sendable {
     var file: String = ""
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, description, tags, variables, requires, steps, finally, continueOnFailure
+        case name, description, tags, variables, requires, settings, steps, finally, continueOnFailure
     }
 
     init(from decoder: any Decoder) throws {
@@ -41,6 +45,7 @@ struct Scenario: Decodable, Sendable {
             variables = map.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
         }
         requires = try container.decodeIfPresent([String].self, forKey: .requires) ?? []
+        settings = try (container.decodeIfPresent([String: JSONValue].self, forKey: .settings) ?? [:]).mapValues(\.displayText)
         steps = try container.decode([Step].self, forKey: .steps)
         finally = try container.decodeIfPresent([Step].self, forKey: .finally) ?? []
         continueOnFailure = try container.decodeIfPresent(Bool.self, forKey: .continueOnFailure) ?? false
