@@ -31,6 +31,7 @@ struct ConformanceTests {
             var run = ConformanceRun(spec: planned.spec, scenarios: planned.scenarios, baseURL: "http://127.0.0.1:\(port)")
             run.variables = ["jwtSecret": secret]
             run.profile = planned.profile
+            run.settings = planned.settings
             // Generous: other suites hash passwords on the same two cores at the same time.
             run.timeout = 60
             return await run.run()
@@ -39,14 +40,18 @@ struct ConformanceTests {
 
     /// The reference server's settings: a new SQLite file, the conformance secret, rate limits off (the checks
     /// send many requests from one address).
-    static func referenceReader() -> ConfigReader {
+    static func referenceValues() -> [AbsoluteConfigKey: ConfigValue] {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("conformance-\(UUID().uuidString)")
-        return ConfigReader(provider: InMemoryProvider(values: [
+        return [
             "http.port": "0", "database.path": ConfigValue(.string(folder.appendingPathComponent("db.sqlite").path), isSecret: false),
             "jwt.secret": ConfigValue(.string(Self.secret), isSecret: true), "bcrypt.cost": "10", "log.level": "warning",
             "rateLimit.authPerMinute": "0", "rateLimit.chatPerMinute": "0", "rateLimit.authFailuresPerMinute": "0",
             "password.hashMaxWait": "60",
-        ]))
+        ]
+    }
+
+    static func referenceReader() -> ConfigReader {
+        ConfigReader(provider: InMemoryProvider(values: referenceValues()))
     }
 
     /// The reference server on a new SQLite file, with the conformance secret.
@@ -54,12 +59,94 @@ struct ConformanceTests {
         try await buildApplication(reader: referenceReader())
     }
 
+    /// `spec/settings/edges.env`, the settings the scenarios that pin limits at their edges assume.
+    static func edgeSettings() throws -> DeploymentSettings {
+        try DeploymentSettings.load(root.appendingPathComponent("spec/settings/edges.env").path)
+    }
+
+    /// The reference server's settings with `edges.env` over them, each of its names a documented setting.
+    static func edgesReader() throws -> ConfigReader {
+        var values = referenceValues()
+        for (name, value) in try edgeSettings().values {
+            let setting = try #require(Setting.all.first { $0.environmentName == name }, "edges.env names no setting \(name)")
+            values[AbsoluteConfigKey(stringLiteral: setting.key)] = ConfigValue(.string(value), isSecret: false)
+        }
+        return ConfigReader(provider: InMemoryProvider(values: values))
+    }
+
     @Test func referenceServerPassesEveryScenario() async throws {
-        let (spec, scenarios) = try Self.loadSpec()
+        let (spec, all) = try Self.loadSpec()
+        let scenarios = all.filter(\.settings.isEmpty)
         let result = try await Self.run(scenarios, spec: spec, against: try await Self.referenceApplication())
         let failures = result.scenarios.filter { $0.outcome != .passed }.map { ConsoleReport(colour: false).scenarioFinished($0) }
         #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
         #expect(result.counts.passed == scenarios.count)
         #expect(result.coverage.rows.allSatisfy { $0.undocumented.isEmpty })
+    }
+
+    /// The scenarios that pin limits at their edges, against a server started with `spec/settings/edges.env`,
+    /// as CI runs them on the installed binary: none may be skipped for a setting the file lacks.
+    @Test func aServerWithTheEdgeSettingsPassesEveryEdgeScenario() async throws {
+        let (spec, all) = try Self.loadSpec()
+        let scenarios = all.filter { !$0.settings.isEmpty }
+        #expect(scenarios.count >= 8)
+        var run = ConformanceRun(spec: spec, scenarios: scenarios, baseURL: "")
+        run.settings = try Self.edgeSettings()
+        let result = try await Self.run(run, against: try await buildApplication(reader: Self.edgesReader()))
+        let failures = result.scenarios.filter { $0.outcome != .passed }.map { ConsoleReport(colour: false).scenarioFinished($0) }
+        #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
+        #expect(result.counts.passed == scenarios.count)
+    }
+
+    /// The settings a scenario cannot pin, each with why and where it is tested instead.
+    static let settingsNoScenarioCanPin: [String: String] = [
+        "HTTP_HOST": "where the server listens: the base URL itself",
+        "HTTP_PORT": "where the server listens: the base URL itself",
+        "DATABASE_PATH": "storage, not seen over HTTP",
+        "DATABASE_URL": "storage, not seen over HTTP (the PostgreSQL pass of CI)",
+        "DATABASE_MAX_CONNECTIONS": "storage, not seen over HTTP",
+        "DATABASE_TIMEOUT": "seen only while the database stalls (ScaleOutTests)",
+        "JWT_SECRET": "pinned through --var jwtSecret by session-token-expired and session-token-rules",
+        "BCRYPT_COST": "inside the stored hashes only",
+        "PASSWORD_HASH_CONCURRENCY": "seen only under a login storm (PasswordWorkTests)",
+        "PASSWORD_HASH_QUEUE": "seen only under a login storm (PasswordWorkTests)",
+        "PASSWORD_HASH_MAX_WAIT": "seen only under a login storm (PasswordWorkTests)",
+        "PASSWORD_HASH_NICE": "a thread priority (scripts/bench-password-nice.sh)",
+        "MODEL_BACKEND": "needs a real upstream (ModelBackendTests, CI's LiteLLM check)",
+        "MODEL_FALLBACK": "needs a failing upstream (ModelBackendTests)",
+        "OPENAI_BASE_URL": "needs a real upstream (ModelBackendTests, CI's LiteLLM check)",
+        "OPENAI_API_KEY": "needs a real upstream (ModelBackendTests, CI's LiteLLM check)",
+        "WORKERS_AI_BASE_URL": "needs a real upstream (ModelBackendTests)",
+        "WORKERS_AI_ACCOUNT_ID": "needs a real upstream (ModelBackendTests)",
+        "WORKERS_AI_API_TOKEN": "needs a real upstream (ModelBackendTests)",
+        "UPSTREAM_CONNECT_TIMEOUT": "needs an upstream that misbehaves (ModelBackendTests)",
+        "UPSTREAM_TIMEOUT": "needs an upstream that misbehaves (ModelBackendTests)",
+        "UPSTREAM_IDLE_TIMEOUT": "needs an upstream that misbehaves (ModelBackendTests)",
+        "UPSTREAM_MAX_CONNECTIONS": "needs an upstream and many streams at once (StreamConcurrencyTests)",
+        "UPSTREAM_POOL_TIMEOUT": "needs an upstream and many streams at once (StreamConcurrencyTests)",
+        "MOCK_DELAY_MS": "latency only (benchmarks)",
+        "CREDENTIAL_CACHE_SIZE": "seen only when the database is edited behind the server's back (CredentialCacheTests)",
+        "CREDENTIAL_CACHE_TTL": "seen only when the database is edited behind the server's back (CredentialCacheTests)",
+        "HTTP_IDLE_TIMEOUT": "needs a connection that falls silent, which a scenario's steps cannot send (LimitsTests)",
+        "HTTP_BODY_TIMEOUT": "needs a body that trickles, which a scenario's steps cannot send (LimitsTests)",
+        "CHAT_MAX_CONCURRENT_STREAMS_PER_PRINCIPAL": "needs streams open at once; a scenario's steps run one after another (StreamConcurrencyTests)",
+        "CHAT_MAX_CONCURRENT_STREAMS": "needs streams open at once; a scenario's steps run one after another (StreamConcurrencyTests)",
+        "SHUTDOWN_GRACE_SECONDS": "seen only at SIGTERM (FaultTests)",
+        "LOG_LEVEL": "the log, not HTTP",
+        "LOG_FORMAT": "the log, not HTTP",
+        "DOCS_SPEC_PATH": "a path on the server's machine (OperationsTests)",
+        "DOCS_HTML_PATH": "a path on the server's machine (OperationsTests)",
+    ]
+
+    /// Every documented setting a client can see over HTTP is pinned by a scenario that assumes it, and the
+    /// list of those that cannot be is of real settings.
+    @Test func everySettingAClientCanSeeIsPinnedByAScenario() throws {
+        let (_, scenarios) = try Self.loadSpec()
+        let pinned = Set(scenarios.flatMap(\.settings.keys))
+        let names = Setting.all.map(\.environmentName)
+        let gaps = names.filter { !pinned.contains($0) && Self.settingsNoScenarioCanPin[$0] == nil }
+        #expect(gaps.isEmpty, "settings no scenario pins (add a scenario with settings: and a value in spec/settings/edges.env): \(gaps)")
+        #expect(Set(Self.settingsNoScenarioCanPin.keys).subtracting(names).isEmpty, "not settings")
+        #expect(pinned.subtracting(names).isEmpty, "scenarios assume settings the server does not have: \(pinned.subtracting(names).sorted())")
     }
 }

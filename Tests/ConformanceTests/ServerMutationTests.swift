@@ -59,8 +59,12 @@ struct ServerMutationTests {
             let body = try await request.collectBody(upTo: 1 << 21)
             let text = String(buffer: body)
             let path = request.uri.path
+            // A regressed answer still passes the server's response-headers middleware, as a real regression would.
             func json(_ status: HTTPResponse.Status, _ text: String) -> Response {
-                Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+                let headers: HTTPFields = [
+                    .contentType: "application/json", .xRequestID: context.id, .xContentTypeOptions: "nosniff", .cacheControl: "no-store",
+                ]
+                return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
             }
             guard let regression else { return try await base.respond(to: request, context: context) }
             switch regression {

@@ -21,7 +21,7 @@ extension AuthenticatedContext: RateLimitedContext {
 }
 
 /// Refuses requests past a token-bucket limit with 429, `Retry-After` and `X-RateLimit-Limit/Remaining/Reset`,
-/// and adds the `X-RateLimit-*` headers to the answers it lets through. What a request is counted by comes from
+/// and adds the `X-RateLimit-*` headers to the answers of the requests it lets through, errors included. What a request is counted by comes from
 /// its context's type: the address before authentication, the principal after.
 struct RateLimitMiddleware<Context: RateLimitedContext>: RouterMiddleware {
     let scope: String
@@ -40,9 +40,16 @@ struct RateLimitMiddleware<Context: RateLimitedContext>: RouterMiddleware {
             error.headers[.retryAfter] = String(tightest.retryAfterSeconds)
             throw error
         }
-        var response = try await next(request, context)
-        response.headers.append(contentsOf: Self.headers(tightest))
-        return response
+        do {
+            var response = try await next(request, context)
+            response.headers.append(contentsOf: Self.headers(tightest))
+            return response
+        } catch {
+            // A refused request was counted too: its answer says how much of the budget is left.
+            var apiError = APIError(translating: error, context: context)
+            apiError.headers.append(contentsOf: Self.headers(tightest))
+            throw apiError
+        }
     }
 
     static func headers(_ decision: RateLimiter.Decision) -> HTTPFields {
