@@ -83,4 +83,15 @@ struct StreamTests {
         let failed = events.dropLast() + [ServerSentEvent(event: "error", data: "{}")]
         #expect(try StreamCheck.expectations(Array(failed), expectation, render: { $0 }).contains { $0.hasPrefix("stream: ended with an error event") })
     }
+
+    @Test func theLastDataEventIsCheckedOnItsOwn() throws {
+        let events = [
+            ServerSentEvent(data: #"{"choices":[{"delta":{"content":"hi"}}]}"#),
+            ServerSentEvent(data: #"{"choices":[],"usage":{"total_tokens":8}}"#), ServerSentEvent(data: "[DONE]"),
+        ]
+        let last = try JSONDecoder().decode([String: Matcher].self, from: Data(#"{"/usage/total_tokens":8,"/choices":{"length":0}}"#.utf8))
+        #expect(try StreamCheck.expectations(events, StreamExpectation(lastEvent: last), render: { $0 }).isEmpty)
+        let wrong = try JSONDecoder().decode([String: Matcher].self, from: Data(#"{"/usage/total_tokens":9}"#.utf8))
+        #expect(try StreamCheck.expectations(events, StreamExpectation(lastEvent: wrong), render: { $0 }) == ["stream last event /usage/total_tokens: expected 9, found 8"])
+    }
 }

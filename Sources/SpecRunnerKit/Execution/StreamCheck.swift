@@ -48,6 +48,15 @@ enum StreamCheck {
                 failures.append("stream text: \(problem)")
             }
         }
+        if !expectation.lastEvent.isEmpty {
+            guard let last = dataEvents.last.flatMap({ try? JSONValue.parse($0.data) }) else { return failures + ["stream: no data event to check the last of"] }
+            for (path, matcher) in expectation.lastEvent.sorted(by: { $0.key < $1.key }) {
+                guard let pointer = JSONPointer(path) else { failures.append("stream last event: '\(path)' is not a JSON Pointer"); continue }
+                if let problem = try matcher.failure(for: pointer.resolve(in: last), render: render) {
+                    failures.append("stream last event \(path): \(problem)")
+                }
+            }
+        }
         return failures
     }
 }

@@ -233,9 +233,22 @@ struct StreamExpectation: Decodable, Sendable {
     var minEvents: Int?
     /// Whether the stream must end with an `error` event (default: it must not).
     var error: Bool?
+    /// JSON Pointer -> matcher on the last data event (e.g. OpenAI's usage chunk).
+    var lastEvent: [String: Matcher] = [:]
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case pointer, text, minEvents, error
+        case pointer, text, minEvents, error, lastEvent
+    }
+}
+
+extension StreamExpectation {
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        pointer = try container.decodeIfPresent(String.self, forKey: .pointer)
+        text = try container.decodeIfPresent(Matcher.self, forKey: .text)
+        minEvents = try container.decodeIfPresent(Int.self, forKey: .minEvents)
+        error = try container.decodeIfPresent(Bool.self, forKey: .error)
+        lastEvent = try container.decodeIfPresent([String: Matcher].self, forKey: .lastEvent) ?? [:]
     }
 }
 
