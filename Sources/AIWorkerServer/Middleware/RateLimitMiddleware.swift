@@ -45,9 +45,12 @@ struct RateLimitMiddleware<Context: RateLimitedContext>: RouterMiddleware {
             response.headers.append(contentsOf: Self.headers(tightest))
             return response
         } catch {
-            // A refused request was counted too: its answer says how much of the budget is left.
+            // A refused request was counted too: its answer says how much of the budget is left, unless it
+            // speaks of a limit of its own (a login lock-out).
             var apiError = APIError(translating: error, context: context)
-            apiError.headers.append(contentsOf: Self.headers(tightest))
+            if apiError.headers[.xRateLimitLimit] == nil {
+                apiError.headers.append(contentsOf: Self.headers(tightest))
+            }
             throw apiError
         }
     }
