@@ -67,6 +67,18 @@ struct BusyServerTests {
         #expect(step.outcome == .passed && step.waits.isEmpty)
     }
 
+    @Test func aScenarioThatPinsLimitsIsAnsweredAsItIsWithoutWaiting() async throws {
+        let scenario = try ScenarioLoader.load(text: """
+            name: pins a limit
+            waitWhenBusy: false
+            steps:
+              - operation: getThing
+                expect: { status: 200 }
+            """, file: "limit.yaml").scenario
+        let step = try await Self.run(scenario, against: Self.app(busyTimes: 1), timeout: 10)
+        #expect(step.outcome == .failed && step.status == 503 && step.waits.isEmpty, "a limit that refuses too early is a failure here")
+    }
+
     @Test func waitsStopAtTheStepsTimeAndTheSummaryHintsWhatToDo() async throws {
         // Ten seconds for the step (each request may take that long on a loaded machine, and the waits may add up to
         // it): room for a wait or more, never for a hundred.

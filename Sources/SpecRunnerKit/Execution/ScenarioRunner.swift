@@ -50,7 +50,7 @@ struct ScenarioRunner: Sendable {
                 result.steps.append(Self.skipped(step, reason: reason, isFinally: false))
                 continue
             }
-            let stepResult = await run(step, in: scenario.name, template: &template, cookies: &cookies, isFinally: false, calls: &result.calls)
+            let stepResult = await run(step, in: scenario.name, template: &template, cookies: &cookies, isFinally: false, waitWhenBusy: scenario.waitWhenBusy, calls: &result.calls)
             failed = failed || stepResult.outcome == .failed
             result.steps.append(stepResult)
         }
@@ -60,7 +60,7 @@ struct ScenarioRunner: Sendable {
                 result.steps.append(Self.skipped(step, reason: reason, isFinally: true))
                 continue
             }
-            let stepResult = await run(step, in: scenario.name, template: &template, cookies: &cookies, isFinally: true, calls: &result.calls)
+            let stepResult = await run(step, in: scenario.name, template: &template, cookies: &cookies, isFinally: true, waitWhenBusy: scenario.waitWhenBusy, calls: &result.calls)
             failed = failed || stepResult.outcome == .failed
             result.steps.append(stepResult)
         }
@@ -92,7 +92,8 @@ struct ScenarioRunner: Sendable {
 
     /// Runs one step, with its retries, and records its captures in `template` and its cookies in `cookies`.
     private func run(
-        _ step: Step, in scenario: String, template: inout Template, cookies: inout CookieJar, isFinally: Bool, calls: inout [OperationCall]
+        _ step: Step, in scenario: String, template: inout Template, cookies: inout CookieJar, isFinally: Bool, waitWhenBusy: Bool,
+        calls: inout [OperationCall]
     ) async -> StepResult {
         let start = ContinuousClock.now
         var result = StepResult(name: step.name, operation: step.operation, outcome: .passed, failures: [], seconds: 0, isFinally: isFinally)
@@ -105,9 +106,11 @@ struct ScenarioRunner: Sendable {
             do {
                 let request = try buildRequest(step, template: template, cookies: cookies)
                 result.request = Redaction.request(request)
-                // A busy answer the step does not expect (429 or 503 with Retry-After) is waited on within the step's time.
+                // A busy answer the step does not expect (429 or 503 with Retry-After) is waited on within the step's
+                // time, unless the scenario pins limits.
                 let timeout = step.timeout ?? defaultTimeout
-                let response = try await executor.send(request, timeout: timeout, retryAfterBudget: timeout, unless: Set(step.expect.status))
+                let response = try await executor.send(
+                    request, timeout: timeout, retryAfterBudget: waitWhenBusy ? timeout : 0, unless: Set(step.expect.status))
                 cookies.store(response)
                 if response.resent { result.notes.append(Self.resentNote) }
                 result.waits += response.waits

@@ -24,11 +24,14 @@ struct Scenario: Decodable, Sendable {
     /// Run every step even after one fails (for lists of independent checks); captures of a failed step are
     /// missing, so a later step that needs them is skipped with a note.
     var continueOnFailure: Bool
+    /// Whether a busy answer a step does not expect (429 or 503 with `Retry-After`) is waited on and the request
+    /// sent again (the default); `false` in scenarios that pin limits, where such an answer is what they check.
+    var waitWhenBusy: Bool
     /// The file it came from.
     var file: String = ""
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, description, tags, variables, requires, settings, steps, finally, continueOnFailure
+        case name, description, tags, variables, requires, settings, steps, finally, continueOnFailure, waitWhenBusy
     }
 
     init(from decoder: any Decoder) throws {
@@ -49,6 +52,7 @@ struct Scenario: Decodable, Sendable {
         steps = try container.decode([Step].self, forKey: .steps)
         finally = try container.decodeIfPresent([Step].self, forKey: .finally) ?? []
         continueOnFailure = try container.decodeIfPresent(Bool.self, forKey: .continueOnFailure) ?? false
+        waitWhenBusy = try container.decodeIfPresent(Bool.self, forKey: .waitWhenBusy) ?? true
     }
 }
 
