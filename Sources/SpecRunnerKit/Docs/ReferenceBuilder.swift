@@ -182,12 +182,7 @@ struct ReferenceBuilder {
     private static let shownHeaders = ["content-type", "authorization", "x-api-key", "accept", "www-authenticate"]
 
     private func curl(_ request: SentRequest) -> String {
-        var parts = ["curl -s -X \(request.method) '\(normalize(request.url))'"]
-        for header in request.headers where Self.shownHeaders.contains(header.name.lowercased()) {
-            parts.append("-H '\(normalize("\(header.name): \(header.value)"))'")
-        }
-        if let body = request.body { parts.append("-d '\(normalize(body))'") }
-        return parts.joined(separator: " \\\n  ")
+        request.curlCommand(showing: { Self.shownHeaders.contains($0.lowercased()) }, normalize)
     }
 
     private func requestText(_ request: SentRequest) -> String {

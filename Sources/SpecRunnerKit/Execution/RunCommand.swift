@@ -32,7 +32,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Seconds a step may take unless the scenario says otherwise.")
     var timeout = 10.0
 
-    @Option(name: .customLong("report"), help: ArgumentHelp("Also write a report: junit=PATH or json=PATH (repeatable).", valueName: "format=path"))
+    @Option(name: .customLong("report"), help: ArgumentHelp("Also write a report: junit=PATH, json=PATH or html=PATH, one page for people (repeatable).", valueName: "format=path"))
     var reports: [ReportOption] = []
 
     @OptionGroup var variables: VariableOptions
@@ -45,7 +45,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
-        try ReportOption.check(reports, formats: [.junit, .json])
+        try ReportOption.check(reports, formats: [.junit, .json, .html])
     }
 
     func run() async throws {
@@ -86,7 +86,11 @@ struct RunCommand: AsyncParsableCommand {
         print("")
         print(console.summary(result))
         for report in reports {
-            try report.write(report.format == .junit ? MachineReports.junit(result) : MachineReports.json(result))
+            switch report.format {
+            case .junit: try report.write(MachineReports.junit(result))
+            case .json: try report.write(MachineReports.json(result))
+            case .html: try report.write(HTMLReport.run(result, spec: location.specName))
+            }
         }
         if result.counts.failed > 0 { throw Failure.conformance }
     }

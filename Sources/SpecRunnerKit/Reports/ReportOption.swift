@@ -1,11 +1,12 @@
 import ArgumentParser
 import Foundation
 
-/// One `--report FORMAT=PATH` of `run`, `fuzz` or `bench`: a machine-readable report and where to write it.
+/// One `--report FORMAT=PATH` of `run`, `fuzz` or `bench`: a report (machine-readable, or a page for people) and
+/// where to write it.
 /// Parsed once by ArgumentParser for all three (each says which formats it writes), and written the same way.
 struct ReportOption: ExpressibleByArgument, Sendable {
     enum Format: String, CaseIterable, Sendable {
-        case junit, json
+        case junit, json, html
     }
 
     let format: Format
