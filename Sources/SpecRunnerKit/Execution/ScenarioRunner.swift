@@ -98,6 +98,7 @@ struct ScenarioRunner: Sendable {
         let start = ContinuousClock.now
         var result = StepResult(name: step.name, operation: step.operation, outcome: .passed, failures: [], seconds: 0, isFinally: isFinally)
         let attempts = max(1, step.retry?.attempts ?? 1)
+        if let delay = step.delay, delay > 0 { try? await Task.sleep(for: .seconds(delay)) }
         for attempt in 1...attempts {
             result.failures = []
             result.waits = []

@@ -78,6 +78,8 @@ struct Step: Decodable, Sendable {
     var form: [String: JSONValue]?
     /// Seconds before the request is abandoned.
     var timeout: Double?
+    /// Seconds to wait before the step's request (for a lock-out or a cache to expire).
+    var delay: Double?
     var retry: Retry?
     var expect: Expectation
     /// Variable name -> where to take it from the response.
@@ -129,7 +131,7 @@ struct Step: Decodable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, operation, request, path, url, query, headers, auth, body, rawBody, form, timeout, retry, expect, capture
+        case name, operation, request, path, url, query, headers, auth, body, rawBody, form, timeout, delay, retry, expect, capture
     }
 
     init(from decoder: any Decoder) throws {
@@ -147,6 +149,7 @@ struct Step: Decodable, Sendable {
         rawBody = try container.decodeIfPresent(String.self, forKey: .rawBody)
         form = try container.decodeIfPresent([String: JSONValue].self, forKey: .form)
         timeout = try container.decodeIfPresent(Double.self, forKey: .timeout)
+        delay = try container.decodeIfPresent(Double.self, forKey: .delay)
         retry = try container.decodeIfPresent(Retry.self, forKey: .retry)
         expect = try container.decodeIfPresent(Expectation.self, forKey: .expect) ?? Expectation()
         capture = try container.decodeIfPresent([String: Capture].self, forKey: .capture) ?? [:]
