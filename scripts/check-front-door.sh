@@ -6,25 +6,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 base=${1:?usage: scripts/check-front-door.sh BASE_URL}
-browser=$(command -v chromium || command -v chromium-browser || true)
-[ -n "$browser" ] || { echo "chromium is not installed (apt-get install -y chromium)"; exit 1; }
-flags=(--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run --enable-logging=stderr --v=0)
 mkdir -p reports
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+source scripts/chromium-lib.sh
 
-# open URL: the rendered DOM; fails on a console error or a failed load.
-open() {
-  local dom
-  dom=$(timeout 60 "$browser" "${flags[@]}" --dump-dom "$1" 2>"$log")
-  if grep -qE 'CONSOLE|Failed to load|ERR_|Uncaught' "$log"; then
-    echo "$1 logged errors:"; grep -E 'CONSOLE|Failed to load|ERR_|Uncaught' "$log"; return 1
-  fi
-  printf '%s' "$dom"
-}
-
-page=$(open "$base/")
-timeout 60 "$browser" "${flags[@]}" --window-size=1024,700 --screenshot="$(pwd)/reports/front-door.png" "$base/" 2>/dev/null >/dev/null
+page=$(render "$base/")
+screenshot "$base/" "$(pwd)/reports/front-door.png" 1024,700
 for expected in '<h1>AI Worker API</h1>' 'class="version">Version '; do
   grep -qF "$expected" <<<"$page" || { echo "the front door lacks $expected"; exit 1; }
 done
@@ -38,7 +24,7 @@ for link in $links; do
     /health) expected='"status":"ok"' ;;
     *) echo "unexpected link $link"; exit 1 ;;
   esac
-  target=$(open "$base$link")
+  target=$(render "$base$link")
   grep -qF "$expected" <<<"$target" || { echo "$link does not show $expected"; exit 1; }
   echo "  $link opens and shows $expected"
 done

@@ -44,7 +44,7 @@ struct BenchCommand: AsyncParsableCommand {
 
     @OptionGroup var headers: HeaderOptions
 
-    @Option(name: .customLong("report"), help: ArgumentHelp("Also write a report: json=PATH.", valueName: "format=path"))
+    @Option(name: .customLong("report"), help: ArgumentHelp("Also write a report: json=PATH, or html=PATH (one page with latency histograms).", valueName: "format=path"))
     var reports: [ReportOption] = []
 
     @Flag(help: "Allow a base URL that is not on this machine.")
@@ -55,7 +55,7 @@ struct BenchCommand: AsyncParsableCommand {
         guard (1...256).contains(connections), duration > 0, duration <= 3_600, once >= 0, requests.map({ $0 > 0 }) ?? true,
               rate.map({ $0 > 0 && $0 <= 1_000_000 }) ?? true
         else { throw ValidationError("--connections 1...256, --duration 0...3600 s, --requests > 0, --rate > 0 and --once >= 0") }
-        try ReportOption.check(reports, formats: [.json])
+        try ReportOption.check(reports, formats: [.json, .html])
     }
 
     func run() async throws {
@@ -84,7 +84,7 @@ struct BenchCommand: AsyncParsableCommand {
         let result = await load.run()
         let report = BenchReport(result: result, baseURL: base, scenario: scenario, connections: connections, rate: rate)
         print(report.console())
-        for destination in reports { try destination.write(report.json()) }
+        for destination in reports { try destination.write(destination.format == .html ? HTMLReport.bench(report) : report.json()) }
         if report.errors > 0 || !result.setupFailures.isEmpty { throw Failure.conformance }
     }
 }

@@ -58,7 +58,7 @@ struct FuzzCommand: AsyncParsableCommand {
     @Option(help: "Write each finding, shrunk, as a scenario file into this folder (replay with --scenarios DIR).")
     var saveFailures: String?
 
-    @Option(name: .customLong("report"), help: ArgumentHelp("Also write a report (repeatable): json=PATH (every finding, grouped by operation and class) or junit=PATH (a testcase per operation).", valueName: "format=path"))
+    @Option(name: .customLong("report"), help: ArgumentHelp("Also write a report (repeatable): json=PATH (every finding, grouped by operation and class), junit=PATH (a testcase per operation) or html=PATH (one page for people).", valueName: "format=path"))
     var reports: [ReportOption] = []
 
     @Flag(help: "Allow a base URL that is not on this machine.")
@@ -69,7 +69,7 @@ struct FuzzCommand: AsyncParsableCommand {
         guard (1...1_000_000).contains(count), duration > 0, (1...64).contains(jobs) else {
             throw ValidationError("--count 1...1000000, --duration > 0 and --jobs 1...64")
         }
-        try ReportOption.check(reports, formats: [.json, .junit])
+        try ReportOption.check(reports, formats: [.json, .junit, .html])
     }
 
     func run() async throws {
@@ -130,7 +130,11 @@ struct FuzzCommand: AsyncParsableCommand {
         }
         print(report.console())
         for destination in reports {
-            try destination.write(destination.format == .json ? report.json(seed: seed, baseURL: base) : report.junit(operations: selected.map(\.id), seed: seed))
+            switch destination.format {
+            case .json: try destination.write(report.json(seed: seed, baseURL: base))
+            case .junit: try destination.write(report.junit(operations: selected.map(\.id), seed: seed))
+            case .html: try destination.write(HTMLReport.fuzz(report, seed: seed, baseURL: base, repeatCommand: repeatCommand(base: base, seed: seed)))
+            }
         }
         print("Repeat with: \(repeatCommand(base: base, seed: seed))")
         print("Fuzz: \(report.passedCount) passed, \(report.failedCount) failed")

@@ -2,8 +2,8 @@ import Foundation
 
 /// A conformance run as one self-contained HTML page (`--report html=PATH`): no network, fonts or scripts from
 /// elsewhere, readable without JavaScript (the little script only adds copy buttons and opens every scenario for
-/// printing). A summary with counts the page's DOM carries as `data-count`, the coverage matrix as a heat map, the
-/// profile's known deviations, and every scenario with its steps; a failing step shows its request and response
+/// printing). A summary with counts the page's DOM carries as `data-count`, every scenario with its steps, the
+/// coverage matrix as a heat map and the profile's known deviations; a failing step shows its request and response
 /// (redacted as the console is), what was expected, and a curl command that repeats it.
 enum HTMLReport {
     static func run(_ run: RunResult, spec: String) -> String {
@@ -18,11 +18,13 @@ enum HTMLReport {
         }
         body.append("<dt>Time</dt><dd>\(String(format: "%.2f", run.seconds)) s</dd>")
         body += ["</dl>", "</header>", "<main>"]
-        body += coverage(run.coverage)
-        if run.profile != nil { body += deviations(run) }
+        // Scenarios first: a reviewer of a failed run wants the failing step, which opens by itself.
         body += ["<section>", "<h2>Scenarios</h2>"]
         for (index, scenario) in run.scenarios.enumerated() { body += self.scenario(scenario, index: index) }
-        body += ["</section>", "</main>"]
+        body.append("</section>")
+        body += coverage(run.coverage)
+        if run.profile != nil { body += deviations(run) }
+        body.append("</main>")
         let title = "SpecRunner: \(run.baseURL): \(counts.passed) passed, \(counts.failed) failed"
         return page(title: title, body: body)
     }
@@ -121,22 +123,8 @@ enum HTMLReport {
         [step.status.map { "HTTP \($0)" } ?? "(no answer)", step.responseExcerpt.map { "\n" + $0 } ?? ""].joined()
     }
 
-    /// `&`, `<`, `>`, `"` and `'` as entities.
-    static func escape(_ text: String) -> String {
-        var escaped = ""
-        escaped.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            case "'": escaped += "&#39;"
-            default: escaped.append(character)
-            }
-        }
-        return escaped
-    }
+    /// Text for HTML, as the API reference escapes it (every attribute here is double-quoted).
+    static func escape(_ text: String) -> String { DocRenderer.escape(text) }
 
     /// The page around `body`: its own style (screen and print) and the copy-button script.
     static func page(title: String, body: [String]) -> String {

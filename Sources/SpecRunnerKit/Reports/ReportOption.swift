@@ -4,7 +4,7 @@ import Foundation
 /// One `--report FORMAT=PATH` of `run`, `fuzz` or `bench`: a report (machine-readable, or a page for people) and
 /// where to write it.
 /// Parsed once by ArgumentParser for all three (each says which formats it writes), and written the same way.
-struct ReportOption: ExpressibleByArgument, Sendable {
+struct ReportOption: ExpressibleByArgument, CustomStringConvertible, Sendable {
     enum Format: String, CaseIterable, Sendable {
         case junit, json, html
     }
@@ -18,6 +18,9 @@ struct ReportOption: ExpressibleByArgument, Sendable {
         self.format = format
         path = parts[1]
     }
+
+    /// As written on the command line, `format=path` (the repeat command of `fuzz` prints it).
+    var description: String { "\(format.rawValue)=\(path)" }
 
     static var defaultValueDescription: String { "FORMAT=PATH" }
 
