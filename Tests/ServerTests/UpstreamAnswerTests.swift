@@ -67,9 +67,10 @@ struct UpstreamAnswerTests {
     }
 
     @Test func aStreamWithPiecesInsideTheIdleTimeoutIsNotCut() async throws {
-        // 4 s of pieces 300 ms apart, past a 3 s idle timeout: generous for a busy machine's pauses.
-        try await TestUpstream(.stream(events: 14, pause: .milliseconds(300), cut: false)).run { port in
-            let settings = ModelBackendTests.workersAI(port: port, ["upstream.timeout": "60", "upstream.idleTimeout": "3"])
+        // 12 s of pieces 400 ms apart, past an 8 s idle timeout: room for a busy machine's pauses (CI's CPU hogs
+        // held one piece back past a 3 s one).
+        try await TestUpstream(.stream(events: 30, pause: .milliseconds(400), cut: false)).run { port in
+            let settings = ModelBackendTests.workersAI(port: port, ["upstream.timeout": "60", "upstream.idleTimeout": "8"])
             try await withApp(settings) { client in
                 let user = try await client.registerUser()
                 let response = try await client.send(.post, "/chat/completions", json: Self.streamed, headers: bearer(user.token))
