@@ -21,8 +21,8 @@ extension AuthenticatedContext: RateLimitedContext {
 }
 
 /// Refuses requests past a token-bucket limit with 429, `Retry-After` and `X-RateLimit-Limit/Remaining/Reset`,
-/// and adds the `X-RateLimit-*` headers to the answers of the requests it lets through, errors included. What a request is counted by comes from
-/// its context's type: the address before authentication, the principal after.
+/// and adds the `X-RateLimit-*` headers to the answers of the requests it lets through, errors included. What a
+/// request is counted by comes from its context's type: the address before authentication, the principal after.
 struct RateLimitMiddleware<Context: RateLimitedContext>: RouterMiddleware {
     let scope: String
     let policy: RateLimiter.Policy
