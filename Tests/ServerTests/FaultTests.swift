@@ -41,32 +41,61 @@ struct FaultTests {
         let first = try await ServerProcess(environment: ["DATABASE_PATH": database])
         let client = Client(http: http, base: first.baseURL)
         let progress = Counter()
-        let acknowledged = try await withThrowingTaskGroup(of: [(email: String, key: String?)].self) { group in
+        let killed = Counter()
+        let (acknowledged, refusals) = try await withThrowingTaskGroup(of: ([(email: String, key: String?)], [String]).self) { group in
             for worker in 0..<4 {
                 group.addTask {
                     var done: [(String, String?)] = []
-                    for index in 0..<1_000 {
+                    var refusals: [String] = []
+                    var index = 0
+                    // Until the kill, a refusal (busy, or a client timeout on a loaded machine) is noted and the
+                    // write tried again; after it, the first failure ends the worker.
+                    func failed(_ why: String) async throws -> Bool {
+                        if await killed.value > 0 { return true }
+                        refusals.append(why)
+                        try await Task.sleep(for: .milliseconds(200))
+                        return false
+                    }
+                    while index < 1_000 {
                         let email = "crash-\(worker)-\(index)@example.com"
-                        guard let (status, body) = try? await client.post("/register", #"{"email":"\#(email)","password":"secret123"}"#), status == 200,
-                            let token = Client.field("token", in: body)
-                        else { return done }
+                        let registered: (Int, String)
+                        do {
+                            registered = try await client.post("/register", #"{"email":"\#(email)","password":"secret123"}"#)
+                        } catch {
+                            if try await failed("register: \(error)") { return (done, refusals) } else { continue }
+                        }
+                        guard registered.0 == 200, let token = Client.field("token", in: registered.1) else {
+                            // A retry of an email whose registration landed unacknowledged is 409: take the next.
+                            if registered.0 == 409 { index += 1 }
+                            if try await failed("register: \(registered.0) \(registered.1)") { return (done, refusals) } else { continue }
+                        }
+                        index += 1
                         guard let (keyStatus, keyBody) = try? await client.post("/api-keys/create", #"{"name":"k"}"#, headers: [("Authorization", "Bearer \(token)")]),
                             keyStatus == 200
-                        else { return done + [(email, nil)] }
+                        else {
+                            done.append((email, nil))
+                            if try await failed("key of \(email) not acknowledged") { return (done, refusals) } else { continue }
+                        }
                         done.append((email, Client.field("key", in: keyBody)))
                         await progress.increment()
                     }
-                    return done
+                    return (done, refusals)
                 }
             }
             // Kill it mid-stream once enough writes were acknowledged to prove something (or after 60 s).
             let deadline = ContinuousClock.now + .seconds(60)
             while await progress.value < 20, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            await killed.increment()
             first.signal(SIGKILL)
-            return try await group.reduce(into: []) { $0 += $1 }
+            var all: (acknowledged: [(email: String, key: String?)], refusals: [String]) = ([], [])
+            for try await (done, refusals) in group {
+                all.acknowledged += done
+                all.refusals += refusals
+            }
+            return all
         }
         _ = await first.waitForExit(seconds: 5)
-        #expect(acknowledged.count >= 20, "too few writes before the kill to prove anything")
+        #expect(acknowledged.count >= 20, "too few writes before the kill to prove anything; refused before it: \(refusals.prefix(5))")
 
         let second = try await ServerProcess(environment: ["DATABASE_PATH": database])
         let after = Client(http: http, base: second.baseURL)
