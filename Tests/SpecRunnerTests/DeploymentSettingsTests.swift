@@ -47,4 +47,32 @@ struct DeploymentSettingsTests {
         #expect(result.note?.contains("API_KEYS_PER_USER=3") == true)
         #expect(result.steps.isEmpty)
     }
+
+    /// A spec with one limit bound to a setting, and one schema whose binding names a keyword it lacks.
+    static let boundSpec = """
+        {"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {},
+         "components": {"schemas": {
+           "Chat": {"type": "object", "properties": {"messages": {"type": "array", "maxItems": 256, "x-setting": {"maxItems": "CHAT_MAX_MESSAGES"}}}},
+           "Broken": {"type": "string", "x-setting": {"maxLength": "NAME_LIMIT"}}}}}
+        """
+
+    @Test func aLimitBoundToASettingTakesTheDeploymentsValue() throws {
+        let spec = try OpenAPISpec(data: Data(Self.boundSpec.utf8), source: "bound.json")
+        let pointer = try #require(JSONPointer("#/components/schemas/Chat/properties/messages/maxItems"))
+        let (applied, changes) = try DeploymentSettings(file: "edges.env", text: "CHAT_MAX_MESSAGES=4\n").applied(to: spec)
+        #expect(pointer.resolve(in: applied.document) == .integer(4))
+        #expect(changes == ["maxItems 4 at /components/schemas/Chat/properties/messages (CHAT_MAX_MESSAGES)"])
+        let (unchanged, none) = try DeploymentSettings(file: "other.env", text: "JWT_TTL=600\n").applied(to: spec)
+        #expect(pointer.resolve(in: unchanged.document) == .integer(256) && none.isEmpty, "a setting the file does not name keeps the spec's default")
+        #expect(throws: Failure.self, "a bound setting that is not a number is invalid input") {
+            try DeploymentSettings(file: "bad.env", text: "CHAT_MAX_MESSAGES=many\n").applied(to: spec)
+        }
+    }
+
+    @Test func lintNamesABindingOfAKeywordTheSchemaLacks() throws {
+        let problems = try OpenAPISpec(data: Data(Self.boundSpec.utf8), source: "bound.json").lint()
+        #expect(problems.contains("/components/schemas/Broken/x-setting: binds maxLength, which the schema does not have (it states the default)"), "\(problems)")
+        #expect(!problems.contains { $0.contains("/Chat/") }, "\(problems)")
+    }
 }
+

@@ -114,6 +114,14 @@ struct ReferenceBuilder {
         for keyword in ["oneOf", "anyOf"] {
             if let branches = schema[keyword]?.arrayValue { return branches.map(typeText).joined(separator: " or ") }
         }
+        if let parts = schema["allOf"]?.arrayValue {
+            // A schema narrowed by properties of its own (an error whose `code` is one of a few): the schema, then
+            // what each narrowed property must be.
+            return parts.map { part in
+                guard part["$ref"] == nil, part["type"] == nil, let properties = part["properties"]?.objectValue else { return typeText(part) }
+                return "with " + properties.sorted { $0.key < $1.key }.map { "`\($0.key)` \(typeText($0.value))" }.joined(separator: ", ")
+            }.joined(separator: " ")
+        }
         var text: String
         switch schema["type"] {
         case .string(let type): text = type
@@ -128,6 +136,10 @@ struct ReferenceBuilder {
         if let minimum = schema["minLength"] { constraints.append("at least \(minimum.jsonText) characters") }
         if let maximum = schema["maxLength"] { constraints.append("at most \(maximum.jsonText) characters") }
         if let minimum = schema["minItems"] { constraints.append("at least \(minimum.jsonText) items") }
+        if let maximum = schema["maxItems"] { constraints.append("at most \(maximum.jsonText) items") }
+        if let bound = schema[DeploymentSettings.extensionName]?.objectValue?.values.compactMap(\.stringValue), !bound.isEmpty {
+            constraints.append("set by " + bound.sorted().joined(separator: ", "))
+        }
         if let format = schema["format"]?.stringValue { constraints.append(format) }
         if let pattern = schema["pattern"]?.stringValue { constraints.append("matching `\(pattern)`") }
         return constraints.isEmpty ? text : "\(text) (\(constraints.joined(separator: ", ")))"

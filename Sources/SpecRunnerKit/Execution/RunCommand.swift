@@ -15,10 +15,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "A deployment profile: a name (e.g. original, from spec/profiles beside the scenarios) or a path to one.")
     var profile: String?
 
-    @Option(help: ArgumentHelp(
-        "The settings the deployment was started with, NAME=VALUE a line (its .env): scenarios that assume settings run only when these match.",
-        valueName: "file"))
-    var settings: String?
+    @OptionGroup var deployment: SettingsOption
 
     @Option(help: "Only scenarios whose name contains this text.")
     var filter: String?
@@ -53,7 +50,8 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     private func execute() async throws {
-        let (spec, loaded) = try location.load()
+        let (reference, loaded) = try location.load()
+        let (settings, spec) = try deployment.load(applyingTo: reference)
         let scenarios = loaded.map(\.scenario).filter { scenario in
             (filter.map { scenario.name.contains($0) } ?? true) && (tag.map { scenario.tags.contains($0) } ?? true)
         }
@@ -66,7 +64,7 @@ struct RunCommand: AsyncParsableCommand {
         run.headers = headers.values
         run.jobs = jobs
         run.timeout = timeout
-        run.settings = try settings.map(DeploymentSettings.load)
+        run.settings = settings
         if let profile {
             do {
                 run.profile = try ProfileCheck(profile: try location.profile(profile), reference: spec)

@@ -27,6 +27,8 @@ struct FuzzCommand: AsyncParsableCommand {
 
     @OptionGroup var location: SpecLocation
 
+    @OptionGroup var deployment: SettingsOption
+
     @Option(help: "A scenario (a path, or 'none') run first; its variables named after security schemes are the credentials. Default: the built-in spec/fuzz-setup.yaml with the built-in spec, none otherwise.")
     var setup: String?
 
@@ -77,7 +79,7 @@ struct FuzzCommand: AsyncParsableCommand {
     }
 
     private func execute() async throws {
-        let (spec, _) = try location.load()
+        let spec = try deployment.load(applyingTo: try location.load().0).spec
         let base = try await ConformanceRun.reachableBase(baseURL)
         let seed = self.seed ?? UInt64.random(in: 1...UInt64(UInt32.max))
         // A --header that carries a security scheme's credential is that scheme's credential (so that the fuzzer can

@@ -127,7 +127,7 @@ struct OpenAPISpec: Sendable {
     }
 
     /// Problems that make the document unusable or misleading: OpenAPIKit's structural validation
-    /// (OpenAPI 3.1), every `$ref` that points nowhere, and operations without an `operationId` (they work, named
+    /// (OpenAPI 3.1), every `$ref` that points nowhere, an `x-setting` that binds no numeric keyword, and operations without an `operationId` (they work, named
     /// `METHOD /path`, but generated clients and reports name them better with one).
     func lint() -> [String] {
         var problems = operations.values.filter { $0.pointer.appending("operationId").resolve(in: document) == nil }
@@ -145,6 +145,9 @@ struct OpenAPISpec: Sendable {
                     if JSONPointer(reference)?.resolve(in: document) == nil {
                         problems.append("\(pointer)/$ref: '\(reference)' does not resolve")
                     }
+                }
+                if let bindings = object[DeploymentSettings.extensionName] {
+                    problems += DeploymentSettings.problems(of: bindings, in: object).map { "\(pointer)/\(DeploymentSettings.extensionName): \($0)" }
                 }
                 for (key, child) in object { walk(child, pointer.appending(key)) }
             case .array(let array):
