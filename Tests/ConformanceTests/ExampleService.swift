@@ -16,14 +16,19 @@ enum ExampleService {
             process.terminate()
             process.waitUntilExit()
         }
-        // The first line is `listening on http://127.0.0.1:PORT`.
-        var line = ""
-        while !line.contains("\n") {
-            let data = output.fileHandleForReading.availableData
-            if data.isEmpty { break }
-            line += String(decoding: data, as: UTF8.self)
+        // The first line is `listening on http://127.0.0.1:PORT`, read on a thread of its own: a blocking read on
+        // one of the two threads Swift concurrency shares with every test would stall the others.
+        let line = await withCheckedContinuation { continuation in
+            Thread { [handle = output.fileHandleForReading] in
+                var line = ""
+                while !line.contains("\n") {
+                    let data = handle.availableData
+                    if data.isEmpty { break }
+                    line += String(decoding: data, as: UTF8.self)
+                }
+                continuation.resume(returning: String(line.prefix { $0 != "\n" }))
+            }.start()
         }
-        line = String(line.prefix { $0 != "\n" })
         guard line.hasPrefix("listening on ") else { throw ExampleServiceError(message: "\(example) did not start: '\(line)'") }
         return try await body(String(line.dropFirst("listening on ".count)))
     }

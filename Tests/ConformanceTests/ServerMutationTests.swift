@@ -173,7 +173,7 @@ struct ServerMutationTests {
             let fuzzer = Fuzzer(spec: spec, baseURL: base, seed: 20_261_129, credentials: credentials, operations: fuzzed)
             var fuzzRun = FuzzRun(fuzzer: fuzzer, executor: executor, writer: FailureScenario(spec: spec, setupSteps: [], credentials: credentials))
             fuzzRun.shrinkAtMost = 0
-            let deadline = ContinuousClock.now + .seconds(60)
+            let deadline = ContinuousClock.now + .seconds(180)
             caught.fuzz = Set((setUpReport.entries + (await fuzzRun.run(count: 400, deadline: deadline, jobs: 4, save: nil)).entries).map(\.kind))
             if let explorer = try? StatefulExplorer(spec: spec, baseURL: base, seed: 20_261_129, executor: executor) {
                 caught.stateful = Set(await explorer.run(count: 20, deadline: deadline, jobs: 4, save: nil).entries.map(\.kind))
@@ -194,7 +194,7 @@ struct ServerMutationTests {
         }
         try await serve(regression).test(.live) { client in
             let base = "http://127.0.0.1:\(try #require(client.port))"
-            let deadline = ContinuousClock.now + .seconds(60)
+            let deadline = ContinuousClock.now + .seconds(180)
             let (setup, credentials, _) = try await Self.fuzzCredentials(spec: spec, baseURL: base)
             let explorer = try StatefulExplorer(spec: spec, baseURL: base, seed: 20_261_129, executor: HTTPExecutor())
             if regression == .foreignRevokeAnswered200 {

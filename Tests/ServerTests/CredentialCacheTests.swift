@@ -166,13 +166,13 @@ struct CredentialCacheTests {
 /// `server-bench` runs every piece it names and prints a figure for each; `server` itself no longer has it.
 @Suite("Internals benchmark harness")
 struct InternalsBenchTests {
-    @Test func everyPieceIsTimed() throws {
-        let (status, text) = try ServerProcess.run(["--iterations", "3", "--rounds", "1"], product: "server-bench")
+    @Test func everyPieceIsTimed() async throws {
+        let (status, text) = try await ServerProcess.run(["--iterations", "3", "--rounds", "1"], product: "server-bench")
         #expect(status == 0, "\(text)")
         let rows = text.split(separator: "\n").dropFirst()
         #expect(rows.count == 9, "\(text)")
         #expect(rows.allSatisfy { $0.trimmingCharacters(in: .whitespaces).first?.isNumber == true }, "\(text)")
         #expect(text.contains("credential cache hit") && text.contains("JWT verification"))
-        #expect(try ServerProcess.run(["bench-internals"]).status == 2, "not a command of the production server")
+        #expect(try await ServerProcess.run(["bench-internals"]).status == 2, "not a command of the production server")
     }
 }

@@ -239,8 +239,10 @@ struct ConcurrencyTests {
                 throw error
             }
             try await http.shutdown()
-            #expect(statuses.filter { $0 == 200 }.count == 1)
-            #expect(statuses.filter { $0 == 409 }.count == 49, "\(statuses)")
+            // One account; every other registration sees it (409), or, on a loaded machine, waited past the hash
+            // queue's bound first (503 password_check_busy: refused before any write, so no account either).
+            #expect(statuses.filter { $0 == 200 }.count == 1, "\(statuses)")
+            #expect(statuses.allSatisfy { [200, 409, 503].contains($0) } && statuses.filter { $0 == 409 }.count >= 25, "\(statuses)")
         }
     }
 
@@ -291,19 +293,12 @@ struct ConnectionLimitTests {
     struct SocketError: Error {}
 
     /// Sends raw bytes to 127.0.0.1:`port`, then `trickle` a byte at a time `every` so often (until the server
-    /// stops taking them), and returns what comes back before the server closes or `waitSeconds` pass. The
-    /// blocking socket calls run on a thread of their own, never on the few threads Swift concurrency shares with
-    /// the server under test.
+    /// stops taking them), and returns what comes back before the server closes or `waitSeconds` pass (the blocking
+    /// socket calls `onOwnThread`).
     static func exchange(
         port: Int, send bytes: [UInt8], trickle: [UInt8] = [], every: Duration = .zero, waitSeconds: Int
     ) async throws -> (answer: String, closed: Bool) {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread {
-                continuation.resume(with: Result {
-                    try blockingExchange(port: port, send: bytes, trickle: trickle, every: every, waitSeconds: waitSeconds)
-                })
-            }.start()
-        }
+        try await onOwnThread { try blockingExchange(port: port, send: bytes, trickle: trickle, every: every, waitSeconds: waitSeconds) }
     }
 
     private static func blockingExchange(

@@ -36,21 +36,21 @@ struct OperatorCommandTests {
         #expect(try await chat(alice.key) == 200, "her key works, and is cached")
         #expect(try await chat(bob.key) == 200)
 
-        let revoked = try ServerProcess.run(["keys", "revoke", bob.id], environment: database)
+        let revoked = try await ServerProcess.run(["keys", "revoke", bob.id], environment: database)
         #expect(revoked.status == 0 && revoked.output.contains("revoked the API key \(bob.id)"), "\(revoked.output)")
         #expect(try await chat(bob.key) == 401, "refused on the next request")
         #expect(try await chat(alice.key) == 200, "another user's key still works")
 
-        let deleted = try ServerProcess.run(["users", "delete", "ALICE@example.com"], environment: database)
+        let deleted = try await ServerProcess.run(["users", "delete", "ALICE@example.com"], environment: database)
         #expect(deleted.status == 0 && deleted.output.contains("deleted alice@example.com"), "\(deleted.output)")
         #expect(try await chat(alice.key) == 401)
         var list = HTTPClientRequest(url: server.baseURL + "/api-keys/list")
         list.headers.add(name: "Authorization", value: "Bearer \(alice.token)")
         #expect(try await http.execute(list, timeout: .seconds(20)).status.code == 401, "her session is gone too")
 
-        let again = try ServerProcess.run(["users", "delete", "alice@example.com"], environment: database)
+        let again = try await ServerProcess.run(["users", "delete", "alice@example.com"], environment: database)
         #expect(again.status == 1 && again.output.contains("no account"), "\(again.output)")
-        let unknown = try ServerProcess.run(["keys", "revoke", "no-such-key"], environment: database)
+        let unknown = try await ServerProcess.run(["keys", "revoke", "no-such-key"], environment: database)
         #expect(unknown.status == 1 && unknown.output.contains("no API key"), "\(unknown.output)")
     }
 }

@@ -25,8 +25,10 @@ struct ScaleOutTests {
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
+            // One account; every other registration sees it (409), or, on a loaded machine, waited past the hash
+            // queue's bound first (503 password_check_busy: refused before any write, so no account either).
             #expect(statuses.filter { $0 == .ok }.count == 1, "\(statuses)")
-            #expect(statuses.filter { $0 == .conflict }.count == 49, "\(statuses)")
+            #expect(statuses.allSatisfy { [.ok, .conflict, .serviceUnavailable].contains($0) } && statuses.filter { $0 == .conflict }.count >= 25, "\(statuses)")
             for client in [a, b] {
                 let login = try await client.send(.post, "/login", json: #"{"email":"SAME@example.com","password":"correct horse"}"#)
                 #expect(login.status == .ok)
@@ -81,19 +83,19 @@ struct ScaleOutTests {
 
     @Test func serverMigrateAppliesTheSchemaOnceAndThenFindsItUpToDate() async throws {
         let database = try await TestDatabase.fresh()
-        func migrate() throws -> (status: Int32, output: String) {
+        func migrate() async throws -> (status: Int32, output: String) {
             var environment = ["JWT_SECRET": testSecret]
             environment["DATABASE_URL"] = database["database.url"]
             environment["DATABASE_PATH"] = database["database.path"]
-            return try ServerProcess.run(["migrate"], environment: environment)
+            return try await ServerProcess.run(["migrate"], environment: environment)
         }
-        let first = try migrate()
+        let first = try await migrate()
         #expect(first.status == 0, "\(first.output)")
         if TestDatabase.isPostgres {
             #expect(first.output.contains("applied migrations 1, 2, 3"), "\(first.output)")
             #expect(!first.output.contains(testSecret))
         }
-        let second = try migrate()
+        let second = try await migrate()
         #expect(second.status == 0 && second.output.contains("up to date"), "\(second.output)")
     }
 

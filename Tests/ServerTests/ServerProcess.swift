@@ -31,19 +31,22 @@ final class ServerProcess: @unchecked Sendable {
     /// everything it printed.
     static func run(
         _ arguments: [String], environment: [String: String] = [:], in directory: URL? = nil, product: String = "server"
-    ) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = try binary(product)
-        process.currentDirectoryURL = directory
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("DATABASE_") }.merging(environment) { $1 }
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
+    ) async throws -> (status: Int32, output: String) {
+        let executable = try binary(product)
+        return try await onOwnThread {
+            let process = Process()
+            process.executableURL = executable
+            process.currentDirectoryURL = directory
+            process.arguments = arguments
+            process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("DATABASE_") }.merging(environment) { $1 }
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = output
+            try process.run()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, text)
+        }
     }
 
     /// Starts the server on a free loopback port with `environment` and waits until it listens.
@@ -55,20 +58,29 @@ final class ServerProcess: @unchecked Sendable {
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
         try process.run()
-        var log = ""
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
-            let data = errors.fileHandleForReading.availableData
-            if data.isEmpty { break }
-            log += String(decoding: data, as: UTF8.self)
-            if let range = log.range(of: #"address=http://127\.0\.0\.1:[0-9]+"#, options: .regularExpression) {
-                port = Int(log[range].split(separator: ":").last!)!
-                return
-            }
+        let (listening, log) = try await onOwnThread { [handle = errors.fileHandleForReading] in Self.listeningPort(in: handle) }
+        if let listening {
+            port = listening
+            return
         }
         process.terminate()
         Issue.record("the server did not start: \(log)")
         throw CancellationError()
+    }
+
+    /// Reads the server's log until it says where it listens (the port), it ends, or 30 s pass; and the log read.
+    private static func listeningPort(in handle: FileHandle) -> (Int?, String) {
+        var log = ""
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            let data = handle.availableData
+            if data.isEmpty { break }
+            log += String(decoding: data, as: UTF8.self)
+            if let range = log.range(of: #"address=http://127\.0\.0\.1:[0-9]+"#, options: .regularExpression) {
+                return (Int(log[range].split(separator: ":").last!)!, log)
+            }
+        }
+        return (nil, log)
     }
 
     var baseURL: String { "http://127.0.0.1:\(port)" }

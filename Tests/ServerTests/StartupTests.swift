@@ -68,13 +68,13 @@ struct StartupTests {
         #expect(throws: (any Error).self, "a flag without its value") { try SettingsSources.split(["migrate", "--jwt-ttl"]) }
     }
 
-    @Test func theBinaryTakesSettingsAsFlagsAndRefusesUnknownOnes() throws {
+    @Test func theBinaryTakesSettingsAsFlagsAndRefusesUnknownOnes() async throws {
         let path = try temporaryFolder().appendingPathComponent("flags.sqlite").path
-        let migrated = try ServerProcess.run(["migrate", "--database-path", path])
+        let migrated = try await ServerProcess.run(["migrate", "--database-path", path])
         #expect(migrated.status == 0 && migrated.output.contains("\(path): up to date"), "\(migrated.output)")
-        let bad = try ServerProcess.run(["--http-port=70000", "--database-path", path])
+        let bad = try await ServerProcess.run(["--http-port=70000", "--database-path", path])
         #expect(bad.status == 2 && bad.output.contains("HTTP_PORT (--http-port) = '70000'"), "\(bad.output)")
-        let unknown = try ServerProcess.run(["--no-such-setting", "1"])
+        let unknown = try await ServerProcess.run(["--no-such-setting", "1"])
         #expect(unknown.status != 0 && unknown.output.contains("--no-such-setting"), "\(unknown.output)")
     }
 

@@ -184,3 +184,12 @@ extension Sequence {
         return results
     }
 }
+
+/// Runs blocking work (a socket, a child process's output and exit) on a thread of its own, never on the few
+/// threads Swift concurrency shares with every test and server in this process: on a 2-core machine two blocked
+/// ones stall them all, and tests beside them time out.
+func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}
