@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Opens docs/index.html in headless Chromium (Debian's package): the page must render its reference and
-# log no console error or failed load. Writes a screenshot to reports/docs.png for a person to look at.
+# log no console error or failed load, nor have a serious axe-core accessibility violation. Writes a screenshot to
+# reports/docs.png for a person to look at.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 page="$(pwd)/docs/index.html"
@@ -18,3 +19,4 @@ for expected in '<nav>' 'id="createApiKey"' 'id="chatCompletions"' 'id="usage-fl
   grep -q "$expected" <<<"$dom" || { echo "the rendered page lacks $expected"; exit 1; }
 done
 echo "docs/index.html renders in $("$browser" --version 2>/dev/null | head -1) with no console errors; screenshot in reports/docs.png"
+python3 scripts/check-accessibility.py "$page"

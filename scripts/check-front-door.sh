@@ -2,7 +2,8 @@
 # Opens a running server's front door (GET /) in headless Chromium (Debian's package), as a newcomer would: the
 # page must render its name and version with no console error, and each of its links must open in the browser
 # and show what it promises (the reference, the OpenAPI document, the health answer). Writes a screenshot to
-# reports/front-door.png for a person to look at. Usage: scripts/check-front-door.sh http://127.0.0.1:PORT
+# reports/front-door.png for a person to look at; the page must have no serious axe-core accessibility violation.
+# Usage: scripts/check-front-door.sh http://127.0.0.1:PORT
 set -euo pipefail
 cd "$(dirname "$0")/.."
 base=${1:?usage: scripts/check-front-door.sh BASE_URL}
@@ -29,3 +30,4 @@ for link in $links; do
   echo "  $link opens and shows $expected"
 done
 echo "the front door at $base renders in $("$browser" --version 2>/dev/null | head -1) and its 3 links open; screenshot in reports/front-door.png"
+python3 scripts/check-accessibility.py "$base/"

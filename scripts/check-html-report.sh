@@ -2,7 +2,9 @@
 # Opens SpecRunner's HTML reports in headless Chromium (Debian's package), as a person reviewing a run would: each
 # page must render with no console error and its counts (read from the rendered DOM) must equal its JSON report's;
 # and a deliberately failing run's page must show the failing step with its request, response and curl command.
-# Writes a screenshot of each to reports/ for a person to look at.
+# Every page, the failing one too, must have no serious or critical axe-core accessibility violation
+# (scripts/check-accessibility.py, which also prints how long each took to open). Writes a screenshot of each to
+# reports/ for a person to look at.
 # Usage: scripts/check-html-report.sh SPECRUNNER BASE_URL [KIND REPORT.html REPORT.json]...
 #   KIND is run (counts passed, failed, skipped), fuzz (sent, failed) or bench (requests, errors).
 set -euo pipefail
@@ -15,8 +17,10 @@ source scripts/chromium-lib.sh
 work=$(mktemp -d)
 trap 'rm -rf "$work" "$chromium_log"' EXIT
 
+pages=()
 while [ $# -ge 3 ]; do
   kind=$1; html=$(realpath "$2"); json=$(realpath "$3"); shift 3
+  pages+=("$html")
   case "$kind" in
     run) names="passed failed skipped" ;;
     fuzz) names="sent failed" ;;
@@ -52,3 +56,5 @@ for expected in 'data-count="1"' '<pre class="request">GET ' '<pre class="respon
 done
 screenshot "file://$work/failing.html" "$(pwd)/reports/failing-report.png" 1200,900
 echo "  a failing run's page shows the failing step's request, response and curl command; screenshots in reports/"
+echo "  accessibility (axe-core in headless Chromium) and open times:"
+python3 scripts/check-accessibility.py "${pages[@]}" "$work/failing.html"

@@ -120,6 +120,16 @@ struct NotesServiceTests {
         let report = try await Self.fuzz(breaking: [name], stateful: entry.stateful, count: entry.stateful ? 16 : 600)
         #expect(report.entries.contains { $0.kind == entry.finding }, "'\(name)' gave no \(entry.finding): \(report.console())")
         #expect(!report.console().contains(Self.adminPassword), "no credential appears in the report")
+        // A single request's finding shows, on the HTML page too, what came back and how to send it again.
+        let html = HTMLReport.fuzz(report, seed: 20_261_201, baseURL: "http://127.0.0.1", repeatCommand: "specrunner fuzz")
+        #expect(!html.contains(Self.adminPassword), "no credential appears in the HTML report")
+        if let single = report.entries.first(where: { $0.curl != nil }) {
+            let response = try #require(single.response, "a finding with a curl line has its answer")
+            #expect(html.contains(DocRenderer.escape(response)) && html.contains(DocRenderer.escape(single.curl!)))
+            #expect(single.curl!.hasPrefix("curl -s -X "), "\(single.curl!)")
+        } else {
+            #expect(entry.stateful, "'\(name)' is found by single requests, each with its curl line")
+        }
     }
 
     /// A 401 to a valid request is blamed on the service only when fresh credentials are refused too: without a way

@@ -44,7 +44,8 @@ struct HTMLReportTests {
         report.reached = ["createNote": (answered: 5_000, succeeded: 4_000), "deleteNote": (answered: 5_000, succeeded: 0)]
         report.entries = [FuzzReport.Entry(
             operation: "createNote", kind: "server_error", index: 42, request: "POST http://127.0.0.1:8000/notes <b>",
-            problems: ["status 500 for a valid request"], saved: "reports/fuzz-findings/createNote-server_error-42.yaml")]
+            problems: ["status 500 for a valid request"], saved: "reports/fuzz-findings/createNote-server_error-42.yaml",
+            response: #"500 {"error":"boom"}"#, curl: "curl -s -X POST 'http://127.0.0.1:8000/notes'")]
         let html = HTMLReport.fuzz(report, seed: 7, baseURL: "http://127.0.0.1:8000", repeatCommand: "specrunner fuzz --seed 7")
         #expect(html.contains(#"id="sent" class="count sent" data-count="10000""#))
         #expect(html.contains(#"id="failed" class="count failed" data-count="1""#))
@@ -53,7 +54,20 @@ struct HTMLReportTests {
         #expect(html.contains("specrunner --base-url http://127.0.0.1:8000 --scenarios reports/fuzz-findings --filter createNote-server_error-42"))
         #expect(html.contains(#"<td class="cell failed">0</td>"#), "an operation whose success path was never reached stands out")
         #expect(html.contains("specrunner fuzz --seed 7"))
+        #expect(html.contains(#"<pre class="response">500 {&quot;error&quot;:&quot;boom&quot;}</pre>"#), "the finding's answer")
+        #expect(html.contains(#"<pre class="curl">curl -s -X POST 'http://127.0.0.1:8000/notes'</pre>"#), "and its curl line")
         #expect(html.utf8.count < 20_000, "passing requests are counted, not listed")
+    }
+
+    @Test func aFuzzPageShowsTheFirstFindingsOfAGroupInFullAndListsTheRest() {
+        var report = FuzzReport()
+        report.entries = (1...30).map { index in
+            FuzzReport.Entry(operation: "getItem", kind: "undocumented_response", index: index, request: "GET /items/\(index)",
+                             problems: ["status 418 is not documented"], response: "418 teapot", curl: "curl -s -X GET '/items/\(index)'")
+        }
+        let html = HTMLReport.fuzz(report, seed: 1, baseURL: "http://127.0.0.1:8000", repeatCommand: "specrunner fuzz")
+        #expect(html.components(separatedBy: #"<pre class="curl">curl"#).count - 1 == HTMLReport.findingsShownInFull)
+        #expect(html.contains("20 more of this kind") && html.contains("<li>#30 <code>GET /items/30</code></li>"))
     }
 
     @Test func aBenchPageHasTheFiguresAndDrawsEachStepsLatencies() {

@@ -13,6 +13,10 @@ struct FuzzReport: Sendable {
         let problems: [String]
         /// The scenario file it was saved as.
         var saved: String?
+        /// A single request's answer, its status and the start of its body (secrets masked); nil for a sequence.
+        var response: String? = nil
+        /// A single request as a curl command (secrets masked: put yours back to send it); nil for a sequence.
+        var curl: String? = nil
     }
 
     var sent = 0
@@ -112,6 +116,7 @@ struct FuzzReport: Sendable {
                         .object([
                             "index": .number(Double(entry.index)), "request": .string(entry.request),
                             "problems": .array(entry.problems.map(JSONValue.string)), "saved": entry.saved.map(JSONValue.string) ?? .null,
+                            "response": entry.response.map(JSONValue.string) ?? .null, "curl": entry.curl.map(JSONValue.string) ?? .null,
                         ])
                     })
                 })
@@ -229,7 +234,7 @@ struct FuzzRun: Sendable {
                 var entry = FuzzReport.Entry(
                     operation: shown.plan.operation.id, kind: kind.rawValue, index: shown.plan.index,
                     request: "\(request.method) \(request.url) (\(shown.plan.detail))" + (request.body.map { " body: \($0.prefix(200))" } ?? ""),
-                    problems: shown.problems.filter { $0.0 == kind }.map(\.1))
+                    problems: shown.problems.filter { $0.0 == kind }.map(\.1), response: shown.answer, curl: request.curlCommand())
                 if let folder {
                     switch writer.render(shown, kind: kind, seed: fuzzer.seed).flatMap({ FuzzReport.save($0.1, as: $0.0, in: folder) }) {
                     case .success(let path): entry.saved = path

@@ -100,6 +100,8 @@ struct Fuzzer: Sendable {
         var leaks: [SecretScan.Leak] = []
         /// Secrets the answer issued, for `SecretEntropy`; never reported.
         var issued: [SecretEntropy.Issued] = []
+        /// The answer as reports show it: its status and the start of its body, secrets masked.
+        var answer: String?
     }
 
     /// The finding for a plan's answer (`get`: the same request as GET, for HEAD plans).
@@ -108,7 +110,8 @@ struct Fuzzer: Sendable {
         return Finding(
             plan: plan, status: response.status, problems: check(response, for: plan, get: get, leaks: leaks), waits: response.waits.count,
             leaks: leaks,
-            issued: SecretEntropy.issued(in: response, method: plan.request.method, operation: plan.operation, spec: spec))
+            issued: SecretEntropy.issued(in: response, method: plan.request.method, operation: plan.operation, spec: spec),
+            answer: "\(response.status) \(Redaction.excerpt(of: response))")
     }
 
     let spec: OpenAPISpec

@@ -1,7 +1,8 @@
 extension HTMLReport {
     /// A fuzz run as one page: the seed and the command that repeats it, counts (in `data-count`), how often each
     /// operation was answered and reached its success path, and the findings grouped by class and operation, each
-    /// with its request (redacted), what was wrong, and the saved scenario with the command that replays it. Passing
+    /// with its request (redacted), what was wrong, the answer, a curl line, and the saved scenario with the command
+    /// that replays it (the first `findingsShownInFull` of each group; the rest by request). Passing
     /// requests are only counted, so a run of ten thousand requests makes a page of its findings.
     static func fuzz(_ report: FuzzReport, seed: UInt64, baseURL: String, repeatCommand: String) -> String {
         var body = ["<header>", "<h1>Fuzzing \(escape(baseURL))</h1>", #"<dl class="summary">"#]
@@ -19,14 +20,27 @@ extension HTMLReport {
             body.append(#"<section class="finding-class"><h3>\#(escape(kind)) (\#(entries.count))</h3>"#)
             for (operation, group) in Dictionary(grouping: entries, by: \.operation).sorted(by: { $0.key < $1.key }) {
                 body.append(#"<details class="scenario failed" open><summary><strong>\#(escape(operation))</strong> (\#(group.count))</summary><ol class="steps">"#)
-                for entry in group.sorted(by: { $0.index < $1.index }) {
+                let sorted = group.sorted(by: { $0.index < $1.index })
+                for entry in sorted.prefix(Self.findingsShownInFull) {
                     body.append(#"<li class="step failed">#\#(entry.index)<pre class="request">\#(escape(entry.request))</pre>"#
                         + #"<ul class="failures">"# + entry.problems.map { "<li>\(escape($0))</li>" }.joined() + "</ul>")
+                    if let response = entry.response {
+                        body.append(#"<p>The answer:</p><pre class="response">\#(escape(response))</pre>"#)
+                    }
+                    if let curl = entry.curl {
+                        body.append(#"<p>Send it again (secrets masked: put yours back):</p><pre class="curl">\#(escape(curl))</pre>"#)
+                    }
                     if let saved = entry.saved {
                         body.append(#"<p>Saved as <code>\#(escape(saved))</code>; replay it:</p><pre class="curl">"#
                             + escape("specrunner --base-url \(baseURL) --scenarios \(Self.folder(of: saved)) --filter \(Self.name(of: saved))") + "</pre>")
                     }
                     body.append("</li>")
+                }
+                if sorted.count > Self.findingsShownInFull {
+                    // The rest by their request only: a run with hundreds of findings still opens at once.
+                    body.append(#"<li class="step failed"><details><summary>\#(sorted.count - Self.findingsShownInFull) more of this kind (every one in full in --report json=PATH)</summary><ul>"#)
+                    body += sorted.dropFirst(Self.findingsShownInFull).map { "<li>#\($0.index) <code>\(escape($0.request))</code></li>" }
+                    body.append("</ul></details></li>")
                 }
                 body.append("</ol></details>")
             }
@@ -46,6 +60,9 @@ extension HTMLReport {
         body.append("</main>")
         return page(title: "SpecRunner fuzz: \(baseURL): \(report.failedCount) with findings of \(report.sent)", body: body)
     }
+
+    /// Findings of one class and operation shown with their answer and curl line; the rest are listed by request.
+    static let findingsShownInFull = 10
 
     /// The folder and the scenario name of a saved finding's file.
     private static func folder(of path: String) -> String {

@@ -103,9 +103,9 @@ enum HTMLReport {
         if step.outcome == .failed {
             html.append(#"<ul class="failures">"# + step.failures.map { "<li>\(escape($0))</li>" }.joined() + "</ul>")
             if let request = step.request {
-                html.append(#"<div class="exchange"><div><h4>Request</h4><pre class="request">\#(escape(requestText(request)))</pre></div>"#)
-                html.append(#"<div><h4>Response</h4><pre class="response">\#(escape(responseText(step)))</pre></div></div>"#)
-                html.append(#"<h4>Repeat it</h4><pre class="curl">\#(escape(request.curlCommand()))</pre>"#)
+                html.append(#"<div class="exchange"><div><h3>Request</h3><pre class="request">\#(escape(requestText(request)))</pre></div>"#)
+                html.append(#"<div><h3>Response</h3><pre class="response">\#(escape(responseText(step)))</pre></div></div>"#)
+                html.append(#"<h3>Repeat it</h3><pre class="curl">\#(escape(request.curlCommand()))</pre>"#)
             }
         } else if step.outcome == .skipped, let reason = step.failures.first {
             html.append(#"<p class="note">\#(escape(reason))</p>"#)
@@ -138,7 +138,7 @@ enum HTMLReport {
         <style>
         :root { color-scheme: light; --ok: #146c2e; --bad: #b3261e; --muted: #595959; --line: #d0d0d0; }
         body { font: 15px/1.45 system-ui, sans-serif; margin: 0 auto; max-width: 72rem; padding: 1rem 1.5rem; color: #1b1b1b; background: #fff; }
-        h1 { font-size: 1.5rem; } h2 { font-size: 1.2rem; margin-top: 2rem; } h4 { margin: .5rem 0 .2rem; font-size: .9rem; }
+        h1 { font-size: 1.5rem; } h2 { font-size: 1.2rem; margin-top: 2rem; } .step h3 { margin: .5rem 0 .2rem; font-size: .9rem; }
         .summary { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; }
         .summary dt { font-weight: 600; } .summary dd { margin: 0; }
         .passed { color: var(--ok); } .failed { color: var(--bad); } .skipped, .never, .note, .tags { color: var(--muted); }
