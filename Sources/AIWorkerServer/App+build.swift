@@ -157,8 +157,10 @@ func buildRouter(settings: AppSettings, dependencies: AppDependencies) -> Router
     }
     OperationsController(
         storage: dependencies.storage, backend: dependencies.backend, metrics: dependencies.metrics,
-        metricsToken: settings.metricsToken, openAPIDocument: dependencies.openAPIDocument, htmlReference: dependencies.htmlReference
+        metricsToken: settings.metricsToken, openAPIDocument: dependencies.openAPIDocument, htmlReference: dependencies.htmlReference,
+        frontDoor: .current(console: settings.consoleEnabled)
     ).addRoutes(to: router)
+    if settings.consoleEnabled { ConsoleController().addRoutes(to: router.group("console")) }
     func limit<Context>(_ scope: String, perMinute: Int) -> RateLimitMiddleware<Context>? {
         guard perMinute > 0 else { return nil }
         return RateLimitMiddleware(

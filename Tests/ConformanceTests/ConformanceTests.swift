@@ -124,6 +124,7 @@ struct ConformanceTests {
         "UPSTREAM_MAX_CONNECTIONS": "needs an upstream and many streams at once (StreamConcurrencyTests)",
         "UPSTREAM_POOL_TIMEOUT": "needs an upstream and many streams at once (StreamConcurrencyTests)",
         "MOCK_DELAY_MS": "latency only (benchmarks)",
+        "CONSOLE_ENABLED": "the console is no operation of the API's spec (ConsoleTests, scripts/check-console.py)",
         "CREDENTIAL_CACHE_SIZE": "seen only when the database is edited behind the server's back (CredentialCacheTests)",
         "CREDENTIAL_CACHE_TTL": "seen only when the database is edited behind the server's back (CredentialCacheTests)",
         "HTTP_IDLE_TIMEOUT": "needs a connection that falls silent, which a scenario's steps cannot send (LimitsTests)",

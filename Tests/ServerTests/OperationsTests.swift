@@ -64,19 +64,19 @@ struct OperationsTests {
             for accept in [nil, "*/*", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"] {
                 let page = try await client.send(.get, "/", headers: accept.map { [.accept: $0] } ?? [:])
                 #expect(page.status == .ok && page.headers[.contentType] == "text/html; charset=utf-8", "\(accept ?? "no Accept")")
-                for link in ["/docs", "/openapi.json", "/health"] { #expect(page.text.contains(#"<a href="\#(link)">"#)) }
+                for link in ["/console", "/docs", "/openapi.json", "/health"] { #expect(page.text.contains(#"<a href="\#(link)">"#)) }
                 #expect(page.text.contains("Version \(ProjectFiles.version)"))
             }
             let json = try await client.send(.get, "/", headers: [.accept: "application/json"])
             #expect(json.status == .ok)
             let object = try json.json()
             #expect(object["name"] as? String == "AI Worker API" && object["version"] as? String == ProjectFiles.version)
-            #expect(object["links"] as? [String: String] == ["docs": "/docs", "openapi": "/openapi.json", "health": "/health"])
+            #expect(object["links"] as? [String: String] == ["console": "/console", "docs": "/docs", "openapi": "/openapi.json", "health": "/health"])
             let refused = try await client.send(.get, "/", headers: [.accept: "image/png"])
             #expect(refused.status == .notAcceptable)
             #expect(try refused.errorCode() == "not_acceptable")
             // Every link of the page answers.
-            for link in ["/docs", "/openapi.json", "/health"] { #expect(try await client.send(.get, link).status == .ok, "\(link)") }
+            for link in ["/console", "/docs", "/openapi.json", "/health"] { #expect(try await client.send(.get, link).status == .ok, "\(link)") }
         }
     }
 

@@ -16,27 +16,30 @@ struct FrontDoor: ResponseEncodable {
         case specVersion = "spec_version"
     }
 
-    static let current = FrontDoor(
-        name: "AI Worker API", version: ProjectFiles.version, specVersion: ProjectFiles.specVersion,
-        links: ["docs": "/docs", "openapi": "/openapi.json", "health": "/health"])
+    /// This server's front door; the console is linked when it is served (`CONSOLE_ENABLED`).
+    static func current(console: Bool) -> FrontDoor {
+        FrontDoor(
+            name: "AI Worker API", version: ProjectFiles.version, specVersion: ProjectFiles.specVersion,
+            links: ["docs": "/docs", "openapi": "/openapi.json", "health": "/health"].merging(console ? ["console": "/console"] : [:]) { $1 })
+    }
 
-    /// The page, made once: it does not change while the process runs.
-    static let page = ByteBuffer(string: current.html)
-
-    /// The answer `request` prefers: HTML first (browsers, `*/*`), JSON when asked for; 406 when neither will do.
-    static func answer(_ request: Request, context: some RequestContext) throws -> Response {
+    /// The answer `request` prefers: HTML first (browsers, `*/*`), the page made once as `page`; JSON when asked for;
+    /// 406 when neither will do.
+    func answer(_ request: Request, context: some RequestContext, page: ByteBuffer) throws -> Response {
         switch ContentNegotiation.preferred([("text", "html"), ("application", "json")], accept: request.headers[.accept]) {
         case 0: Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: page))
-        case 1: try current.response(from: request, context: context)
+        case 1: try response(from: request, context: context)
         default: throw APIError.notAcceptable("text/html or application/json")
         }
     }
 
     /// The page: self-contained (no script, no outside resource), readable at any width.
     var html: String {
-        let items = [("docs", "API reference", "every route, with the usage flow and examples"),
+        let items = [("console", "Console", "register, manage API keys and chat, in this browser"),
+                     ("docs", "API reference", "every route, with the usage flow and examples"),
                      ("openapi", "OpenAPI document", "the contract, for your own tools (OpenAPI 3.1)"),
                      ("health", "Health", "answers while the process runs")]
+            .filter { links[$0.0] != nil }
             .map { key, title, text in #"      <li><a href="\#(links[key]!)">\#(title)</a> <span>\#(links[key]!)</span>: \#(text)</li>"# }
         return #"""
             <!DOCTYPE html>

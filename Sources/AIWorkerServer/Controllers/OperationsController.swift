@@ -12,6 +12,23 @@ struct OperationsController {
     /// The OpenAPI document and the generated HTML reference, read at start-up (nil when the file is missing).
     let openAPIDocument: ByteBuffer?
     let htmlReference: ByteBuffer?
+    /// What `GET /` shows, and its HTML page, made once.
+    let frontDoor: FrontDoor
+    private let frontPage: ByteBuffer
+
+    init(
+        storage: any AppStorage, backend: any ChatBackend, metrics: AppMetrics, metricsToken: String?, openAPIDocument: ByteBuffer?,
+        htmlReference: ByteBuffer?, frontDoor: FrontDoor
+    ) {
+        self.storage = storage
+        self.backend = backend
+        self.metrics = metrics
+        self.metricsToken = metricsToken
+        self.openAPIDocument = openAPIDocument
+        self.htmlReference = htmlReference
+        self.frontDoor = frontDoor
+        frontPage = ByteBuffer(string: frontDoor.html)
+    }
 
     struct Health: ResponseEncodable {
         let status: String
@@ -23,7 +40,7 @@ struct OperationsController {
     }
 
     func addRoutes(to router: some RouterMethods<AppRequestContext>) {
-        router.get("/") { request, context in try FrontDoor.answer(request, context: context) }
+        router.get("/") { [frontDoor, frontPage] request, context in try frontDoor.answer(request, context: context, page: frontPage) }
         router.get("health", use: health)
         router.get("ready", use: ready)
         router.get("metrics", use: metricsText)

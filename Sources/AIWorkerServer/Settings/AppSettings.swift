@@ -99,6 +99,7 @@ struct AppSettings: Sendable {
     /// Files served at `/openapi.json` and `/docs`; nil serves the copies built into the binary.
     var docsSpecPath: String?
     var docsHTMLPath: String?
+    var consoleEnabled = true
 
     /// The lowest bcrypt cost accepted: below it, offline guessing becomes cheap.
     static let minimumBcryptCost = 10

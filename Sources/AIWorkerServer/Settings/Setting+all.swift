@@ -103,6 +103,7 @@ extension Setting {
         .optionalText("metrics.token", \.metricsToken, secret: true, emptyIsUnset: true, "Bearer token `/metrics` requires; unset leaves it open"),
         .optionalText("docs.specPath", \.docsSpecPath, emptyIsUnset: true, default: "the built-in copy", "document served at `/openapi.json`"),
         .optionalText("docs.htmlPath", \.docsHTMLPath, emptyIsUnset: true, default: "the built-in copy", "reference served at `/docs`"),
+        .boolean("console.enabled", \.consoleEnabled, "the web console at `/console`; `false` for an API-only deployment"),
     ]
 
     /// The setting each flag names.

@@ -81,6 +81,17 @@ extension Setting {
         }
     }
 
+    /// `true` or `false` (also `1`/`0`, `yes`/`no`, `on`/`off`, in any case).
+    static func boolean(_ key: String, _ path: WritableKeyPath<AppSettings, Bool> & Sendable, _ meaning: String) -> Setting {
+        Setting(key: key, meaning: meaning, defaultText: "`\(defaults[keyPath: path])`", isSecret: false) { text, settings in
+            switch text.trimmingCharacters(in: .whitespaces).lowercased() {
+            case "true", "1", "yes", "on": settings[keyPath: path] = true
+            case "false", "0", "no", "off": settings[keyPath: path] = false
+            default: throw SettingsError(key: key, value: text, expected: "true or false")
+            }
+        }
+    }
+
     static func optionalInteger(
         _ key: String, _ path: WritableKeyPath<AppSettings, Int?> & Sendable, in range: ClosedRange<Int>, default defaultText: String,
         _ meaning: String
