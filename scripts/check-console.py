@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Drives the web console of a running server in headless Chromium, as a person would: register, create a key and
 read it once, see it listed, chat and watch the streamed answer grow, stop a long answer, chat with the key, revoke
-it and see it refused, log out. Each state is checked with axe-core and screenshotted at desktop and phone width
+it and see it refused, log out, log in again and log out everywhere. Each state is checked with axe-core and screenshotted at desktop and phone width
 into the screenshot folder; the page must log no console error and no Content-Security-Policy violation (the
 API's own refusals, which the browser logs as failed loads, excepted).
 
@@ -124,6 +124,16 @@ class Console:
         self.wait.until(shown.visibility_of_element_located((By.ID, "auth")))
         self.check(self.element("keys").is_displayed() is False, "logged out: back to the log-in form")
         self.look("logged-out")
+
+        # Log in again, then out everywhere.
+        self.fill("email", email)
+        self.fill("password", "console password")
+        self.element("login").click()
+        self.wait.until(shown.visibility_of_element_located((By.ID, "keys")))
+        self.check("Logged in as" in self.status(), f"logged in again: the status says '{self.status()}'")
+        self.element("logout-all").click()
+        self.wait.until(shown.visibility_of_element_located((By.ID, "auth")))
+        self.check("every device" in self.status(), f"logged out everywhere: the status says '{self.status()}'")
 
         logged = driver.get_log("browser")
         refusals = [entry for entry in logged if "the server responded with a status of 4" in entry["message"]]
