@@ -3,13 +3,16 @@ import Testing
 
 @testable import ProjectFiles
 
-/// The binaries carry copies of the spec, scenarios, profiles and HTML reference; they must equal the files.
+/// The binaries carry copies of the spec, scenarios, profiles, HTML reference and console; they must equal the files.
 @Suite("Built-in project files")
 struct ProjectFilesTests {
     @Test func theBuiltInCopiesEqualTheRepositoryFiles() throws {
         let root = OperationsTests.root
         let folders = ["spec/scenarios", "spec/profiles"]
-        var expected = ["spec/openapi.json", "spec/scenario.schema.json", "spec/fuzz-setup.yaml", "docs/index.html"]
+        var expected = [
+            "spec/openapi.json", "spec/scenario.schema.json", "spec/fuzz-setup.yaml", "docs/index.html",
+            "console/index.html", "console/console.js", "console/console.css",
+        ]
         for folder in folders {
             let names = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(folder).path)
             expected += names.filter { $0.hasSuffix(".yaml") }.map { "\(folder)/\($0)" }
