@@ -30,24 +30,6 @@ struct ProducedStreamTests {
         #expect(all == Array(0..<1_000))
     }
 
-    @Test func aReaderThatLeavesCancelsTheProducer() async throws {
-        let cancelled = Mutex(false)
-        // The handler is in place before the first value, and runs on the thread that cancels: the producer (of low
-        // priority, which a loaded machine can keep waiting for minutes) need not run again for the test to see it.
-        let stream = ProducedStream<Int> { send in
-            try await withTaskCancellationHandler {
-                await send(1)
-                try await Task.sleep(for: .seconds(60))
-            } onCancel: {
-                cancelled.withLock { $0 = true }
-            }
-        }
-        var iterator: ProducedStream<Int>.Iterator? = stream.makeAsyncIterator()
-        #expect(try await iterator?.next() == 1)
-        iterator = nil
-        #expect(await StreamConcurrencyTests.eventually(seconds: 30) { cancelled.withLock { $0 } }, "the producer is cancelled once its reader is gone")
-    }
-
     @Test func whatTheProducerThrowsEndsTheStreamAfterItsValues() async throws {
         let stream = ProducedStream<Int> { send in
             await send(1)
