@@ -234,7 +234,7 @@ struct FuzzRun: Sendable {
                 var entry = FuzzReport.Entry(
                     operation: shown.plan.operation.id, kind: kind.rawValue, index: shown.plan.index,
                     request: "\(request.method) \(request.url) (\(shown.plan.detail))" + (request.body.map { " body: \($0.prefix(200))" } ?? ""),
-                    problems: shown.problems.filter { $0.0 == kind }.map(\.1), response: shown.answer, curl: request.curlCommand())
+                    problems: shown.problems.filter { $0.0 == kind }.map(\.1), response: shown.response.map { "\($0.status) \(Redaction.excerpt(of: $0))" }, curl: request.curlCommand())
                 if let folder {
                     switch writer.render(shown, kind: kind, seed: fuzzer.seed).flatMap({ FuzzReport.save($0.1, as: $0.0, in: folder) }) {
                     case .success(let path): entry.saved = path

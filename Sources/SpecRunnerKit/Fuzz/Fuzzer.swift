@@ -100,8 +100,8 @@ struct Fuzzer: Sendable {
         var leaks: [SecretScan.Leak] = []
         /// Secrets the answer issued, for `SecretEntropy`; never reported.
         var issued: [SecretEntropy.Issued] = []
-        /// The answer as reports show it: its status and the start of its body, secrets masked.
-        var answer: String?
+        /// The answer, for reports to show (only findings are kept, so only theirs is ever read).
+        var response: ReceivedResponse?
     }
 
     /// The finding for a plan's answer (`get`: the same request as GET, for HEAD plans).
@@ -111,7 +111,7 @@ struct Fuzzer: Sendable {
             plan: plan, status: response.status, problems: check(response, for: plan, get: get, leaks: leaks), waits: response.waits.count,
             leaks: leaks,
             issued: SecretEntropy.issued(in: response, method: plan.request.method, operation: plan.operation, spec: spec),
-            answer: "\(response.status) \(Redaction.excerpt(of: response))")
+            response: response)
     }
 
     let spec: OpenAPISpec
