@@ -44,6 +44,23 @@ struct ScenarioTests {
         #expect(problems.contains { $0.contains("'colour' is not allowed") })
     }
 
+    @Test func lintRefusesWhatAHeldStepCannotCheck() throws {
+        let yaml = """
+            name: held
+            steps:
+              - operation: chatCompletions
+                body: { stream: true, messages: [{ role: user, content: hi }] }
+                hold: true
+                expect: { status: 200, body: { /response: hi }, stream: { minEvents: 1 } }
+                capture: { request: { header: X-Request-Id }, text: /response }
+            """
+        let problems = try Self.linter().problems(in: ScenarioLoader.load(text: yaml, file: "held.yaml"))
+        #expect(problems.contains { $0.contains("expect.body cannot be checked") })
+        #expect(problems.contains { $0.contains("expect.stream cannot be checked") })
+        #expect(problems.contains { $0.contains("'text' cannot be captured") })
+        #expect(!problems.contains { $0.contains("'request' cannot be captured") }, "a header comes with the head")
+    }
+
     @Test func shippedProfileNamesOnlyRealScenariosStepsAndOperations() throws {
         let scenarios = try ScenarioLoader.load(folder: Self.root.appendingPathComponent("spec/scenarios")).map(\.scenario)
         let profile = try Profile.load(file: Self.root.appendingPathComponent("spec/profiles/original.yaml"))

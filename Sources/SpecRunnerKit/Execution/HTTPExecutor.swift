@@ -29,6 +29,9 @@ struct ReceivedResponse: Sendable {
     var resent = false
     /// The answers that said "busy, retry after" (429 or 503 with `Retry-After`) and were waited on before this one.
     var waits: [RetryAfterWait] = []
+    /// Whether only the head was read and the body is being read in the background (a `hold` step): the body here
+    /// is empty, not the answer's.
+    var held = false
 
     /// The first value of a header, by case-insensitive name.
     func header(_ name: String) -> String? {
@@ -80,8 +83,8 @@ final class HTTPExecutor: Sendable {
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
-    func send(_ request: SentRequest, timeout: Double) async throws -> ReceivedResponse {
-        if HeadExchange.handles(request) { return try await HeadExchange.send(request, extraHeaders: extraHeaders, timeout: timeout) }
+    /// `request` as AsyncHTTPClient sends it, with the `--header`s it does not set itself.
+    private func outgoing(_ request: SentRequest) -> HTTPClientRequest {
         var outgoing = HTTPClientRequest(url: request.url)
         outgoing.method = HTTPMethod(rawValue: request.method)
         for header in request.headers {
@@ -95,6 +98,12 @@ final class HTTPExecutor: Sendable {
         } else if let body = request.body {
             outgoing.body = .bytes(ByteBuffer(string: body))
         }
+        return outgoing
+    }
+
+    func send(_ request: SentRequest, timeout: Double) async throws -> ReceivedResponse {
+        if HeadExchange.handles(request) { return try await HeadExchange.send(request, extraHeaders: extraHeaders, timeout: timeout) }
+        let outgoing = outgoing(request)
         let deadline = TimeAmount.milliseconds(Int64(timeout * 1000))
         let response: HTTPClientResponse
         var resent = false
@@ -115,6 +124,34 @@ final class HTTPExecutor: Sendable {
         }
         received.resent = resent
         return received
+    }
+
+    /// Sends `request` and returns once the answer's head has come, as a `ReceivedResponse` with no body (`held`);
+    /// the body goes on being read in the background, as a client reading a stream does, until it ends, `timeout`
+    /// seconds pass from the start, or the `HeldAnswer` is released (which closes the connection).
+    func hold(_ request: SentRequest, timeout: Double) async throws -> (ReceivedResponse, HeldAnswer) {
+        let outgoing = outgoing(request)
+        let client = client
+        let (heads, head) = AsyncThrowingStream.makeStream(of: ReceivedResponse.self)
+        let reader = Task {
+            do {
+                let response = try await client.execute(outgoing, timeout: .milliseconds(Int64(timeout * 1000)))
+                head.yield(ReceivedResponse(
+                    status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, body: Data(), held: true))
+                head.finish()
+                for try await _ in response.body {}
+            } catch {
+                head.finish(throwing: error)
+            }
+        }
+        let held = HeldAnswer(reader: reader)
+        do {
+            for try await response in heads { return (response, held) }
+            throw CancellationError()
+        } catch {
+            held.release()
+            throw error
+        }
     }
 
     /// Sends `request`; while the answer is 429 or 503 with a `Retry-After` (seconds or an HTTP date) and the status

@@ -45,12 +45,16 @@ struct ScenarioRunner: Sendable {
         }
         var failed = false
         var cookies = CookieJar()
+        var held: [HeldAnswer] = []
+        defer { held.forEach { $0.release() } }
         for step in scenario.steps {
             if failed, let reason = scenario.continueOnFailure ? Self.missingCaptures(of: step, in: template) : "an earlier step failed" {
                 result.steps.append(Self.skipped(step, reason: reason, isFinally: false))
                 continue
             }
-            let stepResult = await run(step, in: scenario.name, template: &template, cookies: &cookies, isFinally: false, waitWhenBusy: scenario.waitWhenBusy, calls: &result.calls)
+            let stepResult = await run(
+                step, in: scenario.name, template: &template, cookies: &cookies, held: &held, isFinally: false, waitWhenBusy: scenario.waitWhenBusy,
+                calls: &result.calls)
             failed = failed || stepResult.outcome == .failed
             result.steps.append(stepResult)
         }
@@ -60,7 +64,9 @@ struct ScenarioRunner: Sendable {
                 result.steps.append(Self.skipped(step, reason: reason, isFinally: true))
                 continue
             }
-            let stepResult = await run(step, in: scenario.name, template: &template, cookies: &cookies, isFinally: true, waitWhenBusy: scenario.waitWhenBusy, calls: &result.calls)
+            let stepResult = await run(
+                step, in: scenario.name, template: &template, cookies: &cookies, held: &held, isFinally: true, waitWhenBusy: scenario.waitWhenBusy,
+                calls: &result.calls)
             failed = failed || stepResult.outcome == .failed
             result.steps.append(stepResult)
         }
@@ -90,14 +96,19 @@ struct ScenarioRunner: Sendable {
         StepResult(name: step.name, operation: step.operation, outcome: .skipped, failures: ["not run: \(reason)"], seconds: 0, isFinally: isFinally)
     }
 
-    /// Runs one step, with its retries, and records its captures in `template` and its cookies in `cookies`.
+    /// Runs one step, with its retries, and records its captures in `template`, its cookies in `cookies` and, for a
+    /// `hold` step that passed, its answer in `held`.
     private func run(
-        _ step: Step, in scenario: String, template: inout Template, cookies: inout CookieJar, isFinally: Bool, waitWhenBusy: Bool,
-        calls: inout [OperationCall]
+        _ step: Step, in scenario: String, template: inout Template, cookies: inout CookieJar, held: inout [HeldAnswer], isFinally: Bool,
+        waitWhenBusy: Bool, calls: inout [OperationCall]
     ) async -> StepResult {
         let start = ContinuousClock.now
         var result = StepResult(name: step.name, operation: step.operation, outcome: .passed, failures: [], seconds: 0, isFinally: isFinally)
         let attempts = max(1, step.retry?.attempts ?? 1)
+        if step.release {
+            held.forEach { $0.release() }
+            held = []
+        }
         if let delay = step.delay, delay > 0 { try? await Task.sleep(for: .seconds(delay)) }
         for attempt in 1...attempts {
             result.failures = []
@@ -110,8 +121,15 @@ struct ScenarioRunner: Sendable {
                 // A busy answer the step does not expect (429 or 503 with Retry-After) is waited on within the step's
                 // time, unless the scenario pins limits.
                 let timeout = step.timeout ?? defaultTimeout
-                let response = try await executor.send(
-                    request, timeout: timeout, retryAfterBudget: waitWhenBusy ? timeout : 0, unless: Set(step.expect.status))
+                let response: ReceivedResponse
+                var answer: HeldAnswer?
+                if step.hold {
+                    (response, answer) = try await executor.hold(request, timeout: timeout)
+                } else {
+                    response = try await executor.send(
+                        request, timeout: timeout, retryAfterBudget: waitWhenBusy ? timeout : 0, unless: Set(step.expect.status))
+                }
+                defer { if let answer { result.failures.isEmpty ? held.append(answer) : answer.release() } }
                 cookies.store(response)
                 if response.resent { result.notes.append(Self.resentNote) }
                 result.waits += response.waits

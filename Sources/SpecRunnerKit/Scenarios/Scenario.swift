@@ -81,6 +81,13 @@ struct Step: Decodable, Sendable {
     /// Seconds to wait before the step's request (for a lock-out or a cache to expire).
     var delay: Double?
     var retry: Retry?
+    /// The step waits for the answer's head only (status and headers are checked, captures come from headers) and
+    /// its body goes on being read in the background until it ends, the step's timeout passes, a later step
+    /// `release`s it or the scenario ends: a stream left open while other steps run (concurrency caps).
+    var hold: Bool
+    /// Before this step's request, every answer held by an earlier `hold` step is dropped (its connection closed),
+    /// as a client that leaves.
+    var release: Bool
     var expect: Expectation
     /// Variable name -> where to take it from the response.
     var capture: [String: Capture]
@@ -131,7 +138,7 @@ struct Step: Decodable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, operation, request, path, url, query, headers, auth, body, rawBody, form, timeout, delay, retry, expect, capture
+        case name, operation, request, path, url, query, headers, auth, body, rawBody, form, timeout, delay, retry, hold, release, expect, capture
     }
 
     init(from decoder: any Decoder) throws {
@@ -151,6 +158,8 @@ struct Step: Decodable, Sendable {
         timeout = try container.decodeIfPresent(Double.self, forKey: .timeout)
         delay = try container.decodeIfPresent(Double.self, forKey: .delay)
         retry = try container.decodeIfPresent(Retry.self, forKey: .retry)
+        hold = try container.decodeIfPresent(Bool.self, forKey: .hold) ?? false
+        release = try container.decodeIfPresent(Bool.self, forKey: .release) ?? false
         expect = try container.decodeIfPresent(Expectation.self, forKey: .expect) ?? Expectation()
         capture = try container.decodeIfPresent([String: Capture].self, forKey: .capture) ?? [:]
         if (operation == nil) == (request == nil) {

@@ -45,6 +45,9 @@ struct ScenarioLinter {
             if let schema = step.expect.schema, JSONPointer(schema)?.resolve(in: spec.document) == nil {
                 problems.append("\(label): schema '\(schema)' is not in the spec")
             }
+            if step.hold {
+                problems += Self.holdProblems(step).map { "\(label): \($0)" }
+            }
             for pointer in step.expect.body.keys where JSONPointer(pointer) == nil {
                 problems.append("\(label): '\(pointer)' is not a JSON Pointer")
             }
@@ -52,6 +55,16 @@ struct ScenarioLinter {
             capturedSoFar.formUnion(step.capture.keys)
         }
         return problems
+    }
+
+    /// What a `hold` step asks of a body it does not read: body, text and stream expectations, body captures.
+    static func holdProblems(_ step: Step) -> [String] {
+        let expect = step.expect
+        let unread = [("body", !expect.body.isEmpty), ("bodySubset", expect.bodySubset != nil), ("text", expect.text != nil),
+                      ("stream", expect.stream != nil), ("schema", expect.schema != nil)].filter(\.1).map(\.0)
+        let captures = step.capture.filter { $0.value.body != nil }.keys.sorted()
+        return unread.map { "holds its answer open, so its body is not read: expect.\($0) cannot be checked" }
+            + captures.map { "holds its answer open, so its body is not read: '\($0)' cannot be captured from it" }
     }
 
     /// For a key the scenario schema does not allow, the nearest key it does allow at that place.
