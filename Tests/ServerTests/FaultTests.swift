@@ -128,9 +128,7 @@ struct FaultTests {
         try await Task.sleep(for: .milliseconds(800))
         server.signal(SIGTERM)
         try await Task.sleep(for: .milliseconds(300))
-        let fresh = HTTPClient(eventLoopGroupProvider: .singleton)
-        let answered = try? await Client(http: fresh, base: server.baseURL).post("/health", "")
-        try await fresh.shutdown()
+        let answered = try? await withHTTPClient { try await Client(http: $0, base: server.baseURL).post("/health", "") }
         #expect(answered == nil, "a new connection after SIGTERM must be refused")
         let (plainStatus, plainBody) = try await plain
         #expect(plainStatus == 200 && plainBody.contains("You said: Hello there"))

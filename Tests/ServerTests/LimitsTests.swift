@@ -222,10 +222,8 @@ struct ConcurrencyTests {
             let base = "http://127.0.0.1:\(try #require(client.port))"
             var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(180)))
             configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 50)
-            let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-            let statuses: [Int]
-            do {
-                statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            let statuses = try await withHTTPClient(configuration) { http in
+                try await withThrowingTaskGroup(of: Int.self) { group in
                     for _ in 0..<50 {
                         group.addTask {
                             try await FaultTests.Client(http: http, base: base, timeout: .seconds(400))
@@ -234,11 +232,7 @@ struct ConcurrencyTests {
                     }
                     return try await group.reduce(into: [Int]()) { $0.append($1) }
                 }
-            } catch {
-                try await http.shutdown()
-                throw error
             }
-            try await http.shutdown()
             // One account; every other registration sees it (409), or, on a loaded machine, waited past the hash
             // queue's bound first (503 password_check_busy: refused before any write, so no account either).
             #expect(statuses.filter { $0 == 200 }.count == 1, "\(statuses)")
@@ -257,10 +251,9 @@ struct ConcurrencyTests {
             let base = "http://127.0.0.1:\(try #require(client.port))"
             var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(180)))
             configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 30)
-            let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-            let api = FaultTests.Client(http: http, base: base, timeout: .seconds(180))
             let authorization = [("Authorization", "Bearer \(user.token)")]
-            do {
+            try await withHTTPClient(configuration) { http in
+                let api = FaultTests.Client(http: http, base: base, timeout: .seconds(180))
                 let ids = try await withThrowingTaskGroup(of: String?.self) { group in
                     for index in 0..<30 {
                         group.addTask {
@@ -281,11 +274,7 @@ struct ConcurrencyTests {
                 #expect(revoked.allSatisfy { $0 == 200 }, "\(revoked)")
                 let after = try await client.send(.get, "/api-keys/list", headers: bearer(user.token)).jsonArray()
                 #expect(after.count == 30 && after.allSatisfy { $0["active"] as? Bool == false })
-            } catch {
-                try await http.shutdown()
-                throw error
             }
-            try await http.shutdown()
         }
     }
 }

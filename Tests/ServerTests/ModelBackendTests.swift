@@ -183,19 +183,18 @@ struct ModelBackendTests {
             let app = try await buildApplication(reader: testReader(Self.workersAI(port: port)))
             try await app.test(.live) { client in
                 let user = try await client.registerUser()
-                let http = HTTPClient(eventLoopGroupProvider: .singleton)
                 var request = HTTPClientRequest(url: "http://127.0.0.1:\(client.port!)/chat/completions")
                 request.method = .POST
                 request.headers.add(name: "Authorization", value: "Bearer \(user.token)")
                 request.headers.add(name: "Content-Type", value: "application/json")
                 request.body = .bytes(ByteBuffer(string: #"{"stream":true,"messages":[{"role":"user","content":"x"}]}"#))
-                let reader = Task {
+                // The first piece read, then the client's shutdown closes the connection.
+                let readOne = try await withHTTPClient { http in
                     let response = try await http.execute(request, timeout: .seconds(30))
                     for try await _ in response.body { return true }
                     return false
                 }
-                #expect(try await reader.value)
-                try await http.shutdown()
+                #expect(readOne)
                 // The server notices the closed connection, stops reading the upstream and cancels its request.
                 let deadline = ContinuousClock.now + .seconds(3)
                 while !upstream.streamAbandoned.withLock({ $0 }), ContinuousClock.now < deadline {

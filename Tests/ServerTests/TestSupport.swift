@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import HTTPTypes
 import Configuration
 import Foundation
@@ -191,5 +192,20 @@ extension Sequence {
 func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
         Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}
+
+/// Runs `body` with an HTTP client of its own (to make connections beside the test client's one), shut down when
+/// `body` ends, however it ends: a client dropped without a shutdown traps in a debug build, which ends the whole
+/// test process, every other test with it.
+func withHTTPClient<T>(_ configuration: HTTPClient.Configuration = .init(), _ body: (HTTPClient) async throws -> T) async throws -> T {
+    let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    do {
+        let result = try await body(http)
+        try await http.shutdown()
+        return result
+    } catch {
+        try? await http.shutdown()
+        throw error
     }
 }
