@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import Synchronization
 
 /// The request decoder of every context (so handlers call `request.decode(as:context:)`): a JSON body of at most
 /// the context's `maxUploadSize` bytes. Every failure becomes an `APIError` that says what was wrong and where:
@@ -25,7 +26,8 @@ struct JSONRequestDecoder: RequestDecoder {
         }
     }
 
-    /// The whole body, once its content type says JSON, within `limit` bytes and `bodyTimeout`.
+    /// The whole body, once its content type says JSON, within `limit` bytes and `bodyTimeout`: a body that stops
+    /// coming (a client that announced more and stalls) is cut at the timeout as surely as one that trickles.
     func collect(_ request: Request, limit: Int) async throws -> ByteBuffer {
         if let contentType = request.headers[.contentType], !Self.isJSON(contentType) {
             throw APIError.unsupportedMediaType
@@ -33,17 +35,32 @@ struct JSONRequestDecoder: RequestDecoder {
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
             throw APIError.bodyTooLarge(limit: limit)
         }
-        let deadline = ContinuousClock.now + bodyTimeout
-        var buffer = ByteBuffer()
-        for try await var piece in request.body {
-            guard ContinuousClock.now < deadline else {
-                channel.close(mode: .input, promise: nil)
-                throw APIError.bodyTimeout
-            }
-            guard buffer.readableBytes + piece.readableBytes <= limit else { throw APIError.bodyTooLarge(limit: limit) }
-            buffer.writeBuffer(&piece)
+        // At the deadline the connection's input is closed: the body's sequence ends (or fails) at once, and the
+        // client cannot go on holding the connection by sending the rest.
+        let timedOut = TimedOut()
+        let channel = channel
+        let timer = channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(bodyTimeout.seconds * 1_000_000_000))) {
+            timedOut.flag.store(true, ordering: .relaxed)
+            channel.close(mode: .input, promise: nil)
         }
+        defer { timer.cancel() }
+        var buffer = ByteBuffer()
+        do {
+            for try await var piece in request.body {
+                guard buffer.readableBytes + piece.readableBytes <= limit else { throw APIError.bodyTooLarge(limit: limit) }
+                buffer.writeBuffer(&piece)
+            }
+        } catch where timedOut.flag.load(ordering: .relaxed) {
+            throw APIError.bodyTimeout
+        }
+        timer.cancel()
+        if timedOut.flag.load(ordering: .relaxed) { throw APIError.bodyTimeout }
         return buffer
+    }
+
+    /// Set when the body's deadline passed.
+    private final class TimedOut: Sendable {
+        let flag = Atomic<Bool>(false)
     }
 
     /// One decoder for every request body.
