@@ -16,13 +16,23 @@ struct StreamConcurrencyTests {
     static let streamed = #"{"stream":true,"messages":[{"role":"user","content":"one two three four five six"}]}"#
 
     /// A streamed chat request held open over a client of its own: its status and headers, what came first, and
-    /// the rest of the body (read until the stream ends or the client is shut down).
-    struct HeldStream {
+    /// the rest of the body (read until the stream ends or the client is shut down). A stream a test drops (one
+    /// that failed half-way) shuts its client down as it goes: a client dropped without one traps.
+    final class HeldStream: Sendable {
         let http: HTTPClient
         let status: Int
         let headers: HTTPHeaders
         let first: String
         let rest: Task<String, any Error>
+
+        init(http: HTTPClient, status: Int, headers: HTTPHeaders, first: String, rest: Task<String, any Error>) {
+            (self.http, self.status, self.headers, self.first, self.rest) = (http, status, headers, first, rest)
+        }
+
+        deinit {
+            rest.cancel()
+            Task { [http] in try? await http.shutdown() }
+        }
 
         static func open(port: Int, token: String, body: String = StreamConcurrencyTests.streamed) async throws -> HeldStream {
             let http = HTTPClient(eventLoopGroupProvider: .singleton)
@@ -31,9 +41,17 @@ struct StreamConcurrencyTests {
             request.headers.add(name: "Authorization", value: "Bearer \(token)")
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: body))
-            let response = try await http.execute(request, timeout: .seconds(120))
-            var iterator = response.body.makeAsyncIterator()
-            let first = try await iterator.next().map { String(buffer: $0) } ?? ""
+            let response: HTTPClientResponse
+            let first: String
+            var iterator: HTTPClientResponse.Body.AsyncIterator
+            do {
+                response = try await http.execute(request, timeout: .seconds(120))
+                iterator = response.body.makeAsyncIterator()
+                first = try await iterator.next().map { String(buffer: $0) } ?? ""
+            } catch {
+                try? await http.shutdown()
+                throw error
+            }
             let rest = Task { [iterator] in
                 var iterator = iterator
                 var text = ""
@@ -255,6 +273,19 @@ struct StreamConcurrencyTests {
             #expect(result.answer.contains(#""code":"body_timeout""#))
             #expect(result.closed, "the connection is closed: the client cannot hold it by trickling on")
             #expect(ContinuousClock.now - start < .seconds(15))
+        }
+    }
+
+    @Test func aBodyThatStopsIsCutAtTheBodyTimeout() async throws {
+        // The idle timeout is far away: only the body timeout can end this before the client's own wait.
+        let app = try await buildApplication(reader: testReader(["http.bodyTimeout": "1", "http.idleTimeout": "600"]))
+        try await app.test(.live) { client in
+            let request = "POST /register HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 60\r\n\r\n{\"email\""
+            let start = ContinuousClock.now
+            let result = try await ConnectionLimitTests.exchange(port: try #require(client.port), send: Array(request.utf8), waitSeconds: 120)
+            #expect(result.answer.hasPrefix("HTTP/1.1 408"), "after \(ContinuousClock.now - start): \(result.answer)")
+            #expect(result.answer.contains(#""code":"body_timeout""#))
+            #expect(result.closed, "the connection is closed")
         }
     }
 
