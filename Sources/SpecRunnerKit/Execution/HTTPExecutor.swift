@@ -15,6 +15,9 @@ struct SentRequest: Sendable {
     let body: String?
     /// Bytes sent instead of `body` when they are not valid UTF-8 (the fuzzer's invalid encodings).
     var bytes: [UInt8]? = nil
+    /// When set, only this many bytes of the body are sent (the head announces all of them) and the connection is
+    /// left open: a client that stalls mid-body.
+    var bodyStopsAfter: Int? = nil
 }
 
 /// A response as received.
@@ -102,7 +105,7 @@ final class HTTPExecutor: Sendable {
     }
 
     func send(_ request: SentRequest, timeout: Double) async throws -> ReceivedResponse {
-        if HeadExchange.handles(request) { return try await HeadExchange.send(request, extraHeaders: extraHeaders, timeout: timeout) }
+        if RawExchange.handles(request) { return try await RawExchange.send(request, extraHeaders: extraHeaders, timeout: timeout) }
         let outgoing = outgoing(request)
         let deadline = TimeAmount.milliseconds(Int64(timeout * 1000))
         let response: HTTPClientResponse

@@ -235,7 +235,7 @@ struct ScenarioRunner: Sendable {
         if body != nil, !headers.contains(where: { $0.name.caseInsensitiveCompare("Content-Type") == .orderedSame }) {
             headers.append(("Content-Type", "application/json"))
         }
-        return SentRequest(method: method, url: base + path, headers: headers, body: body)
+        return SentRequest(method: method, url: base + path, headers: headers, body: body, bodyStopsAfter: step.stopBodyAfter)
     }
 
     /// Adds a step's credentials where its `auth` says.

@@ -78,6 +78,9 @@ struct Step: Decodable, Sendable {
     var form: [String: JSONValue]?
     /// Seconds before the request is abandoned.
     var timeout: Double?
+    /// Sends only this many bytes of the body (the head announces the whole body) and waits for the answer with the
+    /// connection left open: how the deployment treats a client that stalls mid-body (HTTP_BODY_TIMEOUT).
+    var stopBodyAfter: Int?
     /// Seconds to wait before the step's request (for a lock-out or a cache to expire).
     var delay: Double?
     var retry: Retry?
@@ -138,7 +141,8 @@ struct Step: Decodable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, operation, request, path, url, query, headers, auth, body, rawBody, form, timeout, delay, retry, hold, release, expect, capture
+        case name, operation, request, path, url, query, headers, auth, body, rawBody, form, timeout, stopBodyAfter, delay, retry, hold, release, expect,
+            capture
     }
 
     init(from decoder: any Decoder) throws {
@@ -156,6 +160,7 @@ struct Step: Decodable, Sendable {
         rawBody = try container.decodeIfPresent(String.self, forKey: .rawBody)
         form = try container.decodeIfPresent([String: JSONValue].self, forKey: .form)
         timeout = try container.decodeIfPresent(Double.self, forKey: .timeout)
+        stopBodyAfter = try container.decodeIfPresent(Int.self, forKey: .stopBodyAfter)
         delay = try container.decodeIfPresent(Double.self, forKey: .delay)
         retry = try container.decodeIfPresent(Retry.self, forKey: .retry)
         hold = try container.decodeIfPresent(Bool.self, forKey: .hold) ?? false

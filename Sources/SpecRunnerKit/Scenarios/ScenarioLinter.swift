@@ -45,8 +45,12 @@ struct ScenarioLinter {
             if let schema = step.expect.schema, JSONPointer(schema)?.resolve(in: spec.document) == nil {
                 problems.append("\(label): schema '\(schema)' is not in the spec")
             }
+            if step.stopBodyAfter != nil, step.body == nil, step.rawBody == nil, step.form == nil {
+                problems.append("\(label): stopBodyAfter needs a body (body, rawBody or form) to stop")
+            }
             if step.hold {
                 problems += Self.holdProblems(step).map { "\(label): \($0)" }
+                if step.stopBodyAfter != nil { problems.append("\(label): a step that stops its body cannot also hold its answer") }
             }
             for pointer in step.expect.body.keys where JSONPointer(pointer) == nil {
                 problems.append("\(label): '\(pointer)' is not a JSON Pointer")
