@@ -16,18 +16,23 @@ struct EmbedProjectFiles: BuildToolPlugin {
 
     func createBuildCommands(context: PluginContext, target: Target) async throws -> [Command] {
         let root = context.package.directoryURL
-        let folders = try Self.yamlFolders.flatMap { folder in
-            try FileManager.default.contentsOfDirectory(atPath: root.appending(path: folder).path)
-                .filter { $0.hasSuffix(".yaml") }.map { "\(folder)/\($0)" }
-        }
-        let paths = (Self.files + folders).sorted()
+        // The folders are inputs themselves (a file added or removed changes the folder), and the tool lists them
+        // when it runs: a list made here is the one of the last time SwiftPM evaluated the plugin, which it does
+        // not do again for a file added outside the targets. Edits of the files listed here re-embed them too; a
+        // file added since is embedded as it is added, and its later edits once SwiftPM evaluates the plugin again
+        // (a change to the manifest or to a target's files).
+        let paths = Self.files + Self.yamlFolders
         let output = context.pluginWorkDirectoryURL.appending(path: "EmbeddedFiles.swift")
+        let folderContents = try Self.yamlFolders.flatMap { folder in
+            try FileManager.default.contentsOfDirectory(atPath: root.appending(path: folder).path)
+                .filter { $0.hasSuffix(".yaml") }.map { root.appending(path: "\(folder)/\($0)") }
+        }
         return [
             .buildCommand(
-                displayName: "Embedding \(paths.count) project files into \(target.name)",
+                displayName: "Embedding the project files into \(target.name)",
                 executable: try context.tool(named: "EmbedProjectFilesTool").url,
                 arguments: [root.path, output.path] + paths,
-                inputFiles: paths.map { root.appending(path: $0) },
+                inputFiles: paths.map { root.appending(path: $0) } + folderContents,
                 outputFiles: [output])
         ]
     }

@@ -1,7 +1,8 @@
 import Foundation
 
 // The build tool behind the EmbedProjectFiles plugin: `EmbedProjectFilesTool ROOT OUTPUT PATH...` writes OUTPUT, a
-// Swift file holding each PATH under ROOT as a raw string literal, keyed by PATH (`ProjectFiles.embedded`).
+// Swift file holding each PATH under ROOT as a raw string literal, keyed by PATH (`ProjectFiles.embedded`); a PATH
+// that is a folder stands for the `.yaml` files in it (not in its subfolders), as they are when the tool runs.
 
 /// A raw multi-line string literal whose value is exactly `text`.
 func literal(_ text: String) -> String {
@@ -17,8 +18,16 @@ guard arguments.count >= 2 else {
 }
 let root = URL(fileURLWithPath: arguments.first!)
 let output = URL(fileURLWithPath: arguments.dropFirst().first!)
+/// `path`, or the `.yaml` files of the folder `path` (as `folder/name.yaml`), sorted.
+func files(at path: String) -> [String] {
+    var isFolder: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: root.appendingPathComponent(path).path, isDirectory: &isFolder), isFolder.boolValue else { return [path] }
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(path).path)) ?? []
+    return names.filter { $0.hasSuffix(".yaml") }.sorted().map { "\(path)/\($0)" }
+}
+
 var entries: [String] = []
-for path in arguments.dropFirst(2) {
+for path in arguments.dropFirst(2).flatMap(files(at:)).sorted() {
     do {
         let text = try String(contentsOf: root.appendingPathComponent(path), encoding: .utf8)
         entries.append("        \"\(path)\": \(literal(text)),")
