@@ -121,8 +121,6 @@ struct ConformanceTests {
         "PASSWORD_HASH_QUEUE": "seen only under a login storm (PasswordWorkTests)",
         "PASSWORD_HASH_MAX_WAIT": "seen only under a login storm (PasswordWorkTests)",
         "PASSWORD_HASH_NICE": "a thread priority (scripts/bench-password-nice.sh)",
-        "MODEL_FALLBACK": "needs a failing upstream (ModelBackendTests)",
-        "OPENAI_BASE_URL": "needs a real upstream (ModelBackendTests, CI's LiteLLM check)",
         "OPENAI_API_KEY": "needs a real upstream (ModelBackendTests, CI's LiteLLM check)",
         "WORKERS_AI_BASE_URL": "needs a real upstream (ModelBackendTests)",
         "WORKERS_AI_ACCOUNT_ID": "needs a real upstream (ModelBackendTests)",
