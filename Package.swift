@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "server", targets: ["Server"]),
         .executable(name: "specrunner", targets: ["SpecRunner"]),
         .executable(name: "server-bench", targets: ["ServerBench"]),
+        .library(name: "SpecRunnerKit", targets: ["SpecRunnerKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
@@ -106,6 +107,16 @@ let package = Package(
                 "CommandLineSupport",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .testTarget(
+            name: "SpecRunnerLibraryTests",
+            dependencies: [
+                "AIWorkerServer",
+                "SpecRunnerKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Configuration", package: "swift-configuration"),
             ]
         ),
         .testTarget(

@@ -22,16 +22,16 @@ struct SpecLocation: ParsableArguments {
         scenarios.map { URL(fileURLWithPath: $0).deletingLastPathComponent().appendingPathComponent("profiles") }
     }
 
-    /// The spec's bytes, or `Failure.invalidInput` when the file cannot be read.
+    /// The spec's bytes, or `SpecRunnerError.invalidInput` when the file cannot be read.
     func specData() throws -> Data {
         guard let spec else { return Data((ProjectFiles.file("spec/openapi.json") ?? "").utf8) }
         guard let data = FileManager.default.contents(atPath: spec) else {
-            throw Failure.invalidInput("cannot read the spec \(spec)")
+            throw SpecRunnerError.invalidInput("cannot read the spec \(spec)")
         }
         return data
     }
 
-    /// Loads the spec and every scenario, or throws `Failure.invalidInput` saying what is wrong.
+    /// Loads the spec and every scenario, or throws `SpecRunnerError.invalidInput` saying what is wrong.
     func load() throws -> (OpenAPISpec, [ScenarioLoader.Loaded]) {
         do {
             let document = try OpenAPISpec(data: try specData(), source: spec ?? "spec/openapi.json")
@@ -41,7 +41,7 @@ struct SpecLocation: ParsableArguments {
             }
             return (document, try ScenarioLoader.load(folder: URL(fileURLWithPath: scenarios)))
         } catch let error as SpecError {
-            throw Failure.invalidInput(error.description)
+            throw SpecRunnerError.invalidInput(error.description)
         }
     }
 
@@ -60,7 +60,7 @@ struct SpecLocation: ParsableArguments {
             }
             return try Profile.parse(text, file: "\(nameOrPath).yaml")
         } catch let error as SpecError {
-            throw Failure.invalidInput(error.description)
+            throw SpecRunnerError.invalidInput(error.description)
         }
     }
 

@@ -64,7 +64,7 @@ struct DeploymentSettingsTests {
         #expect(changes == ["maxItems 4 at /components/schemas/Chat/properties/messages (CHAT_MAX_MESSAGES)"])
         let (unchanged, none) = try DeploymentSettings(file: "other.env", text: "JWT_TTL=600\n").applied(to: spec)
         #expect(pointer.resolve(in: unchanged.document) == .integer(256) && none.isEmpty, "a setting the file does not name keeps the spec's default")
-        #expect(throws: Failure.self, "a bound setting that is not a number is invalid input") {
+        #expect(throws: SpecRunnerError.self, "a bound setting that is not a number is invalid input") {
             try DeploymentSettings(file: "bad.env", text: "CHAT_MAX_MESSAGES=many\n").applied(to: spec)
         }
     }

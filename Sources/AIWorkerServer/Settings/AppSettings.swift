@@ -93,7 +93,7 @@ struct AppSettings: Sendable {
     var chatMaxConcurrentStreams = 2_048
     /// Seconds answers in flight may take to finish after SIGTERM before they are cut.
     var shutdownGraceSeconds = 10
-    /// Seconds a whole request body may take to arrive, however steadily it trickles.
+    /// Seconds a whole request body may take to arrive, whether it trickles or stops.
     var httpBodyTimeout = 30
     var logFormat = LogFormat.text
     /// Bearer token that `/metrics` requires; nil leaves it open (bind to loopback or set one).

@@ -89,7 +89,7 @@ extension Setting {
         .integer("login.lockoutSeconds", \.loginLockoutSeconds, in: 1...86_400, "how long it stays refused"),
         .integer("http.idleTimeout", \.idleTimeoutSeconds, in: 1...3_600, "seconds a silent connection stays open"),
         .integer("http.bodyTimeout", \.httpBodyTimeout, in: 1...3_600,
-                 "seconds a whole request body may take to arrive, however steadily it trickles (408 past it)"),
+                 "seconds a whole request body may take to arrive, whether it trickles or stops (408 past it)"),
         .integer("chat.maxMessages", \.chatMaxMessages, in: 1...100_000, "most messages in one chat request"),
         .integer("chat.maxCharacters", \.chatMaxCharacters, in: 1...(64 << 20), "most characters across them"),
         .integer("chat.maxConcurrentStreamsPerPrincipal", \.chatMaxConcurrentStreamsPerPrincipal, in: 1...100_000,

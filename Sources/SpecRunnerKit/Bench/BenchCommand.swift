@@ -59,16 +59,16 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await Failure.reporting(execute)
+        try await SpecRunnerError.reporting(execute)
     }
 
     private func execute() async throws {
         let (spec, loaded) = try location.load()
         guard let chosen = loaded.first(where: { $0.scenario.name == scenario })?.scenario else {
-            throw Failure.invalidInput("no scenario named '\(scenario)' in \(location.scenariosName)")
+            throw SpecRunnerError.invalidInput("no scenario named '\(scenario)' in \(location.scenariosName)")
         }
         guard once < chosen.steps.count else {
-            throw Failure.invalidInput("--once \(once) leaves none of the \(chosen.steps.count) steps of \(scenario) to repeat")
+            throw SpecRunnerError.invalidInput("--once \(once) leaves none of the \(chosen.steps.count) steps of \(scenario) to repeat")
         }
         let base = try await ConformanceRun.reachableBase(baseURL)
         let executor = HTTPExecutor(maxConnections: connections, extraHeaders: headers.values)
@@ -85,6 +85,6 @@ struct BenchCommand: AsyncParsableCommand {
         let report = BenchReport(result: result, baseURL: base, scenario: scenario, connections: connections, rate: rate)
         print(report.console())
         for destination in reports { try destination.write(destination.format == .html ? HTMLReport.bench(report) : report.json()) }
-        if report.errors > 0 || !result.setupFailures.isEmpty { throw Failure.conformance }
+        if report.errors > 0 || !result.setupFailures.isEmpty { throw SpecRunnerError.conformance }
     }
 }

@@ -33,14 +33,14 @@ struct DocsCommand: AsyncParsableCommand {
     private func recordedScenario(in loaded: [ScenarioLoader.Loaded]) throws -> Scenario {
         if let scenario {
             guard let found = loaded.first(where: { $0.scenario.name == scenario }) else {
-                throw Failure.invalidInput("no scenario named '\(scenario)' in \(location.scenariosName)")
+                throw SpecRunnerError.invalidInput("no scenario named '\(scenario)' in \(location.scenariosName)")
             }
             return found.scenario
         }
         let found = location.spec == nil && location.scenarios == nil
             ? loaded.first { $0.scenario.name == "readme-flow" } : loaded.first { $0.scenario.tags.contains("flow") && $0.scenario.requires.isEmpty }
         guard let found else {
-            throw Failure.invalidInput("no scenario tagged 'flow' (and requiring no --var) in \(location.scenariosName): name the one to record with --scenario")
+            throw SpecRunnerError.invalidInput("no scenario tagged 'flow' (and requiring no --var) in \(location.scenariosName): name the one to record with --scenario")
         }
         return found.scenario
     }
@@ -53,12 +53,12 @@ struct DocsCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await Failure.reporting {
+        try await SpecRunnerError.reporting {
             let (spec, loaded) = try location.load()
             var recording: ScenarioResult?
             var normalizer: ExampleNormalizer?
             if record {
-                guard let baseURL else { throw Failure.invalidInput("--record needs --base-url") }
+                guard let baseURL else { throw SpecRunnerError.invalidInput("--record needs --base-url") }
                 let flow = try recordedScenario(in: loaded)
                 let base = try await ConformanceRun.reachableBase(baseURL)
                 var run = ConformanceRun(spec: spec, scenarios: [flow], baseURL: base)
@@ -68,7 +68,7 @@ struct DocsCommand: AsyncParsableCommand {
                 let result = await run.run()
                 guard let flowResult = result.scenarios.first, flowResult.outcome == .passed else {
                     let details = result.scenarios.first.map { ConsoleReport(colour: false).scenarioFinished($0) } ?? ""
-                    throw Failure.invalidInput("the recorded scenario failed, so its examples would be wrong:\n\(details)")
+                    throw SpecRunnerError.invalidInput("the recorded scenario failed, so its examples would be wrong:\n\(details)")
                 }
                 recording = flowResult
                 normalizer = ExampleNormalizer(result: flowResult, baseURL: base, shownBaseURL: shownAddress(spec: spec, recordedFrom: base))
@@ -82,7 +82,7 @@ struct DocsCommand: AsyncParsableCommand {
                 try DocRenderer.markdown(blocks).write(to: folder.appendingPathComponent("API.md"), atomically: true, encoding: .utf8)
                 try DocRenderer.html(blocks, title: title).write(to: folder.appendingPathComponent("index.html"), atomically: true, encoding: .utf8)
             } catch {
-                throw Failure.invalidInput("cannot write to \(out): \(error.localizedDescription)")
+                throw SpecRunnerError.invalidInput("cannot write to \(out): \(error.localizedDescription)")
             }
             print("Wrote \(out)/API.md and \(out)/index.html (\(spec.operations.count) operations" + (record ? ", examples recorded from \(baseURL ?? "")" : "") + ")")
         }

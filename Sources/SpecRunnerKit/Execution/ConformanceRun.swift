@@ -47,12 +47,12 @@ struct ConformanceRun: Sendable {
             coverage: CoverageMatrix(spec: spec, calls: finished.flatMap(\.calls)), profile: profile?.profile)
     }
 
-    /// `url` without a trailing slash, once something answers HTTP there; otherwise `Failure.unreachable` (exit 3)
+    /// `url` without a trailing slash, once something answers HTTP there; otherwise `SpecRunnerError.unreachable` (exit 3)
     /// saying why in words (refused, a name that does not resolve, no answer).
     static func reachableBase(_ url: String) async throws -> String {
         let base = url.hasSuffix("/") ? String(url.dropLast()) : url
         if let reason = await unreachableReason(base) {
-            throw Failure.unreachable("nothing answers at \(base): \(reason); start the server or check --base-url")
+            throw SpecRunnerError.unreachable("nothing answers at \(base): \(reason); start the server or check --base-url")
         }
         return base
     }

@@ -19,7 +19,7 @@ extension DeploymentSettings {
                 for (keyword, setting) in object[Self.extensionName]?.objectValue ?? [:] {
                     guard let name = setting.stringValue, let text = values[name] else { continue }
                     guard let number = Int64(text).map(JSONValue.integer) ?? Double(text).map(JSONValue.number) else {
-                        throw Failure.invalidInput("\(file): \(name)=\(text) is not a number, and the spec's \(keyword) at \(pointer) takes its value")
+                        throw SpecRunnerError.invalidInput("\(file): \(name)=\(text) is not a number, and the spec's \(keyword) at \(pointer) takes its value")
                     }
                     if object[keyword] != number { changes.append("\(keyword) \(text) at \(pointer) (\(name))") }
                     object[keyword] = number
@@ -36,7 +36,7 @@ extension DeploymentSettings {
         do {
             return (try OpenAPISpec(document: document, source: "\(spec.source) with the settings of \(file)"), changes.sorted())
         } catch let error as SpecError {
-            throw Failure.invalidInput(error.description)
+            throw SpecRunnerError.invalidInput(error.description)
         }
     }
 

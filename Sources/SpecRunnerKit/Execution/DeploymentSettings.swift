@@ -21,7 +21,7 @@ struct DeploymentSettings: Sendable {
     /// Reads `path`; a file that cannot be read is invalid input (exit 2).
     static func load(_ path: String) throws -> DeploymentSettings {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw Failure.invalidInput("--settings \(path) cannot be read")
+            throw SpecRunnerError.invalidInput("--settings \(path) cannot be read")
         }
         return DeploymentSettings(file: path, text: text)
     }

@@ -46,50 +46,38 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await Failure.reporting(execute)
+        try await SpecRunnerError.reporting(execute)
     }
 
     private func execute() async throws {
-        let (reference, loaded) = try location.load()
-        let (settings, spec) = try deployment.load(applyingTo: reference)
-        let scenarios = loaded.map(\.scenario).filter { scenario in
-            (filter.map { scenario.name.contains($0) } ?? true) && (tag.map { scenario.tags.contains($0) } ?? true)
-        }
-        guard !scenarios.isEmpty else { throw Failure.invalidInput("no scenario matches the filter and tag given") }
-        let base = try await ConformanceRun.reachableBase(baseURL)
+        var conformance = Conformance(baseURL: baseURL)
+        conformance.spec = location.spec
+        conformance.scenarios = location.scenarios
+        conformance.profile = profile
+        conformance.settings = deployment.settings
+        conformance.filter = filter
+        conformance.tag = tag
+        conformance.variables = variables.values
+        conformance.headers = headers.values
+        conformance.jobs = jobs
+        conformance.timeout = timeout
+        let report = try await conformance.run { print($0) }
         let console = ConsoleReport()
-        print("Running \(scenarios.count) scenarios against \(base) (spec \(location.specName))")
-        var run = ConformanceRun(spec: spec, scenarios: scenarios, baseURL: base)
-        run.variables = variables.values
-        run.headers = headers.values
-        run.jobs = jobs
-        run.timeout = timeout
-        run.settings = settings
-        if let profile {
-            do {
-                run.profile = try ProfileCheck(profile: try location.profile(profile), reference: spec)
-            } catch let error as SpecError {
-                throw Failure.invalidInput("the profile '\(profile)': \(error.description)")
-            }
-        }
-        let result = await run.run { scenario in
-            print(console.scenarioFinished(scenario))
-        }
         print("")
-        print(console.coverage(result.coverage))
-        if let deviations = console.deviations(result) {
+        print(console.coverage(report.result.coverage))
+        if let deviations = console.deviations(report.result) {
             print("")
             print(deviations)
         }
         print("")
-        print(console.summary(result))
-        for report in reports {
-            switch report.format {
-            case .junit: try report.write(MachineReports.junit(result))
-            case .json: try report.write(MachineReports.json(result))
-            case .html: try report.write(HTMLReport.run(result, spec: location.specName))
+        print(console.summary(report.result))
+        for option in reports {
+            switch option.format {
+            case .junit: try option.write(report.junit)
+            case .json: try option.write(report.json)
+            case .html: try option.write(report.html)
             }
         }
-        if result.counts.failed > 0 { throw Failure.conformance }
+        if !report.passed { throw SpecRunnerError.conformance }
     }
 }

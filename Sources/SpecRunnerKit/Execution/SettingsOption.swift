@@ -10,9 +10,15 @@ struct SettingsOption: ParsableArguments {
     /// The settings read, and `spec` as the deployment has it (its bound limits set to the settings' values), after
     /// printing what changed.
     func load(applyingTo spec: OpenAPISpec) throws -> (settings: DeploymentSettings?, spec: OpenAPISpec) {
-        guard let settings = try settings.map(DeploymentSettings.load) else { return (nil, spec) }
+        try Self.load(settings, applyingTo: spec) { print($0) }
+    }
+
+    /// The settings in `file` (none when nil), and `spec` with its bound limits set to their values, telling `log`
+    /// each limit that changed.
+    static func load(_ file: String?, applyingTo spec: OpenAPISpec, log: (String) -> Void) throws -> (settings: DeploymentSettings?, spec: OpenAPISpec) {
+        guard let settings = try file.map(DeploymentSettings.load) else { return (nil, spec) }
         let (applied, changes) = try settings.applied(to: spec)
-        for change in changes { print("  limit from \(settings.file): \(change)") }
+        for change in changes { log("  limit from \(settings.file): \(change)") }
         return (settings, applied)
     }
 }

@@ -75,7 +75,7 @@ struct FuzzCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await Failure.reporting(execute)
+        try await SpecRunnerError.reporting(execute)
     }
 
     private func execute() async throws {
@@ -106,7 +106,7 @@ struct FuzzCommand: AsyncParsableCommand {
                 fuzzer: Fuzzer(spec: spec, baseURL: base, seed: seed, credentials: credentials, knownValues: known), executor: executor)
             let accounts = StatefulExplorer.applies(to: spec) ? try StatefulExplorer(spec: spec, baseURL: base, seed: seed, executor: executor) : nil
             guard !resources.resources.isEmpty || accounts != nil else {
-                throw Failure.invalidInput("--stateful found no collection in the spec (a POST on /things with an item operation on /things/{id}, "
+                throw SpecRunnerError.invalidInput("--stateful found no collection in the spec (a POST on /things with an item operation on /things/{id}, "
                     + "linked by OpenAPI links or by an id in the create's answer or its Location header)")
             }
             for line in resources.description { print("  resource \(line)") }
@@ -140,21 +140,21 @@ struct FuzzCommand: AsyncParsableCommand {
         }
         print("Repeat with: \(repeatCommand(base: base, seed: seed))")
         print("Fuzz: \(report.passedCount) passed, \(report.failedCount) failed")
-        if report.failedCount > 0 { throw Failure.conformance }
+        if report.failedCount > 0 { throw SpecRunnerError.conformance }
     }
 
     /// The operations to fuzz, by `--operation` and `--exclude`; an unknown name is an error.
     private func operations(of spec: OpenAPISpec) throws -> [OpenAPISpec.Operation] {
         func find(_ name: String) throws -> OpenAPISpec.Operation {
             guard let found = spec.operation(named: name) else {
-                throw Failure.invalidInput("no operation '\(name)' in the spec (give an operationId or 'METHOD /path')")
+                throw SpecRunnerError.invalidInput("no operation '\(name)' in the spec (give an operationId or 'METHOD /path')")
             }
             return found
         }
         let chosen = try operation.isEmpty ? spec.operations.values.sorted { $0.id < $1.id } : operation.map(find)
         let excluded = Set(try exclude.map(find).map(\.id))
         let result = chosen.filter { !excluded.contains($0.id) }
-        guard !result.isEmpty else { throw Failure.invalidInput("--operation and --exclude leave no operation to fuzz") }
+        guard !result.isEmpty else { throw SpecRunnerError.invalidInput("--operation and --exclude leave no operation to fuzz") }
         return result
     }
 
@@ -169,7 +169,7 @@ struct FuzzCommand: AsyncParsableCommand {
                 return try ScenarioLoader.load(text: text, file: "fuzz-setup.yaml")
             }
         } catch let error as SpecError {
-            throw Failure.invalidInput(error.description)
+            throw SpecRunnerError.invalidInput(error.description)
         }
     }
 
@@ -181,7 +181,7 @@ struct FuzzCommand: AsyncParsableCommand {
         do {
             return try await FuzzSetUp.run(loaded.scenario, spec: spec, baseURL: base, given: variables.values, headers: headers)
         } catch let error as SpecError {
-            throw Failure.invalidInput(error.description)
+            throw SpecRunnerError.invalidInput(error.description)
         }
     }
 

@@ -64,7 +64,7 @@ struct StatefulExplorer: Sendable {
     init(spec: OpenAPISpec, baseURL: String, seed: UInt64, executor: HTTPExecutor) throws {
         let missing = Self.needed.filter { spec.operations[$0] == nil }
         guard missing.isEmpty else {
-            throw Failure.invalidInput("--stateful models accounts and API keys and needs the operations \(Self.needed.joined(separator: ", ")); the spec lacks \(missing.joined(separator: ", "))")
+            throw SpecRunnerError.invalidInput("--stateful models accounts and API keys and needs the operations \(Self.needed.joined(separator: ", ")); the spec lacks \(missing.joined(separator: ", "))")
         }
         self.spec = spec
         self.baseURL = baseURL

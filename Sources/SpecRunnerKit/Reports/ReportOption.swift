@@ -39,7 +39,7 @@ struct ReportOption: ExpressibleByArgument, CustomStringConvertible, Sendable {
             try FileManager.default.createDirectory(at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
             try text.write(toFile: path, atomically: true, encoding: .utf8)
         } catch {
-            throw Failure.invalidInput("cannot write the report \(path): \(error.localizedDescription)")
+            throw SpecRunnerError.invalidInput("cannot write the report \(path): \(error.localizedDescription)")
         }
     }
 }

@@ -15,11 +15,11 @@ struct LintCommand: AsyncParsableCommand {
     var scenarioSchema: String?
 
     func run() async throws {
-        try await Failure.reporting {
+        try await SpecRunnerError.reporting {
             let (spec, loaded) = try location.load()
             let schemaData = scenarioSchema.map { FileManager.default.contents(atPath: $0) } ?? ProjectFiles.file("spec/scenario.schema.json").map { Data($0.utf8) }
             guard let schemaData, let schema = try? JSONValue.parse(schemaData) else {
-                throw Failure.invalidInput("cannot read the scenario schema \(scenarioSchema ?? "(built in)")")
+                throw SpecRunnerError.invalidInput("cannot read the scenario schema \(scenarioSchema ?? "(built in)")")
             }
             let linter = ScenarioLinter(spec: spec, scenarioSchema: SchemaValidator(document: schema))
             let specProblems = spec.lint()
@@ -41,7 +41,7 @@ struct LintCommand: AsyncParsableCommand {
             }
             for problem in problems { print("✘ \(problem)") }
             guard problems.isEmpty else {
-                throw Failure.invalidInput("\(problems.count) problem\(problems.count == 1 ? "" : "s") found")
+                throw SpecRunnerError.invalidInput("\(problems.count) problem\(problems.count == 1 ? "" : "s") found")
             }
             print("✔ \(location.specName): \(spec.operations.count) operations; \(loaded.count) scenarios in \(location.scenariosName) are valid")
         }
