@@ -3,7 +3,7 @@
 
 Applies each mutant of scripts/mutants.txt to the server's source (one at a time), builds the server, starts it as
 CI does, and runs SpecRunner's checks alone against it, in order, until one catches it: the conformance run, the
-edge scenarios (a second server started with spec/settings/edges.env), a fuzz pass and a stateful pass. The source
+edge scenarios (a server started with each file of spec/settings/), a fuzz pass and a stateful pass. The source
 is restored after each mutant, whatever happens, and the server rebuilt as it was at the end.
 
     scripts/mutate.py                  every mutant
@@ -128,12 +128,17 @@ class Server:
         self.log.close()
 
 
+def settings_files():
+    """The deployments of spec/settings/ (name, path), each started for the edge scenarios that assume it."""
+    folder = os.path.join(ROOT, "spec/settings")
+    return [(name[:-len(".env")], os.path.join(folder, name)) for name in sorted(os.listdir(folder)) if name.endswith(".env")]
+
+
 def checks(specrunner, secret):
     """SpecRunner's checks in order, each (name, which server, arguments after the base URL)."""
     fuzz = ["fuzz", "--seed", "20261206", "--duration", "90", "--exclude", "logout", "--exclude", "revokeAllSessions"]
-    return [
-        ("conformance", "main", [specrunner, "--var", f"jwtSecret={secret}", "--base-url"]),
-        ("edges", "edges", [specrunner, "--tag", "edges", "--settings", os.path.join(ROOT, "spec/settings/edges.env"), "--base-url"]),
+    edges = [(f"edges ({name}.env)", name, [specrunner, "--tag", "edges", "--settings", path, "--base-url"]) for name, path in settings_files()]
+    return [("conformance", "main", [specrunner, "--var", f"jwtSecret={secret}", "--base-url"])] + edges + [
         ("fuzz", "main", [specrunner] + fuzz + ["--count", "400", "--base-url"]),
         ("stateful", "main", [specrunner, "fuzz", "--stateful", "--seed", "20261206", "--count", "60", "--duration", "90", "--base-url"]),
     ]
@@ -147,11 +152,9 @@ def check_mutant(binary, specrunner, mutant, database_url, work):
         common["DATABASE_URL"] = database_url
     main = dict(common, RATE_LIMIT_AUTH_PER_MINUTE="0", RATE_LIMIT_CHAT_PER_MINUTE="0", RATE_LIMIT_AUTH_FAILURES_PER_MINUTE="0",
                 DATABASE_PATH=os.path.join(work, "main", "db.sqlite"))
-    servers = {
-        "main": Server(binary, os.path.join(work, "main"), main),
-        "edges": Server(binary, os.path.join(work, "edges"), dict(common, DATABASE_PATH=os.path.join(work, "edges", "db.sqlite")),
-                        env_file=os.path.join(ROOT, "spec/settings/edges.env")),
-    }
+    servers = {"main": Server(binary, os.path.join(work, "main"), main)}
+    for name, path in settings_files():
+        servers[name] = Server(binary, os.path.join(work, name), dict(common, DATABASE_PATH=os.path.join(work, name, "db.sqlite")), env_file=path)
     try:
         for name, server in servers.items():
             if not server.wait():
