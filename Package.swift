@@ -82,10 +82,12 @@ let package = Package(
         .executableTarget(name: "Server", dependencies: ["AIWorkerServer"]),
         .executableTarget(name: "SpecRunner", dependencies: ["SpecRunnerKit", "CommandLineSupport"]),
         .executableTarget(name: "ServerBench", dependencies: ["AIWorkerServer", "CommandLineSupport"]),
+        .target(name: "SharedTestSupport", path: "Tests/SharedTestSupport"),
         .testTarget(
             name: "ServerTests",
             dependencies: [
                 "AIWorkerServer",
+                "SharedTestSupport",
                 "ProjectFiles",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -123,6 +125,7 @@ let package = Package(
             name: "ConformanceTests",
             dependencies: [
                 "AIWorkerServer",
+                "SharedTestSupport",
                 "SpecRunnerKit",
                 "JSONValues",
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -1,4 +1,5 @@
 import Foundation
+import SharedTestSupport
 
 /// An example service under `examples/` (a Python app that prints `listening on URL`) as a child process on a free
 /// loopback port, stopped when the body returns.
@@ -11,7 +12,7 @@ enum ExampleService {
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try await ChildProcesses.run(process)
         defer {
             process.terminate()
             process.waitUntilExit()

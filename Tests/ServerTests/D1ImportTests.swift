@@ -4,6 +4,7 @@ import GRDB
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import SharedTestSupport
 import Testing
 
 @testable import AIWorkerServer
@@ -154,11 +155,14 @@ struct D1ImportTests {
         let output = Pipe()
         process.standardInput = input
         process.standardOutput = output
-        try process.run()
-        input.fileHandleForWriting.write(Data(script.utf8))
-        try input.fileHandleForWriting.close()
-        let dump = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        try await ChildProcesses.run(process)
+        let dump = try await onOwnThread {
+            input.fileHandleForWriting.write(Data(script.utf8))
+            try input.fileHandleForWriting.close()
+            let dump = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return dump
+        }
         #expect(dump.contains("INSERT INTO users VALUES"))
 
         let fixture = try Self.fixture()

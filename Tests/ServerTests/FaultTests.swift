@@ -3,6 +3,7 @@ import HummingbirdTesting
 import Foundation
 import GRDB
 import NIOCore
+import SharedTestSupport
 import Testing
 
 @testable import AIWorkerServer
@@ -169,27 +170,40 @@ struct FaultTests {
 
     /// Runs a shell command; true when it exits 0.
     @discardableResult
-    static func shell(_ command: String) throws -> Bool {
+    static func shell(_ command: String) async throws -> Bool {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", command]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus == 0
+        try await ChildProcesses.run(process)
+        return try await onOwnThread {
+            process.waitUntilExit()
+            return process.terminationStatus == 0
+        }
+    }
+
+    /// Runs `body` with a tmpfs of 1 MiB (`options` added, e.g. `ro`) mounted on a new folder, unmounted after it
+    /// however it ends; mounting needs root, as in CI.
+    static func withTmpfs(_ options: String = "", _ body: (String) async throws -> Void) async throws {
+        let mountPoint = try temporaryFolder().path
+        try #require(try await shell("mount -t tmpfs -o size=1m\(options.isEmpty ? "" : "," + options) tmpfs '\(mountPoint)'"), "mounting a tmpfs needs root")
+        do {
+            try await body(mountPoint)
+        } catch {
+            _ = try? await shell("umount -l '\(mountPoint)'")
+            throw error
+        }
+        try await shell("umount -l '\(mountPoint)'")
     }
 
     /// A database on a tiny tmpfs of its own (mounting needs root, as in CI) that fills up: writes get 503,
     /// and the server recovers when space is freed, with nothing acknowledged before lost.
     @Test(requiresRoot) func aFullDiskGets503AndTheServerRecovers() async throws {
-        let mountPoint = try temporaryFolder().path
-        try #require(try Self.shell("mount -t tmpfs -o size=1m tmpfs '\(mountPoint)'"), "mounting a tmpfs needs root")
-        defer { _ = try? Self.shell("umount -l '\(mountPoint)'") }
-        try await withApp(["database.path": mountPoint + "/db.sqlite", "jwt.secret": testSecret]) { client in
+        try await Self.withTmpfs { mountPoint in try await withApp(["database.path": mountPoint + "/db.sqlite", "jwt.secret": testSecret]) { client in
             #expect(try await client.send(.post, "/register", json: #"{"email":"before@example.com","password":"secret123"}"#).status == .ok)
 
-            try Self.shell("dd if=/dev/zero of='\(mountPoint)/filler' bs=4k 2>/dev/null; sync")
+            try await Self.shell("dd if=/dev/zero of='\(mountPoint)/filler' bs=4k 2>/dev/null; sync")
             var full: TestResponse?
             for index in 0..<50 {
                 let response = try await client.send(.post, "/register", json: #"{"email":"full\#(index)@example.com","password":"secret123"}"#)
@@ -197,11 +211,11 @@ struct FaultTests {
             }
             #expect(full?.status == .serviceUnavailable)
             #expect(try full?.errorCode() == "storage_unavailable")
-            try Self.shell("rm -f '\(mountPoint)/filler'")
+            try await Self.shell("rm -f '\(mountPoint)/filler'")
             #expect(try await client.send(.post, "/register", json: #"{"email":"after-full@example.com","password":"secret123"}"#).status == .ok)
 
             #expect(try await client.send(.post, "/login", json: #"{"email":"before@example.com","password":"secret123"}"#).status == .ok)
-        }
+        } }
     }
 
     @Test func aLockedDatabaseGets503AndTheServerRecovers() async throws {
@@ -213,7 +227,7 @@ struct FaultTests {
             blocker.arguments = [path]
             let input = Pipe()
             blocker.standardInput = input
-            try blocker.run()
+            try await ChildProcesses.run(blocker)
             input.fileHandleForWriting.write(Data("BEGIN EXCLUSIVE;\nINSERT INTO users VALUES ('lock', 'lock@example.com', 'x', 'now');\n".utf8))
             try await Task.sleep(for: .milliseconds(300))
             let locked = try await client.send(.post, "/register", json: #"{"email":"locked@example.com","password":"secret123"}"#)
@@ -222,7 +236,7 @@ struct FaultTests {
             #expect(!locked.text.contains("SQL") && !locked.text.contains("BEGIN"))
             input.fileHandleForWriting.write(Data("ROLLBACK;\n.quit\n".utf8))
             try input.fileHandleForWriting.close()
-            blocker.waitUntilExit()
+            _ = try await onOwnThread { blocker.waitUntilExit() }
             let recovered = try await client.send(.post, "/register", json: #"{"email":"locked@example.com","password":"secret123"}"#)
             #expect(recovered.status == .ok)
         }
@@ -241,21 +255,13 @@ actor Counter {
 @Suite("Start-up faults")
 struct StartupFaultTests {
     @Test(requiresRoot) func aReadOnlyDatabaseLocationStopsStartUpWithAClearMessage() async throws {
-        let mountPoint = try temporaryFolder().path
-        try #require(try FaultTests.shell("mount -t tmpfs -o size=1m,ro tmpfs '\(mountPoint)'"), "mounting a tmpfs needs root")
-        defer { _ = try? FaultTests.shell("umount -l '\(mountPoint)'") }
-        let process = Process()
-        process.executableURL = try ServerProcess.binary()
-        process.environment = ["DATABASE_PATH": mountPoint + "/db.sqlite", "JWT_SECRET": testSecret, "HTTP_PORT": "0"]
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 2)
-        #expect(message.contains("Cannot open the database at \(mountPoint)/db.sqlite"))
-        #expect(message.contains("DATABASE_PATH"))
+        try await FaultTests.withTmpfs("ro") { mountPoint in
+            let (status, message) = try await ServerProcess.run(
+                [], environment: ["DATABASE_PATH": mountPoint + "/db.sqlite", "JWT_SECRET": testSecret, "HTTP_PORT": "0"])
+            #expect(status == 2)
+            #expect(message.contains("Cannot open the database at \(mountPoint)/db.sqlite"))
+            #expect(message.contains("DATABASE_PATH"))
+        }
     }
 }
 

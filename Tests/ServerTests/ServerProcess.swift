@@ -1,4 +1,5 @@
 import Foundation
+import SharedTestSupport
 import Testing
 
 /// The real `server` binary as a child process, for tests that kill it or stop it with a signal.
@@ -12,7 +13,7 @@ final class ServerProcess: @unchecked Sendable {
     /// The binary `product` (`server` unless named) that `swift build` made (the README's test command and CI build
     /// it before `swift test`); when it is missing, it is built here. After changing the server, build before
     /// testing so this is not a stale one.
-    static func binary(_ product: String = "server") throws -> URL {
+    static func binary(_ product: String = "server") async throws -> URL {
         let candidates = [
             URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(product),
             root.appendingPathComponent(".build/debug/\(product)"),
@@ -21,8 +22,8 @@ final class ServerProcess: @unchecked Sendable {
         let build = Process()
         build.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         build.arguments = ["swift", "build", "--product", product, "--package-path", root.path]
-        try build.run()
-        build.waitUntilExit()
+        try await ChildProcesses.run(build)
+        _ = try await onOwnThread { build.waitUntilExit() }
         return try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }, "cannot build the \(product) binary")
     }
 
@@ -32,17 +33,16 @@ final class ServerProcess: @unchecked Sendable {
     static func run(
         _ arguments: [String], environment: [String: String] = [:], in directory: URL? = nil, product: String = "server"
     ) async throws -> (status: Int32, output: String) {
-        let executable = try binary(product)
+        let process = Process()
+        process.executableURL = try await binary(product)
+        process.currentDirectoryURL = directory
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("DATABASE_") }.merging(environment) { $1 }
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try await ChildProcesses.run(process)
         return try await onOwnThread {
-            let process = Process()
-            process.executableURL = executable
-            process.currentDirectoryURL = directory
-            process.arguments = arguments
-            process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("DATABASE_") }.merging(environment) { $1 }
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = output
-            try process.run()
             let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             process.waitUntilExit()
             return (process.terminationStatus, text)
@@ -51,13 +51,13 @@ final class ServerProcess: @unchecked Sendable {
 
     /// Starts the server on a free loopback port with `environment` and waits until it listens.
     init(environment: [String: String]) async throws {
-        process.executableURL = try Self.binary()
+        process.executableURL = try await Self.binary()
         process.environment = ProcessInfo.processInfo.environment.merging(
             ["HTTP_PORT": "0", "LOG_FORMAT": "logfmt", "LOG_LEVEL": "notice", "BCRYPT_COST": "10",
              "RATE_LIMIT_AUTH_PER_MINUTE": "0", "RATE_LIMIT_CHAT_PER_MINUTE": "0", "RATE_LIMIT_AUTH_FAILURES_PER_MINUTE": "0", "PASSWORD_HASH_MAX_WAIT": "60", "PASSWORD_HASH_NICE": "0", "JWT_SECRET": testSecret].merging(environment) { $1 }) { $1 }
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        try await ChildProcesses.run(process)
         let (listening, log) = try await onOwnThread { [handle = errors.fileHandleForReading] in Self.listeningPort(in: handle) }
         if let listening {
             port = listening

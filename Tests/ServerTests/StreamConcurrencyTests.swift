@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import NIOHTTP1
+import SharedTestSupport
 import Testing
 
 @testable import AIWorkerServer
@@ -218,7 +219,8 @@ struct StreamConcurrencyTests {
                 return secret.key
             }
         }
-        try await upstream.run { upstreamPort in
+        // Thousands of files open at once: no child process may start meanwhile (see ChildProcesses).
+        try await ChildProcesses.holdingManyFiles { try await upstream.run { upstreamPort in
             let app = try await buildApplication(reader: testReader(database.merging(ModelBackendTests.workersAI(port: upstreamPort, ["upstream.timeout": "300"])) { $1 }))
             try await app.test(.live) { client in
                 let port = try #require(client.port)
@@ -247,7 +249,7 @@ struct StreamConcurrencyTests {
                 let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
                 #expect(metrics.contains("chat_active_streams 0"))
             }
-        }
+        } }
     }
 
     /// Raises this process's soft limit of open files to `count` (within the hard limit).
