@@ -68,6 +68,10 @@ func testReader(_ overrides: [String: String] = [:]) async throws -> ConfigReade
         "database.timeout": "60",
         // A few connections per instance: a couple of hundred tests run at once against one PostgreSQL server.
         "database.maxConnections": "4",
+        // The live test client keeps one connection, which a test on a busy machine can leave unused for longer than
+        // the production idle timeout while it works on others (the server then closes it under the client); the
+        // timeout itself is tested in LimitsTests, with values of its own.
+        "http.idleTimeout": "600",
     ]
     values.merge(database) { $1 }
     values.merge(overrides) { $1 }
