@@ -132,7 +132,6 @@ struct ConformanceTests {
         "UPSTREAM_POOL_TIMEOUT": "needs an upstream and many streams at once (StreamConcurrencyTests)",
         "CREDENTIAL_CACHE_SIZE": "seen only when the database is edited behind the server's back (CredentialCacheTests)",
         "CREDENTIAL_CACHE_TTL": "seen only when the database is edited behind the server's back (CredentialCacheTests)",
-        "HTTP_IDLE_TIMEOUT": "needs a connection that falls silent, which a scenario's steps cannot send (LimitsTests)",
         "SHUTDOWN_GRACE_SECONDS": "seen only at SIGTERM (FaultTests)",
         "LOG_LEVEL": "the log, not HTTP",
         "LOG_FORMAT": "the log, not HTTP",

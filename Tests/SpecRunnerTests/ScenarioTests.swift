@@ -61,6 +61,23 @@ struct ScenarioTests {
         #expect(!problems.contains { $0.contains("'request' cannot be captured") }, "a header comes with the head")
     }
 
+    @Test func lintRefusesWhatAStepWithoutAnAnswerCannotCheck() throws {
+        let yaml = """
+            name: dropped
+            steps:
+              - operation: getHealth
+                stopHeadAfter: 5
+                hold: true
+                expect: { closed: true, status: 200, body: { /status: ok } }
+                capture: { request: { header: X-Request-Id } }
+            """
+        let problems = try Self.linter().problems(in: ScenarioLoader.load(text: yaml, file: "dropped.yaml"))
+        #expect(problems.contains { $0.contains("expects the connection closed without an answer, so expect.status cannot be checked") })
+        #expect(problems.contains { $0.contains("so expect.body cannot be checked") })
+        #expect(problems.contains { $0.contains("so it can capture nothing") })
+        #expect(problems.contains { $0.contains("a step that stops its request cannot also hold its answer") })
+    }
+
     @Test func shippedProfileNamesOnlyRealScenariosStepsAndOperations() throws {
         let scenarios = try ScenarioLoader.load(folder: Self.root.appendingPathComponent("spec/scenarios")).map(\.scenario)
         let profile = try Profile.load(file: Self.root.appendingPathComponent("spec/profiles/original.yaml"))

@@ -18,6 +18,9 @@ struct SentRequest: Sendable {
     /// When set, only this many bytes of the body are sent (the head announces all of them) and the connection is
     /// left open: a client that stalls mid-body.
     var bodyStopsAfter: Int? = nil
+    /// When set, only this many bytes of the head are sent and the connection is left open: a client that stalls
+    /// before its request is whole.
+    var headStopsAfter: Int? = nil
 }
 
 /// A response as received.

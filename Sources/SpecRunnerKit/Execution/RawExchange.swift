@@ -8,7 +8,10 @@ import NIOPosix
 ///   anyway (which HTTP forbids) is never seen, and is left on a pooled connection to spoil the next answer there.
 ///   Read raw, with `Connection: close`, the body is seen (as the answer's body) and spoils nothing;
 /// - a body that stops (`SentRequest.bodyStopsAfter`): the head announces the whole body, only its first bytes are
-///   sent, and the connection stays open: how a server treats a client that stalls mid-body (a slow-body attack).
+///   sent, and the connection stays open: how a server treats a client that stalls mid-body (a slow-body attack);
+/// - a head that stops (`SentRequest.headStopsAfter`): how a server treats a client that stalls before its request
+///   is whole (a slow-headers attack); a server that closes the connection without an answer throws
+///   `HTTPClientError.remoteConnectionClosed`.
 /// Plain `http://` only; other URLs go through the client.
 enum RawExchange {
     /// The most bytes read; past them the connection is closed.
@@ -18,7 +21,7 @@ enum RawExchange {
 
     /// Whether `request` goes this way: a HEAD, or a body that stops, to a plain `http://` URL.
     static func handles(_ request: SentRequest) -> Bool {
-        (request.method == "HEAD" || request.bodyStopsAfter != nil) && URLComponents(string: request.url)?.scheme?.lowercased() == "http"
+        (request.method == "HEAD" || request.bodyStopsAfter != nil || request.headStopsAfter != nil) && URLComponents(string: request.url)?.scheme?.lowercased() == "http"
     }
 
     static func send(_ request: SentRequest, extraHeaders: [(name: String, value: String)], timeout: Double) async throws -> ReceivedResponse {
@@ -31,7 +34,8 @@ enum RawExchange {
         if !headers.contains(where: { $0.name.lowercased() == "host" }) { headers.insert(("Host", url.port.map { "\(host):\($0)" } ?? host), at: 0) }
         if !body.isEmpty || request.bodyStopsAfter != nil { headers.append(("Content-Length", String(body.count))) }
         let head = "\(request.method) \(target) HTTP/1.1\r\n" + (headers + [("Connection", "close")]).map { "\($0.name): \($0.value)\r\n" }.joined() + "\r\n"
-        let sent = Array(head.utf8) + body.prefix(request.bodyStopsAfter ?? body.count)
+        let whole = Array(head.utf8) + body.prefix(request.bodyStopsAfter ?? body.count)
+        let sent = Array(whole.prefix(request.headStopsAfter ?? whole.count))
 
         let group = MultiThreadedEventLoopGroup.singleton
         let done = group.next().makePromise(of: [UInt8].self)

@@ -156,6 +156,9 @@ struct ScenarioRunner: Sendable {
                 if result.failures.isEmpty {
                     try capture(step.capture, from: response, into: &template, failures: &result.failures)
                 }
+            } catch where step.expect.closed && HTTPExecutor.closedBeforeAnswer(error) {
+                result.failures = []
+                result.notes.append("the connection was closed without an answer, as expected")
             } catch let error as TemplateError {
                 result.failures = ["template: \(error)"]
             } catch let error as SpecError {
@@ -235,7 +238,8 @@ struct ScenarioRunner: Sendable {
         if body != nil, !headers.contains(where: { $0.name.caseInsensitiveCompare("Content-Type") == .orderedSame }) {
             headers.append(("Content-Type", "application/json"))
         }
-        return SentRequest(method: method, url: base + path, headers: headers, body: body, bodyStopsAfter: step.stopBodyAfter)
+        return SentRequest(
+            method: method, url: base + path, headers: headers, body: body, bodyStopsAfter: step.stopBodyAfter, headStopsAfter: step.stopHeadAfter)
     }
 
     /// Adds a step's credentials where its `auth` says.
@@ -262,6 +266,9 @@ struct ScenarioRunner: Sendable {
     /// against `expect` (the step's expectation, or what a profile makes of it).
     func check(_ response: ReceivedResponse, for step: Step, expectation expect: Expectation, spec: OpenAPISpec, template: Template) throws -> [String] {
         var failures: [String] = []
+        if expect.closed {
+            failures.append("expected the connection closed without an answer, got \(response.status)")
+        }
         if !expect.status.isEmpty, !expect.status.contains(response.status) {
             failures.append("status: expected \(expect.status.map(String.init).joined(separator: " or ")), got \(response.status)")
         }

@@ -81,6 +81,9 @@ struct Step: Decodable, Sendable {
     /// Sends only this many bytes of the body (the head announces the whole body) and waits for the answer with the
     /// connection left open: how the deployment treats a client that stalls mid-body (HTTP_BODY_TIMEOUT).
     var stopBodyAfter: Int?
+    /// Sends only this many bytes of the request's head and waits with the connection left open: how the deployment
+    /// treats a client that stalls before its request is whole (HTTP_IDLE_TIMEOUT); see `Expectation.closed`.
+    var stopHeadAfter: Int?
     /// Seconds to wait before the step's request (for a lock-out or a cache to expire).
     var delay: Double?
     var retry: Retry?
@@ -141,8 +144,8 @@ struct Step: Decodable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, operation, request, path, url, query, headers, auth, body, rawBody, form, timeout, stopBodyAfter, delay, retry, hold, release, expect,
-            capture
+        case name, operation, request, path, url, query, headers, auth, body, rawBody, form, timeout, stopBodyAfter, stopHeadAfter, delay, retry, hold,
+            release, expect, capture
     }
 
     init(from decoder: any Decoder) throws {
@@ -161,6 +164,7 @@ struct Step: Decodable, Sendable {
         form = try container.decodeIfPresent([String: JSONValue].self, forKey: .form)
         timeout = try container.decodeIfPresent(Double.self, forKey: .timeout)
         stopBodyAfter = try container.decodeIfPresent(Int.self, forKey: .stopBodyAfter)
+        stopHeadAfter = try container.decodeIfPresent(Int.self, forKey: .stopHeadAfter)
         delay = try container.decodeIfPresent(Double.self, forKey: .delay)
         retry = try container.decodeIfPresent(Retry.self, forKey: .retry)
         hold = try container.decodeIfPresent(Bool.self, forKey: .hold) ?? false
@@ -193,9 +197,11 @@ struct Expectation: Decodable, Sendable {
     var stream: StreamExpectation?
     /// Template -> matcher, with the variables known before the step: e.g. `"{{ token | jwtLifetime }}": 86400`.
     var values: [String: Matcher] = [:]
+    /// The deployment closes the connection without an answer (a request it gave up waiting for).
+    var closed = false
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case status, contentType, headers, body, bodySubset, text, schema, stream, values
+        case status, contentType, headers, body, bodySubset, text, schema, stream, values, closed
     }
 
     init() {}
@@ -215,6 +221,7 @@ struct Expectation: Decodable, Sendable {
         schema = try container.decodeIfPresent(String.self, forKey: .schema)
         stream = try container.decodeIfPresent(StreamExpectation.self, forKey: .stream)
         values = try container.decodeIfPresent([String: Matcher].self, forKey: .values) ?? [:]
+        closed = try container.decodeIfPresent(Bool.self, forKey: .closed) ?? false
     }
 
     /// This expectation with what `other` states put in its place (a profile's override): the status, content type,

@@ -45,12 +45,17 @@ struct ScenarioLinter {
             if let schema = step.expect.schema, JSONPointer(schema)?.resolve(in: spec.document) == nil {
                 problems.append("\(label): schema '\(schema)' is not in the spec")
             }
+            if step.expect.closed {
+                problems += Self.closedProblems(step).map { "\(label): \($0)" }
+            }
             if step.stopBodyAfter != nil, step.body == nil, step.rawBody == nil, step.form == nil {
                 problems.append("\(label): stopBodyAfter needs a body (body, rawBody or form) to stop")
             }
             if step.hold {
                 problems += Self.holdProblems(step).map { "\(label): \($0)" }
-                if step.stopBodyAfter != nil { problems.append("\(label): a step that stops its body cannot also hold its answer") }
+                if step.stopBodyAfter != nil || step.stopHeadAfter != nil {
+                    problems.append("\(label): a step that stops its request cannot also hold its answer")
+                }
             }
             for pointer in step.expect.body.keys where JSONPointer(pointer) == nil {
                 problems.append("\(label): '\(pointer)' is not a JSON Pointer")
@@ -69,6 +74,16 @@ struct ScenarioLinter {
         let captures = step.capture.filter { $0.value.body != nil }.keys.sorted()
         return unread.map { "holds its answer open, so its body is not read: expect.\($0) cannot be checked" }
             + captures.map { "holds its answer open, so its body is not read: '\($0)' cannot be captured from it" }
+    }
+
+    /// What a step that expects no answer (`expect.closed`) cannot also expect of one, and captures it cannot take.
+    static func closedProblems(_ step: Step) -> [String] {
+        let expect = step.expect
+        let answered = [("status", !expect.status.isEmpty), ("contentType", expect.contentType != nil), ("headers", !expect.headers.isEmpty),
+                        ("body", !expect.body.isEmpty), ("bodySubset", expect.bodySubset != nil), ("text", expect.text != nil),
+                        ("schema", expect.schema != nil), ("stream", expect.stream != nil)].filter(\.1).map(\.0)
+        return answered.map { "expects the connection closed without an answer, so expect.\($0) cannot be checked" }
+            + (step.capture.isEmpty ? [] : ["expects the connection closed without an answer, so it can capture nothing"])
     }
 
     /// For a key the scenario schema does not allow, the nearest key it does allow at that place.
