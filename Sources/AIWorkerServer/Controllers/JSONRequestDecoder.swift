@@ -39,7 +39,7 @@ struct JSONRequestDecoder: RequestDecoder {
         // client cannot go on holding the connection by sending the rest.
         let timedOut = TimedOut()
         let channel = channel
-        let timer = channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(bodyTimeout.seconds * 1_000_000_000))) {
+        let timer = channel.eventLoop.scheduleTask(in: .nanoseconds(bodyTimeout.nanoseconds)) {
             timedOut.flag.store(true, ordering: .relaxed)
             channel.close(mode: .input, promise: nil)
         }
