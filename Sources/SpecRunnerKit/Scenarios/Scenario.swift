@@ -224,6 +224,24 @@ struct Expectation: Decodable, Sendable {
         closed = try container.decodeIfPresent(Bool.self, forKey: .closed) ?? false
     }
 
+    /// The keys this expectation states, in the order of `CodingKeys`.
+    var stated: [CodingKeys] {
+        CodingKeys.allCases.filter { key in
+            switch key {
+            case .status: !status.isEmpty
+            case .contentType: contentType != nil
+            case .headers: !headers.isEmpty
+            case .body: !body.isEmpty
+            case .bodySubset: bodySubset != nil
+            case .text: text != nil
+            case .schema: schema != nil
+            case .stream: stream != nil
+            case .values: !values.isEmpty
+            case .closed: closed
+            }
+        }
+    }
+
     /// This expectation with what `other` states put in its place (a profile's override): the status, content type,
     /// text, schema, stream and body subset it gives, and its header, body and value matchers by name. What it does
     /// not state stays, so an override that changes a status keeps the scenario's checks of names and order. A

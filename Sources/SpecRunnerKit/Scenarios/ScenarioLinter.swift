@@ -68,9 +68,7 @@ struct ScenarioLinter {
 
     /// What a `hold` step asks of a body it does not read: body, text and stream expectations, body captures.
     static func holdProblems(_ step: Step) -> [String] {
-        let expect = step.expect
-        let unread = [("body", !expect.body.isEmpty), ("bodySubset", expect.bodySubset != nil), ("text", expect.text != nil),
-                      ("stream", expect.stream != nil), ("schema", expect.schema != nil)].filter(\.1).map(\.0)
+        let unread = step.expect.stated.filter { [.body, .bodySubset, .text, .schema, .stream].contains($0) }.map(\.rawValue)
         let captures = step.capture.filter { $0.value.body != nil }.keys.sorted()
         return unread.map { "holds its answer open, so its body is not read: expect.\($0) cannot be checked" }
             + captures.map { "holds its answer open, so its body is not read: '\($0)' cannot be captured from it" }
@@ -78,10 +76,7 @@ struct ScenarioLinter {
 
     /// What a step that expects no answer (`expect.closed`) cannot also expect of one, and captures it cannot take.
     static func closedProblems(_ step: Step) -> [String] {
-        let expect = step.expect
-        let answered = [("status", !expect.status.isEmpty), ("contentType", expect.contentType != nil), ("headers", !expect.headers.isEmpty),
-                        ("body", !expect.body.isEmpty), ("bodySubset", expect.bodySubset != nil), ("text", expect.text != nil),
-                        ("schema", expect.schema != nil), ("stream", expect.stream != nil)].filter(\.1).map(\.0)
+        let answered = step.expect.stated.filter { ![.values, .closed].contains($0) }.map(\.rawValue)
         return answered.map { "expects the connection closed without an answer, so expect.\($0) cannot be checked" }
             + (step.capture.isEmpty ? [] : ["expects the connection closed without an answer, so it can capture nothing"])
     }
