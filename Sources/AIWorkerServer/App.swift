@@ -11,27 +11,28 @@ public struct ServerCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "server",
         abstract: "The AI Worker API reference server: accounts, API keys and chat completions.",
-        discussion: "No setting is needed to start.\n\n" + SettingsSources.help,
+        discussion: """
+            No setting is needed to start. Each setting is read from its flag (given before or after a subcommand), \
+            else its environment variable, else a .env file in the working directory, else its default.
+            """,
         version: ProjectFiles.versionLine,
         subcommands: [MigrateCommand.self, ImportD1Command.self, UsersCommand.self, KeysCommand.self])
 
+    /// The settings given as flags, for this command and its subcommands.
+    @OptionGroup var settings: SettingsFlags
+
     public init() {}
 
-    /// Takes the settings' flags out of the command line (they are read by `SettingsSources.reader`), and lets
-    /// ArgumentParser parse the rest; a misspelt flag is offered the closest setting, and every usage error exits 2.
+    /// Runs the command line; every usage error exits 2. ArgumentParser offers "did you mean" among the options of
+    /// the command that met the misspelt one, so a settings flag misspelt after a subcommand is offered the closest
+    /// setting here.
     public static func runFromCommandLine() async {
-        do {
-            await mainExitingTwoOnUsageErrors(
-                try SettingsSources.split(Array(CommandLine.arguments.dropFirst())).rest, otherOptions: Setting.all.map(\.flag))
-        } catch {
-            FileHandle.standardError.write(Data("server: \(error)\n".utf8))
-            Foundation.exit(2)
-        }
+        await mainExitingTwoOnUsageErrors(otherOptions: Setting.all.map(\.flag))
     }
 
     public func run() async throws {
         do {
-            let appSettings = try AppSettings(reader: try await SettingsSources.reader())
+            let appSettings = try await SettingsSources.settings(flags: settings.values)
             appSettings.logFormat.bootstrap(level: appSettings.logLevel)
             let metrics = AppMetrics()
             let app = try await buildApplication(settings: appSettings, metrics: metrics)

@@ -1,3 +1,4 @@
+import ArgumentParser
 import GRDB
 import Configuration
 import Foundation
@@ -61,11 +62,30 @@ struct StartupTests {
         #expect(throws: SettingsError.self, "an empty account id") { try settings(["model.backend": "workers-ai", "workers.ai.accountId": ""]) }
     }
 
-    @Test func flagsAreTakenInBothSpellingsUpToTheTerminator() throws {
-        let split = try SettingsSources.split(["--http-port", "0", "migrate", "--database-path=/tmp/x.sqlite", "--", "--jwt-ttl", "5"])
-        #expect(split.values == ["http.port": "0", "database.path": "/tmp/x.sqlite"])
-        #expect(split.rest == ["migrate", "--", "--jwt-ttl", "5"])
-        #expect(throws: (any Error).self, "a flag without its value") { try SettingsSources.split(["migrate", "--jwt-ttl"]) }
+    @Test func flagsAreTakenInBothSpellingsBeforeOrAfterASubcommandUpToTheTerminator() throws {
+        let migrate = try #require(try ServerCommand.parseAsRoot(["--http-port", "0", "migrate", "--database-path=/tmp/x.sqlite"]) as? MigrateCommand)
+        #expect(migrate.server.settings.values == ["http.port": "0", "database.path": "/tmp/x.sqlite"])
+        let revoke = try #require(try ServerCommand.parseAsRoot(["keys", "revoke", "--jwt-ttl", "5", "AbC"]) as? KeysCommand.Revoke)
+        #expect(revoke.server.settings.values == ["jwt.ttl": "5"] && revoke.id == "AbC")
+        let imported = try #require(try ServerCommand.parseAsRoot(["import-d1", "--jwt-ttl=5", "--", "--http-port"]) as? ImportD1Command)
+        #expect(imported.server.settings.values == ["jwt.ttl": "5"] && imported.file == "--http-port")
+        #expect(throws: (any Error).self, "a flag without its value") { try ServerCommand.parseAsRoot(["migrate", "--jwt-ttl"]) }
+        do {
+            _ = try ServerCommand.parseAsRoot(["--htp-port", "1"])
+            Issue.record("a misspelt flag was taken")
+        } catch {
+            let message = ServerCommand.fullMessage(for: error)
+            #expect(message.contains("Did you mean '--http-port'?"), "\(message)")
+        }
+    }
+
+    /// The settings' flags are ArgumentParser's own: the completion scripts complete every one of them.
+    @Test func completionScriptsCompleteEverySettingsFlag() {
+        for shell in [CompletionShell.bash, .zsh, .fish] {
+            let script = ServerCommand.completionScript(for: shell)
+            let missing = Setting.all.map { String($0.flag.dropFirst(2)) }.filter { !script.contains($0) }
+            #expect(missing.isEmpty, "\(shell): \(missing)")
+        }
     }
 
     @Test func theBinaryTakesSettingsAsFlagsAndRefusesUnknownOnes() async throws {

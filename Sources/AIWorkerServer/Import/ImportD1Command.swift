@@ -10,17 +10,18 @@ struct ImportD1Command: AsyncParsableCommand {
         discussion: """
             Runs in one transaction: a malformed file imports nothing and the error names its line. Running it \
             again changes nothing. Users keep their ids and passwords (stored as bcrypt over the original's hash; no unsalted hash is kept); \
-            keys keep working (only their SHA-256 is stored) and revoked keys stay revoked. The database is the one \
-            the server uses.
+            keys keep working (only their SHA-256 is stored) and revoked keys stay revoked.
 
-            """ + SettingsSources.help)
+            """ + SettingsFlags.subcommandDiscussion)
 
     @Argument(help: "The SQL file to import.")
     var file: String
 
+    @ParentCommand var server: ServerCommand
+
     func run() async throws {
         do {
-            let appSettings = try AppSettings(reader: try await SettingsSources.reader())
+            let appSettings = try await SettingsSources.settings(flags: server.settings.values)
             let sql = try String(contentsOfFile: file, encoding: .utf8)
             let cost = appSettings.bcryptCost
             let database = appSettings.database

@@ -106,7 +106,6 @@ extension Setting {
         .boolean("console.enabled", \.consoleEnabled, "the web console at `/console`; `false` for an API-only deployment"),
     ]
 
-    /// The setting each flag names.
-    static let byFlag = Dictionary(uniqueKeysWithValues: all.map { ($0.flag, $0) })
+    /// The keys of the secret settings.
     static let secretKeys = Set(all.filter(\.isSecret).map(\.key))
 }

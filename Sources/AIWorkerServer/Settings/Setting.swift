@@ -21,6 +21,22 @@ struct Setting: Sendable {
     /// `http.maxBodyBytes` -> `--http-max-body-bytes`.
     var flag: String { Self.flag(key) }
 
+    /// What `--help` says of the setting: its meaning as plain text (Markdown's code spans and links undone), its
+    /// environment variable and its default.
+    var helpText: String {
+        var meaning = Self.plain(meaning)
+        if !self.meaning.hasPrefix("`") { meaning = meaning.prefix(1).uppercased() + meaning.dropFirst() }
+        let defaultText = defaultText == Self.unset ? "" : ", default " + Self.plain(defaultText)
+        return "\(meaning). (\(environmentName)\(defaultText))"
+    }
+
+    /// Markdown as plain text: `code` loses its backticks, [text](page.md) (a page of the guide) reads
+    /// "text, docs/page.md".
+    private static func plain(_ markdown: String) -> String {
+        markdown.replacingOccurrences(of: "`", with: "")
+            .replacingOccurrences(of: #"\[([^\]]+)\]\(([^)]*)\)"#, with: "$1, docs/$2", options: .regularExpression)
+    }
+
     static func flag(_ key: String) -> String {
         "--" + words(key).joined(separator: "-").lowercased()
     }

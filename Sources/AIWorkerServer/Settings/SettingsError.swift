@@ -5,21 +5,13 @@ struct SettingsError: Error, CustomStringConvertible {
     let key: String
     let value: String
     let expected: String
+    /// Where the value came from, when only the `.env` file explains it (a flag or an environment variable is
+    /// named by the message already); set by `SettingsSources.settings(flags:)`.
+    var source: String?
 
     var description: String {
         "Invalid setting \(Setting.environmentName(key)) (\(Setting.flag(key))) = '\(value)': expected \(expected)."
     }
 }
 
-extension SettingsError: StartupError {
-    /// Where the value came from, when only the `.env` file explains it (a flag or an environment variable is
-    /// named by the message already).
-    var source: String? {
-        let arguments = Array(CommandLine.arguments.dropFirst())
-        guard (try? SettingsSources.split(arguments).values[key]) == nil,
-              ProcessInfo.processInfo.environment[Setting.environmentName(key)] == nil,
-              SettingsSources.environmentFileNames().contains(Setting.environmentName(key))
-        else { return nil }
-        return "the value is set in \(FileManager.default.currentDirectoryPath)/.env"
-    }
-}
+extension SettingsError: StartupError {}

@@ -9,11 +9,13 @@ struct MigrateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "migrate",
         abstract: "Apply the database's pending schema migrations (DATABASE_URL's PostgreSQL, else DATABASE_PATH's SQLite) and exit.",
-        discussion: "The database is the one the server uses.\n\n" + SettingsSources.help)
+        discussion: SettingsFlags.subcommandDiscussion)
+
+    @ParentCommand var server: ServerCommand
 
     func run() async throws {
         do {
-            let appSettings = try AppSettings(reader: try await SettingsSources.reader())
+            let appSettings = try await SettingsSources.settings(flags: server.settings.values)
             print(try await appSettings.database.migrate(logger: Logger(label: "ai-worker.migrate")))
         } catch let error as any StartupError {
             throw error.reported(by: "server migrate")
