@@ -79,13 +79,17 @@ struct StartupTests {
         }
     }
 
-    /// The settings' flags are ArgumentParser's own: the completion scripts complete every one of them.
+    /// The settings' flags are ArgumentParser's own: the completion scripts complete every one of them, and a
+    /// choice's values.
     @Test func completionScriptsCompleteEverySettingsFlag() {
         for shell in [CompletionShell.bash, .zsh, .fish] {
             let script = ServerCommand.completionScript(for: shell)
             let missing = Setting.all.map { String($0.flag.dropFirst(2)) }.filter { !script.contains($0) }
             #expect(missing.isEmpty, "\(shell): \(missing)")
         }
+        // A choice's values are offered (bash's script has no help texts that could name them otherwise).
+        let bash = ServerCommand.completionScript(for: .bash)
+        #expect(bash.contains(#"'text'$'\n''json'$'\n''logfmt'"#) && bash.contains(#"'true'$'\n''false'"#))
     }
 
     @Test func theBinaryTakesSettingsAsFlagsAndRefusesUnknownOnes() async throws {

@@ -12,6 +12,8 @@ struct Setting: Sendable {
     let defaultText: String
     /// Kept out of logs and errors (swift-configuration redacts it).
     let isSecret: Bool
+    /// The values a choice takes (offered by the shell completion scripts); empty for any other kind.
+    var choices: [String] = []
     /// Parses a given value into the settings; throws `SettingsError` naming this setting.
     let apply: @Sendable (_ text: String, _ settings: inout AppSettings) throws -> Void
 
@@ -99,7 +101,7 @@ extension Setting {
 
     /// `true` or `false` (also `1`/`0`, `yes`/`no`, `on`/`off`, in any case).
     static func boolean(_ key: String, _ path: WritableKeyPath<AppSettings, Bool> & Sendable, _ meaning: String) -> Setting {
-        Setting(key: key, meaning: meaning, defaultText: "`\(defaults[keyPath: path])`", isSecret: false) { text, settings in
+        Setting(key: key, meaning: meaning, defaultText: "`\(defaults[keyPath: path])`", isSecret: false, choices: ["true", "false"]) { text, settings in
             switch text.trimmingCharacters(in: .whitespaces).lowercased() {
             case "true", "1", "yes", "on": settings[keyPath: path] = true
             case "false", "0", "no", "off": settings[keyPath: path] = false
@@ -120,7 +122,7 @@ extension Setting {
     static func choice<T: RawRepresentable & CaseIterable & Sendable>(
         _ key: String, _ path: WritableKeyPath<AppSettings, T> & Sendable, _ meaning: String
     ) -> Setting where T.RawValue == String {
-        Setting(key: key, meaning: meaning, defaultText: "`\(defaults[keyPath: path].rawValue)`", isSecret: false) { text, settings in
+        Setting(key: key, meaning: meaning, defaultText: "`\(defaults[keyPath: path].rawValue)`", isSecret: false, choices: T.allCases.map(\.rawValue)) { text, settings in
             settings[keyPath: path] = try choice(key, text)
         }
     }
@@ -128,7 +130,7 @@ extension Setting {
     static func optionalChoice<T: RawRepresentable & CaseIterable & Sendable>(
         _ key: String, _ path: WritableKeyPath<AppSettings, T?> & Sendable, _ meaning: String
     ) -> Setting where T.RawValue == String {
-        Setting(key: key, meaning: meaning, defaultText: unset, isSecret: false) { text, settings in
+        Setting(key: key, meaning: meaning, defaultText: unset, isSecret: false, choices: T.allCases.map(\.rawValue)) { text, settings in
             settings[keyPath: path] = try choice(key, text) as T
         }
     }

@@ -98,7 +98,8 @@ struct SettingsOptions<Subject: SettingsSubject>: ParsableArguments, CustomRefle
     var customMirror: Mirror {
         Mirror(self, children: Self.settings.map { setting in
             (label: Name(setting).stringValue, value: Option<String?>(
-                name: .customLong(String(setting.flag.dropFirst(2))), help: ArgumentHelp(setting.helpText, valueName: "value")) as Any)
+                name: .customLong(String(setting.flag.dropFirst(2))), help: ArgumentHelp(setting.helpText, valueName: "value"),
+                completion: setting.choices.isEmpty ? nil : .list(setting.choices)) as Any)
         })
     }
 
