@@ -5,8 +5,10 @@ enum ChatBackendError: Error, Sendable {
     /// Every connection this server may open to the backend (`UPSTREAM_MAX_CONNECTIONS`) stayed busy for
     /// `UPSTREAM_POOL_TIMEOUT`: this server's limit, not the backend's failure.
     case busy(backend: String, retryAfterSeconds: Int)
-    /// No complete answer within the configured time.
+    /// No complete answer within the configured time (`UPSTREAM_TIMEOUT`).
     case timeout(backend: String)
+    /// The answer stopped for longer than `UPSTREAM_IDLE_TIMEOUT` (whole seconds) between two of its pieces.
+    case silent(backend: String, seconds: Int)
     /// The backend asks to slow down, with its `Retry-After` if it gave one.
     case rateLimited(backend: String, retryAfter: String?)
     /// The backend refused the request itself (HTTP 400, 413, 422, or an error in its stream): the client's to fix.
@@ -45,6 +47,10 @@ enum ChatBackendError: Error, Sendable {
                 headers: [.retryAfter: String(retryAfter)])
         case .timeout(let backend):
             APIError(status: .gatewayTimeout, code: "upstream_timeout", message: "The model backend '\(backend)' did not answer in time. Try again later.")
+        case .silent(let backend, let seconds):
+            APIError(
+                status: .gatewayTimeout, code: "upstream_timeout",
+                message: "The model backend '\(backend)' went silent for more than \(seconds) s in the middle of its answer. Try again later.")
         case .rateLimited(let backend, let retryAfter):
             APIError(
                 status: .tooManyRequests, code: "upstream_rate_limited",

@@ -19,22 +19,26 @@ final class UpstreamDeadline: Sendable {
         lastActivity.withLock { $0 = .now }
     }
 
-    /// When the answer is late if nothing more comes.
-    private var expiry: ContinuousClock.Instant {
-        guard let idle else { return deadline }
-        return min(deadline, lastActivity.withLock { $0 } + idle)
+    /// When the answer is late if nothing more comes, and the error it is late with: the whole answer's deadline,
+    /// or a silence longer than `idle`.
+    private func expiry(backend: String) -> (instant: ContinuousClock.Instant, error: ChatBackendError) {
+        guard let idle else { return (deadline, .timeout(backend: backend)) }
+        let silenceEnds = lastActivity.withLock { $0 } + idle
+        return silenceEnds < deadline
+            ? (silenceEnds, .silent(backend: backend, seconds: Int(idle.components.seconds)))
+            : (deadline, .timeout(backend: backend))
     }
 
     /// Runs `operation` (which calls `touch` as pieces come), cancelling it and throwing
-    /// `ChatBackendError.timeout(backend:)` once the answer is late.
+    /// `ChatBackendError.timeout(backend:)` or `.silent(backend:seconds:)` once the answer is late.
     func enforce<Value: Sendable>(backend: String, _ operation: @escaping @Sendable () async throws -> Value) async throws -> Value {
         try await withThrowingTaskGroup(of: Value?.self) { group in
             group.addTask { try await operation() }
             group.addTask {
                 while true {
-                    let expiry = self.expiry
-                    if expiry <= .now { throw ChatBackendError.timeout(backend: backend) }
-                    try await Task.sleep(until: expiry)
+                    let expiry = self.expiry(backend: backend)
+                    if expiry.instant <= .now { throw expiry.error }
+                    try await Task.sleep(until: expiry.instant)
                 }
             }
             defer { group.cancelAll() }
