@@ -94,4 +94,16 @@ struct StreamTests {
         let wrong = try JSONDecoder().decode([String: Matcher].self, from: Data(#"{"/usage/total_tokens":9}"#.utf8))
         #expect(try StreamCheck.expectations(events, StreamExpectation(lastEvent: wrong), render: { $0 }) == ["stream last event /usage/total_tokens: expected 9, found 8"])
     }
+
+    /// `errorEvent` checks what the error event holds, and implies that the stream ends with one.
+    @Test func theErrorEventIsCheckedOnItsOwn() throws {
+        let piece = ServerSentEvent(data: #"{"response":"a"}"#)
+        let failed = [piece, ServerSentEvent(event: "error", data: #"{"code":"upstream_timeout","error":"went silent for more than 2 s"}"#)]
+        let matchers = try JSONDecoder().decode([String: Matcher].self, from: Data(#"{"/code":"upstream_timeout","/error":{"contains":"silent"}}"#.utf8))
+        #expect(try StreamCheck.expectations(failed, StreamExpectation(errorEvent: matchers), render: { $0 }).isEmpty)
+        let other = try JSONDecoder().decode([String: Matcher].self, from: Data(#"{"/error":{"contains":"in time"}}"#.utf8))
+        #expect(try StreamCheck.expectations(failed, StreamExpectation(errorEvent: other), render: { $0 }).map { $0.hasPrefix("stream error event /error:") } == [true])
+        #expect(try StreamCheck.expectations([piece, ServerSentEvent(data: "[DONE]")], StreamExpectation(errorEvent: matchers), render: { $0 })
+            == ["stream: expected an error event, found none"])
+    }
 }

@@ -34,7 +34,7 @@ enum StreamCheck {
     static func expectations(_ events: [ServerSentEvent], _ expectation: StreamExpectation, render: (JSONValue) throws -> JSONValue) throws -> [String] {
         var failures: [String] = []
         let errorEvent = events.last { $0.event == "error" }
-        if (expectation.error ?? false) != (errorEvent != nil) {
+        if expectation.expectsError != (errorEvent != nil) {
             failures.append(errorEvent.map { "stream: ended with an error event: \($0.data.prefix(200))" } ?? "stream: expected an error event, found none")
         }
         let dataEvents = events.filter { $0.event != "error" && (try? JSONValue.parse($0.data)) != nil }
@@ -50,11 +50,22 @@ enum StreamCheck {
         }
         if !expectation.lastEvent.isEmpty {
             guard let last = dataEvents.last.flatMap({ try? JSONValue.parse($0.data) }) else { return failures + ["stream: no data event to check the last of"] }
-            for (path, matcher) in expectation.lastEvent.sorted(by: { $0.key < $1.key }) {
-                guard let pointer = JSONPointer(path) else { failures.append("stream last event: '\(path)' is not a JSON Pointer"); continue }
-                if let problem = try matcher.failure(for: pointer.resolve(in: last), render: render) {
-                    failures.append("stream last event \(path): \(problem)")
-                }
+            failures += try check(expectation.lastEvent, in: last, label: "stream last event", render: render)
+        }
+        if !expectation.errorEvent.isEmpty, let errorEvent {
+            guard let data = try? JSONValue.parse(errorEvent.data) else { return failures + ["stream: the error event is not JSON: \(errorEvent.data.prefix(100))"] }
+            failures += try check(expectation.errorEvent, in: data, label: "stream error event", render: render)
+        }
+        return failures
+    }
+
+    /// The failures of `matchers` (JSON Pointer -> matcher) on one event's data.
+    private static func check(_ matchers: [String: Matcher], in data: JSONValue, label: String, render: (JSONValue) throws -> JSONValue) throws -> [String] {
+        var failures: [String] = []
+        for (path, matcher) in matchers.sorted(by: { $0.key < $1.key }) {
+            guard let pointer = JSONPointer(path) else { failures.append("\(label): '\(path)' is not a JSON Pointer"); continue }
+            if let problem = try matcher.failure(for: pointer.resolve(in: data), render: render) {
+                failures.append("\(label) \(path): \(problem)")
             }
         }
         return failures

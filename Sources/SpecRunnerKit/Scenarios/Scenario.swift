@@ -277,13 +277,18 @@ struct StreamExpectation: Decodable, Sendable {
     var text: Matcher?
     /// The fewest data events.
     var minEvents: Int?
-    /// Whether the stream must end with an `error` event (default: it must not).
+    /// Whether the stream must end with an `error` event (default: it must not, unless `errorEvent` says what it holds).
     var error: Bool?
     /// JSON Pointer -> matcher on the last data event (e.g. OpenAI's usage chunk).
     var lastEvent: [String: Matcher] = [:]
+    /// JSON Pointer -> matcher on the `error` event the stream must end with (e.g. its `/code`).
+    var errorEvent: [String: Matcher] = [:]
+
+    /// Whether the stream must end with an `error` event.
+    var expectsError: Bool { error ?? !errorEvent.isEmpty }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case pointer, text, minEvents, error, lastEvent
+        case pointer, text, minEvents, error, lastEvent, errorEvent
     }
 }
 
@@ -295,6 +300,7 @@ extension StreamExpectation {
         minEvents = try container.decodeIfPresent(Int.self, forKey: .minEvents)
         error = try container.decodeIfPresent(Bool.self, forKey: .error)
         lastEvent = try container.decodeIfPresent([String: Matcher].self, forKey: .lastEvent) ?? [:]
+        errorEvent = try container.decodeIfPresent([String: Matcher].self, forKey: .errorEvent) ?? [:]
     }
 }
 

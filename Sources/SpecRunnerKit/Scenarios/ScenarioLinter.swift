@@ -57,6 +57,9 @@ struct ScenarioLinter {
                     problems.append("\(label): a step that stops its request cannot also hold its answer")
                 }
             }
+            if let stream = step.expect.stream, stream.error == false, !stream.errorEvent.isEmpty {
+                problems.append("\(label): expect.stream says error: false and what its error event holds (errorEvent)")
+            }
             for pointer in step.expect.body.keys where JSONPointer(pointer) == nil {
                 problems.append("\(label): '\(pointer)' is not a JSON Pointer")
             }

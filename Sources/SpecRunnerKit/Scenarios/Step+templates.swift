@@ -5,7 +5,7 @@ extension Step {
         var texts: [JSONValue] = [.object(path), .object(query), .object(headers), .object(form ?? [:]), body ?? .null]
         texts += ([rawBody, request?.path, url].compactMap { $0 } + (auth?.texts ?? [])).map(JSONValue.string)
         let matchers = Array(expect.body.values) + Array(expect.headers.values) + Array(expect.values.values) + [expect.text, expect.stream?.text].compactMap { $0 }
-            + Array(expect.stream?.lastEvent.values ?? [:].values)
+            + Array(expect.stream?.lastEvent.values ?? [:].values) + Array(expect.stream?.errorEvent.values ?? [:].values)
         texts += matchers.flatMap(\.templates)
         texts += expect.values.keys.map(JSONValue.string)
         texts += [expect.bodySubset].compactMap { $0 }
