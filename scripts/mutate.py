@@ -22,15 +22,12 @@ import json
 import os
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from deployments import ROOT, Server, SettingsDeployment, free_port, settings_files
 FIELDS = ("id", "file", "why", "storage", "ci")
 
 
@@ -70,12 +67,6 @@ def parse(path):
     return mutants
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def run(command, **options):
     return subprocess.run(command, cwd=ROOT, text=True, capture_output=True, **options)
 
@@ -87,51 +78,6 @@ def build(product):
         errors = [line for line in (result.stdout + result.stderr).splitlines() if "error:" in line]
         raise RuntimeError("\n".join(errors[:5]) or result.stderr[-2000:])
     return os.path.join(run(["swift", "build", "--show-bin-path"]).stdout.strip(), product)
-
-
-class Server:
-    """The server binary started on a free loopback port with `settings`, in a folder of its own."""
-
-    def __init__(self, binary, folder, settings, env_file=None):
-        self.port = free_port()
-        os.makedirs(folder, exist_ok=True)
-        if env_file:
-            shutil.copy(env_file, os.path.join(folder, ".env"))
-        environment = {key: value for key, value in os.environ.items() if not key.isupper() or key in ("PATH", "HOME", "TMPDIR")}
-        environment.update(settings)
-        environment["HTTP_PORT"] = str(self.port)
-        self.log = open(os.path.join(folder, "server.log"), "w")
-        self.process = subprocess.Popen([binary], cwd=folder, env=environment, stdout=self.log, stderr=subprocess.STDOUT)
-        self.url = f"http://127.0.0.1:{self.port}"
-
-    def wait(self, seconds=60):
-        """Whether /health answered within `seconds`."""
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                return False
-            try:
-                with urllib.request.urlopen(self.url + "/health", timeout=2):
-                    return True
-            except OSError:
-                time.sleep(0.2)
-        return False
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.log.close()
-
-
-def settings_files():
-    """The deployments of spec/settings/ (name, path), each started for the edge scenarios that assume it."""
-    folder = os.path.join(ROOT, "spec/settings")
-    return [(name[:-len(".env")], os.path.join(folder, name)) for name in sorted(os.listdir(folder)) if name.endswith(".env")]
 
 
 def checks(specrunner, secret):
@@ -153,11 +99,12 @@ def check_mutant(binary, specrunner, mutant, database_url, work):
     main = dict(common, RATE_LIMIT_AUTH_PER_MINUTE="0", RATE_LIMIT_CHAT_PER_MINUTE="0", RATE_LIMIT_AUTH_FAILURES_PER_MINUTE="0",
                 DATABASE_PATH=os.path.join(work, "main", "db.sqlite"))
     servers = {"main": Server(binary, os.path.join(work, "main"), main)}
-    for name, path in settings_files():
-        servers[name] = Server(binary, os.path.join(work, name), dict(common, DATABASE_PATH=os.path.join(work, name, "db.sqlite")), env_file=path)
     try:
-        for name, server in servers.items():
-            if not server.wait():
+        if not servers["main"].wait():
+            return "main server did not start", ""
+        for name, path in settings_files():
+            servers[name] = SettingsDeployment(binary, os.path.join(work, name), path, dict(common, DATABASE_PATH=os.path.join(work, name, "db.sqlite")))
+            if not servers[name].ready():
                 return f"{name} server did not start", ""
         for name, which, command in checks(specrunner, secret):
             result = subprocess.run(command + [servers[which].url], cwd=work, text=True, capture_output=True, timeout=600)

@@ -1,6 +1,7 @@
 import Configuration
 import Foundation
 import Hummingbird
+import HTTPTypes
 import HummingbirdTesting
 import Testing
 
@@ -60,17 +61,18 @@ struct ConformanceTests {
     }
 
     /// The files under `spec/settings/`, each the settings of a deployment that some scenarios pinning limits at
-    /// their edges assume (`edges.env`, `streams.env`).
+    /// their edges assume (`edges.env`, `streams.env`, `upstream.env`, …).
     static func settingsFiles() throws -> [URL] {
         let folder = root.appendingPathComponent("spec/settings")
         return try FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)
             .filter { $0.pathExtension == "env" }.sorted { $0.lastPathComponent < $1.lastPathComponent }
     }
 
-    /// The reference server's settings with `settings` over them, each of its names a documented setting.
-    static func reader(with settings: DeploymentSettings, from file: String) throws -> ConfigReader {
+    /// The reference server's settings with `settings` (and `extra`, by environment name) over them, each of
+    /// their names a documented setting.
+    static func reader(with settings: DeploymentSettings, adding extra: [String: String] = [:], from file: String) throws -> ConfigReader {
         var values = referenceValues()
-        for (name, value) in settings.values {
+        for (name, value) in settings.values.merging(extra, uniquingKeysWith: { $1 }) {
             let setting = try #require(Setting.all.first { $0.environmentName == name }, "\(file) names no setting \(name)")
             values[AbsoluteConfigKey(stringLiteral: setting.key)] = ConfigValue(.string(value), isSecret: false)
         }
@@ -99,12 +101,38 @@ struct ConformanceTests {
             var run = ConformanceRun(spec: spec, scenarios: scenarios, baseURL: "")
             let settings = try DeploymentSettings.load(file.path)
             run.settings = settings
-            let result = try await Self.run(run, against: try await buildApplication(reader: Self.reader(with: settings, from: file.lastPathComponent)))
+            let planned = run
+            let result = try await Self.withUpstream(of: file) { upstream in
+                try await Self.run(planned, against: try await buildApplication(reader: Self.reader(with: settings, adding: upstream, from: file.lastPathComponent)))
+            }
             let failures = result.scenarios.filter { $0.outcome == .failed }.map { ConsoleReport(colour: false).scenarioFinished($0) }
             #expect(failures.isEmpty, "\(file.lastPathComponent): \(failures.joined(separator: "\n"))")
             passed.formUnion(result.scenarios.filter { $0.outcome == .passed }.map(\.name))
         }
         #expect(Set(scenarios.map(\.name)).subtracting(passed).isEmpty, "run against no settings file: \(Set(scenarios.map(\.name)).subtracting(passed).sorted())")
+    }
+
+    /// Runs `body` with the settings that put a settings file's deployment in front of its upstream: when the file
+    /// names one (`# upstream: FILE`, as scripts/deployments.py reads it), a reference server started with that file,
+    /// an account registered and an API key created there, given as OPENAI_BASE_URL and OPENAI_API_KEY; otherwise none.
+    static func withUpstream<Value: Sendable>(of file: URL, _ body: @escaping @Sendable ([String: String]) async throws -> Value) async throws -> Value {
+        let text = try String(contentsOf: file, encoding: .utf8)
+        guard let match = text.firstMatch(of: /(?m)^#\s*upstream:\s*(\S+)\s*$/) else { return try await body([:]) }
+        let upstreamFile = file.deletingLastPathComponent().appendingPathComponent(String(match.1))
+        let settings = try DeploymentSettings.load(upstreamFile.path)
+        let upstream = try await buildApplication(reader: Self.reader(with: settings, from: upstreamFile.lastPathComponent))
+        return try await upstream.test(.live) { client in
+            let port = try #require(client.port)
+            func post(_ path: String, _ json: String, token: String? = nil) async throws -> [String: Any] {
+                var headers: HTTPFields = [.contentType: "application/json"]
+                if let token { headers[.authorization] = "Bearer \(token)" }
+                let response = try await client.execute(uri: path, method: .post, headers: headers, body: ByteBuffer(string: json))
+                return try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any], "\(path): \(response.status)")
+            }
+            let token = try #require(try await post("/register", #"{"email":"gateway@example.com","password":"gateway password"}"#)["token"] as? String)
+            let key = try #require(try await post("/api-keys/create", #"{"name":"gateway"}"#, token: token)["key"] as? String)
+            return try await body(["OPENAI_BASE_URL": "http://127.0.0.1:\(port)/v1", "OPENAI_API_KEY": key])
+        }
     }
 
     /// The settings a scenario cannot pin, each with why and where it is tested instead.
@@ -121,15 +149,11 @@ struct ConformanceTests {
         "PASSWORD_HASH_QUEUE": "seen only under a login storm (PasswordWorkTests)",
         "PASSWORD_HASH_MAX_WAIT": "seen only under a login storm (PasswordWorkTests)",
         "PASSWORD_HASH_NICE": "a thread priority (scripts/bench-password-nice.sh)",
-        "OPENAI_API_KEY": "needs a real upstream (ModelBackendTests, CI's LiteLLM check)",
+        "OPENAI_API_KEY": "a secret no scenario states: upstream.env's upstream gives one, and its scenarios see it accepted (ModelBackendTests and CI's LiteLLM check see a wrong one refused)",
         "WORKERS_AI_BASE_URL": "needs a real upstream (ModelBackendTests)",
         "WORKERS_AI_ACCOUNT_ID": "needs a real upstream (ModelBackendTests)",
         "WORKERS_AI_API_TOKEN": "needs a real upstream (ModelBackendTests)",
         "UPSTREAM_CONNECT_TIMEOUT": "needs an upstream that misbehaves (ModelBackendTests)",
-        "UPSTREAM_TIMEOUT": "needs an upstream that misbehaves (ModelBackendTests)",
-        "UPSTREAM_IDLE_TIMEOUT": "needs an upstream that misbehaves (ModelBackendTests)",
-        "UPSTREAM_MAX_CONNECTIONS": "needs an upstream and many streams at once (StreamConcurrencyTests)",
-        "UPSTREAM_POOL_TIMEOUT": "needs an upstream and many streams at once (StreamConcurrencyTests)",
         "CREDENTIAL_CACHE_SIZE": "seen only when the database is edited behind the server's back (CredentialCacheTests)",
         "CREDENTIAL_CACHE_TTL": "seen only when the database is edited behind the server's back (CredentialCacheTests)",
         "SHUTDOWN_GRACE_SECONDS": "seen only at SIGTERM (FaultTests)",
