@@ -79,11 +79,13 @@ extension APIError {
         status: .internalServerError, code: "internal_error",
         message: "The server failed to handle this request. It has been logged; try again later.")
 
-    static func passwordWorkBusy(retryAfterSeconds: Int) -> APIError {
-        APIError(
+    /// 503 `password_check_busy`, saying whether the queue was full or the wait for a turn ran out.
+    static func passwordWorkBusy(_ busy: PasswordWorkBusy) -> APIError {
+        let why = busy.waited ? "this one waited its longest for a turn" : "as many wait for a turn as may"
+        return APIError(
             status: .serviceUnavailable, code: "password_check_busy",
-            message: "Too many passwords are being checked right now. Retry after \(retryAfterSeconds) seconds.",
-            headers: [.retryAfter: String(retryAfterSeconds)])
+            message: "Too many passwords are being checked right now, and \(why). Retry after \(busy.retryAfterSeconds) seconds.",
+            headers: [.retryAfter: String(busy.retryAfterSeconds)])
     }
 
     static let serviceUnavailable = APIError(

@@ -19,8 +19,12 @@ struct PasswordWorkTests {
         try await Self.until { gate.load == (running: 1, waiting: 0) }
         let waiting = Task { try await gate.run { 2 } }
         try await Self.until { gate.load == (running: 1, waiting: 1) }
-        await #expect(throws: PasswordWorkBusy.self, "the queue is full: refused without waiting") { try await gate.run { 3 } }
-        await #expect(throws: PasswordWorkBusy.self, "it could not start within its wait") { try await waiting.value }
+        let full = await #expect(throws: PasswordWorkBusy.self, "the queue is full: refused without waiting") { try await gate.run { 3 } }
+        let late = await #expect(throws: PasswordWorkBusy.self, "it could not start within its wait") { try await waiting.value }
+        // Each says why, and so does its answer.
+        #expect(full?.waited == false && late?.waited == true)
+        #expect(APIError.passwordWorkBusy(try #require(full)).message.contains("as many wait for a turn as may"))
+        #expect(APIError.passwordWorkBusy(try #require(late)).message.contains("waited its longest for a turn"))
         release.signal()
         #expect(try await long.value == 1)
         #expect(gate.load == (running: 0, waiting: 0))

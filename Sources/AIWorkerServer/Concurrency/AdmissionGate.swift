@@ -8,9 +8,10 @@ final class AdmissionGate: Sendable {
     let queueLimit: Int
     let maxWait: Duration
 
-    /// Refused: the gate is full and so is its queue, or the wait ran out.
+    /// Refused: the gate is full and so is its queue (`waited` false), or the wait ran out (`waited` true).
     struct Busy: Error {
         let retryAfterSeconds: Int
+        let waited: Bool
     }
 
     private struct Waiter {
@@ -49,7 +50,7 @@ final class AdmissionGate: Sendable {
                 state.running += 1
                 return nil
             }
-            guard state.waiters.count < queueLimit else { throw Busy(retryAfterSeconds: retryAfterSeconds) }
+            guard state.waiters.count < queueLimit else { throw Busy(retryAfterSeconds: retryAfterSeconds, waited: false) }
             state.nextID += 1
             return state.nextID
         }
@@ -66,7 +67,7 @@ final class AdmissionGate: Sendable {
                     guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
                     return state.waiters.remove(at: index)
                 }
-                expired?.continuation.resume(throwing: Busy(retryAfterSeconds: retryAfter))
+                expired?.continuation.resume(throwing: Busy(retryAfterSeconds: retryAfter, waited: true))
             }
         }
     }

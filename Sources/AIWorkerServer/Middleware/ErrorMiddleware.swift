@@ -43,8 +43,8 @@ extension APIError {
             context.logger.info("Malformed request framing")
             return .malformedBody
         case let error as PasswordWorkBusy:
-            context.logger.warning("Password work queue full", metadata: ["retry_after": "\(error.retryAfterSeconds)"])
-            return .passwordWorkBusy(retryAfterSeconds: error.retryAfterSeconds)
+            context.logger.warning(error.waited ? "Password work waited too long" : "Password work queue full", metadata: ["retry_after": "\(error.retryAfterSeconds)"])
+            return .passwordWorkBusy(error)
         case _ where StorageUnavailable.matches(error):
             context.logger.error("Database unavailable", metadata: ["error": "\(error)"])
             return .serviceUnavailable

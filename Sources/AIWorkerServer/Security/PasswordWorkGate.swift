@@ -49,7 +49,7 @@ final class PasswordWorkGate: Sendable {
         do {
             permit = try await gate.acquire()
         } catch let busy as AdmissionGate.Busy {
-            throw PasswordWorkBusy(retryAfterSeconds: busy.retryAfterSeconds)
+            throw PasswordWorkBusy(retryAfterSeconds: busy.retryAfterSeconds, waited: busy.waited)
         }
         defer { permit.free() }
         let niceness = self.niceness
@@ -65,7 +65,9 @@ final class PasswordWorkGate: Sendable {
     var load: (running: Int, waiting: Int) { gate.load }
 }
 
-/// Password work could not start in time: the server is checking as many passwords as it allows.
+/// Password work could not start in time: the server is checking as many passwords as it allows, and either as many
+/// wait as may (`PASSWORD_HASH_QUEUE`) or this one waited `PASSWORD_HASH_MAX_WAIT` (`waited`).
 struct PasswordWorkBusy: Error {
     let retryAfterSeconds: Int
+    let waited: Bool
 }
