@@ -83,6 +83,12 @@ def upstream_of(env_file):
     return None
 
 
+def names_in(env_file):
+    """The names an `.env` file sets."""
+    with open(env_file, encoding="utf-8") as handle:
+        return {line.split("=", 1)[0].strip() for line in handle if "=" in line and not line.lstrip().startswith("#")}
+
+
 def post(url, body, token=None):
     """POSTs `body` as JSON and returns the JSON answer."""
     request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST", headers={"Content-Type": "application/json"})
@@ -98,14 +104,17 @@ class SettingsDeployment:
 
     def __init__(self, binary, folder, env_file, settings):
         self.servers = []
-        self.env_file, self.binary, self.folder, self.settings = env_file, binary, folder, settings
+        self.env_file, self.binary, self.folder = env_file, binary, folder
+        # The file's own values win over the harness's (the environment would win over a .env).
+        self.settings = {name: value for name, value in settings.items() if name not in names_in(env_file)}
 
     def ready(self):
         settings = dict(self.settings)
         upstream_file = upstream_of(self.env_file)
         if upstream_file:
             folder = os.path.join(self.folder, "upstream")
-            upstream = Server(self.binary, folder, dict(self.settings, DATABASE_PATH=os.path.join(folder, "db.sqlite")), env_file=upstream_file)
+            upstream_settings = {name: value for name, value in self.settings.items() if name not in names_in(upstream_file)}
+            upstream = Server(self.binary, folder, dict(upstream_settings, DATABASE_PATH=os.path.join(folder, "db.sqlite")), env_file=upstream_file)
             self.servers.append(upstream)
             if not upstream.wait():
                 return False

@@ -61,6 +61,24 @@ struct ScenarioTests {
         #expect(!problems.contains { $0.contains("'request' cannot be captured") }, "a header comes with the head")
     }
 
+    @Test func lintRefusesWhatABackgroundStepCannotDo() throws {
+        let yaml = """
+            name: background
+            steps:
+              - operation: getHealth
+                background: true
+                hold: true
+                capture: { request: { header: X-Request-Id } }
+            finally:
+              - operation: getHealth
+                background: true
+            """
+        let problems = try Self.linter().problems(in: ScenarioLoader.load(text: yaml, file: "background.yaml"))
+        #expect(problems.contains { $0.contains("runs in the background, so 'request' cannot be captured from it") })
+        #expect(problems.contains { $0.contains("runs in the background, so it cannot also say hold") })
+        #expect(problems.contains { $0.contains("a finally step cannot run in the background") })
+    }
+
     @Test func lintRefusesWhatAStepWithoutAnAnswerCannotCheck() throws {
         let yaml = """
             name: dropped

@@ -47,9 +47,22 @@ struct ScenarioRunner: Sendable {
         var cookies = CookieJar()
         var held: [HeldAnswer] = []
         defer { held.forEach { $0.release() } }
+        // Background steps: where their results go, and the tasks that send them.
+        var background: [(index: Int, task: Task<(StepResult, [OperationCall]), Never>)] = []
         for step in scenario.steps {
             if failed, let reason = scenario.continueOnFailure ? Self.missingCaptures(of: step, in: template) : "an earlier step failed" {
                 result.steps.append(Self.skipped(step, reason: reason, isFinally: false))
+                continue
+            }
+            if step.background {
+                let (name, waitWhenBusy, known, jar) = (scenario.name, scenario.waitWhenBusy, template, cookies)
+                background.append((result.steps.count, Task {
+                    var (template, cookies, held, calls) = (known, jar, [HeldAnswer](), [OperationCall]())
+                    let stepResult = await run(
+                        step, in: name, template: &template, cookies: &cookies, held: &held, isFinally: false, waitWhenBusy: waitWhenBusy, calls: &calls)
+                    return (stepResult, calls)
+                }))
+                result.steps.append(Self.skipped(step, reason: "still in the background", isFinally: false))
                 continue
             }
             let stepResult = await run(
@@ -57,6 +70,12 @@ struct ScenarioRunner: Sendable {
                 calls: &result.calls)
             failed = failed || stepResult.outcome == .failed
             result.steps.append(stepResult)
+        }
+        for (index, task) in background {
+            let (stepResult, calls) = await task.value
+            result.steps[index] = stepResult
+            result.calls += calls
+            failed = failed || stepResult.outcome == .failed
         }
         for step in scenario.finally {
             // Clean-up that needs a value an earlier, failed step never captured has nothing to clean up.

@@ -94,6 +94,10 @@ struct Step: Decodable, Sendable {
     /// Before this step's request, every answer held by an earlier `hold` step is dropped (its connection closed),
     /// as a client that leaves.
     var release: Bool
+    /// The request goes out and the scenario goes on at once: the answer is awaited, and checked, after the last
+    /// step (before `finally`), so later steps run while it is in flight (one request holds a password check while
+    /// others meet the limit on them). It captures nothing and stores no cookie.
+    var background: Bool
     var expect: Expectation
     /// Variable name -> where to take it from the response.
     var capture: [String: Capture]
@@ -145,7 +149,7 @@ struct Step: Decodable, Sendable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case name, operation, request, path, url, query, headers, auth, body, rawBody, form, timeout, stopBodyAfter, stopHeadAfter, delay, retry, hold,
-            release, expect, capture
+            release, background, expect, capture
     }
 
     init(from decoder: any Decoder) throws {
@@ -169,6 +173,7 @@ struct Step: Decodable, Sendable {
         retry = try container.decodeIfPresent(Retry.self, forKey: .retry)
         hold = try container.decodeIfPresent(Bool.self, forKey: .hold) ?? false
         release = try container.decodeIfPresent(Bool.self, forKey: .release) ?? false
+        background = try container.decodeIfPresent(Bool.self, forKey: .background) ?? false
         expect = try container.decodeIfPresent(Expectation.self, forKey: .expect) ?? Expectation()
         capture = try container.decodeIfPresent([String: Capture].self, forKey: .capture) ?? [:]
         if (operation == nil) == (request == nil) {

@@ -51,6 +51,9 @@ struct ScenarioLinter {
             if step.stopBodyAfter != nil, step.body == nil, step.rawBody == nil, step.form == nil {
                 problems.append("\(label): stopBodyAfter needs a body (body, rawBody or form) to stop")
             }
+            if step.background {
+                problems += Self.backgroundProblems(step, isFinally: index >= scenario.steps.count).map { "\(label): \($0)" }
+            }
             if step.hold {
                 problems += Self.holdProblems(step).map { "\(label): \($0)" }
                 if step.stopBodyAfter != nil || step.stopHeadAfter != nil {
@@ -66,6 +69,16 @@ struct ScenarioLinter {
             problems += step.references.filter { !capturedSoFar.contains($0) }.map { "\(label): uses '\($0)' before it is defined" }
             capturedSoFar.formUnion(step.capture.keys)
         }
+        return problems
+    }
+
+    /// What a `background` step cannot do: capture (later steps run before its answer comes), hold or stop its
+    /// request, release held answers, or run in `finally` (nothing follows it there).
+    static func backgroundProblems(_ step: Step, isFinally: Bool) -> [String] {
+        var problems = step.capture.keys.sorted().map { "runs in the background, so '\($0)' cannot be captured from it" }
+        let combined = [("hold", step.hold), ("release", step.release), ("stopBodyAfter", step.stopBodyAfter != nil), ("stopHeadAfter", step.stopHeadAfter != nil)]
+        problems += combined.filter(\.1).map { "runs in the background, so it cannot also say \($0.0)" }
+        if isFinally { problems.append("a finally step cannot run in the background") }
         return problems
     }
 
