@@ -17,6 +17,8 @@ public struct ServerSentEvent: Sendable, Equatable {
         var text = ""
         if let event { text += "event: \(event)\n" }
         if let id { text += "id: \(id)\n" }
+        // Most events are one line: no split, no piece an event.
+        guard data.utf8.contains(UInt8(ascii: "\n")) else { return text + "data: " + data + "\n\n" }
         for line in data.split(separator: "\n", omittingEmptySubsequences: false) { text += "data: \(line)\n" }
         return text + "\n"
     }

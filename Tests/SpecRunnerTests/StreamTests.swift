@@ -20,6 +20,8 @@ struct StreamTests {
             ServerSentEvent(data: "[DONE]", id: "7"),
         ])
         #expect(ServerSentEvent(event: "error", data: "a\nb").wireFormat == "event: error\ndata: a\ndata: b\n\n")
+        #expect(ServerSentEvent(data: #"{"response":"a"}"#, id: "7").wireFormat == "id: 7\ndata: {\"response\":\"a\"}\n\n")
+        #expect(ServerSentEvent(data: "").wireFormat == "data: \n\n")
     }
 
     /// Feeds one line of `length` bytes a byte at a time, as a slow upstream would send it; the time it took.

@@ -37,7 +37,8 @@ struct ChatController {
         /// The first choice's text; the Workers AI shape has nothing else.
         func events(for delta: ChoiceDelta) -> [ServerSentEvent] {
             guard delta.index == 0, let text = delta.content, !text.isEmpty else { return [] }
-            return [ServerSentEvent(data: CompactJSON.encode(Event(response: text, usage: nil)))]
+            // `Event(response: text, usage: nil)` as `CompactJSON.encode` writes it, without an encoder an event.
+            return [ServerSentEvent(data: #"{"response":"# + CompactJSON.string(text) + "}")]
         }
 
         /// The Workers AI shape has no finish reason; the usage closes the stream.
