@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "server", targets: ["Server"]),
         .executable(name: "specrunner", targets: ["SpecRunner"]),
         .executable(name: "server-bench", targets: ["ServerBench"]),
+        .executable(name: "bench-floor", targets: ["BenchFloor"]),
         .library(name: "SpecRunnerKit", targets: ["SpecRunnerKit"]),
     ],
     dependencies: [
@@ -82,6 +83,7 @@ let package = Package(
         .executableTarget(name: "Server", dependencies: ["AIWorkerServer"]),
         .executableTarget(name: "SpecRunner", dependencies: ["SpecRunnerKit", "CommandLineSupport"]),
         .executableTarget(name: "ServerBench", dependencies: ["AIWorkerServer", "CommandLineSupport"]),
+        .executableTarget(name: "BenchFloor", dependencies: [.product(name: "Hummingbird", package: "hummingbird")]),
         .target(name: "SharedTestSupport", path: "Tests/SharedTestSupport"),
         .testTarget(
             name: "ServerTests",

@@ -2,6 +2,9 @@
 # Load benchmark of a release build on 127.0.0.1 with wrk (installed from Debian when missing). Prints Markdown
 # tables and the ratios between routes measured in the same run: this machine is noisy, so compare ratios, not
 # absolute figures. Rows:
+#   - the floor: bare Hummingbird (`bench-floor`) doing the least the same routes need, GET /health and POST /echo
+#     (decodes the chat body, answers one JSON field), before and after the server's rows: every ratio is also
+#     given over it, "ours / the framework's floor for the same work";
 #   - /health, and chat (mock backend, no delay) with X-API-Key, a Bearer JWT and an API key as Bearer, with the
 #     rate limits off and logs quiet;
 #   - the same chat rows with the production defaults (rate limits on with a capacity the load does not reach,
@@ -17,7 +20,23 @@ duration=${DURATION:-10}
 millions=${MILLIONS:-3}
 connections=${CONNECTIONS:-64}
 swift build -c release --product specrunner >/dev/null
+swift build -c release --product bench-floor >/dev/null
 source scripts/bench-lib.sh
+
+# floor NAME: the floor's two routes, one load each (rows floor-health-NAME and floor-echo-NAME); the server's $pid
+# and $base are kept.
+floor() {
+  local server_pid=$pid port; port=$(free_port)
+  "$bin/bench-floor" "$port" >"$work/floor.log" 2>&1 &
+  pid=$!
+  pids+=("$pid")
+  until curl -s -o /dev/null "http://127.0.0.1:$port/health"; do sleep 0.005; done
+  chat_script "$work/echo.lua" X-Bench floor
+  load "floor-health-$1" "http://127.0.0.1:$port/health"
+  load "floor-echo-$1" "http://127.0.0.1:$port/echo" "$work/echo.lua"
+  kill "$pid"
+  pid=$server_pid
+}
 
 echo "Release build; wrk -t2 -c$connections -d${duration}s on 127.0.0.1; $(nproc) cores; $(date -u +%Y-%m-%dT%H:%MZ)."
 quiet=(BCRYPT_COST=10 RATE_LIMIT_AUTH_PER_MINUTE=0 RATE_LIMIT_CHAT_PER_MINUTE=0 RATE_LIMIT_AUTH_FAILURES_PER_MINUTE=0 LOG_LEVEL=error)
@@ -25,8 +44,10 @@ start quiet "${quiet[@]}"
 echo
 echo "Start-up to the first answered request: ${startup} ms; RSS after start: $(rss) MiB."
 credentials
-header "Rate limits off, LOG_LEVEL=error"
+header "Rate limits off, LOG_LEVEL=error; the floor before and after"
+floor before
 chat_rows ""
+floor after
 
 # The chat limit at its largest (a million a minute per user and per key): on, but not reached by a 10 s load.
 start production RATE_LIMIT_CHAT_PER_MINUTE=1000000 LOG_LEVEL=info LOG_FORMAT=json
@@ -78,6 +99,14 @@ for suffix, label in (("", "quiet"), ("-production", "production defaults")):
     health, health_p99 = value("health" + suffix, "rps"), value("health" + suffix, "p99")
     for route in ("chat-key", "chat-jwt", "chat-key-as-bearer"):
         print(f"  {label:20} {route:20} {value(route + suffix, 'rps') / health:.2f}  p99 {value(route + suffix, 'p99') / health_p99:.2f}")
+# The floor's figures: the mean of its loads before and after the server's quiet rows.
+floor = lambda route, kind: (value(f"floor-{route}-before", kind) + value(f"floor-{route}-after", kind)) / 2
+print()
+print("Over the floor (requests/s of ours over bare Hummingbird's for the same work: /health over its GET /health,")
+print("chat over its POST /echo; p99 likewise; the floor's figures are the mean of its loads before and after):")
+for suffix, label in (("", "quiet"), ("-production", "production defaults")):
+    for route, work_ in (("health", "health"), ("chat-key", "echo"), ("chat-jwt", "echo"), ("chat-key-as-bearer", "echo")):
+        print(f"  {label:20} {route:20} {value(route + suffix, 'rps') / floor(work_, 'rps'):.2f}  p99 {value(route + suffix, 'p99') / floor(work_, 'p99'):.2f}")
 calm, stormy = value("chat-key-calm", "rps"), value("chat-key-storm", "rps")
 print(f"  storm: chat throughput {stormy / calm:.2f} of calm, chat p99 {value('chat-key-storm', 'p99') / value('chat-key-calm', 'p99'):.2f} of calm")
 PY
