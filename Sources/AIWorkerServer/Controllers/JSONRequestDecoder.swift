@@ -1,7 +1,6 @@
 import Foundation
 import Hummingbird
 import NIOCore
-import Synchronization
 
 /// The request decoder of every context (so handlers call `request.decode(as:context:)`): a JSON body of at most
 /// the context's `maxUploadSize` bytes. Every failure becomes an `APIError` that says what was wrong and where:
@@ -37,30 +36,19 @@ struct JSONRequestDecoder: RequestDecoder {
         }
         // At the deadline the connection's input is closed: the body's sequence ends (or fails) at once, and the
         // client cannot go on holding the connection by sending the rest.
-        let timedOut = TimedOut()
-        let channel = channel
-        let timer = channel.eventLoop.scheduleTask(in: .nanoseconds(bodyTimeout.nanoseconds)) {
-            timedOut.flag.store(true, ordering: .relaxed)
-            channel.close(mode: .input, promise: nil)
-        }
-        defer { timer.cancel() }
+        let watch = BodyDeadlines.shared.watch(channel, for: bodyTimeout)
+        defer { BodyDeadlines.shared.unwatch(watch) }
         var buffer = ByteBuffer()
         do {
             for try await var piece in request.body {
                 guard buffer.readableBytes + piece.readableBytes <= limit else { throw APIError.bodyTooLarge(limit: limit) }
                 buffer.writeBuffer(&piece)
             }
-        } catch where timedOut.flag.load(ordering: .relaxed) {
+        } catch where watch.timedOut {
             throw APIError.bodyTimeout
         }
-        timer.cancel()
-        if timedOut.flag.load(ordering: .relaxed) { throw APIError.bodyTimeout }
+        if watch.timedOut { throw APIError.bodyTimeout }
         return buffer
-    }
-
-    /// Set when the body's deadline passed.
-    private final class TimedOut: Sendable {
-        let flag = Atomic<Bool>(false)
     }
 
     /// One decoder for every request body.
