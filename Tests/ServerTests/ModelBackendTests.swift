@@ -142,6 +142,10 @@ struct ModelBackendTests {
         #expect(UpstreamValue.id("chatcmpl-A1_b.2:c") == "chatcmpl-A1_b.2:c")
         #expect(UpstreamValue.id("id with spaces") == nil && UpstreamValue.id("id\u{0}") == nil && UpstreamValue.id("é") == nil)
         #expect(UpstreamValue.id(String(repeating: "a", count: 129)) == nil)
+        // The bounds are inclusive; anything beyond ASCII, a combining mark or a full-width letter, is refused.
+        #expect(UpstreamValue.word(String(repeating: "a", count: 32)) != nil && UpstreamValue.id(String(repeating: "Z", count: 128)) != nil)
+        #expect(UpstreamValue.word("Stop") == nil && UpstreamValue.word("stop\u{301}") == nil && UpstreamValue.word("ｓtop") == nil)
+        #expect(UpstreamValue.id("chatcmpl-\u{301}") == nil && UpstreamValue.id("ｉd") == nil && UpstreamValue.id("id/1") == nil)
     }
 
     @Test func unreachableUpstreamIs502AndTheFallbackAnswers() async throws {

@@ -185,7 +185,8 @@ struct UpstreamHTTP: Sendable {
                         for var event in events {
                             if event.data == "[DONE]" { return true }
                             event.data = surrogates.join(event.data)
-                            if event.data.contains("\"error"), let message = UpstreamErrorBody(body: Array(event.data.utf8), secret: answer.secret).message {
+                            // Searched as UTF-8 bytes: Foundation's `contains` showed as 2.5% of a gateway's CPU.
+                            if event.data.utf8.contains("\"error".utf8), let message = UpstreamErrorBody(body: Array(event.data.utf8), secret: answer.secret).message {
                                 throw ChatBackendError.reported(backend: backend, reason: .init(message: message, code: nil))
                             }
                             for item in try transform(event) { await send(item) }
