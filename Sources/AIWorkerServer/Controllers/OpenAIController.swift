@@ -170,8 +170,19 @@ struct OpenAIController {
         }
 
         func events(for delta: ChoiceDelta) -> [ServerSentEvent] {
+            if let content = delta.content, delta.reasoning == nil, delta.refusal == nil, delta.toolCalls == nil, delta.logprobs == nil {
+                return [ServerSentEvent(data: contentChunk(content, index: delta.index))]
+            }
             let piece = Chunk.Choice.Delta(content: delta.content, reasoning_content: delta.reasoning, refusal: delta.refusal, tool_calls: delta.toolCalls)
             return [chunk([.init(index: delta.index, delta: piece, logprobs: delta.logprobs, finish_reason: nil)])]
+        }
+
+        /// A chunk with one choice's text and nothing else, as `CompactJSON.encode` writes it (sorted keys), without
+        /// an encoder: nearly every event of a stream is one, and the encoder was 14% of a gateway's CPU per token.
+        func contentChunk(_ content: String, index: Int) -> String {
+            #"{"choices":[{"delta":{"content":"# + CompactJSON.string(content) + #"},"finish_reason":null,"index":"# + String(index)
+                + #"}],"created":"# + String(created) + #","id":"# + CompactJSON.string(id) + #","model":"# + CompactJSON.string(model)
+                + #","object":"chat.completion.chunk"}"#
         }
 
         func closing(usage: TokenUsage?, finishReasons: [(index: Int, reason: String?)]) -> [ServerSentEvent] {
