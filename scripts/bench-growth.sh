@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The cost of growth (#31): chat throughput and p99 of a release build with 10, 10,000 and 1,000,000 users, each
 # with one API key, on SQLite and on PostgreSQL (a throwaway one from scripts/postgres.sh), on 127.0.0.1 with wrk.
-# Two loads a size: every request with the same key (the credential cache answers), and every request with a key
-# drawn at random from all of them (with a million, nearly every request misses the cache of 10,000 and looks the
-# key up in the database). The lookup is by the key's hash through a unique index, so the figures should not fall
-# with the size; the ratios over the smallest size say whether they do.
+# Three loads a size: every request with the same key (the credential cache answers); every request with a key
+# drawn at random from all of them (the cache of 10,000 answers all of 10, some of 10,000, nearly none of a
+# million: the rest are looked up in the database); and the same with the cache off (every request looks its key
+# up: the cost of the lookup alone). The lookup is by the key's hash through a unique B-tree index (O(log n) pages,
+# some of them not in memory at a million); the ratios over the smallest size say what growth costs.
 # The users and keys are written straight into a migrated database (keys `sk-` and 43 digits of their number, so
 # the load can make any of them), not through the API: a million registrations would take hours of bcrypt.
 # Bounded: each load lasts DURATION seconds (default 10); SIZES (default "10 10000 1000000") sets the sizes.
@@ -91,6 +92,9 @@ for storage in sqlite postgres; do
     load "$name-one-key" "$base/chat/completions" "$work/one.lua"
     load "$name-any-key" "$base/chat/completions" "$work/any.lua"
     kill "$pid"; wait "$pid" 2>/dev/null || true
+    start "$name-uncached" "${quiet[@]}" "${settings[@]}" CREDENTIAL_CACHE_SIZE=0
+    load "$name-any-key-uncached" "$base/chat/completions" "$work/any.lua"
+    kill "$pid"; wait "$pid" 2>/dev/null || true
   done
 done
 
@@ -102,11 +106,11 @@ value = lambda name, kind: float((work / f"{name}.{kind}").read_text())
 print("Ratios in this run (requests/s and p99 at each size over the smallest size's, same storage and load;")
 print("seconds to write the users and keys):")
 for storage in ("sqlite", "postgres"):
-    for load in ("one-key", "any-key"):
+    for load in ("one-key", "any-key", "any-key-uncached"):
         base = f"{storage}-{sizes[0]}-{load}"
         for n in sizes:
             name = f"{storage}-{n}-{load}"
-            print(f"  {storage:9} {load:8} {int(n):>9,} users: requests/s {value(name, 'rps') / value(base, 'rps'):.2f}"
+            print(f"  {storage:9} {load:16} {int(n):>9,} users: requests/s {value(name, 'rps') / value(base, 'rps'):.2f}"
                   f"  p99 {value(name, 'p99') / value(base, 'p99'):.2f}"
                   f"  (written in {value(f'{storage}-{n}', 'seconds'):.0f} s)")
 PY

@@ -87,6 +87,10 @@ struct AuthenticationTests {
         #expect(AuthenticationMiddleware.bearerToken("Bearer  abc ") == "abc")
         #expect(AuthenticationMiddleware.bearerToken("Basic abc") == nil)
         #expect(AuthenticationMiddleware.bearerToken("Bearer") == nil)
+        #expect(AuthenticationMiddleware.bearerToken("BEARER abc") == "abc" && AuthenticationMiddleware.bearerToken("bEaReR\tabc") == nil)
+        #expect(AuthenticationMiddleware.bearerToken("Bearer\u{301} abc") == nil && AuthenticationMiddleware.bearerToken("Bearers abc") == nil)
+        #expect(AuthenticationMiddleware.bearerToken("Bearer \tabc\u{A0}") == "abc" && AuthenticationMiddleware.bearerToken("Bearer   ") == nil)
+        #expect(AuthenticationMiddleware.bearerToken("Bearer é") == "é")
     }
 
     @Test func xAPIKeyWinsOverAGarbageBearer() async throws {

@@ -81,8 +81,19 @@ struct AuthenticationMiddleware: RouterMiddleware {
     static func bearerToken(_ header: String?) -> String? {
         guard let header else { return nil }
         let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        let token = parts[1].trimmingCharacters(in: .whitespaces)
+        // Compared and trimmed on UTF-8 bytes where the token is plain ASCII, as every token and key is: the
+        // lower-casing and Foundation's trimming made the Bearer path the slowest way to authenticate.
+        guard parts.count == 2, parts[0].utf8.elementsEqual("bearer".utf8, by: { $0 | 0x20 == $1 }) else { return nil }
+        let rest = parts[1]
+        if let first = rest.utf8.first, let last = rest.utf8.last, isVisibleASCII(first), isVisibleASCII(last) {
+            return String(rest)
+        }
+        let token = rest.trimmingCharacters(in: .whitespaces)
         return token.isEmpty ? nil : token
+    }
+
+    /// A printable ASCII character other than the space.
+    private static func isVisibleASCII(_ byte: UInt8) -> Bool {
+        (0x21...0x7E).contains(byte)
     }
 }
