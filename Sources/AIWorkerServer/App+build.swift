@@ -180,7 +180,9 @@ func buildRouter(settings: AppSettings, dependencies: AppDependencies) -> Router
     let chat = ChatService(
         backend: dependencies.backend, metrics: dependencies.metrics, defaultModel: settings.defaultModel,
         maxMessages: settings.chatMaxMessages, maxCharacters: settings.chatMaxCharacters,
-        streams: ChatStreamSlots(perPrincipal: settings.chatMaxConcurrentStreamsPerPrincipal, total: settings.chatMaxConcurrentStreams),
+        streams: ChatStreamSlots(
+            perPrincipal: settings.chatMaxConcurrentStreamsPerPrincipal, total: settings.chatMaxConcurrentStreams,
+            bytesPerSecond: settings.chatMaxStreamBytesPerSecondPerPrincipal > 0 ? settings.chatMaxStreamBytesPerSecondPerPrincipal : nil),
         allowedModels: settings.modelAllowlist)
     ChatController(
         chat: chat, authentication: authentication(.sessionTokenOrAPIKey), limit: chatLimit, defaultFormat: settings.chatDefaultFormat

@@ -178,6 +178,7 @@ struct ConformanceTests {
         "CREDENTIAL_CACHE_SIZE": "seen only when the database is edited behind the server's back (CredentialCacheTests)",
         "CREDENTIAL_CACHE_TTL": "seen only when the database is edited behind the server's back (CredentialCacheTests)",
         "SHUTDOWN_GRACE_SECONDS": "seen only at SIGTERM (FaultTests)",
+        "CHAT_MAX_STREAM_BYTES_PER_SECOND_PER_PRINCIPAL": "a rate, seen only by timing streams, which scenarios do not (StreamConcurrencyTests)",
         "LOG_LEVEL": "the log, not HTTP",
         "LOG_FORMAT": "the log, not HTTP",
         "DOCS_SPEC_PATH": "a path on the server's machine (OperationsTests)",

@@ -130,6 +130,39 @@ struct StreamConcurrencyTests {
         }
     }
 
+    /// One user's streams write, together, at most CHAT_MAX_STREAM_BYTES_PER_SECOND_PER_PRINCIPAL once the first
+    /// second's worth is spent; another user's stream draws from a bucket of its own.
+    @Test func aUsersStreamsShareItsBandwidth() async throws {
+        let rate = 50_000
+        let app = try await buildApplication(reader: testReader(["chat.maxStreamBytesPerSecondPerPrincipal": String(rate)]))
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            let alice = try await client.registerUser()
+            let bob = try await client.registerUser()
+            // 3,000 words, an event each: some 90 KB a stream, which the mock makes at once.
+            let words = (0..<3_000).map { "w\($0)" }.joined(separator: " ")
+            let body = #"{"stream":true,"messages":[{"role":"user","content":"\#(words)"}]}"#
+            let start = ContinuousClock.now
+            async let bobsEnd: ContinuousClock.Instant = {
+                let stream = try await HeldStream.open(port: port, token: bob.token, body: body)
+                _ = try await stream.finish()
+                return ContinuousClock.now
+            }()
+            let hers = [try await HeldStream.open(port: port, token: alice.token, body: body), try await HeldStream.open(port: port, token: alice.token, body: body)]
+            var bytes = 0
+            for stream in hers {
+                #expect(stream.status == 200)
+                bytes += try await (stream.first + stream.finish()).utf8.count
+            }
+            let hersTook = ContinuousClock.now - start
+            let bobTook = try await bobsEnd - start
+            #expect(bytes > 3 * rate, "\(bytes) bytes: too few to measure the rate")
+            // Her bucket starts full (one second's worth): the rest cannot have been written faster than the rate.
+            #expect(hersTook.seconds >= Double(bytes - rate) / Double(rate) * 0.95, "\(bytes) bytes in \(hersTook)")
+            #expect(bobTook < hersTook, "his one stream is paced by his own bucket, not hers: \(bobTook) against \(hersTook)")
+        }
+    }
+
     @Test func aClientThatLeavesWhileTheModelIsSilentCancelsTheUpstreamAtOnce() async throws {
         // One piece, then 30 s of silence: without watching the inbound side, nothing would notice for 30 s.
         let upstream = TestUpstream(.stream(events: 2, pause: .seconds(30), cut: false))

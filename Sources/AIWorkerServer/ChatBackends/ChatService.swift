@@ -18,10 +18,11 @@ struct ChatService: Sendable {
     }
 
     /// Starts a streamed answer for `userId` within the stream caps; the time recorded is until the backend starts
-    /// answering. The slot is the stream's place under the caps: the caller frees it when the answer ends.
-    func stream(_ input: ChatCompletionInput, userId: String) async throws -> (events: ProducedStream<ChatStreamEvent>, slot: Permit) {
+    /// answering. The slot is the stream's place under the caps and its share of the user's bandwidth: the caller
+    /// paces its writes by it and frees it when the answer ends.
+    func stream(_ input: ChatCompletionInput, userId: String) async throws -> (events: ProducedStream<ChatStreamEvent>, slot: StreamSlot) {
         try checkLimits(input)
-        let slot: Permit
+        let slot: StreamSlot
         do {
             slot = try streams.take(userId: userId)
         } catch let error as APIError {

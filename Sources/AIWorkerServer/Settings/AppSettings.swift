@@ -91,6 +91,8 @@ struct AppSettings: Sendable {
     /// Streamed answers open at once for one user, and for the whole instance.
     var chatMaxConcurrentStreamsPerPrincipal = 16
     var chatMaxConcurrentStreams = 2_048
+    /// Bytes a second one user's streamed answers may write together (1 MiB); 0: no limit.
+    var chatMaxStreamBytesPerSecondPerPrincipal = 1 << 20
     /// Seconds answers in flight may take to finish after SIGTERM before they are cut.
     var shutdownGraceSeconds = 10
     /// Seconds a whole request body may take to arrive, whether it trickles or stops.

@@ -96,6 +96,10 @@ extension Setting {
                  "streamed answers one user (all their sessions and keys) may have open; one more is 429 `too_many_streams`"),
         .integer("chat.maxConcurrentStreams", \.chatMaxConcurrentStreams, in: 1...1_000_000,
                  "streamed answers open on the instance; one more is 503 `streams_busy`"),
+        .integer("chat.maxStreamBytesPerSecondPerPrincipal", \.chatMaxStreamBytesPerSecondPerPrincipal, in: 0...(1 << 30), """
+            bytes a second one user's streamed answers may write together (a second's worth at once): past it their \
+            writes wait, so that one user's streams cannot take every core; `0` off
+            """),
         .integer("shutdown.graceSeconds", \.shutdownGraceSeconds, in: 0...3_600,
                  "seconds answers in flight may take to finish after SIGTERM before they are cut and the process exits"),
         .choice("log.level", \.logLevel, "`trace` … `critical`"),
