@@ -12,8 +12,6 @@
 # Both log errors only. Bounded: each run stops after TIMEOUT seconds (default 120); STREAMS sets the levels.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-duration=${DURATION:-10}
-connections=${CONNECTIONS:-64}
 levels=${STREAMS:-100 1000 5000}
 words=${WORDS:-60}
 pace=${PACE_MS:-50}

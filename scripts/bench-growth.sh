@@ -11,8 +11,6 @@
 # Bounded: each load lasts DURATION seconds (default 10); SIZES (default "10 10000 1000000") sets the sizes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-duration=${DURATION:-10}
-connections=${CONNECTIONS:-64}
 sizes=${SIZES:-10 10000 1000000}
 source scripts/bench-lib.sh
 # Its own data directory, outside $work (which only this user may enter; PostgreSQL runs as another).

@@ -1,7 +1,10 @@
-# Helpers shared by the load benchmarks (scripts/bench.sh, bench-streams.sh, bench-password-nice.sh): sourced,
-# never run. Builds the release server, installs wrk when missing, and defines start, credentials, chat_script,
-# rss, load, header and storm.
-# Expects $duration and $connections; sets $bin, $work and $secret, and kills every server it started on exit.
+# Helpers shared by the load benchmarks (scripts/bench.sh, bench-streams.sh, bench-password-nice.sh,
+# bench-growth.sh, bench-gateway.sh): sourced, never run. Builds the release server, installs wrk when missing, and
+# defines start, credentials, chat_script, rss, load, header and storm.
+# Sets $duration and $connections (DURATION, 10 s a load, and CONNECTIONS, 64, from the environment), $bin, $work and
+# $secret, and kills every server it started on exit.
+duration=${DURATION:-10}
+connections=${CONNECTIONS:-64}
 command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 swift build -c release --product server >/dev/null
 bin=$(swift build -c release --show-bin-path)

@@ -7,8 +7,6 @@
 # Bounded: each load lasts DURATION seconds (default 10); the hogs stop with the script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-duration=${DURATION:-10}
-connections=${CONNECTIONS:-64}
 nice_values=${NICE_VALUES:-10 5 0}
 source scripts/bench-lib.sh
 command -v stress-ng >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq stress-ng >/dev/null; }

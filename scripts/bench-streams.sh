@@ -9,8 +9,6 @@
 # Bounded: each load lasts DURATION seconds (default 10); the held streams stop with the loads.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-duration=${DURATION:-10}
-connections=${CONNECTIONS:-64}
 source scripts/bench-lib.sh
 
 quiet=(BCRYPT_COST=10 RATE_LIMIT_AUTH_PER_MINUTE=0 RATE_LIMIT_CHAT_PER_MINUTE=0 RATE_LIMIT_AUTH_FAILURES_PER_MINUTE=0 LOG_LEVEL=error)

@@ -16,9 +16,7 @@
 # Bounded: each load lasts DURATION seconds (default 10); MILLIONS (default 3) sets the memory run's length.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-duration=${DURATION:-10}
 millions=${MILLIONS:-3}
-connections=${CONNECTIONS:-64}
 swift build -c release --product specrunner >/dev/null
 swift build -c release --product bench-floor >/dev/null
 source scripts/bench-lib.sh
