@@ -55,12 +55,12 @@ final class ChatStreamSlots: Sendable {
 
     /// Takes `bytes` from the user's bucket (refilled for the time since it was last); how long to wait before
     /// writing more when that leaves it in debt, nil when it does not.
-    private func debit(userId: String, bytes: Int, now: ContinuousClock.Instant = .now) -> Duration? {
+    func debit(userId: String, bytes: Int, now: ContinuousClock.Instant = .now) -> Duration? {
         guard let rate = bytesPerSecond.map(Double.init) else { return nil }
         return open.withLock { open -> Duration? in
             guard var holder = open.byUser[userId] else { return nil }
-            holder.bytes = min(rate, holder.bytes + (now - holder.filled).seconds * rate) - Double(bytes)
-            holder.filled = now
+            holder.bytes = min(rate, holder.bytes + max(0, (now - holder.filled).seconds) * rate) - Double(bytes)
+            holder.filled = max(holder.filled, now)
             open.byUser[userId] = holder
             return holder.bytes < 0 ? .seconds(-holder.bytes / rate) : nil
         }
