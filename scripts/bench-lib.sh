@@ -1,6 +1,6 @@
 # Helpers shared by the load benchmarks (scripts/bench.sh, bench-streams.sh, bench-password-nice.sh,
 # bench-growth.sh, bench-gateway.sh): sourced, never run. Builds the release server, installs wrk when missing, and
-# defines start, credentials, chat_script, rss, load, header and storm.
+# defines start, credentials, chat_script, rss, cpu, load, header and storm.
 # Sets $duration and $connections (DURATION, 10 s a load, and CONNECTIONS, 64, from the environment), $bin, $work and
 # $secret, and kills every server it started on exit.
 duration=${DURATION:-10}
@@ -49,24 +49,31 @@ end
 LUA
 }
 rss() { awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status"; }
-# load NAME URL [SCRIPT]: one wrk run; prints a table row and keeps requests/s and p99 (ms) for the ratios.
+# cpu: the user and system CPU time of $pid so far, in clock ticks.
+cpu() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
+# load NAME URL [SCRIPT]: one wrk run; prints a table row and keeps requests/s, p99 (ms) and the process's CPU time per
+# request (µs, user and system, from /proc: a figure the noise of other processes does not move as it moves
+# throughput) for the ratios.
 load() {
+  local before; before=$(cpu)
   local out; out=$(wrk -t2 -c"$connections" -d"${duration}s" --latency ${3:+-s "$3"} "$2" 2>"$work/$1.err")
-  local rps p50 p99 errors
+  local rps p50 p99 errors cpu_us
   rps=$(awk '/Requests\/sec/ { print $2 }' <<<"$out")
   p50=$(awk '$1 == "50%" { print $2 }' <<<"$out")
   p99=$(awk '$1 == "99%" { print $2 }' <<<"$out")
   errors=$(grep -c '^status' "$work/$1.err" || true)
-  printf '| %s | %s | %s | %s | %s | %s |\n' "$1" "$rps" "$p50" "$p99" "$errors" "$(rss)"
+  cpu_us=$(awk -v ticks=$(( $(cpu) - before )) -v hz="$(getconf CLK_TCK)" '/requests in/ { printf "%.1f", ticks / hz * 1e6 / $1 }' <<<"$out")
+  printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$rps" "$p50" "$p99" "$cpu_us" "$errors" "$(rss)"
   echo "$rps" >"$work/$1.rps"
+  echo "$cpu_us" >"$work/$1.cpu"
   python3 -c 'import sys; v = sys.argv[1]; print(float(v[:-2]) if v.endswith("ms") else float(v[:-2]) / 1000 if v.endswith("us") else float(v[:-1]) * 1000)' "$p99" >"$work/$1.p99"
 }
 header() {
   echo
   echo "$1"
   echo
-  echo "| load | requests/s | p50 | p99 | non-200 | RSS MiB after |"
-  echo "|---|---|---|---|---|---|"
+  echo "| load | requests/s | p50 | p99 | CPU µs/request | non-200 | RSS MiB after |"
+  echo "|---|---|---|---|---|---|---|"
 }
 chat_rows() { # suffix
   chat_script "$work/key.lua" X-API-Key "$key"

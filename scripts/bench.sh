@@ -101,10 +101,13 @@ for suffix, label in (("", "quiet"), ("-production", "production defaults")):
 floor = lambda route, kind: (value(f"floor-{route}-before", kind) + value(f"floor-{route}-after", kind)) / 2
 print()
 print("Over the floor (requests/s of ours over bare Hummingbird's for the same work: /health over its GET /health,")
-print("chat over its POST /echo; p99 likewise; the floor's figures are the mean of its loads before and after):")
+print("chat over its POST /echo; p99 likewise; then the CPU time a request costs, ours over the floor's, with the")
+print("microseconds ours spends beyond it; the floor's figures are the mean of its loads before and after):")
 for suffix, label in (("", "quiet"), ("-production", "production defaults")):
     for route, work_ in (("health", "health"), ("chat-key", "echo"), ("chat-jwt", "echo"), ("chat-key-as-bearer", "echo")):
-        print(f"  {label:20} {route:20} {value(route + suffix, 'rps') / floor(work_, 'rps'):.2f}  p99 {value(route + suffix, 'p99') / floor(work_, 'p99'):.2f}")
+        ours_cpu, floor_cpu = value(route + suffix, "cpu"), floor(work_, "cpu")
+        print(f"  {label:20} {route:20} {value(route + suffix, 'rps') / floor(work_, 'rps'):.2f}  p99 {value(route + suffix, 'p99') / floor(work_, 'p99'):.2f}"
+              f"  CPU/request {ours_cpu / floor_cpu:.2f} (+{ours_cpu - floor_cpu:.1f} µs)")
 calm, stormy = value("chat-key-calm", "rps"), value("chat-key-storm", "rps")
 print(f"  storm: chat throughput {stormy / calm:.2f} of calm, chat p99 {value('chat-key-storm', 'p99') / value('chat-key-calm', 'p99'):.2f} of calm")
 PY
