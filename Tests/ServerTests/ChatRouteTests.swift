@@ -15,7 +15,9 @@ struct ChatRouteTests {
                 let response = try await client.send(.post, "/chat/completions", json: helloChat, headers: headers)
                 #expect(response.status == .ok)
                 #expect(try response.json()["response"] as? String == "[mock @cf/meta/llama-3-8b-instruct] You said: Hello there")
-                #expect(response.text.contains("@cf/meta/"))
+                #expect(response.text == #"{"response":"[mock @cf/meta/llama-3-8b-instruct] You said: Hello there"}"#)
+                #expect(response.headers[.contentType] == "application/json; charset=utf-8")
+                #expect(response.headers[.contentLength] == String(response.text.utf8.count))
             }
         }
     }

@@ -3,7 +3,7 @@ import Testing
 
 @testable import AIWorkerServer
 
-/// The hand-written JSON string of streamed events is the encoder's, byte for byte.
+/// The hand-written JSON of streamed events and of the chat answer is the encoder's, byte for byte.
 @Suite("Compact JSON")
 struct CompactJSONTests {
     @Test func aStringIsWrittenAsTheEncoderWritesIt() {
@@ -26,6 +26,14 @@ struct CompactJSONTests {
                     choices: [.init(index: index, delta: .init(content: text), finish_reason: nil)], usage: nil))
                 #expect(format.events(for: ChoiceDelta(index: index, content: text)).map(\.data) == [expected])
             }
+        }
+    }
+
+    /// `/chat/completions`' answer, written by hand, is what the response encoder writes, whatever the text.
+    @Test func theChatAnswerIsWrittenAsTheResponseEncoderWritesIt() throws {
+        for text in ["", "[mock @cf/meta/llama-3-8b-instruct] You said: a/b", #"say "hi" \ bye"#, "line\nbreak\u{1}\u{7F} 日本 😀 \u{2028}"] {
+            let encoded = try AppRequestContext.encoder.encode(["response": text])
+            #expect(ChatController.ChatResponse(response: text).json == String(decoding: encoded, as: UTF8.self))
         }
     }
 }

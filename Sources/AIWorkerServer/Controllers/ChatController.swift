@@ -10,8 +10,20 @@ struct ChatController {
     let limit: RateLimitMiddleware<AuthenticatedContext>?
     let defaultFormat: ChatFormat
 
-    struct ChatResponse: ResponseEncodable {
+    /// The answer, `{"response": "..."}`, written by hand byte for byte as the response encoder writes it: a
+    /// profile of chat showed the encoder at a twentieth of a request's CPU.
+    struct ChatResponse: ResponseGenerator {
         let response: String
+
+        /// The body.
+        var json: String { #"{"response":"# + CompactJSON.string(response) + "}" }
+
+        func response(from request: Request, context: some RequestContext) throws -> Response {
+            let body = ByteBuffer(string: json)
+            return Response(
+                status: .ok, headers: [.contentType: "application/json; charset=utf-8", .contentLength: String(body.readableBytes)],
+                body: .init(byteBuffer: body))
+        }
     }
 
     /// Workers AI's event shape.
