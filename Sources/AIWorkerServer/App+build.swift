@@ -139,12 +139,9 @@ func buildRouter(settings: AppSettings, dependencies: AppDependencies) -> Router
     let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: BodyLimitMiddleware(maxBytes: settings.maxBodyBytes, timeout: .seconds(settings.httpBodyTimeout)))
     if !settings.trustedProxies.isEmpty { router.add(middleware: ClientAddressMiddleware(trustedProxies: Set(settings.trustedProxies))) }
-    router.add(middleware: RequestMetricsMiddleware(metrics: dependencies.metrics))
-    router.add(middleware: RequestLogMiddleware(level: .info))
-    router.add(middleware: ResponseHeadersMiddleware())
-    router.add(middleware: CORSAllowListMiddleware(origins: settings.corsOrigins))
+    router.add(middleware: RequestTelemetryMiddleware(metrics: dependencies.metrics, level: .info))
+    router.add(middleware: ResponseHeadersMiddleware(cors: CORSAllowList(origins: settings.corsOrigins)))
     router.add(middleware: ErrorMiddleware())
-    router.add(middleware: OpenAIErrorMiddleware())
 
     let limiter = RateLimiter(store: dependencies.storage.limits)
     let failureLimit = settings.authFailuresPerMinute > 0

@@ -109,7 +109,7 @@ struct HTTPBehaviourTests {
 
     /// A credential in a query string never reaches the request log: secret-looking parameters are redacted.
     @Test func secretQueryParametersAreRedactedInTheRequestLog() {
-        typealias Log = RequestLogMiddleware<AppRequestContext>
+        typealias Log = RequestTelemetryMiddleware<AppRequestContext>
         #expect(Log.redacted(path: "/stats", query: "api_key=sk-abc&limit=2") == "/stats?api_key=[redacted]&limit=2")
         #expect(Log.redacted(path: "/x", query: "Key=1&access%5Ftoken=t&X-Amz-Signature=s&cursor=c") == "/x?Key=[redacted]&access%5Ftoken=[redacted]&X-Amz-Signature=[redacted]&cursor=c")
         #expect(Log.redacted(path: "/health", query: nil) == "/health")

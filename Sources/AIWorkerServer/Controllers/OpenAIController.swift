@@ -5,7 +5,7 @@ import JSONValues
 
 /// OpenAI-compatible routes, so the official OpenAI SDKs work unchanged with `base_url=http://host:8787/v1`
 /// and one of the user's API keys: `POST /v1/chat/completions` (also streamed as `chat.completion.chunk`
-/// events) and `GET /v1/models`. Errors come in OpenAI's shape (see `OpenAIErrorMiddleware`).
+/// events) and `GET /v1/models`. Errors come in OpenAI's shape (see `OpenAIErrorBody`).
 struct OpenAIController {
     let chat: ChatService
     let authentication: AuthenticationMiddleware
@@ -162,7 +162,7 @@ struct OpenAIController {
 
         /// An `error` event in OpenAI's error shape, which the SDKs raise with its message.
         func failure(_ error: APIError) -> ServerSentEvent {
-            ServerSentEvent(event: "error", data: CompactJSON.encode(OpenAIErrorMiddleware.Body(error)))
+            ServerSentEvent(event: "error", data: CompactJSON.encode(OpenAIErrorBody(error)))
         }
 
         func opening() -> [ServerSentEvent] {

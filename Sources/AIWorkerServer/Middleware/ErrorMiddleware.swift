@@ -3,13 +3,16 @@ import Logging
 import NIOHTTP1
 
 /// Turns every error into the API's JSON error shape, so no handler, router or framework error
-/// reaches a client as plain text, a stack trace or SQL.
+/// reaches a client as plain text, a stack trace or SQL. Under `/v1/` the shape is OpenAI's (`OpenAIErrorBody`):
+/// a route's errors, and a wrong method's 405 or an unknown path's 404 there.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch {
-            return try APIError(translating: error, context: context).response(from: request, context: context)
+            let apiError = APIError(translating: error, context: context)
+            if request.uri.path.hasPrefix("/v1/") { return try OpenAIErrorBody.response(to: apiError, from: request, context: context) }
+            return try apiError.response(from: request, context: context)
         }
     }
 }

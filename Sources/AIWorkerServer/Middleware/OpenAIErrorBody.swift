@@ -1,52 +1,33 @@
 import Hummingbird
 
-/// Writes errors under `/v1/` in OpenAI's shape, `{"error": {"message", "type", "param", "code"}}`, so OpenAI
-/// SDKs raise their usual exceptions: a route's errors, and a wrong method's 405 or an unknown path's 404 there.
-/// The status and message are those of the API's own error. Other paths' errors pass through.
-struct OpenAIErrorMiddleware: RouterMiddleware {
-    typealias Context = AppRequestContext
+/// An error in OpenAI's shape, `{"error": {"message", "type", "param", "code"}}`, so OpenAI SDKs raise their usual
+/// exceptions: `ErrorMiddleware` answers every error under `/v1/` with it, and the `/v1` stream sends it as its
+/// `error` event. The status and message are those of the API's own error.
+struct OpenAIErrorBody: Encodable {
+    struct Detail: Encodable {
+        let message: String
+        let type: String
+        let param: String?
+        let code: String
 
-    struct Body: Encodable {
-        struct Detail: Encodable {
-            let message: String
-            let type: String
-            let param: String?
-            let code: String
-
-            private enum CodingKeys: String, CodingKey {
-                case message, type, param, code
-            }
-
-            /// `param: null` is written out, as OpenAI does.
-            func encode(to encoder: any Encoder) throws {
-                var container = encoder.container(keyedBy: CodingKeys.self)
-                try container.encode(message, forKey: .message)
-                try container.encode(type, forKey: .type)
-                try container.encode(param, forKey: .param)
-                try container.encode(code, forKey: .code)
-            }
+        private enum CodingKeys: String, CodingKey {
+            case message, type, param, code
         }
 
-        let error: Detail
-
-        init(_ apiError: APIError) {
-            error = .init(
-                message: apiError.message, type: OpenAIErrorMiddleware.type(of: apiError.status), param: apiError.param,
-                code: apiError.code)
+        /// `param: null` is written out, as OpenAI does.
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(message, forKey: .message)
+            try container.encode(type, forKey: .type)
+            try container.encode(param, forKey: .param)
+            try container.encode(code, forKey: .code)
         }
     }
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard request.uri.path.hasPrefix("/v1/") else { return try await next(request, context) }
-        do {
-            return try await next(request, context)
-        } catch {
-            let apiError = APIError(translating: error, context: context)
-            var response = try context.responseEncoder.encode(Body(apiError), from: request, context: context)
-            response.status = apiError.status
-            response.headers.append(contentsOf: apiError.headers)
-            return response
-        }
+    let error: Detail
+
+    init(_ apiError: APIError) {
+        error = .init(message: apiError.message, type: Self.type(of: apiError.status), param: apiError.param, code: apiError.code)
     }
 
     /// OpenAI's error types by status.
@@ -59,5 +40,13 @@ struct OpenAIErrorMiddleware: RouterMiddleware {
         case 500...: "api_error"
         default: "invalid_request_error"
         }
+    }
+
+    /// The answer to `apiError`: its status and headers, this body.
+    static func response(to apiError: APIError, from request: Request, context: some RequestContext) throws -> Response {
+        var response = try context.responseEncoder.encode(OpenAIErrorBody(apiError), from: request, context: context)
+        response.status = apiError.status
+        response.headers.append(contentsOf: apiError.headers)
+        return response
     }
 }

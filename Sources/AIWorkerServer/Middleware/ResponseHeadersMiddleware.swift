@@ -1,11 +1,20 @@
 import HTTPTypes
 import Hummingbird
 
-/// Headers on every response: the request id (`X-Request-Id`), `X-Content-Type-Options: nosniff`, and
-/// `Cache-Control: no-store`, since answers carry tokens, keys and private data.
+/// Headers on every response: CORS (`CORSAllowList`, which also answers every `OPTIONS` preflight), the request id
+/// (`X-Request-Id`), `X-Content-Type-Options: nosniff`, and `Cache-Control: no-store`, since answers carry tokens,
+/// keys and private data. One middleware, not one a concern: each is a frame every request pays for.
 struct ResponseHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
+    let cors: CORSAllowList
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        var response = try await next(request, context)
+        var response: Response
+        if request.method == .options {
+            response = cors.preflight(request)
+        } else {
+            response = try await next(request, context)
+            response.headers.append(contentsOf: cors.originHeaders(request))
+        }
         response.headers[.xRequestID] = context.id
         response.headers[.xContentTypeOptions] = "nosniff"
         if response.headers[.cacheControl] == nil {
