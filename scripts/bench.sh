@@ -3,8 +3,9 @@
 # tables and the ratios between routes measured in the same run: this machine is noisy, so compare ratios, not
 # absolute figures. Rows:
 #   - the floor: bare Hummingbird (`bench-floor`) doing the least the same routes need, GET /health and POST /echo
-#     (decodes the chat body, answers one JSON field), before and after the server's rows: every ratio is also
-#     given over it, "ours / the framework's floor for the same work";
+#     (decodes the chat body, answers one JSON field), and POST /stacked/echo (the same in the framework shape of the
+#     server's chat route: five middleware that do nothing and a child context), before and after the server's
+#     rows: every ratio is also given over it, "ours / the framework's floor for the same work";
 #   - /health, and chat (mock backend, no delay) with X-API-Key, a Bearer JWT and an API key as Bearer, with the
 #     rate limits off and logs quiet;
 #   - the same chat rows with the production defaults (rate limits on with a capacity the load does not reach,
@@ -21,8 +22,8 @@ swift build -c release --product specrunner >/dev/null
 swift build -c release --product bench-floor >/dev/null
 source scripts/bench-lib.sh
 
-# floor NAME: the floor's two routes, one load each (rows floor-health-NAME and floor-echo-NAME); the server's $pid
-# and $base are kept.
+# floor NAME: the floor's three routes, one load each (rows floor-health-NAME, floor-echo-NAME and
+# floor-stacked-NAME); the server's $pid and $base are kept.
 floor() {
   local server_pid=$pid port; port=$(free_port)
   "$bin/bench-floor" "$port" >"$work/floor.log" 2>&1 &
@@ -32,6 +33,7 @@ floor() {
   chat_script "$work/echo.lua" X-Bench floor
   load "floor-health-$1" "http://127.0.0.1:$port/health"
   load "floor-echo-$1" "http://127.0.0.1:$port/echo" "$work/echo.lua"
+  load "floor-stacked-$1" "http://127.0.0.1:$port/stacked/echo" "$work/echo.lua"
   kill "$pid"
   pid=$server_pid
 }
@@ -108,6 +110,8 @@ for suffix, label in (("", "quiet"), ("-production", "production defaults")):
         ours_cpu, floor_cpu = value(route + suffix, "cpu"), floor(work_, "cpu")
         print(f"  {label:20} {route:20} {value(route + suffix, 'rps') / floor(work_, 'rps'):.2f}  p99 {value(route + suffix, 'p99') / floor(work_, 'p99'):.2f}"
               f"  CPU/request {ours_cpu / floor_cpu:.2f} (+{ours_cpu - floor_cpu:.1f} µs)")
+print(f"  the framework's shape alone: POST /stacked/echo over POST /echo {floor('stacked', 'rps') / floor('echo', 'rps'):.2f}"
+      f"  CPU/request {floor('stacked', 'cpu') / floor('echo', 'cpu'):.2f} (+{floor('stacked', 'cpu') - floor('echo', 'cpu'):.1f} µs)")
 calm, stormy = value("chat-key-calm", "rps"), value("chat-key-storm", "rps")
 print(f"  storm: chat throughput {stormy / calm:.2f} of calm, chat p99 {value('chat-key-storm', 'p99') / value('chat-key-calm', 'p99'):.2f} of calm")
 PY
