@@ -20,9 +20,14 @@ struct Principal: Sendable {
 struct AppRequestContext: RequestContext {
     var coreContext: CoreRequestContextStorage
     var principal: Principal?
-    /// The client's IP address, what unauthenticated requests and failed authentications are limited by: the
-    /// peer's, or the one a trusted proxy forwarded (`ClientAddressMiddleware`).
-    var clientAddress: String
+    /// The client's IP address, what unauthenticated requests and failed authentications are limited by: the one
+    /// a trusted proxy forwarded (`ClientAddressMiddleware`), or the peer's, formatted only when asked for (most
+    /// requests never are).
+    var clientAddress: String {
+        get { forwardedClientAddress ?? channel.remoteAddress?.ipAddress ?? "unknown" }
+        set { forwardedClientAddress = newValue }
+    }
+    private var forwardedClientAddress: String?
     /// The largest request body accepted (`HTTP_MAX_BODY_BYTES`, set by `BodyLimitMiddleware`).
     var maxUploadSize: Int
     /// The most time a whole request body may take to arrive (`HTTP_BODY_TIMEOUT`, set by `BodyLimitMiddleware`).
@@ -33,7 +38,6 @@ struct AppRequestContext: RequestContext {
     init(source: Source) {
         coreContext = .init(source: source)
         principal = nil
-        clientAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
         maxUploadSize = Self.defaults.maxBodyBytes
         bodyTimeout = .seconds(Self.defaults.httpBodyTimeout)
         channel = source.channel

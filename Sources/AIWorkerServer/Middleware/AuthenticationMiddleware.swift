@@ -30,15 +30,16 @@ struct AuthenticationMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        let bucket = "auth-failures:address:\(context.clientAddress)"
-        if let failureLimit {
-            let state = try await failureLimit.limiter.peek(bucket, policy: failureLimit.policy)
-            if !state.allowed { throw Self.tooManyFailures(state, failureLimit) }
+        // The failure limit and this client's bucket under it, when failures are limited.
+        let failures = failureLimit.map { (limit: $0, bucket: "auth-failures:address:\(context.clientAddress)") }
+        if let failures {
+            let state = try await failures.limit.limiter.peek(failures.bucket, policy: failures.limit.policy)
+            if !state.allowed { throw Self.tooManyFailures(state, failures.limit) }
         }
         do {
             context.principal = try await authenticate(request)
         } catch let error as CredentialRejected {
-            if let failureLimit { _ = try await failureLimit.limiter.take([bucket], policy: failureLimit.policy) }
+            if let failures { _ = try await failures.limit.limiter.take([failures.bucket], policy: failures.limit.policy) }
             throw error
         }
         return try await next(request, context)
