@@ -115,4 +115,13 @@ struct HTTPBehaviourTests {
         #expect(Log.redacted(path: "/health", query: nil) == "/health")
         #expect(Log.redacted(path: "/list", query: "cursor=abc&flag") == "/list?cursor=abc&flag")
     }
+
+    /// The request log's `duration_ms` reads as `%.1f` would write it.
+    @Test func theLoggedDurationHasOneDecimal() {
+        typealias Log = RequestTelemetryMiddleware<AppRequestContext>
+        for microseconds in [0, 40, 51, 949, 1_000, 12_345, 99_960, 1_234_567, 86_400_000_123] {
+            let duration = Duration.microseconds(microseconds)
+            #expect(Log.milliseconds(duration) == String(format: "%.1f", Double(microseconds) / 1_000), "\(microseconds) µs")
+        }
+    }
 }
