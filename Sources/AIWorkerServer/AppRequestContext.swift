@@ -22,12 +22,14 @@ struct AppRequestContext: RequestContext {
     var principal: Principal?
     /// The client's IP address, what unauthenticated requests and failed authentications are limited by: the one
     /// a trusted proxy forwarded (`ClientAddressMiddleware`), or the peer's, formatted only when asked for (most
-    /// requests never are).
+    /// requests never are). The peer is taken when the request arrives: the channel forgets it once the client
+    /// has gone, and a login reads the address again after its password check.
     var clientAddress: String {
-        get { forwardedClientAddress ?? channel.remoteAddress?.ipAddress ?? "unknown" }
+        get { forwardedClientAddress ?? peer?.ipAddress ?? "unknown" }
         set { forwardedClientAddress = newValue }
     }
     private var forwardedClientAddress: String?
+    private let peer: SocketAddress?
     /// The largest request body accepted (`HTTP_MAX_BODY_BYTES`, set by `BodyLimitMiddleware`).
     var maxUploadSize: Int
     /// The most time a whole request body may take to arrive (`HTTP_BODY_TIMEOUT`, set by `BodyLimitMiddleware`).
@@ -38,6 +40,7 @@ struct AppRequestContext: RequestContext {
     init(source: Source) {
         coreContext = .init(source: source)
         principal = nil
+        peer = source.channel.remoteAddress
         maxUploadSize = Self.defaults.maxBodyBytes
         bodyTimeout = .seconds(Self.defaults.httpBodyTimeout)
         channel = source.channel
