@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import JWTKit
@@ -100,6 +101,26 @@ struct AuthenticationTests {
             var headers = apiKeyHeader(key.key)
             headers[.authorization] = "Bearer garbage"
             #expect(try await client.send(.post, "/chat/completions", json: helloChat, headers: headers).status == .ok)
+        }
+    }
+
+    /// A credential field sent twice is read as both values joined, as `HTTPFields`' subscript reads it, so it is
+    /// no credential at all: the server does not pick one of the two.
+    @Test func aKeySentTwiceIsRefused() async throws {
+        var fields = HTTPFields()
+        fields.append(HTTPField(name: .xAPIKey, value: "one"))
+        #expect(fields.value(of: .xAPIKey) == "one" && fields.value(of: .authorization) == nil)
+        fields.append(HTTPField(name: .authorization, value: "Bearer x"))
+        fields.append(HTTPField(name: .xAPIKey, value: "two"))
+        #expect(fields.value(of: .xAPIKey) == "one, two" && fields.value(of: .xAPIKey) == fields[.xAPIKey])
+        try await withApp { client in
+            let user = try await client.registerUser()
+            let key = try await client.createKey(token: user.token)
+            var headers = apiKeyHeader(key.key)
+            headers.append(HTTPField(name: .xAPIKey, value: key.key))
+            let response = try await client.send(.post, "/chat/completions", json: helloChat, headers: headers)
+            #expect(response.status == .unauthorized)
+            #expect(try await client.send(.post, "/chat/completions", json: helloChat, headers: apiKeyHeader(key.key)).status == .ok)
         }
     }
 

@@ -71,8 +71,7 @@ struct MockChatBackend: ChatBackend {
         if let cut = options.stop.compactMap({ text.range(of: $0)?.lowerBound }).min() {
             text = String(text[..<cut])
         }
-        let words = Self.words(text)
-        if let maxTokens = input.maxTokens, words.count > maxTokens {
+        if let maxTokens = input.maxTokens, case let words = Self.words(text), words.count > maxTokens {
             text = words.prefix(maxTokens).joined()
             finishReason = "length"
         }

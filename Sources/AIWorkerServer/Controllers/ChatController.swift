@@ -71,15 +71,14 @@ struct ChatController {
     /// Answers a conversation with the configured model backend.
     @Sendable func complete(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         var request = request
-        try await request.keepBody(context: context)
-        let body = try await request.decode(as: ChatCompletionRequest.self, context: context)
+        let body = try await request.decodeKeepingBody(as: ChatCompletionRequest.self, context: context)
         let input = body.input(defaultModel: chat.defaultModel)
         if body.stream {
             let stream = try await chat.stream(input, userId: context.principal.userId)
             return .eventStream(
                 stream.events.serverSentEvents(WorkersAIEvents(), logger: context.logger), slot: stream.slot, request: request, metrics: chat.metrics)
         }
-        guard let format = ContentNegotiation.chatFormat(accept: request.headers[.accept], default: defaultFormat) else {
+        guard let format = ContentNegotiation.chatFormat(accept: request.headers.value(of: .accept), default: defaultFormat) else {
             throw APIError.notAcceptable("application/json or text/plain")
         }
         let answer = try await chat.complete(input).text

@@ -26,7 +26,7 @@ struct FrontDoor: ResponseEncodable {
     /// The answer `request` prefers: HTML first (browsers, `*/*`), the page made once as `page`; JSON when asked for;
     /// 406 when neither will do.
     func answer(_ request: Request, context: some RequestContext, page: ByteBuffer) throws -> Response {
-        switch ContentNegotiation.preferred([("text", "html"), ("application", "json")], accept: request.headers[.accept]) {
+        switch ContentNegotiation.preferred([("text", "html"), ("application", "json")], accept: request.headers.value(of: .accept)) {
         case 0: Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: page))
         case 1: try response(from: request, context: context)
         default: throw APIError.notAcceptable("text/html or application/json")

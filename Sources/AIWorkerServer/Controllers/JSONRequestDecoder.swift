@@ -14,7 +14,11 @@ struct JSONRequestDecoder: RequestDecoder {
     let channel: any Channel
 
     func decode<T: Decodable>(_ type: T.Type, from request: Request, context: some RequestContext) async throws -> T {
-        let buffer = try await collect(request, limit: context.maxUploadSize)
+        try decode(type, from: try await collect(request, limit: context.maxUploadSize))
+    }
+
+    /// A collected body as `T`.
+    func decode<T: Decodable>(_ type: T.Type, from buffer: ByteBuffer) throws -> T {
         guard buffer.readableBytes > 0 else {
             throw APIError.badRequest("The request body is empty; send a JSON object.", code: "invalid_json")
         }
@@ -28,10 +32,10 @@ struct JSONRequestDecoder: RequestDecoder {
     /// The whole body, once its content type says JSON, within `limit` bytes and `bodyTimeout`: a body that stops
     /// coming (a client that announced more and stalls) is cut at the timeout as surely as one that trickles.
     func collect(_ request: Request, limit: Int) async throws -> ByteBuffer {
-        if let contentType = request.headers[.contentType], !Self.isJSON(contentType) {
+        if let contentType = request.headers.value(of: .contentType), !Self.isJSON(contentType) {
             throw APIError.unsupportedMediaType
         }
-        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
+        if let length = request.headers.value(of: .contentLength).flatMap({ Int($0) }), length > limit {
             throw APIError.bodyTooLarge(limit: limit)
         }
         // At the deadline the connection's input is closed: the body's sequence ends (or fails) at once, and the
@@ -76,10 +80,13 @@ extension APIError {
 }
 
 extension Request {
-    /// Reads the body under the context's limits and keeps it in the request: a handler that answers with a stream
-    /// does so before decoding, so that the connection's inbound side can be watched for the client leaving
-    /// (`consumeWithCancellationOnInboundClose` needs the body read this way, not only iterated).
-    mutating func keepBody(context: AuthenticatedContext) async throws {
-        body = RequestBody(buffer: try await context.requestDecoder.collect(self, limit: context.maxUploadSize))
+    /// Reads the body once under the context's limits, keeps it in the request and decodes it: a handler that
+    /// answers with a stream needs the body kept, so that the connection's inbound side can be watched for the
+    /// client leaving (`consumeWithCancellationOnInboundClose` needs the body read this way, not only iterated).
+    mutating func decodeKeepingBody<T: Decodable>(as type: T.Type, context: AuthenticatedContext) async throws -> T {
+        let decoder = context.requestDecoder
+        let buffer = try await decoder.collect(self, limit: context.maxUploadSize)
+        body = RequestBody(buffer: buffer)
+        return try decoder.decode(type, from: buffer)
     }
 }

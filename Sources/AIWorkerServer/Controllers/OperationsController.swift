@@ -69,7 +69,7 @@ struct OperationsController {
     /// Prometheus text format; behind `METRICS_TOKEN` when it is set.
     @Sendable func metricsText(_ request: Request, context: AppRequestContext) async throws -> Response {
         if let metricsToken {
-            let presented = AuthenticationMiddleware.bearerToken(request.headers[.authorization]) ?? ""
+            let presented = AuthenticationMiddleware.bearerToken(request.headers.value(of: .authorization)) ?? ""
             guard ConstantTime.equals(presented, metricsToken) else {
                 throw APIError.unauthorized("The metrics need 'Authorization: Bearer <METRICS_TOKEN>'.", code: "metrics_token_required")
             }

@@ -55,8 +55,8 @@ struct AuthenticationMiddleware: RouterMiddleware {
     }
 
     private func authenticate(_ request: Request) async throws -> Principal {
-        let bearer = Self.bearerToken(request.headers[.authorization])
-        let headerKey = request.headers[.xAPIKey]
+        let bearer = Self.bearerToken(request.headers.value(of: .authorization))
+        let headerKey = request.headers.value(of: .xAPIKey)
         switch policy {
         case .sessionTokenOnly:
             if let bearer, !bearer.hasPrefix(APIKeySecret.keyPrefix) {

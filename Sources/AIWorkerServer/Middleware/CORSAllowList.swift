@@ -26,7 +26,7 @@ struct CORSAllowList: Sendable {
             headers[.accessControlAllowOrigin] = "*"
         } else {
             headers[.vary] = "Origin"
-            if let origin = request.headers[.origin], origins.contains(origin) {
+            if let origin = request.headers.value(of: .origin), origins.contains(origin) {
                 headers[.accessControlAllowOrigin] = origin
             }
         }

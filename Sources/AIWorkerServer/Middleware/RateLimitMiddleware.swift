@@ -48,7 +48,7 @@ struct RateLimitMiddleware<Context: RateLimitedContext>: RouterMiddleware {
             // A refused request was counted too: its answer says how much of the budget is left, unless it
             // speaks of a limit of its own (a login lock-out).
             var apiError = APIError(translating: error, context: context)
-            if apiError.headers[.xRateLimitLimit] == nil {
+            if !apiError.headers.contains(.xRateLimitLimit) {
                 apiError.headers.append(contentsOf: Self.headers(tightest))
             }
             throw apiError

@@ -17,7 +17,7 @@ struct ResponseHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         response.headers[.xRequestID] = context.id
         response.headers[.xContentTypeOptions] = "nosniff"
-        if response.headers[.cacheControl] == nil {
+        if !response.headers.contains(.cacheControl) {
             response.headers[.cacheControl] = "no-store"
         }
         return response
