@@ -71,7 +71,8 @@ struct ChatController {
     /// Answers a conversation with the configured model backend.
     @Sendable func complete(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         var request = request
-        let body = try await request.decodeKeepingBody(as: ChatCompletionRequest.self, context: context)
+        let bytes = try await request.keepBody(context: context)
+        let body = try ChatCompletionRequest(plain: bytes) ?? context.requestDecoder.decode(ChatCompletionRequest.self, from: bytes)
         let input = body.input(defaultModel: chat.defaultModel)
         if body.stream {
             let stream = try await chat.stream(input, userId: context.principal.userId)

@@ -80,13 +80,13 @@ extension APIError {
 }
 
 extension Request {
-    /// Reads the body once under the context's limits, keeps it in the request and decodes it: a handler that
-    /// answers with a stream needs the body kept, so that the connection's inbound side can be watched for the
-    /// client leaving (`consumeWithCancellationOnInboundClose` needs the body read this way, not only iterated).
-    mutating func decodeKeepingBody<T: Decodable>(as type: T.Type, context: AuthenticatedContext) async throws -> T {
-        let decoder = context.requestDecoder
-        let buffer = try await decoder.collect(self, limit: context.maxUploadSize)
+    /// Reads the body once under the context's limits and keeps it in the request: a handler that answers with a
+    /// stream needs it kept, so that the connection's inbound side can be watched for the client leaving
+    /// (`consumeWithCancellationOnInboundClose` needs the body read this way, not only iterated). The bytes, for
+    /// the handler to decode with `requestDecoder.decode(_:from:)`.
+    mutating func keepBody(context: AuthenticatedContext) async throws -> ByteBuffer {
+        let buffer = try await context.requestDecoder.collect(self, limit: context.maxUploadSize)
         body = RequestBody(buffer: buffer)
-        return try decoder.decode(type, from: buffer)
+        return buffer
     }
 }

@@ -203,7 +203,7 @@ struct OpenAIController {
     /// A chat completion in OpenAI's shape, or a stream of chunks with `"stream": true`.
     @Sendable func complete(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         var request = request
-        let body = try await request.decodeKeepingBody(as: OpenAIChatRequest.self, context: context)
+        let body = try context.requestDecoder.decode(OpenAIChatRequest.self, from: try await request.keepBody(context: context))
         let input = body.input(defaultModel: chat.defaultModel)
         let id = "chatcmpl-" + RandomID.make(length: 24)
         let created = Int(Date().timeIntervalSince1970)
