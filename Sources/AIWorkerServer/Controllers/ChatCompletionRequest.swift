@@ -88,30 +88,29 @@ struct ChatCompletionRequest: Decodable {
 
         init?(scanning bytes: UnsafeRawBufferPointer) {
             var scanner = JSONByteScanner(bytes)
-            var seen: Set<String> = []
+            var seen: [CodingKeys] = []
             guard scanner.take("{") else { return nil }
             repeat {
-                guard let key = scanner.string(), seen.insert(key).inserted, scanner.take(":") else { return nil }
+                guard let key = scanner.string().flatMap(CodingKeys.init(rawValue:)), !seen.contains(key), scanner.take(":") else { return nil }
+                seen.append(key)
                 switch key {
-                case "messages":
+                case .messages:
                     guard scanner.take("[") else { return nil }
                     repeat {
                         guard let message = Self.message(&scanner) else { return nil }
                         messages.append(message)
                     } while scanner.take(",")
                     guard scanner.take("]") else { return nil }
-                case "model":
+                case .model:
                     if !scanner.takeNull() { guard let value = scanner.string() else { return nil }; model = value }
-                case "max_tokens":
+                case .maxTokens:
                     if !scanner.takeNull() { guard let value = scanner.integer() else { return nil }; maxTokens = value }
-                case "temperature":
+                case .temperature:
                     if !scanner.takeNull() { guard let value = scanner.double() else { return nil }; temperature = value }
-                case "stream":
+                case .stream:
                     if !scanner.takeNull() { guard let value = scanner.bool() else { return nil }; stream = value }
-                case "stream_options":
+                case .streamOptions:
                     if !scanner.takeNull() { guard let value = Self.includeUsage(&scanner) else { return nil }; includeUsage = value }
-                default:
-                    return nil
                 }
             } while scanner.take(",")
             guard scanner.take("}"), scanner.atEnd(), !messages.isEmpty else { return nil }

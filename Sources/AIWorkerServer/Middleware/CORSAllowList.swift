@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 
 /// CORS for browsers: `*` or a list of allowed origins, methods GET, POST and OPTIONS, and the headers
@@ -6,31 +7,32 @@ import Hummingbird
 struct CORSAllowList: Sendable {
     /// Allowed origins; `["*"]` allows any.
     let origins: [String]
+    private var anyOrigin: Bool { origins.count == 1 && origins[0] == "*" }
     static var allowedMethods: String { "GET, POST, OPTIONS" }
     static var allowedHeaders: String { "Content-Type, Authorization, X-API-Key" }
     static var maxAge: String { "600" }
 
     /// The answer to a preflight (any `OPTIONS` request): 204 with what may be sent.
     func preflight(_ request: Request) -> Response {
-        var headers = originHeaders(request)
+        var headers = HTTPFields()
+        addOriginHeaders(for: request, to: &headers)
         headers[.accessControlAllowMethods] = Self.allowedMethods
         headers[.accessControlAllowHeaders] = Self.allowedHeaders
         headers[.accessControlMaxAge] = Self.maxAge
         return Response(status: .noContent, headers: headers)
     }
 
-    /// `Access-Control-Allow-Origin` for this request's origin (nothing for an origin not on the list).
-    func originHeaders(_ request: Request) -> HTTPFields {
-        var headers = HTTPFields()
-        if origins == ["*"] {
-            headers[.accessControlAllowOrigin] = "*"
+    /// Appends `Access-Control-Allow-Origin` for this request's origin (nothing for an origin not on the list), in
+    /// place: a response's fields are not copied for it.
+    func addOriginHeaders(for request: Request, to headers: inout HTTPFields) {
+        if anyOrigin {
+            headers.append(HTTPField(name: .accessControlAllowOrigin, value: "*"))
         } else {
-            headers[.vary] = "Origin"
+            headers.append(HTTPField(name: .vary, value: "Origin"))
             if let origin = request.headers.value(of: .origin), origins.contains(origin) {
-                headers[.accessControlAllowOrigin] = origin
+                headers.append(HTTPField(name: .accessControlAllowOrigin, value: origin))
             }
         }
-        headers[.accessControlExposeHeaders] = "Content-Length, X-Request-Id"
-        return headers
+        headers.append(HTTPField(name: .accessControlExposeHeaders, value: "Content-Length, X-Request-Id"))
     }
 }

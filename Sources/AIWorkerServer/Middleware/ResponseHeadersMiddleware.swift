@@ -13,7 +13,7 @@ struct ResponseHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
             response = cors.preflight(request)
         } else {
             response = try await next(request, context)
-            response.headers.append(contentsOf: cors.originHeaders(request))
+            cors.addOriginHeaders(for: request, to: &response.headers)
         }
         response.headers[.xRequestID] = context.id
         response.headers[.xContentTypeOptions] = "nosniff"
