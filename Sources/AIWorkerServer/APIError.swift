@@ -16,7 +16,12 @@ struct APIError: HTTPResponseError, Sendable {
     }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        var response = try context.responseEncoder.encode(Body(error: message, code: code), from: request, context: context)
+        try response(body: Body(error: message, code: code), from: request, context: context)
+    }
+
+    /// The answer with this error's status and headers and `body` (the API's shape, or OpenAI's under `/v1/`).
+    func response(body: some Encodable, from request: Request, context: some RequestContext) throws -> Response {
+        var response = try context.responseEncoder.encode(body, from: request, context: context)
         response.status = status
         response.headers.append(contentsOf: headers)
         return response

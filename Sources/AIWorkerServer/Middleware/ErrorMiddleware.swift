@@ -11,7 +11,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch {
             let apiError = APIError(translating: error, context: context)
-            if request.uri.path.hasPrefix("/v1/") { return try OpenAIErrorBody.response(to: apiError, from: request, context: context) }
+            if request.uri.path.hasPrefix("/v1/") { return try apiError.response(body: OpenAIErrorBody(apiError), from: request, context: context) }
             return try apiError.response(from: request, context: context)
         }
     }

@@ -41,12 +41,4 @@ struct OpenAIErrorBody: Encodable {
         default: "invalid_request_error"
         }
     }
-
-    /// The answer to `apiError`: its status and headers, this body.
-    static func response(to apiError: APIError, from request: Request, context: some RequestContext) throws -> Response {
-        var response = try context.responseEncoder.encode(OpenAIErrorBody(apiError), from: request, context: context)
-        response.status = apiError.status
-        response.headers.append(contentsOf: apiError.headers)
-        return response
-    }
 }
