@@ -75,15 +75,6 @@ header() {
   echo "| load | requests/s | p50 | p99 | CPU µs/request | non-200 | RSS MiB after |"
   echo "|---|---|---|---|---|---|---|"
 }
-chat_rows() { # suffix
-  chat_script "$work/key.lua" X-API-Key "$key"
-  chat_script "$work/jwt.lua" Authorization "Bearer $token"
-  chat_script "$work/bearer-key.lua" Authorization "Bearer $key"
-  load "health$1" "$base/health"
-  load "chat-key$1" "$base/chat/completions" "$work/key.lua"
-  load "chat-jwt$1" "$base/chat/completions" "$work/jwt.lua"
-  load "chat-key-as-bearer$1" "$base/chat/completions" "$work/bearer-key.lua"
-}
 # storm: 10 logins/s (of the user credentials made) from another client during a chat load (chat-key-storm) with
 # $work/key.lua; the logins' latencies and statuses go to $work/storm.txt.
 storm() {

@@ -3,9 +3,10 @@
 # tables and the ratios between routes measured in the same run: this machine is noisy, so compare ratios, not
 # absolute figures. Rows:
 #   - the floor: bare Hummingbird (`bench-floor`) doing the least the same routes need, GET /health and POST /echo
-#     (decodes the chat body, answers one JSON field), and POST /stacked/echo (the same in the framework shape of the
-#     server's chat route: five middleware that do nothing and a child context), before and after the server's
-#     rows: every ratio is also given over it, "ours / the framework's floor for the same work";
+#     (decodes the chat body, answers one JSON field), loaded just before each of the server's quiet and production
+#     rows: every ratio is also given over it, within the pair, "ours / the framework's floor for the same work";
+#     and its POST /stacked/echo (the same in the framework shape of the server's chat route: five middleware that
+#     do nothing and a child context) beside its POST /echo;
 #   - /health, and chat (mock backend, no delay) with X-API-Key, a Bearer JWT and an API key as Bearer, with the
 #     rate limits off and logs quiet;
 #   - the same chat rows with the production defaults (rate limits on with a capacity the load does not reach,
@@ -22,20 +23,40 @@ swift build -c release --product specrunner >/dev/null
 swift build -c release --product bench-floor >/dev/null
 source scripts/bench-lib.sh
 
-# floor NAME: the floor's three routes, one load each (rows floor-health-NAME, floor-echo-NAME and
-# floor-stacked-NAME); the server's $pid and $base are kept.
-floor() {
-  local server_pid=$pid port; port=$(free_port)
-  "$bin/bench-floor" "$port" >"$work/floor.log" 2>&1 &
-  pid=$!
-  pids+=("$pid")
-  until curl -s -o /dev/null "http://127.0.0.1:$port/health"; do sleep 0.005; done
-  chat_script "$work/echo.lua" X-Bench floor
-  load "floor-health-$1" "http://127.0.0.1:$port/health"
-  load "floor-echo-$1" "http://127.0.0.1:$port/echo" "$work/echo.lua"
-  load "floor-stacked-$1" "http://127.0.0.1:$port/stacked/echo" "$work/echo.lua"
-  kill "$pid"
+# The floor runs beside the servers through the quiet and production sections, and each of the server's rows there is
+# paired with the floor's load of the same work just before it (floor-for-ROW: its GET /health for /health, its
+# POST /echo for chat); every ratio over the floor is taken within its pair. Loads of the floor alone, minutes apart,
+# differ by up to a third on this machine: a pair is a minute apart at most, so the drift between loads mostly
+# stays out of the ratio.
+floor_port=$(free_port)
+"$bin/bench-floor" "$floor_port" >"$work/floor.log" 2>&1 &
+floor_pid=$!
+pids+=("$floor_pid")
+until curl -s -o /dev/null "http://127.0.0.1:$floor_port/health"; do sleep 0.005; done
+floor_url="http://127.0.0.1:$floor_port"
+chat_script "$work/echo.lua" X-Bench floor
+
+# on_floor LOAD-ARGS...: one load of the floor (its CPU counted), the server's $pid kept.
+on_floor() {
+  local server_pid=$pid
+  pid=$floor_pid
+  load "$@"
   pid=$server_pid
+}
+# paired ROW URL [SCRIPT]: the floor's load of the same work, then the server's.
+paired() {
+  if [ "${2##*/}" = health ]; then on_floor "floor-for-$1" "$floor_url/health"; else on_floor "floor-for-$1" "$floor_url/echo" "$work/echo.lua"; fi
+  load "$@"
+}
+# server_rows SUFFIX: /health and chat with the key in X-API-Key, a session token and the key as Bearer, each paired.
+server_rows() {
+  chat_script "$work/key.lua" X-API-Key "$key"
+  chat_script "$work/jwt.lua" Authorization "Bearer $token"
+  chat_script "$work/bearer-key.lua" Authorization "Bearer $key"
+  paired "health$1" "$base/health"
+  paired "chat-key$1" "$base/chat/completions" "$work/key.lua"
+  paired "chat-jwt$1" "$base/chat/completions" "$work/jwt.lua"
+  paired "chat-key-as-bearer$1" "$base/chat/completions" "$work/bearer-key.lua"
 }
 
 echo "Release build; wrk -t2 -c$connections -d${duration}s on 127.0.0.1; $(nproc) cores; $(date -u +%Y-%m-%dT%H:%MZ)."
@@ -44,16 +65,18 @@ start quiet "${quiet[@]}"
 echo
 echo "Start-up to the first answered request: ${startup} ms; RSS after start: $(rss) MiB."
 credentials
-header "Rate limits off, LOG_LEVEL=error; the floor before and after"
-floor before
-chat_rows ""
-floor after
+header "Rate limits off, LOG_LEVEL=error; each row after the floor's load of the same work"
+server_rows ""
+header "The framework's shape: the floor's POST /echo, then the same in the shape of the server's chat route"
+on_floor floor-echo "$floor_url/echo" "$work/echo.lua"
+on_floor floor-stacked "$floor_url/stacked/echo" "$work/echo.lua"
 
 # The chat limit at its largest (a million a minute per user and per key): on, but not reached by a 10 s load.
 start production RATE_LIMIT_CHAT_PER_MINUTE=1000000 LOG_LEVEL=info LOG_FORMAT=json
 credentials
 header "Production defaults (rate limits on, capacity not reached; LOG_LEVEL=info, LOG_FORMAT=json; logs to a file)"
-chat_rows "-production"
+server_rows "-production"
+kill "$floor_pid"
 
 header "Login storm (production server, BCRYPT_COST default 12)"
 load "chat-key-calm" "$base/chat/completions" "$work/key.lua"
@@ -99,19 +122,19 @@ for suffix, label in (("", "quiet"), ("-production", "production defaults")):
     health, health_p99 = value("health" + suffix, "rps"), value("health" + suffix, "p99")
     for route in ("chat-key", "chat-jwt", "chat-key-as-bearer"):
         print(f"  {label:20} {route:20} {value(route + suffix, 'rps') / health:.2f}  p99 {value(route + suffix, 'p99') / health_p99:.2f}")
-# The floor's figures: the mean of its loads before and after the server's quiet rows.
-floor = lambda route, kind: (value(f"floor-{route}-before", kind) + value(f"floor-{route}-after", kind)) / 2
 print()
-print("Over the floor (requests/s of ours over bare Hummingbird's for the same work: /health over its GET /health,")
-print("chat over its POST /echo; p99 likewise; then the CPU time a request costs, ours over the floor's, with the")
-print("microseconds ours spends beyond it; the floor's figures are the mean of its loads before and after):")
+print("Over the floor (requests/s of ours over bare Hummingbird's for the same work, within each pair: /health over")
+print("its GET /health, chat over its POST /echo; p99 likewise; then the CPU time a request costs, ours over the")
+print("floor's, with the microseconds ours spends beyond it):")
 for suffix, label in (("", "quiet"), ("-production", "production defaults")):
-    for route, work_ in (("health", "health"), ("chat-key", "echo"), ("chat-jwt", "echo"), ("chat-key-as-bearer", "echo")):
-        ours_cpu, floor_cpu = value(route + suffix, "cpu"), floor(work_, "cpu")
-        print(f"  {label:20} {route:20} {value(route + suffix, 'rps') / floor(work_, 'rps'):.2f}  p99 {value(route + suffix, 'p99') / floor(work_, 'p99'):.2f}"
+    for route in ("health", "chat-key", "chat-jwt", "chat-key-as-bearer"):
+        ours, floor = route + suffix, "floor-for-" + route + suffix
+        ours_cpu, floor_cpu = value(ours, "cpu"), value(floor, "cpu")
+        print(f"  {label:20} {route:20} {value(ours, 'rps') / value(floor, 'rps'):.2f}  p99 {value(ours, 'p99') / value(floor, 'p99'):.2f}"
               f"  CPU/request {ours_cpu / floor_cpu:.2f} (+{ours_cpu - floor_cpu:.1f} µs)")
-print(f"  the framework's shape alone: POST /stacked/echo over POST /echo {floor('stacked', 'rps') / floor('echo', 'rps'):.2f}"
-      f"  CPU/request {floor('stacked', 'cpu') / floor('echo', 'cpu'):.2f} (+{floor('stacked', 'cpu') - floor('echo', 'cpu'):.1f} µs)")
+shape = lambda kind: value("floor-stacked", kind) / value("floor-echo", kind)
+print(f"  the framework's shape alone: POST /stacked/echo over POST /echo {shape('rps'):.2f}"
+      f"  CPU/request {shape('cpu'):.2f} (+{value('floor-stacked', 'cpu') - value('floor-echo', 'cpu'):.1f} µs)")
 calm, stormy = value("chat-key-calm", "rps"), value("chat-key-storm", "rps")
 print(f"  storm: chat throughput {stormy / calm:.2f} of calm, chat p99 {value('chat-key-storm', 'p99') / value('chat-key-calm', 'p99'):.2f} of calm")
 PY
