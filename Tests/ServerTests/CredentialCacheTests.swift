@@ -170,9 +170,9 @@ struct InternalsBenchTests {
         let (status, text) = try await ServerProcess.run(["--iterations", "3", "--rounds", "1"], product: "server-bench")
         #expect(status == 0, "\(text)")
         let rows = text.split(separator: "\n").dropFirst()
-        #expect(rows.count == 10, "\(text)")
+        #expect(rows.count == 11, "\(text)")
         #expect(rows.allSatisfy { $0.trimmingCharacters(in: .whitespaces).first?.isNumber == true }, "\(text)")
-        #expect(text.contains("credential cache hit") && text.contains("JWT verification") && text.contains("chat answer written by hand"))
+        #expect(text.contains("credential cache hit") && text.contains("JWT verification") && text.contains("chat answer written by hand") && text.contains("plain reader"))
         #expect(try await ServerProcess.run(["bench-internals"]).status == 2, "not a command of the production server")
     }
 }

@@ -53,6 +53,7 @@ public struct InternalsBenchCommand: AsyncParsableCommand {
         try await measure("API key lookup in the database (pool read)") { _ = try await apiKeys.authenticate(keyHash: made.hash) }
         try await measure("JWT verification (jwt-kit, HS256)") { _ = await tokens.verify(token) }
         try await measure("chat body decode (JSONDecoder)") { _ = try decoder.decode(ChatCompletionRequest.self, from: body) }
+        try await measure("chat body read by the plain reader (what chat uses)") { _ = ChatCompletionRequest(plain: body) }
         try await measure("chat answer encode (JSONEncoder)") { _ = try encoder.encode(["response": answer.response]) }
         try await measure("chat answer written by hand") { _ = answer.json }
         try await measure("mock answer with word counts") {
