@@ -105,16 +105,19 @@ struct OperationsTests {
 
     @Test func structuredLogLinesCarryMetadata() throws {
         let json = StructuredLogHandler(label: "t", format: .json)
-            .render([("message", "Listening"), ("hb.request.id", "abc"), ("path", "/a b")])
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: String])
-        #expect(object == ["message": "Listening", "hb.request.id": "abc", "path": "/a b"])
-        let logfmt = StructuredLogHandler(label: "t", format: .logfmt).render([("message", "say \"hi\""), ("id", "abc")])
+            .render([("message", "Listening"), ("hb.request.id", "abc"), ("path", "/a b"), ("message", "Request")])
+        #expect(String(decoding: json, as: UTF8.self) == #"{"hb.request.id":"abc","message":"Request","path":"/a b"}"#, "keys sorted, the later of two kept")
+        let logfmt = String(decoding: StructuredLogHandler(label: "t", format: .logfmt).render([("message", "say \"hi\""), ("id", "abc")]), as: UTF8.self)
         #expect(logfmt == #"message="say \"hi\"" id=abc"#)
         let awkward = "quote \" backslash \\ newline \n tab \t bell \u{7} nul \u{0} é 🙂 \u{2028}"
-        let line = StructuredLogHandler(label: "t", format: .json).render([("message", awkward)])
+        let line = String(decoding: StructuredLogHandler(label: "t", format: .json).render([("message", awkward)]), as: UTF8.self)
         #expect(!line.contains("\n") && !line.contains("\u{7}") && !line.contains("\u{0}"))
         let parsed = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String])
         #expect(parsed == ["message": awkward])
         #expect(StructuredLogHandler.now().wholeMatch(of: #/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/#) != nil)
+        let parser = ISO8601DateFormatter()
+        parser.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let logged = try #require(parser.date(from: StructuredLogHandler.now()))
+        #expect(abs(logged.timeIntervalSinceNow) < 60, "the time written is now: \(logged)")
     }
 }
