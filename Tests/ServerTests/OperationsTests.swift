@@ -120,4 +120,22 @@ struct OperationsTests {
         let logged = try #require(parser.date(from: StructuredLogHandler.now()))
         #expect(abs(logged.timeIntervalSinceNow) < 60, "the time written is now: \(logged)")
     }
+
+    /// A line holds the handler's metadata and the event's; for a name in both, the event's value is written.
+    @Test func logLinesMergeHandlerAndEventMetadata() throws {
+        let event = LogEvent(level: .info, message: "Request", metadata: ["status": "200", "hb.request.id": "from-event"],
+                             source: nil, file: #fileID, function: #function, line: #line)
+        var json = StructuredLogHandler(label: "t", format: .json)
+        json.metadata = ["hb.request.id": "from-handler", "zone": "a"]
+        let line = json.line(for: event)
+        #expect(line.last == UInt8(ascii: "\n") && line.dropLast().firstIndex(of: UInt8(ascii: "\n")) == nil)
+        let parsed = try #require(try JSONSerialization.jsonObject(with: Data(line)) as? [String: String])
+        #expect(parsed["hb.request.id"] == "from-event" && parsed["zone"] == "a" && parsed["status"] == "200")
+        #expect(parsed["message"] == "Request" && parsed["level"] == "info" && parsed["logger"] == "t")
+        var logfmt = StructuredLogHandler(label: "t", format: .logfmt)
+        logfmt.metadata = json.metadata
+        let text = String(decoding: logfmt.line(for: event), as: UTF8.self)
+        #expect(text.hasSuffix(" level=info logger=t message=Request hb.request.id=from-event status=200 zone=a\n"), "\(text)")
+        #expect(text.hasPrefix("time="))
+    }
 }

@@ -65,7 +65,7 @@ struct JSONByteScanner {
 
     /// An integer written without a fraction or an exponent, when one is next and fits an `Int`.
     mutating func integer() -> Int? {
-        guard let text = numberText(), !text.contains(where: { [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains($0) }) else { return nil }
+        guard let text = numberText(), !text.contains(where: { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }) else { return nil }
         return Int(String(decoding: text, as: UTF8.self))
     }
 

@@ -40,7 +40,7 @@ struct RequestTelemetryMiddleware<Context: RequestContext>: RouterMiddleware {
             metadata: [
                 "hb.request.method": .string(request.method.rawValue),
                 "hb.request.path": .string(Self.redacted(path: request.uri.path, query: request.uri.query)),
-                "hb.response.status": .stringConvertible(status),
+                "hb.response.status": .string(String(status)),
                 "duration_ms": .string(Self.milliseconds(duration)),
             ])
     }

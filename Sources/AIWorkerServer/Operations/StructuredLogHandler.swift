@@ -38,16 +38,9 @@ struct StructuredLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        var fields: [(String, String)] = [
-            ("time", Self.now()), ("level", event.level.rawValue), ("logger", label), ("message", event.message.description),
-        ]
-        let merged = metadata.merging(event.metadata ?? [:]) { $1 }
-        fields += merged.sorted { $0.key < $1.key }.map { ($0.key, $0.value.description) }
-        var line = render(fields)
-        line.append(UInt8(ascii: "\n"))
         // One write(2) per line, no lock: lines from concurrent requests neither wait for each other nor interleave
         // (each is written whole, as pipes and files do for one write).
-        line.withUnsafeBytes { bytes in
+        line(for: event).withUnsafeBytes { bytes in
             var offset = 0
             while offset < bytes.count {
                 let written = write(2, bytes.baseAddress! + offset, bytes.count - offset)
@@ -55,6 +48,24 @@ struct StructuredLogHandler: LogHandler {
                 offset += written
             }
         }
+    }
+
+    /// The event's line, newline included: time, level, logger and message, then the handler's metadata and the
+    /// event's (the event's value wins for a name in both), rendered in this handler's format.
+    func line(for event: LogEvent) -> [UInt8] {
+        let eventMetadata = event.metadata ?? [:]
+        var fields: [(String, String)] = [
+            ("time", Self.now()), ("level", event.level.rawValue), ("logger", label), ("message", event.message.description),
+        ]
+        fields.reserveCapacity(4 + metadata.count + eventMetadata.count)
+        // The handler's metadata and the event's, the event's winning: appended side by side rather than merged
+        // into a new dictionary (a copy and a rehash for every line).
+        for (key, value) in metadata where eventMetadata[key] == nil { fields.append((key, value.description)) }
+        for (key, value) in eventMetadata { fields.append((key, value.description)) }
+        if format != .json { fields[4...].sort { $0.0 < $1.0 } }
+        var line = render(fields)
+        line.append(UInt8(ascii: "\n"))
+        return line
     }
 
     /// The fields as one line's UTF-8: a JSON object (keys sorted; of two fields with one name, the later) or logfmt
@@ -65,13 +76,13 @@ struct StructuredLogHandler: LogHandler {
         case .json:
             var line: [UInt8] = [UInt8(ascii: "{")]
             line.reserveCapacity(fields.reduce(2) { $0 + $1.0.utf8.count + $1.1.utf8.count + 6 })
-            // Sorted by name, and by position among equal names, so that the last of each name is the one kept.
-            let sorted = fields.enumerated().sorted { ($0.element.0, $0.offset) < ($1.element.0, $1.offset) }.map(\.element)
-            for (index, (name, value)) in sorted.enumerated() where index == sorted.count - 1 || sorted[index + 1].0 != name {
+            // Positions sorted by name, and by position among equal names, so that the last of each name is kept.
+            let order = fields.indices.sorted { fields[$0].0 < fields[$1].0 || (fields[$0].0 == fields[$1].0 && $0 < $1) }
+            for (rank, index) in order.enumerated() where rank == order.count - 1 || fields[order[rank + 1]].0 != fields[index].0 {
                 if line.count > 1 { line.append(UInt8(ascii: ",")) }
-                Self.appendJSONString(name, to: &line)
+                Self.appendJSONString(fields[index].0, to: &line)
                 line.append(UInt8(ascii: ":"))
-                Self.appendJSONString(value, to: &line)
+                Self.appendJSONString(fields[index].1, to: &line)
             }
             line.append(UInt8(ascii: "}"))
             return line
@@ -89,12 +100,16 @@ struct StructuredLogHandler: LogHandler {
     static func appendJSONString(_ text: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         defer { out.append(UInt8(ascii: "\"")) }
-        // Nearly every value (paths, ids, methods, numbers) is printable ASCII without a quote or a backslash: it is
-        // copied as it is, without the walk over its scalars below (which was half of a log line's cost).
-        if text.utf8.allSatisfy({ (0x20...0x7E).contains($0) && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
-            out.append(contentsOf: text.utf8)
-            return
+        // Nearly every value (paths, ids, methods, numbers) is printable ASCII without a quote or a backslash: its
+        // bytes are checked and copied as they are, without the walk over its scalars below (which was half of a
+        // log line's cost).
+        var text = text
+        let copied = text.withUTF8 { bytes in
+            for byte in bytes where byte < 0x20 || byte > 0x7E || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return false }
+            out.append(contentsOf: bytes)
+            return true
         }
+        if copied { return }
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": out.append(contentsOf: #"\""#.utf8)
