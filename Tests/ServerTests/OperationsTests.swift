@@ -109,9 +109,11 @@ struct OperationsTests {
         #expect(String(decoding: json, as: UTF8.self) == #"{"hb.request.id":"abc","message":"Request","path":"/a b"}"#, "keys sorted, the later of two kept")
         let logfmt = String(decoding: StructuredLogHandler(label: "t", format: .logfmt).render([("message", "say \"hi\""), ("id", "abc")]), as: UTF8.self)
         #expect(logfmt == #"message="say \"hi\"" id=abc"#)
-        let awkward = "quote \" backslash \\ newline \n tab \t bell \u{7} nul \u{0} é 🙂 \u{2028}"
+        let awkward = "quote \" backslash \\ newline \n tab \t bell \u{7} nul \u{0} é 🙂 \u{2028} \u{2029} next line \u{85} del \u{7F} no-break \u{A0}"
         let line = String(decoding: StructuredLogHandler(label: "t", format: .json).render([("message", awkward)]), as: UTF8.self)
         #expect(!line.contains("\n") && !line.contains("\u{7}") && !line.contains("\u{0}"))
+        for hidden in ["\u{2028}", "\u{2029}", "\u{85}", "\u{7F}"] { #expect(!line.unicodeScalars.contains(hidden.unicodeScalars.first!)) }
+        #expect(line.contains(#"\u2028 \u2029 next line \u0085 del \u007f no-break "# + "\u{A0}"), "what a viewer could break a line on is escaped: \(line)")
         let parsed = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String])
         #expect(parsed == ["message": awkward])
         #expect(StructuredLogHandler.now().wholeMatch(of: #/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/#) != nil)

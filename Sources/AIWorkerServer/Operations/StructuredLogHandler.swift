@@ -80,9 +80,9 @@ struct StructuredLogHandler: LogHandler {
             let order = fields.indices.sorted { fields[$0].0 < fields[$1].0 || (fields[$0].0 == fields[$1].0 && $0 < $1) }
             for (rank, index) in order.enumerated() where rank == order.count - 1 || fields[order[rank + 1]].0 != fields[index].0 {
                 if line.count > 1 { line.append(UInt8(ascii: ",")) }
-                Self.appendJSONString(fields[index].0, to: &line)
+                CompactJSON.appendString(fields[index].0, to: &line, forLogs: true)
                 line.append(UInt8(ascii: ":"))
-                Self.appendJSONString(fields[index].1, to: &line)
+                CompactJSON.appendString(fields[index].1, to: &line, forLogs: true)
             }
             line.append(UInt8(ascii: "}"))
             return line
@@ -93,35 +93,6 @@ struct StructuredLogHandler: LogHandler {
                     .replacingOccurrences(of: "\n", with: "\\n")
                 return "\(key)=\(needsQuotes ? "\"\(escaped)\"" : escaped)"
             }.joined(separator: " ").utf8)
-        }
-    }
-
-    /// Appends `text` as a JSON string: quotes, backslashes and control characters escaped, the rest as it is.
-    static func appendJSONString(_ text: String, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        defer { out.append(UInt8(ascii: "\"")) }
-        // Nearly every value (paths, ids, methods, numbers) is printable ASCII without a quote or a backslash: its
-        // bytes are checked and copied as they are, without the walk over its scalars below (which was half of a
-        // log line's cost).
-        var text = text
-        let copied = text.withUTF8 { bytes in
-            for byte in bytes where byte < 0x20 || byte > 0x7E || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return false }
-            out.append(contentsOf: bytes)
-            return true
-        }
-        if copied { return }
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out.append(contentsOf: #"\""#.utf8)
-            case "\\": out.append(contentsOf: #"\\"#.utf8)
-            case "\n": out.append(contentsOf: #"\n"#.utf8)
-            case "\r": out.append(contentsOf: #"\r"#.utf8)
-            case "\t": out.append(contentsOf: #"\t"#.utf8)
-            case _ where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar == "\u{2028}" || scalar == "\u{2029}":
-                let hex = String(scalar.value, radix: 16)
-                out.append(contentsOf: ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8)
-            default: out.append(contentsOf: UTF8.encode(scalar)!)
-            }
         }
     }
 
