@@ -4,8 +4,9 @@
 # absolute figures. Rows:
 #   - the floor: bare Hummingbird (`bench-floor`) doing the least the same routes need, GET /health and POST /echo
 #     (decodes the chat body, answers one JSON field), loaded just before each of the server's quiet and production
-#     rows: every ratio is also given over it, within the pair, "ours / the framework's floor for the same work";
-#     and its POST /stacked/echo (the same in the framework shape of the server's chat route: five middleware that
+#     rows: every ratio is also given over it, within the pair, "ours / the framework's floor for the same work",
+#     and each row's CPU a request over the median of all the floor's loads of the same work (one pair's floor
+#     can be an outlier); and its POST /stacked/echo (the same in the framework shape of the server's chat route: five middleware that
 #     do nothing and a child context) beside its POST /echo;
 #   - /health, and chat (mock backend, no delay) with X-API-Key, a Bearer JWT and an API key as Bearer, with the
 #     rate limits off and logs quiet;
@@ -115,6 +116,7 @@ start bench "${quiet[@]}" PASSWORD_HASH_QUEUE=1000 PASSWORD_HASH_MAX_WAIT=60
 echo
 python3 - "$work" <<'PY'
 import pathlib, sys
+from statistics import median
 work = pathlib.Path(sys.argv[1])
 value = lambda name, kind: float((work / f"{name}.{kind}").read_text())
 print("Ratios in this run (requests/s of chat over /health; p99 of chat over /health's):")
@@ -132,6 +134,19 @@ for suffix, label in (("", "quiet"), ("-production", "production defaults")):
         ours_cpu, floor_cpu = value(ours, "cpu"), value(floor, "cpu")
         print(f"  {label:20} {route:20} {value(ours, 'rps') / value(floor, 'rps'):.2f}  p99 {value(ours, 'p99') / value(floor, 'p99'):.2f}"
               f"  CPU/request {ours_cpu / floor_cpu:.2f} (+{ours_cpu - floor_cpu:.1f} µs)")
+# The floor's CPU a request moves from load to load more than the server's does (one pair's floor can be an outlier):
+# each route is also set against the median of all the floor's loads of the same work in this run.
+floor_loads = {
+    "health": [value("floor-for-health" + suffix, "cpu") for suffix in ("", "-production")],
+    "echo": [value("floor-echo", "cpu")] + [value(f"floor-for-{route}{suffix}", "cpu")
+                                           for route in ("chat-key", "chat-jwt", "chat-key-as-bearer") for suffix in ("", "-production")],
+}
+print(f"CPU a request over the median of the floor's loads of the same work ({len(floor_loads['health'])} of its GET /health,"
+      f" median {median(floor_loads['health']):.1f} µs; {len(floor_loads['echo'])} of its POST /echo, median {median(floor_loads['echo']):.1f} µs):")
+for suffix, label in (("", "quiet"), ("-production", "production defaults")):
+    for route in ("health", "chat-key", "chat-jwt", "chat-key-as-bearer"):
+        ours_cpu, floor_cpu = value(route + suffix, "cpu"), median(floor_loads["health" if route == "health" else "echo"])
+        print(f"  {label:20} {route:20} {ours_cpu / floor_cpu:.2f} (+{ours_cpu - floor_cpu:.1f} µs)")
 shape = lambda kind: value("floor-stacked", kind) / value("floor-echo", kind)
 print(f"  the framework's shape alone: POST /stacked/echo over POST /echo {shape('rps'):.2f}"
       f"  CPU/request {shape('cpu'):.2f} (+{value('floor-stacked', 'cpu') - value('floor-echo', 'cpu'):.1f} µs)")
