@@ -15,10 +15,12 @@ struct ResponseHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
             response = try await next(request, context)
             cors.addOriginHeaders(for: request, to: &response.headers)
         }
-        response.headers[.xRequestID] = context.id
-        response.headers[.xContentTypeOptions] = "nosniff"
+        // Appended, not set through the subscript, whose search and replace was half of this middleware's cost:
+        // no handler writes these two, and `Cache-Control` only when the answer has none.
+        response.headers.append(HTTPField(name: .xRequestID, value: context.id))
+        response.headers.append(HTTPField(name: .xContentTypeOptions, value: "nosniff"))
         if !response.headers.contains(.cacheControl) {
-            response.headers[.cacheControl] = "no-store"
+            response.headers.append(HTTPField(name: .cacheControl, value: "no-store"))
         }
         return response
     }
