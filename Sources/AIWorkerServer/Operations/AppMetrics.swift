@@ -3,8 +3,10 @@ import Prometheus
 import Synchronization
 
 /// The server's metrics through swift-metrics, kept in a Prometheus registry of this application's own
-/// (not the process-wide `MetricsSystem`), so every application and every test counts separately.
-struct AppMetrics: Sendable {
+/// (not the process-wide `MetricsSystem`), so every application and every test counts separately. A class: the
+/// middleware and services that hold it share one, and passing it on is a retain, not a copy of the factory's
+/// settings (a copy of it a request showed in a profile).
+final class AppMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
     private let handles = MetricHandles()
@@ -23,7 +25,7 @@ struct AppMetrics: Sendable {
 
     /// One answered request, by route template (never the raw path, to keep label sets bounded).
     func requestFinished(route: String, method: String, status: Int, duration: Duration) {
-        let (counter, timer) = handles.pair(for: [route, method, String(status)]) {
+        let (counter, timer) = handles.pair(for: .request(route: route, method: method, status: status)) {
             (Counter(label: "http_requests_total", dimensions: [("route", route), ("method", method), ("status", String(status))], factory: factory),
              Timer(label: "http_request_duration_seconds", dimensions: [("route", route), ("method", method)], factory: factory))
         }
@@ -33,7 +35,7 @@ struct AppMetrics: Sendable {
 
     /// One call of the model backend.
     func chatBackendCall(backend: String, duration: Duration, failed: Bool) {
-        let (errors, timer) = handles.pair(for: ["backend", backend]) {
+        let (errors, timer) = handles.pair(for: .backend(backend)) {
             (Counter(label: "chat_backend_errors_total", dimensions: [("backend", backend)], factory: factory),
              Timer(label: "chat_backend_duration_seconds", dimensions: [("backend", backend)], factory: factory))
         }
@@ -101,11 +103,17 @@ struct AppMetrics: Sendable {
 }
 
 /// A counter and a timer for each label set, made once: making them on every request took the registry's lock
-/// and built its label strings each time.
+/// and built its label strings each time. Keyed by the labels' values as they come (the status as a number), so
+/// that finding a pair builds no string and no array.
 private final class MetricHandles: Sendable {
-    private let table = Mutex<[[String]: (Metrics.Counter, Metrics.Timer)]>([:])
+    enum Key: Hashable {
+        case request(route: String, method: String, status: Int)
+        case backend(String)
+    }
 
-    func pair(for labels: [String], make: () -> (Metrics.Counter, Metrics.Timer)) -> (Metrics.Counter, Metrics.Timer) {
+    private let table = Mutex<[Key: (Metrics.Counter, Metrics.Timer)]>([:])
+
+    func pair(for labels: Key, make: () -> (Metrics.Counter, Metrics.Timer)) -> (Metrics.Counter, Metrics.Timer) {
         table.withLock { table in
             if let pair = table[labels] { return pair }
             let pair = make()
