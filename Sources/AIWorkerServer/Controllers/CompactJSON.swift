@@ -34,49 +34,47 @@ enum CompactJSON {
             var run = 0
             while index < bytes.count {
                 let byte = bytes[index]
-                // The bytes that may start an escape; every other byte is left in the run.
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || (forLogs && (byte == 0x7F || byte == 0xC2 || byte == 0xE2)) else {
-                    index += 1
-                    continue
-                }
-                let short: UInt8? = switch byte {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"): byte
-                case 0x0A: UInt8(ascii: "n")
-                case 0x0D: UInt8(ascii: "r")
-                case 0x09: UInt8(ascii: "t")
-                case 0x08: UInt8(ascii: "b")
-                case 0x0C: UInt8(ascii: "f")
-                default: nil
-                }
-                // The escaped scalar's value and how many bytes it takes, for a `\uXXXX` escape.
-                let unicode: (value: Int, length: Int)? = switch byte {
-                case _ where short != nil: nil
-                case 0..<0x20: (Int(byte), 1)
-                case 0x7F where forLogs: (0x7F, 1)
+                let escape: Escape? = switch byte {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"): .short(byte)
+                case 0x0A: .short(UInt8(ascii: "n"))
+                case 0x0D: .short(UInt8(ascii: "r"))
+                case 0x09: .short(UInt8(ascii: "t"))
+                case 0x08: .short(UInt8(ascii: "b"))
+                case 0x0C: .short(UInt8(ascii: "f"))
+                case 0..<0x20: .unicode(Int(byte), length: 1)
+                case 0x7F where forLogs: .unicode(0x7F, length: 1)
                 case 0xC2 where forLogs && index + 1 < bytes.count && (0x80...0x9F).contains(bytes[index + 1]):
-                    (Int(bytes[index + 1]), 2)
+                    .unicode(Int(bytes[index + 1]), length: 2)
                 case 0xE2 where forLogs && index + 2 < bytes.count && bytes[index + 1] == 0x80 && (0xA8...0xA9).contains(bytes[index + 2]):
-                    (0x2000 | Int(bytes[index + 2] & 0x3F), 3)
+                    .unicode(0x2000 | Int(bytes[index + 2] & 0x3F), length: 3)
                 default: nil
                 }
-                guard short != nil || unicode != nil else {
+                guard let escape else {
                     index += 1
                     continue
                 }
                 out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<index]))
-                if let short {
-                    out += [UInt8(ascii: "\\"), short]
+                switch escape {
+                case .short(let letter):
+                    out += [UInt8(ascii: "\\"), letter]
                     index += 1
-                } else if let unicode {
+                case .unicode(let value, let length):
                     out += [UInt8(ascii: "\\"), UInt8(ascii: "u")]
-                    for shift in stride(from: 12, through: 0, by: -4) { out.append(hexDigits[(unicode.value >> shift) & 0xF]) }
-                    index += unicode.length
+                    for shift in stride(from: 12, through: 0, by: -4) { out.append(hexDigits[(value >> shift) & 0xF]) }
+                    index += length
                 }
                 run = index
             }
             out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<bytes.count]))
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// How a byte sequence is written in a JSON string: a backslash and a letter (`\n`), or `\u` and the scalar's
+    /// four hex digits, replacing `length` bytes.
+    private enum Escape {
+        case short(UInt8)
+        case unicode(Int, length: Int)
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
