@@ -76,6 +76,8 @@ struct ChatBodyReadingTests {
         #"{"messages":[{"role":"user","content":"x"}],"temperature":.5}"#,
         #"{"messages":[{"role":"user","content":"x"}],"temperature":1e}"#,
         #"{"messages":[{"role":"user","content":"x"}],"temperature":+1}"#,
+        #"{"messages":[{"role":"user","content":"x"}],"temperature":0e7}"#,
+        #"{"messages":[{"role":"user","content":"x"}],"temperature":0E7}"#,
         #"{"messages":[{"role":"user","content":"x"}],"stream":"true"}"#,
         #"{"messages":[{"role":"user","content":"x"}],"stream":tru}"#,
         #"{"messages":[{"role":"user","content":"x"}],"stream_options":{"include_usage":1}}"#,
@@ -90,6 +92,29 @@ struct ChatBodyReadingTests {
         // Not UTF-8, and a byte order mark.
         #expect(Self.plain(Array(#"{"messages":[{"role":"user","content":""#.utf8) + [0xFF] + Array(#""}]}"#.utf8)) == nil)
         #expect(Self.plain([0xEF, 0xBB, 0xBF] + Array(Self.plainBodies[0].utf8)) == nil)
+    }
+
+    /// Every way to write a number that a changed byte could make, in both number fields: what the plain reader
+    /// reads, the decoder reads the same (Foundation's decoder refuses `0e7` and `-0.0e7`, which JSON allows; found
+    /// by this test and the one below).
+    @Test func numbersAreReadAsTheDecoderReadsThem() {
+        var read = 0
+        for field in ["temperature", "max_tokens"] {
+            for sign in ["", "-", "+"] {
+                for whole in ["", "0", "1", "01", "10"] {
+                    for fraction in ["", ".", ".0", ".5", ".05"] {
+                        for exponent in ["", "e", "E", "e7", "E7", "e+7", "e-1", "E-0", "e07", "e+"] {
+                            let bytes = Array(#"{"messages":[{"role":"user","content":"x"}],"\#(field)":\#(sign + whole + fraction + exponent)}"#.utf8)
+                            guard let plain = Self.plain(bytes) else { continue }
+                            read += 1
+                            let decoded = try? JSONDecoder().decode(ChatCompletionRequest.self, from: Data(bytes))
+                            #expect(decoded.map { Self.same(plain, $0) } == true, "\(String(decoding: bytes, as: UTF8.self))")
+                        }
+                    }
+                }
+            }
+        }
+        #expect(read > 20, "too few numbers were plain to compare anything")
     }
 
     /// Bodies a byte or two away from the plain ones: whatever the plain reader reads, the decoder reads the same.

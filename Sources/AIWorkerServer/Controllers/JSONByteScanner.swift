@@ -167,6 +167,9 @@ struct JSONByteScanner {
         guard whole > 0, !leadingZero || whole == 1 else { return nil }
         if skip(".") { guard digits() > 0 else { return nil } }
         if skip("e", "E") {
+            // A 0 with an exponent is JSON, but Foundation's decoder refuses some (`0e7`, `-0.0e7`) and takes others
+            // (`0e+7`, `0.0e7`): every such number is left to the decoder, so that the answer to it stays the decoder's.
+            guard !leadingZero else { return nil }
             _ = skip("+", "-")
             guard digits() > 0 else { return nil }
         }
