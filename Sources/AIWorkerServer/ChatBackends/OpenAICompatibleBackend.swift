@@ -25,7 +25,7 @@ struct OpenAICompatibleBackend: ChatBackend {
         let stream_options: StreamOptions?
     }
 
-    struct Usage: Decodable {
+    struct Usage: Decodable, Equatable {
         let prompt_tokens: Int
         let completion_tokens: Int
         let prompt_tokens_details: TokenCounts?
@@ -39,7 +39,7 @@ struct OpenAICompatibleBackend: ChatBackend {
     }
 
     /// A breakdown of token counts: its integer members, whatever they are called (others are skipped).
-    struct TokenCounts: Decodable {
+    struct TokenCounts: Decodable, Equatable {
         let counts: [String: Int]?
 
         init(from decoder: any Decoder) throws {
@@ -86,9 +86,9 @@ struct OpenAICompatibleBackend: ChatBackend {
         let system_fingerprint: String?
     }
 
-    struct Chunk: Decodable {
-        struct Choice: Decodable {
-            struct Delta: Decodable {
+    struct Chunk: Decodable, Equatable {
+        struct Choice: Decodable, Equatable {
+            struct Delta: Decodable, Equatable {
                 let content: String?
                 let reasoning_content: String?
                 let reasoning: String?
@@ -161,7 +161,7 @@ struct OpenAICompatibleBackend: ChatBackend {
         let response = try await send(input, stream: true)
         let backend = name
         return http.events(from: response) { event in
-            guard let chunk = try? JSONDecoder().decode(Chunk.self, from: Data(event.data.utf8)) else {
+            guard let chunk = Chunk(plain: event.data) ?? (try? JSONDecoder().decode(Chunk.self, from: Data(event.data.utf8))) else {
                 throw ChatBackendError.invalidResponse(backend: backend, detail: "an event is not a chat.completion.chunk")
             }
             var items: [ChatStreamEvent] = []

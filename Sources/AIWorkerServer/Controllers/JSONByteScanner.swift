@@ -74,6 +74,33 @@ struct JSONByteScanner {
         numberText().flatMap { Double(String(decoding: $0, as: UTF8.self)) }
     }
 
+    /// Consumes the next value, whatever it is, when it is valid JSON nested at most `depth` arrays and objects
+    /// deep: a field the caller does not read. An object's names are not checked for repeats.
+    mutating func skipValue(depth: Int = 16) -> Bool {
+        skipWhitespace()
+        guard position < bytes.count else { return false }
+        switch bytes[position] {
+        case UInt8(ascii: "\""): return string() != nil
+        case UInt8(ascii: "n"): return takeNull()
+        case UInt8(ascii: "t"), UInt8(ascii: "f"): return bool() != nil
+        case UInt8(ascii: "["), UInt8(ascii: "{"): guard depth > 0 else { return false }
+        default: return numberText() != nil
+        }
+        if take("[") {
+            if take("]") { return true }
+            repeat {
+                guard skipValue(depth: depth - 1) else { return false }
+            } while take(",")
+            return take("]")
+        }
+        guard take("{") else { return false }
+        if take("}") { return true }
+        repeat {
+            guard string() != nil, take(":"), skipValue(depth: depth - 1) else { return false }
+        } while take(",")
+        return take("}")
+    }
+
     private mutating func skipWhitespace() {
         while position < bytes.count {
             switch bytes[position] {
