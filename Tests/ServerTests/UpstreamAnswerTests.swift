@@ -143,6 +143,16 @@ struct UpstreamAnswerTests {
         }
     }
 
+    /// The check each upstream event passes before it is read: whether it holds an error member.
+    @Test func anEventMentionsAnErrorWhereverItsErrorMemberIs() {
+        for data in [#""error"#, #"{"error":{"message":"x"}}"#, #"{"choices":[],"error":"x"}"#, #"{"choices":[{"delta":{"content":"\"error"}}]}"#] {
+            #expect(UpstreamHTTP.mentionsError(data), "\(data)")
+        }
+        for data in ["", #""erro"#, #"error"#, #"{"choices":[{"delta":{"content":"an error"}}],"x":1}"#] {
+            #expect(!UpstreamHTTP.mentionsError(data), "\(data)")
+        }
+    }
+
     @Test func messagesAreSanitised() {
         let secret = "my-upstream-secret"
         let text = UpstreamErrorBody.sanitise("line\none\u{7}\tsk-ABCDEF123456 bearer tok.en== my-upstream-secret " + String(repeating: "x", count: 500), secret: secret)

@@ -163,6 +163,16 @@ struct UpstreamHTTP: Sendable {
     /// `[DONE]`), within the answer's time, read as the client takes them, as a stream whose cancellation
     /// cancels the request. An event that
     /// is an error (`{"error": ...}` in OpenAI's or Workers AI's shape) ends the stream with its reason.
+    /// Whether an event's data holds `"error`, the start of an error member: each quote in its UTF-8 compared with
+    /// `memcmp`. Foundation's `contains` showed as 2.5% of a gateway's CPU, and the standard library's `contains` of
+    /// one collection in another (a generic search, its type metadata looked up at each call) as 40%.
+    static func mentionsError(_ data: String) -> Bool {
+        var data = data
+        return data.withUTF8 { bytes in
+            bytes.indices.dropLast(5).contains { bytes[$0] == UInt8(ascii: "\"") && memcmp(bytes.baseAddress! + $0, "\"error", 6) == 0 }
+        }
+    }
+
     func events(
         from answer: Answer, transform: @escaping @Sendable (ServerSentEvent) throws -> [ChatStreamEvent]
     ) -> ProducedStream<ChatStreamEvent> {
@@ -185,8 +195,7 @@ struct UpstreamHTTP: Sendable {
                         for var event in events {
                             if event.data == "[DONE]" { return true }
                             event.data = surrogates.join(event.data)
-                            // Searched as UTF-8 bytes: Foundation's `contains` showed as 2.5% of a gateway's CPU.
-                            if event.data.utf8.contains("\"error".utf8), let message = UpstreamErrorBody(body: Array(event.data.utf8), secret: answer.secret).message {
+                            if Self.mentionsError(event.data), let message = UpstreamErrorBody(body: Array(event.data.utf8), secret: answer.secret).message {
                                 throw ChatBackendError.reported(backend: backend, reason: .init(message: message, code: nil))
                             }
                             for item in try transform(event) { await send(item) }
