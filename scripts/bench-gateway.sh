@@ -7,8 +7,10 @@
 # scripts/stream_load.py opens the streams and reports, per gateway: CPU per streamed token (the gateway's process
 # tree), time to first token and its increase over the direct run, p99 of the gaps between tokens, and memory per
 # open stream (peak RSS during the run over the RSS before it; both gateways are started afresh for each number).
-# Both gateways run with their defaults but for what would refuse the load: ours has its stream caps and upstream
-# connections raised to 10,000 (by default one user may hold 16 streams, the instance 2,048), LiteLLM needs none.
+# Both gateways run with their defaults but for what would refuse or hold back the load: ours has its stream caps
+# and upstream connections raised to 10,000 (by default one user may hold 16 streams, the instance 2,048) and one
+# user's stream bandwidth off (every stream here is one user's: 1,000 streams at this pace write some 4 MB of events
+# a second, past the 1 MiB a second one user's streams share by default); LiteLLM needs none.
 # Both log errors only. Bounded: each run stops after TIMEOUT seconds (default 120); STREAMS sets the levels.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +26,7 @@ if [ ! -x "$venv/bin/litellm" ]; then
   "$venv/bin/pip" install -q 'litellm[proxy]==1.108.7'
 fi
 open=(CHAT_MAX_CONCURRENT_STREAMS_PER_PRINCIPAL=10000 CHAT_MAX_CONCURRENT_STREAMS=10000 UPSTREAM_MAX_CONNECTIONS=10000
+  CHAT_MAX_STREAM_BYTES_PER_SECOND_PER_PRINCIPAL=0
   BCRYPT_COST=10 RATE_LIMIT_AUTH_PER_MINUTE=0 RATE_LIMIT_CHAT_PER_MINUTE=0 RATE_LIMIT_AUTH_FAILURES_PER_MINUTE=0
   LOG_LEVEL=error MODEL_NAME=mock-model)
 
