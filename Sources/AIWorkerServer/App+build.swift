@@ -51,7 +51,10 @@ func buildApplication<Responder: HTTPResponder>(
     return Application(
         responder: responder(router.buildResponder()),
         server: .http1(configuration: .init(idleTimeout: .seconds(Int64(settings.idleTimeoutSeconds)))),
-        configuration: .init(address: .hostname(host, port: port), serverName: "ai-worker"),
+        // A gateway's clients open streams in bursts: Hummingbird's default queue of 256 connections not yet accepted
+        // overflowed at 5,000 streams opened at 2,000 a second, and the kernel dropped connections (the kernel still
+        // caps it at net.core.somaxconn).
+        configuration: .init(address: .hostname(host, port: port), serverName: "ai-worker", backlog: 4096),
         // The storage's services first: they start before, and stop after, the ones that use them.
         services: storage.services + [keyUsage] + (upstreamClient.map { [HTTPClientService(client: $0)] } ?? []),
         onServerRunning: { channel in
