@@ -27,11 +27,15 @@ struct Scenario: Decodable, Sendable {
     /// Whether a busy answer a step does not expect (429 or 503 with `Retry-After`) is waited on and the request
     /// sent again (the default); `false` in scenarios that pin limits, where such an answer is what they check.
     var waitWhenBusy: Bool
+    /// Seconds within which a run must end for its expectations to hold (a rate limit's window, a lock's length):
+    /// a run that takes longer, on a busy machine, proves nothing either way and is run again, at most
+    /// `ScenarioRunner.attemptsWithin` times in all.
+    var within: Double?
     /// The file it came from.
     var file: String = ""
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, description, tags, variables, requires, settings, steps, finally, continueOnFailure, waitWhenBusy
+        case name, description, tags, variables, requires, settings, steps, finally, continueOnFailure, waitWhenBusy, within
     }
 
     init(from decoder: any Decoder) throws {
@@ -53,6 +57,10 @@ struct Scenario: Decodable, Sendable {
         finally = try container.decodeIfPresent([Step].self, forKey: .finally) ?? []
         continueOnFailure = try container.decodeIfPresent(Bool.self, forKey: .continueOnFailure) ?? false
         waitWhenBusy = try container.decodeIfPresent(Bool.self, forKey: .waitWhenBusy) ?? true
+        within = try container.decodeIfPresent(Double.self, forKey: .within)
+        if let within, !(within > 0) {
+            throw DecodingError.dataCorruptedError(forKey: .within, in: container, debugDescription: "within must be a number of seconds above 0")
+        }
     }
 }
 
