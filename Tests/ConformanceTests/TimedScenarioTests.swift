@@ -54,10 +54,11 @@ struct TimedScenarioTests {
     }
 
     @Test func aLongerRunIsRunAgainAndTheReportSaysWhy() async throws {
-        // The first answer takes 3 s, more than the scenario's 2 s; the next ones none.
-        let (result, calls) = try await Self.run(within: 2, delays: [3, 0])
-        #expect(result.outcome == .passed && calls == 2)
-        #expect(result.note?.hasPrefix("run 2: the runs before took longer than the 2 s its expectations assume (3.") == true, "\(result.note ?? "")")
+        // The first answer takes 9 s (within the step's 10 s timeout), more than the scenario's 8 s; the next ones
+        // none, which a loaded machine answers within 8 s, at least on the third run.
+        let (result, calls) = try await Self.run(within: 8, delays: [9, 0])
+        #expect(result.outcome == .passed && (2...ScenarioRunner.attemptsWithin).contains(calls), "\(calls) calls")
+        #expect(result.note?.hasPrefix("run \(calls): the runs before took longer than the 8 s its expectations assume (") == true, "\(result.note ?? "")")
     }
 
     @Test func whenEveryRunTakesLongerTheScenarioFailsSayingWhy() async throws {
