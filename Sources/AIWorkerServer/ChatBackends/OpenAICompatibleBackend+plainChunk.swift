@@ -15,10 +15,15 @@ extension OpenAICompatibleBackend.Chunk {
         self = chunk
     }
 
+    /// The names each object's read takes, by position (built once: an array literal is allocated at each call).
+    private static let chunkFields = ["id", "choices", "usage"]
+    private static let choiceFields = ["index", "delta", "finish_reason", "logprobs"]
+    private static let deltaFields = ["content", "reasoning_content", "reasoning", "refusal", "tool_calls"]
+
     private init?(scanning scanner: inout JSONByteScanner) {
         var id: String?
         var choices: [Choice]?
-        let read = Self.fields(&scanner, named: ["id", "choices", "usage"]) { field, scanner in
+        let read = Self.fields(&scanner, named: Self.chunkFields) { field, scanner in
             switch field {
             case 0: id = scanner.string()
             case 1: choices = Self.choices(&scanner)
@@ -38,7 +43,7 @@ extension OpenAICompatibleBackend.Chunk {
             var index: Int?
             var delta: Choice.Delta?
             var finishReason: String?
-            let read = fields(&scanner, named: ["index", "delta", "finish_reason", "logprobs"]) { field, scanner in
+            let read = fields(&scanner, named: Self.choiceFields) { field, scanner in
                 switch field {
                 case 0: index = scanner.integer(); return index != nil
                 case 1: delta = Self.delta(&scanner); return delta != nil
@@ -54,7 +59,7 @@ extension OpenAICompatibleBackend.Chunk {
 
     private static func delta(_ scanner: inout JSONByteScanner) -> Choice.Delta? {
         var strings: [String?] = [nil, nil, nil, nil]
-        let read = fields(&scanner, named: ["content", "reasoning_content", "reasoning", "refusal", "tool_calls"]) { field, scanner in
+        let read = fields(&scanner, named: Self.deltaFields) { field, scanner in
             guard field < strings.count else { return false }  // tool calls: left to the decoder
             strings[field] = scanner.string()
             return strings[field] != nil

@@ -159,10 +159,6 @@ struct UpstreamHTTP: Sendable {
         }
     }
 
-    /// The body's server-sent events, each turned into stream events by `transform` (nil: skip, stop at
-    /// `[DONE]`), within the answer's time, read as the client takes them, as a stream whose cancellation
-    /// cancels the request. An event that
-    /// is an error (`{"error": ...}` in OpenAI's or Workers AI's shape) ends the stream with its reason.
     /// Whether an event's data holds `"error`, the start of an error member: each quote in its UTF-8 compared with
     /// `memcmp`. Foundation's `contains` showed as 2.5% of a gateway's CPU, and the standard library's `contains` of
     /// one collection in another (a generic search, its type metadata looked up at each call) as 40%.
@@ -173,6 +169,10 @@ struct UpstreamHTTP: Sendable {
         }
     }
 
+    /// The body's server-sent events, each turned into stream events by `transform` (nil: skip, stop at
+    /// `[DONE]`), within the answer's time, read as the client takes them, as a stream whose cancellation
+    /// cancels the request. An event that
+    /// is an error (`{"error": ...}` in OpenAI's or Workers AI's shape) ends the stream with its reason.
     func events(
         from answer: Answer, transform: @escaping @Sendable (ServerSentEvent) throws -> [ChatStreamEvent]
     ) -> ProducedStream<ChatStreamEvent> {
