@@ -16,7 +16,8 @@
 #   - memory: the server's RSS after start and after 1, 2 and 3 million chat requests;
 #   - start-up: from launch to the first answered request;
 #   - `specrunner bench` on the chat-load scenario, beside wrk's figures for the same routes.
-# Bounded: each load lasts DURATION seconds (default 10); MILLIONS (default 3) sets the memory run's length.
+# Bounded: each load lasts DURATION seconds (default 10); the pairs of the floor and the server run ROUNDS times
+# (default 3), their ratios the median of the rounds'; MILLIONS (default 3) sets the memory run's length.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 millions=${MILLIONS:-3}
@@ -44,10 +45,16 @@ on_floor() {
   load "$@"
   pid=$server_pid
 }
-# paired ROW URL [SCRIPT]: the floor's load of the same work, then the server's.
+# paired ROW URL [SCRIPT]: ROUNDS rounds (default 3) of the floor's load of the same work, then the server's, as rows
+# ROW.1, floor-for-ROW.1, ...: the ratios over the floor are the median of the rounds' ratios, so that one load in a
+# noisy spell (this machine's loads of one build move by a fifth) neither makes nor breaks a target.
+rounds=${ROUNDS:-3}
 paired() {
-  if [ "${2##*/}" = health ]; then on_floor "floor-for-$1" "$floor_url/health"; else on_floor "floor-for-$1" "$floor_url/echo" "$work/echo.lua"; fi
-  load "$@"
+  local row=$1; shift
+  for round in $(seq 1 "$rounds"); do
+    if [ "${1##*/}" = health ]; then on_floor "floor-for-$row.$round" "$floor_url/health"; else on_floor "floor-for-$row.$round" "$floor_url/echo" "$work/echo.lua"; fi
+    load "$row.$round" "$@"
+  done
 }
 # server_rows SUFFIX: /health and chat with the key in X-API-Key, a session token and the key as Bearer, each paired.
 server_rows() {
@@ -114,38 +121,45 @@ start bench "${quiet[@]}" PASSWORD_HASH_QUEUE=1000 PASSWORD_HASH_MAX_WAIT=60
   | sed 's/^/    /' || echo "    (specrunner bench reported errors)"
 
 echo
-python3 - "$work" <<'PY'
+python3 - "$work" "$rounds" <<'PY'
 import pathlib, sys
 from statistics import median
-work = pathlib.Path(sys.argv[1])
+work, rounds = pathlib.Path(sys.argv[1]), range(1, int(sys.argv[2]) + 1)
 value = lambda name, kind: float((work / f"{name}.{kind}").read_text())
-print("Ratios in this run (requests/s of chat over /health; p99 of chat over /health's):")
-for suffix, label in (("", "quiet"), ("-production", "production defaults")):
-    health, health_p99 = value("health" + suffix, "rps"), value("health" + suffix, "p99")
-    for route in ("chat-key", "chat-jwt", "chat-key-as-bearer"):
-        print(f"  {label:20} {route:20} {value(route + suffix, 'rps') / health:.2f}  p99 {value(route + suffix, 'p99') / health_p99:.2f}")
+# A paired row's figure: the median over its rounds.
+paired = lambda name, kind: median(value(f"{name}.{r}", kind) for r in rounds)
+# Ours over the floor within each round's pair, then the median over the rounds.
+over_floor = lambda name, kind: median(value(f"{name}.{r}", kind) / value(f"floor-for-{name}.{r}", kind) for r in rounds)
+routes = ("health", "chat-key", "chat-jwt", "chat-key-as-bearer")
+sections = (("", "quiet"), ("-production", "production defaults"))
+print(f"Ratios in this run (requests/s of chat over /health; p99 of chat over /health's; medians over the {len(rounds)} rounds):")
+for suffix, label in sections:
+    health, health_p99 = paired("health" + suffix, "rps"), paired("health" + suffix, "p99")
+    for route in routes[1:]:
+        print(f"  {label:20} {route:20} {paired(route + suffix, 'rps') / health:.2f}  p99 {paired(route + suffix, 'p99') / health_p99:.2f}")
 print()
-print("Over the floor (requests/s of ours over bare Hummingbird's for the same work, within each pair: /health over")
-print("its GET /health, chat over its POST /echo; p99 likewise; then the CPU time a request costs, ours over the")
-print("floor's, with the microseconds ours spends beyond it):")
-for suffix, label in (("", "quiet"), ("-production", "production defaults")):
-    for route in ("health", "chat-key", "chat-jwt", "chat-key-as-bearer"):
-        ours, floor = route + suffix, "floor-for-" + route + suffix
-        ours_cpu, floor_cpu = value(ours, "cpu"), value(floor, "cpu")
-        print(f"  {label:20} {route:20} {value(ours, 'rps') / value(floor, 'rps'):.2f}  p99 {value(ours, 'p99') / value(floor, 'p99'):.2f}"
-              f"  CPU/request {ours_cpu / floor_cpu:.2f} (+{ours_cpu - floor_cpu:.1f} µs)")
+print("Over the floor (requests/s of ours over bare Hummingbird's for the same work, within each round's pair: /health")
+print("over its GET /health, chat over its POST /echo; p99 likewise; then the CPU time a request costs, ours over the")
+print(f"floor's, and the microseconds ours spends beyond it; each the median of the {len(rounds)} rounds, then the rounds' own):")
+for suffix, label in sections:
+    for route in routes:
+        name = route + suffix
+        beyond = [value(f"{name}.{r}", "cpu") - value(f"floor-for-{name}.{r}", "cpu") for r in rounds]
+        each = " ".join(f"{value(f'{name}.{r}', 'rps') / value(f'floor-for-{name}.{r}', 'rps'):.2f}" for r in rounds)
+        print(f"  {label:20} {route:20} {over_floor(name, 'rps'):.2f}  p99 {over_floor(name, 'p99'):.2f}"
+              f"  CPU/request {over_floor(name, 'cpu'):.2f} (+{median(beyond):.1f} µs)  rounds: {each}")
 # The floor's CPU a request moves from load to load more than the server's does (one pair's floor can be an outlier):
 # each route is also set against the median of all the floor's loads of the same work in this run.
 floor_loads = {
-    "health": [value("floor-for-health" + suffix, "cpu") for suffix in ("", "-production")],
-    "echo": [value("floor-echo", "cpu")] + [value(f"floor-for-{route}{suffix}", "cpu")
-                                           for route in ("chat-key", "chat-jwt", "chat-key-as-bearer") for suffix in ("", "-production")],
+    "health": [value(f"floor-for-health{suffix}.{r}", "cpu") for suffix, _ in sections for r in rounds],
+    "echo": [value("floor-echo", "cpu")] + [value(f"floor-for-{route}{suffix}.{r}", "cpu")
+                                           for route in routes[1:] for suffix, _ in sections for r in rounds],
 }
-print(f"CPU a request over the median of the floor's loads of the same work ({len(floor_loads['health'])} of its GET /health,"
+print(f"CPU a request (median of the rounds) over the median of the floor's loads of the same work ({len(floor_loads['health'])} of its GET /health,"
       f" median {median(floor_loads['health']):.1f} µs; {len(floor_loads['echo'])} of its POST /echo, median {median(floor_loads['echo']):.1f} µs):")
-for suffix, label in (("", "quiet"), ("-production", "production defaults")):
-    for route in ("health", "chat-key", "chat-jwt", "chat-key-as-bearer"):
-        ours_cpu, floor_cpu = value(route + suffix, "cpu"), median(floor_loads["health" if route == "health" else "echo"])
+for suffix, label in sections:
+    for route in routes:
+        ours_cpu, floor_cpu = paired(route + suffix, "cpu"), median(floor_loads["health" if route == "health" else "echo"])
         print(f"  {label:20} {route:20} {ours_cpu / floor_cpu:.2f} (+{ours_cpu - floor_cpu:.1f} µs)")
 shape = lambda kind: value("floor-stacked", kind) / value("floor-echo", kind)
 print(f"  the framework's shape alone: POST /stacked/echo over POST /echo {shape('rps'):.2f}"
