@@ -171,8 +171,8 @@ struct UpstreamHTTP: Sendable {
 
     /// The body's server-sent events, each turned into stream events by `transform` (nil: skip, stop at
     /// `[DONE]`), within the answer's time, read as the client takes them, as a stream whose cancellation
-    /// cancels the request. An event that
-    /// is an error (`{"error": ...}` in OpenAI's or Workers AI's shape) ends the stream with its reason.
+    /// cancels the request. An event that is an error (`{"error": ...}` in OpenAI's or Workers AI's shape) ends
+    /// the stream with its reason.
     func events(
         from answer: Answer, transform: @escaping @Sendable (ServerSentEvent) throws -> [ChatStreamEvent]
     ) -> ProducedStream<ChatStreamEvent> {
