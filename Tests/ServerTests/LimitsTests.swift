@@ -292,8 +292,9 @@ struct ConnectionLimitTests {
         try await onOwnThread { try blockingExchange(port: port, send: bytes, trickle: trickle, every: every, waitSeconds: waitSeconds) }
     }
 
-    private static func blockingExchange(
-        port: Int, send bytes: [UInt8], trickle: [UInt8], every: Duration, waitSeconds: Int
+    /// `exchange` on the calling thread.
+    static func blockingExchange(
+        port: Int, send bytes: [UInt8], trickle: [UInt8] = [], every: Duration = .zero, waitSeconds: Int
     ) throws -> (answer: String, closed: Bool) {
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(socket) }

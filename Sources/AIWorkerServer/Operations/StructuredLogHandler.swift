@@ -13,6 +13,7 @@ enum LogFormat: String, CaseIterable, Sendable {
     /// Installs the format process-wide; call once, at start-up.
     func bootstrap(level: Logger.Level) {
         let format = self
+        if format != .text { LogWriter.standardError.flushOnCrashAndExit() }
         LoggingSystem.bootstrap { label in
             var handler: any LogHandler = switch format {
             case .text: StreamLogHandler.standardError(label: label)
@@ -24,8 +25,9 @@ enum LogFormat: String, CaseIterable, Sendable {
     }
 }
 
-/// Writes each event as one JSON or logfmt line on standard error, with its metadata
-/// (the request id arrives as `hb.request.id`).
+/// Writes each event as one JSON or logfmt line on standard error, with its metadata (the request id arrives as
+/// `hb.request.id`), through `LogWriter.standardError`: lines from concurrent requests neither wait for each other's
+/// writes nor interleave.
 struct StructuredLogHandler: LogHandler {
     let label: String
     let format: LogFormat
@@ -38,16 +40,7 @@ struct StructuredLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        // One write(2) per line, no lock: lines from concurrent requests neither wait for each other nor interleave
-        // (each is written whole, as pipes and files do for one write).
-        line(for: event).withUnsafeBytes { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let written = write(2, bytes.baseAddress! + offset, bytes.count - offset)
-                if written <= 0 { if errno == EINTR { continue }; return }
-                offset += written
-            }
-        }
+        LogWriter.standardError.append(line(for: event))
     }
 
     /// The event's line, newline included: time, level, logger and message, then the handler's metadata and the
