@@ -7,11 +7,18 @@ import Testing
 /// crashes or exits.
 @Suite("Log writer")
 struct LogWriterTests {
-    /// Reads everything written to `pipe` while `body` writes and closes its end, each on a thread of its own (the
-    /// pipe holds 64 KiB: the writer waits for the reader).
-    static func reading(_ pipe: Pipe, while body: @escaping @Sendable () -> Void) async throws -> String {
+    /// Runs `body`, which hands lines to `writer` (writing to `pipe`), and returns what the pipe's reader got once the
+    /// writer has written them all. `body`, the reader and the wait are each on a thread of their own: the pipe holds
+    /// 64 KiB, so the writer waits for the reader. The pipe is closed only once everything is written, never before:
+    /// the writer's thread keeps the descriptor's number, which any later `open` in this process may take.
+    static func reading(_ pipe: Pipe, through writer: LogWriter, while body: @escaping @Sendable () -> Void) async throws -> String {
         async let text = onOwnThread { String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) }
-        try await onOwnThread(body)
+        let written = try await onOwnThread {
+            body()
+            return writer.flush(timeout: .seconds(600))
+        }
+        #expect(written, "the writer did not finish within ten minutes")
+        try pipe.fileHandleForWriting.close()
         return try await text
     }
 
@@ -19,12 +26,10 @@ struct LogWriterTests {
         let pipe = Pipe()
         let writer = LogWriter(fileDescriptor: pipe.fileHandleForWriting.fileDescriptor)
         @Sendable func line(_ task: Int, _ index: Int) -> String { "task \(task) line \(index) \(String(repeating: "x", count: index % 97))" }
-        let text = try await Self.reading(pipe) {
+        let text = try await Self.reading(pipe, through: writer) {
             DispatchQueue.concurrentPerform(iterations: 8) { task in
                 for index in 0..<500 { writer.append(Array("\(line(task, index))\n".utf8)) }
             }
-            writer.flush()
-            try? pipe.fileHandleForWriting.close()
         }
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
         #expect(lines.count == 8 * 500)
@@ -38,12 +43,10 @@ struct LogWriterTests {
         let pipe = Pipe()
         let writer = LogWriter(fileDescriptor: pipe.fileHandleForWriting.fileDescriptor)
         let long = String(repeating: "y", count: LogWriter.capacity + 10)
-        let text = try await Self.reading(pipe) {
+        let text = try await Self.reading(pipe, through: writer) {
             writer.append(Array("first\n".utf8))
             writer.append(Array("\(long)\n".utf8))
             writer.append(Array("last\n".utf8))
-            writer.flush()
-            try? pipe.fileHandleForWriting.close()
         }
         #expect(text == "first\n\(long)\nlast\n")
     }

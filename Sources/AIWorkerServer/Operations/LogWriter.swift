@@ -72,23 +72,27 @@ final class LogWriter: @unchecked Sendable {
     }
 
     /// Waits until every line handed over so far is written, or `timeout` passes (a stalled reader of the pipe must not
-    /// hold the process's exit forever).
-    func flush(timeout: Duration = .seconds(5)) {
+    /// hold the process's exit forever); whether everything was written.
+    @discardableResult
+    func flush(timeout: Duration = .seconds(5)) -> Bool {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
-        waitUntilWritten(until: timespec(realtimeIn: timeout))
+        return waitUntilWritten(until: timespec(realtimeIn: timeout))
     }
 
-    /// With the mutex held: waits until nothing is buffered or being written, or until `deadline` (realtime) passes.
-    private func waitUntilWritten(until deadline: timespec?) {
+    /// With the mutex held: waits until nothing is buffered or being written, or until `deadline` (realtime) passes;
+    /// whether nothing is left.
+    @discardableResult
+    private func waitUntilWritten(until deadline: timespec?) -> Bool {
         while batches.pointee.filled > 0 || batches.pointee.toWrite > 0 {
             pthread_cond_signal(lineArrived)
             if var deadline {
-                if pthread_cond_timedwait(batchDone, mutex, &deadline) == ETIMEDOUT { return }
+                if pthread_cond_timedwait(batchDone, mutex, &deadline) == ETIMEDOUT { return false }
             } else {
                 pthread_cond_wait(batchDone, mutex)
             }
         }
+        return true
     }
 
     /// The thread's loop: wait for a line, linger, take the batch, write it.
