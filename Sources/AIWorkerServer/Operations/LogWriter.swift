@@ -13,6 +13,9 @@ import Foundation
 /// alone, then hands over to the handler that was there before (Swift's backtracer, or the default action); `exit`
 /// waits for the buffer to be written. Only SIGKILL, which no process can handle, loses lines: those of its last
 /// `linger`. A batch being written at the moment of a crash may appear twice, never not at all.
+///
+/// The descriptor must stay open as long as lines may be handed over and until `flush` says they are written: the
+/// thread keeps its number, which a file opened after a close may take.
 final class LogWriter: @unchecked Sendable {
     /// Standard error's writer, the one the structured log handlers use.
     static let standardError = LogWriter(fileDescriptor: 2)
