@@ -88,11 +88,16 @@ struct AuthenticationMiddleware: RouterMiddleware {
     /// The token of an `Authorization: Bearer <token>` header; the scheme is case-insensitive (RFC 9110).
     static func bearerToken(_ header: String?) -> String? {
         guard let header else { return nil }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        // Compared and trimmed on UTF-8 bytes where the token is plain ASCII, as every token and key is: the
-        // lower-casing and Foundation's trimming made the Bearer path the slowest way to authenticate.
-        guard parts.count == 2, parts[0].utf8.elementsEqual("bearer".utf8, by: { $0 | 0x20 == $1 }) else { return nil }
-        let rest = parts[1]
+        // The scheme is what runs from the first byte that is not a space to the next space, the token what follows
+        // that space; found, compared and trimmed on UTF-8 bytes where the token is plain ASCII, as every token and
+        // key is: the lower-casing, Foundation's trimming and then an array of the header's parts made the Bearer
+        // path the slowest way to authenticate.
+        let bytes = header.utf8
+        guard let start = bytes.firstIndex(where: { $0 != UInt8(ascii: " ") }),
+            let space = bytes[start...].firstIndex(of: UInt8(ascii: " ")),
+            bytes[start..<space].elementsEqual("bearer".utf8, by: { $0 | 0x20 == $1 })
+        else { return nil }
+        let rest = header[bytes.index(after: space)...]
         if let first = rest.utf8.first, let last = rest.utf8.last, isVisibleASCII(first), isVisibleASCII(last) {
             return String(rest)
         }

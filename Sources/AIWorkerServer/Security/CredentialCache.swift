@@ -36,9 +36,10 @@ final class CredentialCache: Sendable {
         self.ttl = ttl
     }
 
-    /// The key `credential` is cached under.
+    /// The key `credential` is cached under: the SHA-256 of its UTF-8, read in place rather than copied into an array.
     static func key(_ credential: String) -> SHA256Digest {
-        SHA256.hash(data: Array(credential.utf8))
+        var credential = credential
+        return credential.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
     }
 
     /// The cached principal of `key` under `epoch`, if it has not expired by `now`.
