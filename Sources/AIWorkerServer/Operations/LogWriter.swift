@@ -100,11 +100,11 @@ final class LogWriter: @unchecked Sendable {
 
     /// The thread's loop: wait for a line, linger, take the batch, write it.
     private func writeBatches() {
+        var pause = timespec(Self.linger)
         pthread_mutex_lock(mutex)
         while true {
             while batches.pointee.filled == 0 { pthread_cond_wait(lineArrived, mutex) }
             pthread_mutex_unlock(mutex)
-            var pause = timespec(tv_sec: 0, tv_nsec: Int(Self.linger.components.attoseconds / 1_000_000_000))
             nanosleep(&pause, nil)
             pthread_mutex_lock(mutex)
             batches.pointee.toWrite = batches.pointee.filled
@@ -143,11 +143,17 @@ final class LogWriter: @unchecked Sendable {
 }
 
 extension timespec {
+    /// `duration` as `nanosleep` takes it.
+    init(_ duration: Duration) {
+        let nanoseconds = Int(duration.nanoseconds)
+        self.init(tv_sec: nanoseconds / 1_000_000_000, tv_nsec: nanoseconds % 1_000_000_000)
+    }
+
     /// The realtime clock's reading `duration` from now, as `pthread_cond_timedwait` takes it.
     init(realtimeIn duration: Duration) {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
-        let nanoseconds = now.tv_nsec + Int(duration.components.attoseconds / 1_000_000_000)
-        self.init(tv_sec: now.tv_sec + Int(duration.components.seconds) + nanoseconds / 1_000_000_000, tv_nsec: nanoseconds % 1_000_000_000)
+        let nanoseconds = now.tv_nsec + Int(duration.nanoseconds)
+        self.init(tv_sec: now.tv_sec + nanoseconds / 1_000_000_000, tv_nsec: nanoseconds % 1_000_000_000)
     }
 }
